@@ -506,7 +506,7 @@ public sealed record Measurement
     public string? Note { get; init; }
 }
 
-public sealed record MeasurementPoint(int Context, double NvidiaSmiMiB);
+public sealed record MeasurementPoint(int Context, double NvidiaSmiMiB, int Gpus = 1);
 
 public sealed record FileSizePoint(string Model, double SizeGb);
 
