@@ -193,6 +193,8 @@ public sealed record LicenseEntry
 {
     public required string Id { get; init; }
     public required string Name { get; init; }
+    /// <summary>Names under which this licence is correctly known (used to tell whether the guide named it right).</summary>
+    public List<string> Names { get; set; } = [];
     public string Kind { get; set; } = "custom";
     public string? Spdx { get; init; }
     public bool OsiApproved { get; init; }

@@ -168,9 +168,10 @@ public sealed class FitPlanner
         var cpu = Placement(machine, options, 0, false);
         var cpuEstimate = MemoryEstimator.Estimate(w, cpu);
         if (budget.Fits(cpuEstimate)) return Result(FitKind.CpuOnly, cpu, cpuEstimate);
-        var need = machine.HasGpu && !machine.UnifiedMemory
-            ? $"needs {cpuEstimate.Total / GiB:F1} GiB in all; the GPUs and RAM together offer {(budget.GpuTotal + budget.Host) / GiB:F1} GiB and cannot share the load"
-            : $"needs {cpuEstimate.Total / GiB:F1} GiB; {budget.Host / GiB:F1} GiB is available";
+        var offer = machine.HasGpu && !machine.UnifiedMemory
+            ? $"{budget.GpuTotal / GiB:F1} GiB of GPU memory and {budget.Host / GiB:F1} GiB of RAM"
+            : $"{budget.Host / GiB:F1} GiB of RAM";
+        var need = $"needs {cpuEstimate.Total / GiB:F1} GiB ({w.TotalBytes / GiB:F1} GiB of weights); the machine offers {offer}";
         return Result(FitKind.DoesNotFit, cpu, cpuEstimate, need);
     }
 
@@ -256,7 +257,7 @@ public sealed class FitPlanner
                 : $"{lower.Level.Id} is the largest level that fits");
         }
         var smallest = levels.OrderByDescending(l => l.Level.Rank).First();
-        return (smallest, $"does not fit even at {smallest.Level.Id}: {smallest.Problem}");
+        return (smallest, $"does not fit even at {smallest.Level.Id}: it {smallest.Problem}");
     }
 
     private List<string> ContextNotes(ModelEntry model, long context)
@@ -287,7 +288,8 @@ public sealed class FitPlanner
             yield return "Unified memory: the GPU draws from system RAM, up to macOS's working-set limit.";
     }
 
-    internal static string Tokens(long n) => n >= 1024 && n % 1024 == 0 ? $"{n / 1024}K" : n.ToString("N0");
+    /// <summary>Token counts the way people say them (8K, 128K, 1,500).</summary>
+    public static string Tokens(long n) => n >= 1024 && n % 1024 == 0 ? $"{n / 1024}K" : n.ToString("N0");
 
     /// <summary>Memory budgets of a machine.</summary>
     private sealed record Budget(long[] Gpus, long Host, bool Unified)

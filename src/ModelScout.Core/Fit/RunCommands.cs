@@ -1,0 +1,96 @@
+using ModelScout.Core.Catalog;
+using ModelScout.Gguf;
+
+namespace ModelScout.Core.Fit;
+
+/// <summary>A command line for one runtime, with notes that keep it honest.</summary>
+/// <param name="Runtime">Runtime id.</param>
+/// <param name="Command">What to type.</param>
+/// <param name="Notes">Caveats (unverified tag, context setting).</param>
+public sealed record RunCommand(string Runtime, string Command, IReadOnlyList<string> Notes);
+
+/// <summary>Builds the commands that run a planned model with each runtime.</summary>
+public static class RunCommands
+{
+    /// <summary>Commands for every runtime that can run this plan.</summary>
+    public static IReadOnlyList<RunCommand> For(Catalog.Catalog catalog, ModelEntry model, QuantFit fit, long context, VllmPlan? vllm)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(fit);
+        var list = new List<RunCommand>();
+        if (Ollama(catalog, model, fit, context) is { } o) list.Add(o);
+        list.Add(LlamaServer(model, fit, context));
+        if (vllm is { Fits: true } v) list.Add(Vllm(v, context));
+        return list;
+    }
+
+    /// <summary>The GGUF file name we suggest for a model and level.</summary>
+    public static string FileName(ModelEntry model, string quant)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var basis = model.HuggingFace is { } hf ? hf[(hf.IndexOf('/', StringComparison.Ordinal) + 1)..] : model.Id;
+        return $"{basis}-{quant}.gguf";
+    }
+
+    /// <summary>Ollama's spelling of a level in tags: lower case except the K-quant letters (q4_K_M, q6_K, q8_0, fp16).</summary>
+    public static string OllamaQuant(string quant)
+    {
+        ArgumentNullException.ThrowIfNull(quant);
+        var q = quant.ToLowerInvariant();
+        if (q is "f16" or "bf16") return q == "f16" ? "fp16" : "bf16";
+        return q.Replace("_k", "_K", StringComparison.Ordinal)
+            .Replace("_K_m", "_K_M", StringComparison.Ordinal)
+            .Replace("_K_s", "_K_S", StringComparison.Ordinal)
+            .Replace("_K_l", "_K_L", StringComparison.Ordinal);
+    }
+
+    private static RunCommand? Ollama(Catalog.Catalog catalog, ModelEntry model, QuantFit fit, long context)
+    {
+        if (model.Ollama is not { Tags.Count: > 0 } o) return null;
+        var notes = new List<string>();
+        var quant = fit.Level.Id;
+        string tag;
+        if (o.QuantTag is { } pattern && (quant != catalog.Document.QuantizationGuidance.Default || o.QuantTagVerified))
+        {
+            tag = pattern.Replace("{quant}", OllamaQuant(quant), StringComparison.Ordinal);
+            if (!o.QuantTagVerified) notes.Add($"tag follows Ollama's naming for {quant}; confirm it on the model's tags page");
+        }
+        else
+        {
+            tag = o.Tags[0];
+            notes.Add($"the default tag's quantization is Ollama's choice{(o.SizeGb is { } gb ? $" ({gb:0.#} GB download)" : "")}; `ollama show {tag}` names it");
+        }
+        notes.Add($"Ollama sizes its context from VRAM; for {FitPlanner.Tokens(context)} run `/set parameter num_ctx {context}` or start the server with OLLAMA_CONTEXT_LENGTH={context}");
+        if (fit.Placement.Kv.KeyType != GgmlType.F16) notes.Add($"set OLLAMA_KV_CACHE_TYPE={fit.Placement.Kv.KeyType.ToString().ToLowerInvariant()} and OLLAMA_FLASH_ATTENTION=1 for the quantized cache");
+        return new RunCommand("ollama", $"ollama run {tag}", notes);
+    }
+
+    private static RunCommand LlamaServer(ModelEntry model, QuantFit fit, long context)
+    {
+        var parts = new List<string> { "llama-server", "-m", FileName(model, fit.Level.Id), "-c", context.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var notes = new List<string>();
+        var ngl = fit.Kind switch
+        {
+            FitKind.FullGpu or FitKind.ExpertsOnCpu => 99,
+            FitKind.PartialOffload => fit.Placement.GpuLayers,
+            _ => 0,
+        };
+        parts.AddRange(["-ngl", ngl.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (fit.Kind == FitKind.ExpertsOnCpu) parts.Add("--cpu-moe");
+        var used = fit.Memory.Gpus.Select((g, i) => (g, i)).Where(x => x.g.Total > 0).Select(x => x.i).ToList();
+        if (fit.Memory.Gpus.Count > 1 && used.Count == 1)
+        {
+            parts.InsertRange(0, [$"CUDA_VISIBLE_DEVICES={used[0]}"]);
+            notes.Add("one GPU holds it all; keeping the others out saves a compute buffer and runtime overhead per card");
+        }
+        if (!fit.Placement.Kv.FlashAttention) parts.AddRange(["-fa", "off"]);
+        if (fit.Placement.Kv.KeyType != GgmlType.F16)
+            parts.AddRange(["--cache-type-k", fit.Placement.Kv.KeyType.ToString().ToLowerInvariant(), "--cache-type-v", fit.Placement.Kv.ValueType.ToString().ToLowerInvariant()]);
+        notes.Add($"download a {fit.Level.Id} GGUF of {model.HuggingFace ?? model.Name} (or make one with llama-quantize) and pass its path to -m");
+        return new RunCommand("llama.cpp", string.Join(' ', parts), notes);
+    }
+
+    private static RunCommand Vllm(VllmPlan v, long context) =>
+        new("vllm", $"vllm serve {v.Checkpoint} --tensor-parallel-size {v.TensorParallel} --max-model-len {context}", [v.Reason]);
+}
