@@ -295,6 +295,8 @@ public sealed record UseCase
     public List<MetricWeight> Metric { get; set; } = [];
     public List<string> Tags { get; set; } = [];
     public string AssumedProfile { get; set; } = "";
+    /// <summary>"this-machine": plan on the user's machine by default; "assumed-profile": the use case names its own target device (edge, a GPU cluster).</summary>
+    public string Target { get; set; } = "this-machine";
     public int Context { get; set; } = 8192;
     public UseCaseWeights Weights { get; set; } = new();
     public GapAssessment Gap { get; set; } = new();

@@ -35,7 +35,7 @@ public static class CostEstimator
         {
             var perM = q.InputShare * api.InputUsdPerMTok + (1 - q.InputShare) * api.OutputUsdPerMTok;
             lines.Add(new CostLine($"{api.Provider} {api.Model} API", perM * q.TokensPerDay / 1e6, perM,
-                $"${api.InputUsdPerMTok:0.00} in / ${api.OutputUsdPerMTok:0.00} out per 1M tokens, {q.InputShare:P0} input (prices as of {catalog.Document.Cost.AsOf})"));
+                $"${api.InputUsdPerMTok:0.00} in / ${api.OutputUsdPerMTok:0.00} out per 1M tokens, {q.InputShare * 100:0}% input (prices as of {catalog.Document.Cost.AsOf})"));
         }
 
         var hourly = q.GpuHourUsd ?? (q.GpuSpecId is { } id ? catalog.Document.Cost.GpuHourUsd.GetValueOrDefault(id) : 0);

@@ -54,6 +54,6 @@ public static class RuntimeAdvisor
             var lc = R("llama.cpp");
             return new RuntimeChoice(lc, "the model has no Ollama library tag; llama.cpp loads any GGUF", C("llama.cpp"));
         }
-        return new RuntimeChoice(ollama, $"one user: {ollama.Guide.Tagline.ToLowerInvariant()}; {ollama.Guide.Text}", C("ollama"));
+        return new RuntimeChoice(ollama, $"one user: {ollama.Guide.Tagline.ToLowerInvariant()}, best for {ollama.Guide.BestFor.ToLowerInvariant()}; OpenAI-compatible API at {ollama.Api}", C("ollama"));
     }
 }

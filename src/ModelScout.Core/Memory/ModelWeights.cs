@@ -84,12 +84,15 @@ public sealed class ModelWeights
         return LayerBytes[layer] - routed + routed * share;
     }
 
+    // One tensor list per architecture, shared by every file type sized from it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Architecture, IReadOnlyList<TensorShape>> Layouts = new();
+
     /// <summary>Sizes <paramref name="architecture"/> as a <paramref name="recipe"/> file.</summary>
     public static ModelWeights For(Architecture architecture, QuantRecipe recipe)
     {
         ArgumentNullException.ThrowIfNull(architecture);
         ArgumentNullException.ThrowIfNull(recipe);
-        var shapes = TensorLayout.For(architecture);
+        var shapes = Layouts.GetValue(architecture, TensorLayout.For);
         var tensors = new TensorWeight[shapes.Count];
         for (var i = 0; i < shapes.Count; i++)
         {

@@ -135,12 +135,17 @@ public sealed class Recommender
         var endorsed = model.BestFor.Intersect(u.Tags, StringComparer.OrdinalIgnoreCase).Any();
         var endorsement = endorsed ? rs.EndorsementBonus : 0;
         var licenseCredit = o.License != LicenseMode.Any && best.Overall == LicenseVerdict.Allowed ? rs.PermissiveLicenseBonus : 0;
+        // Speed on a log scale: full credit at the top of the scale, none at its floor, negative below it;
+        // the slow penalty grows with how far the fastest estimate falls short of the use case's minimum.
         var tps = q.Speed?.Mid ?? 0;
         var scale = rs.SpeedScale;
-        var speed = u.Weights.Speed * Math.Clamp(Math.Log2(Math.Max(tps, 1e-9) / scale.FloorTokensPerSecond) / Math.Log2(scale.FullMarksTokensPerSecond / scale.FloorTokensPerSecond), 0, 1);
+        var octaves = Math.Log2(scale.FullMarksTokensPerSecond / scale.FloorTokensPerSecond);
+        var speed = u.Weights.Speed * Math.Clamp(Math.Log2(Math.Max(tps, 1e-9) / scale.FloorTokensPerSecond) / octaves, -1, 1);
         var spills = o.Machine.HasGpu && q.Kind != FitKind.FullGpu;
-        var slow = (q.Speed?.High ?? 0) < u.Weights.MinTokensPerSecond;
-        var penalty = (spills ? u.Weights.OffloadPenalty : 0) + (slow ? rs.SlowPenalty : 0);
+        var high = q.Speed?.High ?? 0;
+        var slow = high < u.Weights.MinTokensPerSecond;
+        var shortfall = slow ? Math.Clamp(Math.Log2(u.Weights.MinTokensPerSecond / Math.Max(high, 1e-9)) / 3, 0, 1) : 0;
+        var penalty = (spills ? u.Weights.OffloadPenalty : 0) + rs.SlowPenalty * shortfall;
         var total = quality + endorsement + licenseCredit + speed - penalty;
         var score = new ScoreBreakdown(metric.Value.Value, metric.Value.Basis, metric.Value.Verified, loss, endorsement, licenseCredit, speed, penalty, total);
 
@@ -188,7 +193,7 @@ public sealed class Recommender
         ArgumentNullException.ThrowIfNull(model);
         if (!model.Scores.TryGetValue(benchmark, out var set)) return null;
         var r = set.Results.FirstOrDefault(x => !x.Unverified) ?? set.Results.FirstOrDefault();
-        if (r is not null) return (r.Value, $"{r.Variant}, {r.Setting}", !r.Unverified);
+        if (r is not null) return (r.Value, r.Setting == r.Variant ? r.Variant : $"{r.Variant}, {r.Setting}", !r.Unverified);
         return set.Guide is { } g ? (g, "guide figure, no primary source", false) : null;
     }
 

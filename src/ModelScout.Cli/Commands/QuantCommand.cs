@@ -1,0 +1,84 @@
+using System.CommandLine;
+using ModelScout.Cli.Output;
+using ModelScout.Core.Fit;
+using ModelScout.Core.Machines;
+using ModelScout.Core.Recommend;
+using Spectre.Console;
+
+namespace ModelScout.Cli.Commands;
+
+/// <summary>scout quant: every quantization level of one model, its real size and loss, and whether it fits.</summary>
+internal sealed class QuantCommand : ICommandBuilder
+{
+    private readonly Argument<string> model = new("model") { Description = "Ollama tag, id or name" };
+    private readonly Option<string?> memory = new("--memory") { Description = "A memory budget to test against (8GB, 24GiB): everything, cache and buffers included, on one device", HelpName = "SIZE" };
+
+    public Command Build(CommonOptions o)
+    {
+        var c = new Command("quant", "Every quantization level of a model: real bits per weight, file size, expected quality loss, whether it fits, and which to use.");
+        c.Arguments.Add(model);
+        c.Options.Add(memory);
+        o.AddHardware(c);
+        o.AddMemorySettings(c);
+        return c;
+    }
+
+    public int Run(CommandContext ctx)
+    {
+        var p = ctx.Parse;
+        var catalog = ctx.Catalog;
+        var m = ctx.ResolveModel(p.GetValue(model)!, openOnly: true);
+        var context = ctx.Options.ContextOr(p, catalog.Document.ContextGuidance.Default);
+        var kv = ctx.Options.Kv(p, catalog.Document.Estimator.DefaultUbatch);
+        double? budgetGiB = p.GetValue(memory) is { } s ? Units.ParseGiB(s, "--memory") : null;
+        if (budgetGiB is not null && !ctx.Options.Hardware(p).IsEmpty) throw new CliException("--memory sets the budget directly; drop the hardware options or --memory");
+        var machine = budgetGiB is { } gib ? BudgetMachine(gib) : ctx.Machines.Get(ctx.Options.Hardware(p), catalog);
+        var recommender = new Recommender(catalog, ctx.Planner);
+        var fit = ctx.Planner.Plan(m, machine, new FitOptions(context, kv));
+        var rows = fit.Levels.OrderBy(l => l.Level.Rank).Select(l =>
+        {
+            var loss = l.Level.QualityLoss;
+            var need = budgetGiB is null ? l.Memory.Total : l.Memory.GpuTotal;
+            return new QuantRowJson(l.Level.Id, l.Level.Kind, Math.Round(l.Weights.BitsPerWeight, 3), l.Level.MeasuredBpw.Value, l.Weights.TotalBytes,
+                loss?.Low, loss?.High, loss is null, Math.Round(recommender.QuantLoss(l.Level), 2), l.Level.Guide,
+                budgetGiB is null ? Format.PlacementId(l.Kind) : l.Kind == FitKind.FullGpu ? "fits" : "too-big",
+                budgetGiB is null ? l.Fits : l.Kind == FitKind.FullGpu, need, SpeedJson.From(l.Speed), fit.Best?.Level.Id == l.Level.Id && fit.Fits);
+        }).ToList();
+        var corrections = catalog.Document.QuantizationGuidance.Corrections;
+
+        if (ctx.Json)
+        {
+            ctx.WriteJson(new QuantJson("modelscout/quant/v1", m.Id, context, budgetGiB is { } b ? (long)(b * (1L << 30)) : null,
+                budgetGiB is null ? MachineJson.From(machine) : null, rows, fit.Fits ? fit.Best!.Level.Id : null, fit.Why, corrections), CliJson.Default.QuantJson);
+            return fit.Fits ? ExitCodes.Ok : ExitCodes.Negative;
+        }
+        var con = ctx.Human;
+        con.MarkupLine($"[bold]{Format.Esc(m.Name)}[/] at {Format.Tokens(context)} context, {(budgetGiB is { } g ? $"in a {g:0.#} GiB budget" : "on " + Format.Esc(Format.Machine(machine)))}");
+        var t = new Table().Border(TableBorder.Rounded);
+        t.AddColumns("Level", "Bits/weight", "File", "Quality loss", "Needs", budgetGiB is null ? "Runs on" : "Fits", "tok/s", "Guide says");
+        foreach (var r in rows)
+        {
+            var loss = r.LossLowPct is { } lo ? lo == r.LossHighPct ? $"{lo:0.#}%" : $"{lo:0.#}-{r.LossHighPct:0.#}%" : $"~{r.ExpectedLossPct:0.#}% (interp.)";
+            var where = budgetGiB is null ? Format.Placement(fit.Levels.First(l => l.Level.Id == r.Id)) : r.Fits ? "[green]yes[/]" : "[red]no[/]";
+            var name = r.Recommended ? $"[bold green]{r.Id} ←[/]" : r.Id;
+            t.AddRow(name, r.BitsPerWeight.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Format.Gb(r.FileBytes), loss, Format.Bytes(r.NeedBytes), where,
+                Format.Speed(fit.Levels.First(l => l.Level.Id == r.Id).Speed), Format.Esc(r.Guide is { } gr ? $"{gr.Bits}, {gr.Size7B} for 7B: {gr.BestFor}" : ""));
+        }
+        con.Write(t);
+        con.MarkupLine(fit.Fits ? $"Use [bold]{fit.Best!.Level.Id}[/]: {Format.Esc(fit.Why)}." : $"[red]Nothing fits:[/] {Format.Esc(fit.Why)}");
+        var g2 = catalog.Document.QuantizationGuidance;
+        con.MarkupLine($"[grey]The guide: {Format.Esc(g2.Statements.GetValueOrDefault("start"))} {Format.Esc(g2.Statements.GetValueOrDefault("sensitive"))}[/]");
+        foreach (var c in corrections) con.MarkupLine($"[grey]Correction: {Format.Esc(c)}[/]");
+        return fit.Fits ? ExitCodes.Ok : ExitCodes.Negative;
+    }
+
+    // A budget stands for one device holding everything, so the planner sees one GPU of that size and nothing else.
+    private static Machine BudgetMachine(double gib) => new()
+    {
+        Name = $"{gib:0.#} GiB budget",
+        Ram = new MemoryInfo(0, 0),
+        Gpus = [new GpuDevice { Name = $"{gib:0.#} GiB budget", TotalBytes = (long)(gib * (1L << 30)), FreeBytes = (long)(gib * (1L << 30)), Backend = "cuda", BandwidthGBps = null }],
+        Simulated = true,
+        Source = "--memory",
+    };
+}

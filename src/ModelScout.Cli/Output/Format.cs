@@ -1,0 +1,68 @@
+using ModelScout.Core.Fit;
+using ModelScout.Core.Licensing;
+using ModelScout.Core.Machines;
+using Spectre.Console;
+
+namespace ModelScout.Cli.Output;
+
+/// <summary>How numbers and verdicts read in human output (binary units, invariant culture).</summary>
+internal static class Format
+{
+    private const double GiB = 1024.0 * 1024 * 1024;
+    private const double MiB = 1024.0 * 1024;
+
+    public static string Bytes(long bytes) => bytes >= GiB ? $"{bytes / GiB:0.0} GiB" : $"{bytes / MiB:0} MiB";
+
+    public static string Gb(double bytes) => $"{bytes / 1e9:0.#} GB";
+
+    public static string Speed(SpeedRange? s) => s is null || s.High <= 0 ? "—" : s.High < 1 ? $"{s.Low:0.0#}-{s.High:0.0#}" : $"{s.Low:0.#}-{s.High:0.#}";
+
+    public static string Tokens(long n) => FitPlanner.Tokens(n);
+
+    public static string Params(long n) => n >= 1_000_000_000 ? $"{n / 1e9:0.#}B" : $"{n / 1e6:0.#}M";
+
+    public static string Placement(QuantFit q) => q.Kind switch
+    {
+        FitKind.FullGpu => q.Memory.Gpus.Count(g => g.Total > 0) > 1 ? $"GPU x{q.Memory.Gpus.Count(g => g.Total > 0)} (all layers)" : "GPU (all layers)",
+        FitKind.ExpertsOnCpu => "GPU + experts in RAM",
+        FitKind.PartialOffload => $"{q.Placement.GpuLayers} of {q.Memory.TotalLayers} layers on GPU",
+        FitKind.CpuOnly => "CPU only",
+        _ => "does not fit",
+    };
+
+    public static string PlacementId(FitKind kind) => kind switch
+    {
+        FitKind.FullGpu => "full-gpu",
+        FitKind.ExpertsOnCpu => "experts-on-cpu",
+        FitKind.PartialOffload => "partial-offload",
+        FitKind.CpuOnly => "cpu-only",
+        _ => "does-not-fit",
+    };
+
+    public static string Verdict(LicenseVerdict v) => LicenseEvaluator.Words(v);
+
+    public static string VerdictId(LicenseVerdict v) => v switch
+    {
+        LicenseVerdict.Allowed => "allowed",
+        LicenseVerdict.Conditions => "conditions",
+        _ => "not-allowed",
+    };
+
+    public static string VerdictMarkup(LicenseVerdict v) => v switch
+    {
+        LicenseVerdict.Allowed => "[green]allowed[/]",
+        LicenseVerdict.Conditions => "[yellow]allowed with conditions[/]",
+        _ => "[red]not allowed[/]",
+    };
+
+    public static string Machine(Machine m)
+    {
+        var gpus = m.Gpus.Count == 0
+            ? "no GPU"
+            : string.Join(", ", m.Gpus.GroupBy(g => g.Name).Select(g => $"{(g.Count() > 1 ? g.Count() + "x " : "")}{g.Key} ({Bytes(g.First().TotalBytes)}{(g.First().UnifiedMemory ? " GPU working set" : "")})"));
+        var bw = m.RamBandwidthGBps > 0 ? $", RAM ~{m.RamBandwidthGBps:0} GB/s{(m.RamBandwidthAssumed ? " (assumed)" : "")}" : "";
+        return $"{m.Cpu.Model} ({m.Cpu.Cores} cores), {Bytes(m.Ram.TotalBytes)} RAM ({Bytes(m.Ram.AvailableBytes)} available{bw}), {gpus}";
+    }
+
+    public static string Esc(string? s) => Markup.Escape(s ?? "");
+}

@@ -1,0 +1,132 @@
+using System.Text.Json.Serialization;
+using ModelScout.Core.Catalog;
+using ModelScout.Core.Cost;
+using ModelScout.Core.Fit;
+using ModelScout.Core.Machines;
+using ModelScout.Core.Memory;
+
+namespace ModelScout.Cli.Output;
+
+// The --json schema (documented in docs/json.md). Every document carries "schema": "modelscout/<command>/v1".
+// Sizes are bytes, speeds tokens per second, contexts tokens.
+
+internal sealed record MachineJson(string Name, string Source, bool Simulated, CpuJson Cpu, RamJson Ram, IReadOnlyList<GpuJson> Gpus, IReadOnlyList<string> Warnings, IReadOnlyList<string> Assumptions)
+{
+    public static MachineJson From(Machine m) => new(m.Name, m.Source, m.Simulated,
+        new CpuJson(m.Cpu.Model, m.Cpu.Cores, m.Cpu.Threads, m.Cpu.Architecture, m.Cpu.Features),
+        new RamJson(m.Ram.TotalBytes, m.Ram.AvailableBytes, m.RamBandwidthGBps, m.RamBandwidthAssumed),
+        m.Gpus.Select(g => new GpuJson(g.Index, g.Name, g.Vendor.ToString().ToLowerInvariant(), g.Backend, g.TotalBytes, g.FreeBytes, g.BandwidthGBps, g.UnifiedMemory, g.SpecId)).ToList(),
+        m.Warnings, m.Assumptions);
+}
+
+internal sealed record CpuJson(string Model, int Cores, int Threads, string Architecture, IReadOnlyList<string> Features);
+
+internal sealed record RamJson(long TotalBytes, long AvailableBytes, double BandwidthGBps, bool BandwidthAssumed);
+
+internal sealed record GpuJson(int Index, string Name, string Vendor, string Backend, long TotalBytes, long FreeBytes, double? BandwidthGBps, bool UnifiedMemory, string? SpecId);
+
+internal sealed record DeviceJson(string Device, long WeightsBytes, long KvCacheBytes, long ComputeBytes, long OverheadBytes, long TotalBytes, int Layers)
+{
+    public static DeviceJson From(DeviceMemory d) => new(d.Device, d.Weights, d.KvCache, d.Compute, d.Overhead, d.Total, d.Layers);
+}
+
+internal sealed record MemoryJson(DeviceJson Host, IReadOnlyList<DeviceJson> Gpus, long TotalBytes)
+{
+    public static MemoryJson From(MemoryEstimate e) => new(DeviceJson.From(e.Host), e.Gpus.Select(DeviceJson.From).ToList(), e.Total);
+}
+
+internal sealed record SpeedJson(double Low, double High, string Basis)
+{
+    public static SpeedJson? From(SpeedRange? s) => s is null ? null : new(Math.Round(s.Low, 2), Math.Round(s.High, 2), s.Basis);
+}
+
+internal sealed record CommandJson(string Runtime, string Command, IReadOnlyList<string> Notes)
+{
+    public static CommandJson From(RunCommand c) => new(c.Runtime, c.Command, c.Notes);
+}
+
+internal sealed record LevelJson(string Quant, string Placement, bool Fits, int GpuLayers, int TotalLayers, long FileBytes, double BitsPerWeight, MemoryJson Memory, SpeedJson? Speed, bool Tight, string? Problem)
+{
+    public static LevelJson From(QuantFit q) => new(q.Level.Id, Format.PlacementId(q.Kind), q.Fits, q.Placement.GpuLayers, q.Memory.TotalLayers, q.Weights.TotalBytes,
+        Math.Round(q.Weights.BitsPerWeight, 3), MemoryJson.From(q.Memory), SpeedJson.From(q.Speed), q.Tight, q.Problem);
+}
+
+internal sealed record VllmJson(bool Fits, int TensorParallel, string Checkpoint, double BytesPerParameter, long PerGpuBytes, SpeedJson? Speed, string Reason)
+{
+    public static VllmJson? From(VllmPlan? v) => v is null ? null : new(v.Fits, v.TensorParallel, v.Checkpoint, v.BytesPerParameter, v.PerGpuBytes, SpeedJson.From(v.Speed), v.Reason);
+}
+
+internal sealed record ModelFitJson(string Id, string Name, string? OllamaTag, bool Fits, string Why, LevelJson? Best, IReadOnlyList<CommandJson> Commands, VllmJson? Vllm, RuntimeJson? Runtime, IReadOnlyList<string> Notes);
+
+internal sealed record RuntimeJson(string Id, string Name, string Reason, string? Command);
+
+internal sealed record FitJson(string Schema, MachineJson Machine, long Context, string KvCacheType, bool FlashAttention, IReadOnlyList<ModelFitJson> Models);
+
+internal sealed record ScoreJson(double Metric, string MetricBasis, bool Verified, double QuantLossPct, double Endorsement, double License, double Speed, double Penalty, double Total);
+
+internal sealed record PickJson(int Rank, string Id, string Name, string? OllamaTag, string Quant, string Placement, SpeedJson? Speed, string Checkpoint, string License, ScoreJson Score, IReadOnlyList<string> Reasons, IReadOnlyList<CommandJson> Commands);
+
+internal sealed record ExcludedJson(string Id, string Name, string Reason);
+
+internal sealed record UseCaseJson(string Id, string Title, string GuidePick, string Gap, string GapAdvice);
+
+internal sealed record RecommendJson(string Schema, UseCaseJson UseCase, MachineJson Machine, long Context, string License, long? MonthlyActiveUsers, IReadOnlyList<PickJson> Picks, IReadOnlyList<ExcludedJson> Excluded, RuntimeJson? Runtime, string GuidePick, IReadOnlyList<string> Notes);
+
+internal sealed record ModelRowJson(string Id, string Name, string Kind, string? OllamaTag, long? Parameters, long? ActiveParameters, int? ContextMax, int? ContextNative, string? License, double? Mmlu, double? HumanEval, long? Q4KmBytes, IReadOnlyList<string> BestFor, string? GuideBestFor);
+
+internal sealed record ModelsJson(string Schema, IReadOnlyList<ModelRowJson> Models);
+
+internal sealed record ClaimJson(string Claim, string Memory, double GiB, string Quant, long MaxContext, long NeedAt4KBytes, string Verdict, string Text);
+
+internal sealed record ShowJson(string Schema, ModelEntry Model, LicenseEntry? License, long? Q4KmBytes, double? Q4KmBitsPerWeight, IReadOnlyList<ClaimJson> GuideClaims, IReadOnlyDictionary<string, string> Sources);
+
+internal sealed record CompareScoreJson(double? Value, string? Basis, bool Verified, double? Guide);
+
+internal sealed record CompareRowJson(string Id, string Name, string Kind, long? Parameters, long? ActiveParameters, int? Context, string? License, IReadOnlyDictionary<string, CompareScoreJson> Scores, long? Q4KmBytes);
+
+internal sealed record CompareJson(string Schema, IReadOnlyList<CompareRowJson> Models, IReadOnlyList<string> Notes);
+
+internal sealed record QuantRowJson(string Id, string Kind, double BitsPerWeight, double MeasuredBitsPerWeight, long FileBytes, double? LossLowPct, double? LossHighPct, bool LossInterpolated, double ExpectedLossPct,
+    QuantGuideRow? Guide, string Placement, bool Fits, long NeedBytes, SpeedJson? Speed, bool Recommended);
+
+internal sealed record QuantJson(string Schema, string Model, long Context, long? MemoryBytes, MachineJson? Machine, IReadOnlyList<QuantRowJson> Levels, string? Recommended, string Why, IReadOnlyList<string> Corrections);
+
+internal sealed record AnswerJson(string Question, string Verdict, string Clause, string Text, IReadOnlyList<string> Conditions);
+
+internal sealed record LicenseReportJson(string Checkpoint, string LicenseId, string LicenseName, string? Url, string Overall, IReadOnlyList<AnswerJson> Answers, string? GuideSays, IReadOnlyList<string> Corrections, string? UseRestrictions);
+
+internal sealed record LicenseJson(string Schema, string Model, IReadOnlyList<LicenseReportJson> Reports);
+
+internal sealed record ExplainEntryJson(GlossaryEntry Entry, BenchmarkInfo? Benchmark, QuantizationLevel? Quantization);
+
+internal sealed record ExplainJson(string Schema, IReadOnlyList<ExplainEntryJson> Entries);
+
+internal sealed record RuntimesJson(string Schema, IReadOnlyList<RuntimeEntry> Runtimes, RuntimeJson? Choice);
+
+internal sealed record CostLineJson(string Option, double UsdPerDay, double UsdPerMillionTokens, string Basis)
+{
+    public static CostLineJson From(CostLine l) => new(l.Option, Math.Round(l.UsdPerDay, 2), Math.Round(l.UsdPerMillionTokens, 4), l.Basis);
+}
+
+internal sealed record CostJson(string Schema, double TokensPerDay, double InputShare, string Model, string Quant, MachineJson Machine, IReadOnlyList<CostLineJson> Lines, double? BreakEvenTokensPerDay, int MachinesNeeded, double CapacityTokensPerDay, string GuideClaim, IReadOnlyList<string> Notes);
+
+internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IReadOnlyList<string> Suggestions);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(FitJson))]
+[JsonSerializable(typeof(RecommendJson))]
+[JsonSerializable(typeof(ModelsJson))]
+[JsonSerializable(typeof(ShowJson))]
+[JsonSerializable(typeof(CompareJson))]
+[JsonSerializable(typeof(QuantJson))]
+[JsonSerializable(typeof(LicenseJson))]
+[JsonSerializable(typeof(ExplainJson))]
+[JsonSerializable(typeof(RuntimesJson))]
+[JsonSerializable(typeof(CostJson))]
+[JsonSerializable(typeof(ErrorJson))]
+[JsonSerializable(typeof(MachineJson))]
+internal sealed partial class CliJson : JsonSerializerContext;

@@ -1,0 +1,5 @@
+using System.Text;
+using ModelScout.Cli;
+
+Console.OutputEncoding = Encoding.UTF8;
+return new ScoutApp(new SystemMachineSource(), ScoutSettings.FromEnvironment()).Run(args, Console.Out, Console.Error);

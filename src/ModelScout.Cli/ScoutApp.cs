@@ -1,0 +1,136 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using ModelScout.Cli.Commands;
+using ModelScout.Cli.Output;
+using ModelScout.Core.Catalog;
+using ModelScout.Core.Fit;
+using Spectre.Console;
+
+namespace ModelScout.Cli;
+
+/// <summary>What a command handler works with: where to write, the catalog, the machine source.</summary>
+internal sealed class CommandContext(ParseResult parse, CommonOptions options, TextWriter stdout, TextWriter stderr, IMachineSource machines, ScoutSettings settings, int width)
+{
+    private Catalog? catalog;
+    private FitPlanner? planner;
+
+    public ParseResult Parse { get; } = parse;
+    public CommonOptions Options { get; } = options;
+    public IMachineSource Machines { get; } = machines;
+    public bool Json => Parse.GetValue(Options.Json);
+    public TextWriter Stdout { get; } = stdout;
+    public TextWriter Stderr { get; } = stderr;
+
+    public Catalog Catalog => catalog ??= Catalog.Load(Parse.GetValue(Options.CatalogFile) ?? settings.CatalogFile);
+
+    public FitPlanner Planner => planner ??= new FitPlanner(Catalog);
+
+    /// <summary>Human output: stdout normally, stderr when stdout carries JSON.</summary>
+    public IAnsiConsole Human => human ??= Console(Json ? Stderr : Stdout);
+
+    /// <summary>Notes and warnings: always stderr.</summary>
+    public IAnsiConsole Notes => notes ??= Console(Stderr);
+
+    private IAnsiConsole? human;
+    private IAnsiConsole? notes;
+
+    private IAnsiConsole Console(TextWriter writer)
+    {
+        var interactive = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected
+            || ReferenceEquals(writer, System.Console.Error) && !System.Console.IsErrorRedirected;
+        var plain = !interactive || Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(writer),
+            Ansi = plain ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Interactive = InteractionSupport.No,
+        });
+        console.Profile.Width = interactive ? System.Console.WindowWidth : width;
+        return console;
+    }
+
+    public void WriteJson<T>(T value, JsonTypeInfo<T> info)
+    {
+        Stdout.Write(JsonSerializer.Serialize(value, info));
+        Stdout.WriteLine();
+    }
+
+    public ModelEntry ResolveModel(string name, bool openOnly = false)
+    {
+        var found = Catalog.FindModel(name);
+        if (found is not null && (!openOnly || found.Model.IsOpen)) return found.Model;
+        var suggestions = Catalog.Suggest(name);
+        var hint = suggestions.Count > 0 ? $" Did you mean: {string.Join(", ", suggestions)}?" : "";
+        var what = found is not null ? $"'{name}' is a hosted model; this command needs an open-weight one." : $"unknown model '{name}'.";
+        throw new CliException($"{what}{hint} `scout models` lists every model and its tags.", ExitCodes.NotFound) { Suggestions = suggestions };
+    }
+}
+
+/// <summary>The scout command line: parses, runs one command, maps failures to exit codes.</summary>
+internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, int width = 140)
+{
+    public int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var options = new CommonOptions();
+        var root = new RootCommand("scout: pick, fit and licence-check open-weight LLMs for your hardware, from the 2026 buyer's guide.");
+        root.Options.Add(options.Json);
+        root.Options.Add(options.CatalogFile);
+        var commands = new ICommandBuilder[]
+        {
+            new FitCommand(), new RecommendCommand(), new ModelsCommand(), new ShowCommand(), new CompareCommand(),
+            new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(),
+        };
+        foreach (var builder in commands)
+        {
+            var command = builder.Build(options);
+            command.SetAction(parse => Execute(parse, options, stdout, stderr, builder));
+            root.Subcommands.Add(command);
+        }
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
+        {
+            foreach (var e in result.Errors) stderr.WriteLine($"scout: {e.Message}");
+            stderr.WriteLine("Run `scout --help` or `scout <command> --help` for usage.");
+            return ExitCodes.Usage;
+        }
+        return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+    }
+
+    private int Execute(ParseResult parse, CommonOptions options, TextWriter stdout, TextWriter stderr, ICommandBuilder builder)
+    {
+        var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width);
+        try
+        {
+            return builder.Run(ctx);
+        }
+        catch (CliException e)
+        {
+            return Fail(ctx, e.Message, e.ExitCode, e.Suggestions);
+        }
+        catch (CatalogException e)
+        {
+            return Fail(ctx, e.Message + Environment.NewLine + "Fix the catalog file or drop --catalog / " + ScoutSettings.CatalogVariable + ".", ExitCodes.Error, []);
+        }
+        catch (ArgumentException e)
+        {
+            return Fail(ctx, e.Message, ExitCodes.Usage, []);
+        }
+    }
+
+    private static int Fail(CommandContext ctx, string message, int code, IReadOnlyList<string> suggestions)
+    {
+        if (ctx.Json) ctx.WriteJson(new ErrorJson("modelscout/error/v1", message, code, suggestions), CliJson.Default.ErrorJson);
+        ctx.Stderr.WriteLine($"scout: {message}");
+        return code;
+    }
+}
+
+/// <summary>One scout command: its options, and what it does.</summary>
+internal interface ICommandBuilder
+{
+    Command Build(CommonOptions options);
+
+    int Run(CommandContext ctx);
+}
