@@ -117,5 +117,7 @@ public class CatalogTests
         Assert.Equal("rtx-4080-super", Catalog.FindGpu("NVIDIA GeForce RTX 4080 SUPER")!.Id);
         Assert.Equal("rx-7900-xtx", Catalog.FindGpu("AMD Radeon RX 7900 XTX")!.Id);
         Assert.Null(Catalog.FindGpu("Matrox G200"));
+        Assert.Equal("rtx-4090-laptop", Catalog.FindGpu("NVIDIA GeForce RTX 4090 Laptop GPU")!.Id);
+        Assert.Null(Catalog.FindGpu("NVIDIA GeForce RTX 4070 Laptop GPU")); // no spec: better unknown than the desktop card's bandwidth
     }
 }

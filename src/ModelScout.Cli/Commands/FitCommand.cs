@@ -133,7 +133,7 @@ internal sealed class FitCommand : ICommandBuilder
             return;
         }
         var b = f.Best!;
-        con.MarkupLine($"{b.Level.Id}: {Format.Esc(f.Why)}. File {Format.Gb(b.Weights.TotalBytes)} ({b.Weights.BitsPerWeight:0.00} bits per weight), runs on {Format.Placement(b)}.");
+        con.MarkupLine($"{Format.Esc(char.ToUpperInvariant(f.Why[0]) + f.Why[1..])}. File {Format.Gb(b.Weights.TotalBytes)} ({b.Weights.BitsPerWeight:0.00} bits per weight), runs on {Format.Placement(b)}.");
         var t = new Table().Border(TableBorder.Simple);
         t.AddColumns("Device", "Weights", "KV cache", "Compute", "Overhead", "Total", "Layers");
         foreach (var d in b.Memory.Gpus.Where(g => g.Total > 0).Append(b.Memory.Host))

@@ -11,7 +11,7 @@ namespace ModelScout.Cli.Commands;
 internal sealed class QuantCommand : ICommandBuilder
 {
     private readonly Argument<string> model = new("model") { Description = "Ollama tag, id or name" };
-    private readonly Option<string?> memory = new("--memory") { Description = "A memory budget to test against (8GB, 24GiB): everything, cache and buffers included, on one device", HelpName = "SIZE" };
+    private readonly Option<string?> memory = new("--memory") { Description = "A GPU memory budget to test against (8GB, 24GiB): weights, cache, buffers and runtime overhead all on one GPU", HelpName = "SIZE" };
 
     public Command Build(CommonOptions o)
     {
@@ -35,14 +35,15 @@ internal sealed class QuantCommand : ICommandBuilder
         var machine = budgetGiB is { } gib ? BudgetMachine(gib) : ctx.Machines.Get(ctx.Options.Hardware(p), catalog);
         var recommender = new Recommender(catalog, ctx.Planner);
         var fit = ctx.Planner.Plan(m, machine, new FitOptions(context, kv));
+        if (budgetGiB is { } budget) fit = InBudget(catalog, fit, budget);
         var rows = fit.Levels.OrderBy(l => l.Level.Rank).Select(l =>
         {
             var loss = l.Level.QualityLoss;
-            var need = budgetGiB is null ? l.Memory.Total : l.Memory.GpuTotal;
+            var need = budgetGiB is null ? l.Memory.Total : ctx.Planner.FullGpuEstimate(m, l.Level, machine, new FitOptions(context, kv)).GpuTotal;
             return new QuantRowJson(l.Level.Id, l.Level.Kind, Math.Round(l.Weights.BitsPerWeight, 3), l.Level.MeasuredBpw.Value, l.Weights.TotalBytes,
                 loss?.Low, loss?.High, loss is null, Math.Round(recommender.QuantLoss(l.Level), 2), l.Level.Guide,
                 budgetGiB is null ? Format.PlacementId(l.Kind) : l.Kind == FitKind.FullGpu ? "fits" : "too-big",
-                budgetGiB is null ? l.Fits : l.Kind == FitKind.FullGpu, need, SpeedJson.From(l.Speed), fit.Best?.Level.Id == l.Level.Id && fit.Fits);
+                budgetGiB is null ? l.Fits : l.Kind == FitKind.FullGpu, need, budgetGiB is null ? SpeedJson.From(l.Speed) : null, fit.Best?.Level.Id == l.Level.Id && fit.Fits);
         }).ToList();
         var corrections = catalog.Document.QuantizationGuidance.Corrections;
 
@@ -53,7 +54,7 @@ internal sealed class QuantCommand : ICommandBuilder
             return fit.Fits ? ExitCodes.Ok : ExitCodes.Negative;
         }
         var con = ctx.Human;
-        con.MarkupLine($"[bold]{Format.Esc(m.Name)}[/] at {Format.Tokens(context)} context, {(budgetGiB is { } g ? $"in a {g:0.#} GiB budget" : "on " + Format.Esc(Format.Machine(machine)))}");
+        con.MarkupLine($"[bold]{Format.Esc(m.Name)}[/] at {Format.Tokens(context)} context, {(budgetGiB is { } g ? $"in {g:0.#} GiB of GPU memory" : "on " + Format.Esc(Format.Machine(machine)))}");
         var t = new Table().Border(TableBorder.Rounded);
         t.AddColumns("Level", "Bits/weight", "File", "Quality loss", "Needs", budgetGiB is null ? "Runs on" : "Fits", "tok/s", "Guide says");
         foreach (var r in rows)
@@ -62,22 +63,38 @@ internal sealed class QuantCommand : ICommandBuilder
             var where = budgetGiB is null ? Format.Placement(fit.Levels.First(l => l.Level.Id == r.Id)) : r.Fits ? "[green]yes[/]" : "[red]no[/]";
             var name = r.Recommended ? $"[bold green]{r.Id} ←[/]" : r.Id;
             t.AddRow(name, r.BitsPerWeight.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Format.Gb(r.FileBytes), loss, Format.Bytes(r.NeedBytes), where,
-                Format.Speed(fit.Levels.First(l => l.Level.Id == r.Id).Speed), Format.Esc(r.Guide is { } gr ? $"{gr.Bits}, {gr.Size7B} for 7B: {gr.BestFor}" : ""));
+                r.Speed is { } sp ? Format.Speed(new SpeedRange(sp.Low, sp.High, sp.Basis)) : "—", Format.Esc(r.Guide is { } gr ? $"{gr.Bits}, {gr.Size7B} for 7B: {gr.BestFor}" : ""));
         }
         con.Write(t);
-        con.MarkupLine(fit.Fits ? $"Use [bold]{fit.Best!.Level.Id}[/]: {Format.Esc(fit.Why)}." : $"[red]Nothing fits:[/] {Format.Esc(fit.Why)}");
+        con.MarkupLine(fit.Fits ? $"Recommended: [bold]{Format.Esc(fit.Why)}[/]." : $"[red]Nothing fits:[/] {Format.Esc(fit.Why)}");
         var g2 = catalog.Document.QuantizationGuidance;
         con.MarkupLine($"[grey]The guide: {Format.Esc(g2.Statements.GetValueOrDefault("start"))} {Format.Esc(g2.Statements.GetValueOrDefault("sensitive"))}[/]");
         foreach (var c in corrections) con.MarkupLine($"[grey]Correction: {Format.Esc(c)}[/]");
         return fit.Fits ? ExitCodes.Ok : ExitCodes.Negative;
     }
 
-    // A budget stands for one device holding everything, so the planner sees one GPU of that size and nothing else.
+    // In a GPU budget only whole-model fits count: the guide's default if it fits, else the best level below it that does.
+    private static ModelFit InBudget(ModelScout.Core.Catalog.Catalog catalog, ModelFit fit, double gib)
+    {
+        var full = fit.Levels.Where(l => l.Kind == FitKind.FullGpu).ToList();
+        var defaultId = catalog.Document.QuantizationGuidance.Default;
+        var defaultRank = fit.Levels.First(l => l.Level.Id == defaultId).Level.Rank;
+        var pick = full.FirstOrDefault(l => l.Level.Id == defaultId) ?? full.Where(l => l.Level.Rank > defaultRank).OrderBy(l => l.Level.Rank).FirstOrDefault();
+        if (pick is not null)
+        {
+            var why = pick.Level.Id == defaultId ? $"{defaultId}, the guide's default, fits in {gib:0.#} GiB" : $"{pick.Level.Id} is the best level that fits in {gib:0.#} GiB";
+            return fit with { Best = pick, Why = why };
+        }
+        var smallest = fit.Levels.OrderByDescending(l => l.Level.Rank).First();
+        return fit with { Best = smallest with { Kind = FitKind.DoesNotFit }, Why = $"nothing fits in {gib:0.#} GiB of GPU memory" };
+    }
+
+    // A budget is GPU memory, as in the guide's "min VRAM" column: one GPU of that size, and host RAM that never limits.
     private static Machine BudgetMachine(double gib) => new()
     {
         Name = $"{gib:0.#} GiB budget",
-        Ram = new MemoryInfo(0, 0),
-        Gpus = [new GpuDevice { Name = $"{gib:0.#} GiB budget", TotalBytes = (long)(gib * (1L << 30)), FreeBytes = (long)(gib * (1L << 30)), Backend = "cuda", BandwidthGBps = null }],
+        Ram = new MemoryInfo(1L << 40, 1L << 40),
+        Gpus = [new GpuDevice { Name = $"{gib:0.#} GiB budget", TotalBytes = (long)(gib * (1L << 30)), FreeBytes = (long)(gib * (1L << 30)), Backend = "cuda", BandwidthGBps = 300 }],
         Simulated = true,
         Source = "--memory",
     };

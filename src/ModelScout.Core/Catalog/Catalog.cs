@@ -224,6 +224,8 @@ public sealed class Catalog
             {
                 var want = GpuTokens(pattern);
                 if (want.Count == 0 || !want.All(tokens.Contains)) continue;
+                // A laptop part is a different card (less memory, less bandwidth): never let it match a desktop spec.
+                if (MobileTokens.Any(tokens.Contains) && !MobileTokens.Any(want.Contains)) continue;
                 if (want.Count > bestScore)
                 {
                     best = g;
@@ -233,6 +235,8 @@ public sealed class Catalog
         }
         return best;
     }
+
+    private static readonly string[] MobileTokens = ["laptop", "mobile"];
 
     private static HashSet<string> GpuTokens(string s)
     {

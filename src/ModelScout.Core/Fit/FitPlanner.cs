@@ -150,11 +150,13 @@ public sealed class FitPlanner
             }
 
             // GPU use grows with -ngl and host use shrinks, so the largest -ngl whose GPUs fit is the only candidate.
+            // Like llama.cpp's --fit, leave a margin on each GPU rather than filling it to the last byte.
+            var margin = catalog.Document.Estimator.TightFraction;
             int lo = 0, hi = n;
             while (lo < hi)
             {
                 var mid = (lo + hi + 1) / 2;
-                if (budget.GpusFit(MemoryEstimator.Estimate(w, Placement(machine, options, mid, false)))) lo = mid;
+                if (budget.GpusFit(MemoryEstimator.Estimate(w, Placement(machine, options, mid, false)), margin)) lo = mid;
                 else hi = mid - 1;
             }
             if (lo > 0)
@@ -185,6 +187,15 @@ public sealed class FitPlanner
             foreach (var i in order.Take(k)) used[i] = true;
             yield return used;
         }
+    }
+
+    /// <summary>Memory with every layer on the machine's GPUs, whether or not it fits: what a GPU budget must hold.</summary>
+    public MemoryEstimate FullGpuEstimate(ModelEntry model, QuantizationLevel level, Machine machine, FitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(machine);
+        ArgumentNullException.ThrowIfNull(options);
+        return MemoryEstimator.Estimate(WeightsOf(model, level), Placement(machine, options, model.Architecture!.Layers + 1, expertsOnHost: false));
     }
 
     private Placement Placement(Machine machine, FitOptions options, int gpuLayers, bool expertsOnHost, bool[]? used = null)
@@ -299,11 +310,11 @@ public sealed class FitPlanner
         public static Budget For(Machine m, EstimatorSettings _) =>
             new(m.Gpus.Select(g => g.FreeBytes).ToArray(), m.Ram.AvailableBytes, m.UnifiedMemory);
 
-        public bool GpusFit(MemoryEstimate e)
+        public bool GpusFit(MemoryEstimate e, double margin = 0)
         {
             for (var g = 0; g < Gpus.Length && g < e.Gpus.Count; g++)
             {
-                if (e.Gpus[g].Total > Gpus[g]) return false;
+                if (e.Gpus[g].Total > Gpus[g] * (1 - margin)) return false;
             }
             return true;
         }

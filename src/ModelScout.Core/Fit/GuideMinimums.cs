@@ -66,7 +66,7 @@ public static class GuideMinimums
             }
             if (FitsAt(model.Context.Max)) lo = model.Context.Max;
         }
-        var need = NeedAt(catalog, planner, model, q, memory == "VRAM", Practical);
+        var need = NeedAt(catalog, planner, model, q, machine, memory == "VRAM", Practical);
         var verdict = lo >= Practical ? ClaimVerdict.Consistent : lo > 0 ? ClaimVerdict.Tight : ClaimVerdict.Optimistic;
         var text = verdict switch
         {
@@ -77,15 +77,12 @@ public static class GuideMinimums
         return new GuideClaimCheck(claim, memory, gib, q.Id, lo, need, verdict, text);
     }
 
-    // Memory the claimed placement itself needs: everything on one GPU, or everything in RAM.
-    private static long NeedAt(Catalog.Catalog catalog, FitPlanner planner, ModelEntry model, QuantizationLevel q, bool gpu, long ctx)
+    // Memory the claimed placement itself needs: everything on the GPU, or everything in RAM.
+    private static long NeedAt(Catalog.Catalog catalog, FitPlanner planner, ModelEntry model, QuantizationLevel q, Machine machine, bool gpu, long ctx)
     {
-        var est = catalog.Document.Estimator;
         var options = Options(catalog, ctx);
-        var placement = new Placement(ctx, options.Kv, gpu ? model.Architecture!.Layers + 1 : 0, gpu ? [1.0] : [], gpu ? ["GPU"] : [],
-            (long)(est.BackendOverheadMiB.GetValueOrDefault("cuda") * 1024 * 1024), (long)(est.HostOverheadMiB * 1024 * 1024));
-        var e = MemoryEstimator.Estimate(planner.WeightsOf(model, q), placement);
-        return gpu ? e.GpuTotal : e.Total;
+        if (gpu) return planner.FullGpuEstimate(model, q, machine, options).GpuTotal;
+        return planner.FitLevel(model, q, machine, options).Memory.Total;
     }
 
     private static FitOptions Options(Catalog.Catalog catalog, long ctx) =>

@@ -17,8 +17,8 @@ public sealed record GpuDevice
     public int Index { get; init; }
     /// <summary>Name as the driver prints it ("NVIDIA GeForce RTX 4090").</summary>
     public required string Name { get; init; }
-    /// <summary>Maker.</summary>
-    public GpuVendor Vendor { get; init; }
+    /// <summary>Maker; unknown unless a probe or spec says otherwise.</summary>
+    public GpuVendor Vendor { get; init; } = GpuVendor.Other;
     /// <summary>llama.cpp backend that would drive it: cuda, rocm, metal or vulkan.</summary>
     public string Backend { get; init; } = "cuda";
     /// <summary>Memory the GPU has (for Apple, the Metal working-set limit).</summary>
