@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Times `scout recommend --json` and `scout fit --json` as a built (published, ReadyToRun) binary against
+# Times `scout recommend --json` and `scout fit --json` as built binaries (the Native AOT release build, and the
+# plain `dotnet build` JIT output) against
 # the npm peer llm-checker 3.8.1 (`llm-checker recommend --no-verbose`), in the same hyperfine run, and prints
 # each median and its ratio to the peer. Installs hyperfine (Debian) and the peer (npm) into bench/out when missing.
 set -euo pipefail
@@ -14,15 +15,15 @@ if [ ! -x "$out/peer/node_modules/.bin/llm-checker" ]; then
   (cd "$out/peer" && npm init -y >/dev/null && npm install --silent llm-checker@3.8.1 >/dev/null)
 fi
 
-dotnet publish "$root/src/ModelScout.Cli" -c Release -o "$out/scout" -p:PublishReadyToRun=true --nologo -v quiet >/dev/null
+dotnet publish "$root/src/ModelScout.Cli" -c Release -o "$out/scout" -p:PublishAot=true -p:SelfContained=true --nologo -v quiet >/dev/null
 dotnet build "$root/src/ModelScout.Cli" -c Release --nologo -v quiet >/dev/null
 scout="$out/scout/scout"
 built="$root/src/ModelScout.Cli/bin/Release/net10.0/linux-x64/scout"
 peer="$out/peer/node_modules/.bin/llm-checker"
 
 hyperfine --style basic --warmup 2 --runs "$runs" --export-json "$out/cli-startup.json" \
-  -n "scout recommend --json (published)" "$scout recommend --json" \
-  -n "scout fit --json (published)" "$scout fit --json" \
+  -n "scout recommend --json (native AOT)" "$scout recommend --json" \
+  -n "scout fit --json (native AOT)" "$scout fit --json" \
   -n "scout recommend --json (dotnet build)" "$built recommend --json" \
   -n "scout fit --json (dotnet build)" "$built fit --json" \
   -n "llm-checker recommend --no-verbose" "$peer recommend --no-verbose" >/dev/null

@@ -119,7 +119,7 @@ internal sealed class FitCommand : ICommandBuilder
     }
 
     private static string Short(ModelFit f) => f.Best is { Kind: FitKind.DoesNotFit } b
-        ? $"needs {Format.Bytes(b.Memory.Total)} even at {b.Level.Id}"
+        ? $"needs {Format.Bytes(b.Memory.Total)} {(f.Levels.Count > 1 ? "even " : "")}at {b.Level.Id}"
         : f.Why;
 
     internal static void RenderDetails(IAnsiConsole con, Planned x)

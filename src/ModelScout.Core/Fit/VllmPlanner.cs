@@ -52,6 +52,6 @@ public static class VllmPlanner
         }
         var total = (weights + kv) / (1L << 30);
         return new VllmPlan(false, 0, checkpoint, bpp, 0, null,
-            $"{(fp8 ? "FP8" : "bf16")} weights and cache need {total:F0} GiB; {gpus.Count} GPU{(gpus.Count > 1 ? "s" : "")} offer {gpus.Sum(g => g.TotalBytes) * MemoryUtilization / (1L << 30):F0} GiB at 90% use");
+            $"{(fp8 ? "FP8" : "bf16")} weights and cache need {total:F0} GiB; {gpus.Count} GPU{(gpus.Count > 1 ? "s offer" : " offers")} {gpus.Sum(g => g.TotalBytes) * MemoryUtilization / (1L << 30):F0} GiB at 90% use");
     }
 }
