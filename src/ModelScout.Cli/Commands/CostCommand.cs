@@ -22,8 +22,7 @@ internal sealed class CostCommand : ICommandBuilder
     {
         var c = new Command("cost", "Hosted API cost against self-hosting for a daily token volume (the guide's enterprise scenario: DeepSeek-V3 on a multi-GPU server).");
         foreach (var x in new Option[] { tokens, model, inputShare, api, apiPrice, gpuHour, batchingGain }) c.Options.Add(x);
-        o.AddHardware(c);
-        o.AddMemorySettings(c);
+        o.AddPlanning(c, needs: false);
         return c;
     }
 

@@ -20,9 +20,7 @@ internal sealed class FitCommand : ICommandBuilder
     {
         var c = new Command("fit", "Probe this machine (or describe one) and show, for every model, the best quantization that fits, where it runs, the memory breakdown, a speed range and the commands to run it.");
         foreach (var x in new Option[] { model, quant, prefer, details, all }) c.Options.Add(x);
-        o.AddHardware(c);
-        o.AddMemorySettings(c);
-        o.AddRuntimeNeeds(c);
+        o.AddPlanning(c);
         return c;
     }
 

@@ -18,8 +18,7 @@ internal sealed class QuantCommand : ICommandBuilder
         var c = new Command("quant", "Every quantization level of a model: real bits per weight, file size, expected quality loss, whether it fits, and which to use.");
         c.Arguments.Add(model);
         c.Options.Add(memory);
-        o.AddHardware(c);
-        o.AddMemorySettings(c);
+        o.AddPlanning(c, needs: false);
         return c;
     }
 
@@ -32,7 +31,7 @@ internal sealed class QuantCommand : ICommandBuilder
         var kv = ctx.Options.Kv(p, catalog.Document.Estimator.DefaultUbatch);
         double? budgetGiB = p.GetValue(memory) is { } s ? Units.ParseGiB(s, "--memory") : null;
         if (budgetGiB is not null && !ctx.Options.Hardware(p).IsEmpty) throw new CliException("--memory sets the budget directly; drop the hardware options or --memory");
-        var machine = budgetGiB is { } gib ? BudgetMachine(gib) : ctx.Machines.Get(ctx.Options.Hardware(p), catalog);
+        var machine = budgetGiB is { } gib ? Machine.GpuBudget(gib, "--memory") : ctx.Machines.Get(ctx.Options.Hardware(p), catalog);
         var recommender = new Recommender(catalog, ctx.Planner);
         var fit = ctx.Planner.Plan(m, machine, new FitOptions(context, kv));
         if (budgetGiB is { } budget) fit = InBudget(catalog, fit, budget);
@@ -88,14 +87,4 @@ internal sealed class QuantCommand : ICommandBuilder
         var smallest = fit.Levels.OrderByDescending(l => l.Level.Rank).First();
         return fit with { Best = smallest with { Kind = FitKind.DoesNotFit }, Why = $"nothing fits in {gib:0.#} GiB of GPU memory" };
     }
-
-    // A budget is GPU memory, as in the guide's "min VRAM" column: one GPU of that size, and host RAM that never limits.
-    private static Machine BudgetMachine(double gib) => new()
-    {
-        Name = $"{gib:0.#} GiB budget",
-        Ram = new MemoryInfo(1L << 40, 1L << 40),
-        Gpus = [new GpuDevice { Name = $"{gib:0.#} GiB budget", TotalBytes = (long)(gib * (1L << 30)), FreeBytes = (long)(gib * (1L << 30)), Backend = "cuda", BandwidthGBps = 300 }],
-        Simulated = true,
-        Source = "--memory",
-    };
 }

@@ -19,9 +19,7 @@ internal sealed class RecommendCommand : ICommandBuilder
     {
         var c = new Command("recommend", "Rank the open models for a use case on this machine (or a described one), with the reason for each rank and each exclusion, and the runtime to use.");
         foreach (var x in new Option[] { useCase, license, mau, asGuide, top }) c.Options.Add(x);
-        o.AddHardware(c);
-        o.AddMemorySettings(c);
-        o.AddRuntimeNeeds(c);
+        o.AddPlanning(c);
         return c;
     }
 

@@ -14,9 +14,7 @@ internal sealed class RuntimesCommand : ICommandBuilder
     {
         var c = new Command("runtimes", "Ollama, llama.cpp, vLLM, text-generation-webui (and scout serve): what each is for, install and start commands, and which fits your situation.");
         c.Options.Add(model);
-        o.AddHardware(c);
-        o.AddMemorySettings(c);
-        o.AddRuntimeNeeds(c);
+        o.AddPlanning(c);
         return c;
     }
 

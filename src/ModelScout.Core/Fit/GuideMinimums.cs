@@ -42,7 +42,7 @@ public static class GuideMinimums
         if (g is null || !model.IsOpen) return [];
         var q4 = catalog.Quantization(catalog.Document.QuantizationGuidance.Default)!;
         var list = new List<GuideClaimCheck>();
-        if (g.MinMemoryGiB is { } vram) list.Add(Run(catalog, planner, model, q4, GpuMachine(vram), "VRAM", vram, $"{g.MinMemory} VRAM"));
+        if (g.MinMemoryGiB is { } vram) list.Add(Run(catalog, planner, model, q4, Machine.GpuBudget(vram, "guide claim"), "VRAM", vram, $"{g.MinMemory} VRAM"));
         if (g.CpuMinMemoryGiB is { } ram) list.Add(Run(catalog, planner, model, q4, RamMachine(catalog, ram), "RAM", ram, $"{ram:0.#} GB RAM (CPU inference)"));
         if (g.DeviceMinRamGiB is { } device) list.Add(Run(catalog, planner, model, q4, RamMachine(catalog, device), "RAM", device, $"a device with {device:0.#} GB RAM in total"));
         return list;
@@ -87,20 +87,6 @@ public static class GuideMinimums
 
     private static FitOptions Options(Catalog.Catalog catalog, long ctx) =>
         new(ctx, new KvSettings(Ubatch: catalog.Document.Estimator.DefaultUbatch), catalog.Document.QuantizationGuidance.Default);
-
-    private static Machine GpuMachine(double gib)
-    {
-        var bytes = (long)(gib * GiBBytes);
-        return new Machine
-        {
-            Name = $"{gib:0.#} GiB GPU",
-            Ram = new MemoryInfo(256L << 30, 240L << 30),
-            Gpus = [new GpuDevice { Name = $"{gib:0.#} GiB GPU", TotalBytes = bytes, FreeBytes = bytes, Backend = "cuda", BandwidthGBps = 300 }],
-            RamBandwidthGBps = 50,
-            Simulated = true,
-            Source = "guide claim",
-        };
-    }
 
     // A machine with that much RAM in total, less what the OS keeps for itself.
     private static Machine RamMachine(Catalog.Catalog catalog, double gib)

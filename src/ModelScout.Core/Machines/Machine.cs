@@ -86,4 +86,22 @@ public sealed record Machine
 
     /// <summary>True when the machine has any GPU llama.cpp can use.</summary>
     public bool HasGpu => Gpus.Count > 0;
+
+    /// <summary>
+    /// A GPU memory budget as a machine: one CUDA GPU of <paramref name="gib"/> GiB and host RAM that never limits,
+    /// for questions like "does it fit in 24 GB of VRAM?".
+    /// </summary>
+    public static Machine GpuBudget(double gib, string source)
+    {
+        var bytes = (long)(gib * (1L << 30));
+        return new Machine
+        {
+            Name = $"{gib:0.#} GiB GPU",
+            Ram = new MemoryInfo(1L << 40, 1L << 40),
+            Gpus = [new GpuDevice { Name = $"{gib:0.#} GiB GPU", TotalBytes = bytes, FreeBytes = bytes, Backend = "cuda" }],
+            RamBandwidthGBps = 50,
+            Simulated = true,
+            Source = source,
+        };
+    }
 }

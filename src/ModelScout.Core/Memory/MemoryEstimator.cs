@@ -104,9 +104,9 @@ public static class MemoryEstimator
                 used ? p.GpuOverheadBytes : 0,
                 layers[g]));
         }
-        var hostCompute = layers[host] > 0 || outputDevice == host || gpus == 0
-            ? graph
-            : ComputeBuffer.HostInputBytes(a, ubatch);
+        // The host runs a full graph when it holds blocks, the output head, or (with --cpu-moe) the routed experts.
+        var hostRunsLayers = layers[host] > 0 || outputDevice == host || gpus == 0 || (p.ExpertsOnHost && w.LayerRoutedExpertBytes.Any(b => b > 0));
+        var hostCompute = hostRunsLayers ? graph : ComputeBuffer.HostInputBytes(a, ubatch);
         var hostMemory = new DeviceMemory("host", weights[host], cache[host], hostCompute, p.HostOverheadBytes, layers[host]);
         return new MemoryEstimate(hostMemory, gpuList, ngl, n + 1, p.ExpertsOnHost && ngl > 0);
     }
