@@ -113,6 +113,10 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         {
             return Fail(ctx, e.Message + Environment.NewLine + "Fix the catalog file or drop --catalog / " + ScoutSettings.CatalogVariable + ".", ExitCodes.Error, []);
         }
+        catch (ModelScout.Hardware.UnknownHardwareException e)
+        {
+            return Fail(ctx, e.Message + " `scout fit --help` lists the ways to describe a machine.", ExitCodes.NotFound, e.Suggestions);
+        }
         catch (ArgumentException e)
         {
             return Fail(ctx, e.Message, ExitCodes.Usage, []);

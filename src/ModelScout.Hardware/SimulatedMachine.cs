@@ -477,14 +477,14 @@ public static partial class SimulatedMachine
         return spaced != name ? catalog.FindGpu(spaced) : null;
     }
 
-    private static ArgumentException Unknown(string what, string name, IEnumerable<(string Key, IReadOnlyList<string> Names)> candidates)
+    private static UnknownHardwareException Unknown(string what, string name, IEnumerable<(string Key, IReadOnlyList<string> Names)> candidates)
     {
         var list = candidates.ToList();
         var close = CloseNames.Find(name, list);
         var hint = close.Count > 0
             ? $"; did you mean {string.Join(", ", close)}?"
             : Invariant($"; the catalog has {list.Count}, e.g. {string.Join(", ", list.Take(5).Select(c => c.Key))}");
-        return new ArgumentException($"unknown {what} '{name}'{hint}");
+        return new UnknownHardwareException($"unknown {what} '{name}'{hint}", close);
     }
 
     private static GpuVendor VendorOf(string vendor) => vendor.ToLowerInvariant() switch
@@ -525,4 +525,19 @@ public static partial class SimulatedMachine
         public List<string> Warnings { get; } = [];
         public List<string> Assumptions { get; } = [];
     }
+}
+
+/// <summary>A GPU, Apple chip or profile name the catalog does not know; <see cref="Suggestions"/> holds close matches.</summary>
+public sealed class UnknownHardwareException : ArgumentException
+{
+    public UnknownHardwareException() { }
+
+    public UnknownHardwareException(string message) : base(message) { }
+
+    public UnknownHardwareException(string message, Exception inner) : base(message, inner) { }
+
+    public UnknownHardwareException(string message, IReadOnlyList<string> suggestions) : base(message) => Suggestions = suggestions;
+
+    /// <summary>Close catalog names.</summary>
+    public IReadOnlyList<string> Suggestions { get; } = [];
 }

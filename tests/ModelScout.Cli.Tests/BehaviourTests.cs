@@ -84,7 +84,7 @@ public class BehaviourTests
     public void Unknown_hardware_names_say_what_exists(string option, string value)
     {
         var run = Scout.Run("fit", option, value);
-        Assert.NotEqual(0, run.ExitCode);
+        Assert.Equal(3, run.ExitCode);
         Assert.Contains(value, run.Stderr, StringComparison.Ordinal);
     }
 

@@ -315,7 +315,7 @@ public class SimulatedMachineTests
     [Fact]
     public void Unknown_GPU_suggests_close_names()
     {
-        var e = Assert.Throws<ArgumentException>(() => Build(new MachineOptions { Gpus = ["RTX 4091"] }));
+        var e = Assert.Throws<UnknownHardwareException>(() => Build(new MachineOptions { Gpus = ["RTX 4091"] }));
 
         Assert.Contains("unknown GPU 'RTX 4091'", e.Message, StringComparison.Ordinal);
         Assert.Contains("rtx-4090", e.Message, StringComparison.Ordinal);
@@ -324,7 +324,7 @@ public class SimulatedMachineTests
     [Fact]
     public void Unknown_counted_GPU_suggests_for_the_name_part()
     {
-        var e = Assert.Throws<ArgumentException>(() => Build(new MachineOptions { Gpus = ["2x RTX 3909"] }));
+        var e = Assert.Throws<UnknownHardwareException>(() => Build(new MachineOptions { Gpus = ["2x RTX 3909"] }));
 
         Assert.Contains("'RTX 3909'", e.Message, StringComparison.Ordinal);
         Assert.Contains("rtx-3090", e.Message, StringComparison.Ordinal);
@@ -333,7 +333,7 @@ public class SimulatedMachineTests
     [Fact]
     public void Partial_GPU_name_suggests_the_cards_that_contain_it()
     {
-        var e = Assert.Throws<ArgumentException>(() => Build(new MachineOptions { Gpus = ["4090"] }));
+        var e = Assert.Throws<UnknownHardwareException>(() => Build(new MachineOptions { Gpus = ["4090"] }));
 
         Assert.Contains("rtx-4090", e.Message, StringComparison.Ordinal);
     }
@@ -341,7 +341,7 @@ public class SimulatedMachineTests
     [Fact]
     public void Unknown_profile_suggests_close_ids()
     {
-        var e = Assert.Throws<ArgumentException>(() => Build(new MachineOptions { Profile = "pi5-16gb" }));
+        var e = Assert.Throws<UnknownHardwareException>(() => Build(new MachineOptions { Profile = "pi5-16gb" }));
 
         Assert.Contains("unknown profile 'pi5-16gb'", e.Message, StringComparison.Ordinal);
         Assert.Contains("pi5-8gb", e.Message, StringComparison.Ordinal);
@@ -350,7 +350,7 @@ public class SimulatedMachineTests
     [Fact]
     public void Unknown_Apple_chip_suggests_close_ids()
     {
-        var e = Assert.Throws<ArgumentException>(() => Build(new MachineOptions { Apple = "m3-maxx-64" }));
+        var e = Assert.Throws<UnknownHardwareException>(() => Build(new MachineOptions { Apple = "m3-maxx-64" }));
 
         Assert.Contains("unknown Apple chip 'm3-maxx'", e.Message, StringComparison.Ordinal);
         Assert.Contains("m3-max", e.Message, StringComparison.Ordinal);
@@ -359,7 +359,7 @@ public class SimulatedMachineTests
     [Fact]
     public void Nothing_matching_lists_some_known_names()
     {
-        var e = Assert.Throws<ArgumentException>(() => Build(new MachineOptions { Gpus = ["Voodoo Banshee"] }));
+        var e = Assert.Throws<UnknownHardwareException>(() => Build(new MachineOptions { Gpus = ["Voodoo Banshee"] }));
 
         Assert.Contains("the catalog has", e.Message, StringComparison.Ordinal);
     }
