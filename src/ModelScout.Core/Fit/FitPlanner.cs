@@ -116,7 +116,7 @@ public sealed class FitPlanner
         ArgumentNullException.ThrowIfNull(options);
         var w = WeightsOf(model, level);
         var n = model.Architecture!.Layers;
-        var budget = Budget.For(machine, catalog.Document.Estimator);
+        var budget = Budget.For(machine);
 
         QuantFit Result(FitKind kind, Placement p, MemoryEstimate e, string? problem = null)
         {
@@ -307,7 +307,7 @@ public sealed class FitPlanner
     {
         public long GpuTotal => Gpus.Sum();
 
-        public static Budget For(Machine m, EstimatorSettings _) =>
+        public static Budget For(Machine m) =>
             new(m.Gpus.Select(g => g.FreeBytes).ToArray(), m.Ram.AvailableBytes, m.UnifiedMemory);
 
         public bool GpusFit(MemoryEstimate e, double margin = 0)
