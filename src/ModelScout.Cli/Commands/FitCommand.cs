@@ -15,11 +15,12 @@ internal sealed class FitCommand : ICommandBuilder
     private readonly Option<string> prefer = new("--prefer") { Description = "How to choose the level: balanced (Q4_K_M first), quality or speed", DefaultValueFactory = _ => "balanced" };
     private readonly Option<bool> details = new("--details") { Description = "Show the memory breakdown and every command for each model" };
     private readonly Option<bool> all = new("--all") { Description = "Include models that do not fit (default: listed, greyed out)" };
+    private readonly Option<string?> file = new("--file") { Description = "Plan a GGUF file (path or URL) at its exact tensor sizes instead of the catalog's models", HelpName = "GGUF" };
 
     public Command Build(CommonOptions o)
     {
         var c = new Command("fit", "Probe this machine (or describe one) and show, for every model, the best quantization that fits, where it runs, the memory breakdown, a speed range and the commands to run it.");
-        foreach (var x in new Option[] { model, quant, prefer, details, all }) c.Options.Add(x);
+        foreach (var x in new Option[] { model, quant, prefer, details, all, file }) c.Options.Add(x);
         o.AddPlanning(c);
         return c;
     }
@@ -39,8 +40,19 @@ internal sealed class FitCommand : ICommandBuilder
         var needs = o.Needs(p);
 
         var names = p.GetValue(model) ?? [];
-        var models = names.Length > 0 ? names.Select(n => ctx.ResolveModel(n, openOnly: true)).ToList() : catalog.OpenModels.ToList();
-        var plans = models.Select(m => Plan(ctx, m, machine, options, needs)).ToList();
+        List<Planned> plans;
+        if (p.GetValue(file) is { } path)
+        {
+            if (names.Length > 0 || p.GetValue(quant) is not null) throw new CliException("--file plans one file as it is; drop --model and --quant");
+            plans = [PlanFile(ctx, path, machine, options, explicitContext: p.GetValue(o.Context) is not null)];
+            names = [path];
+            context = plans[0].Fit.Best?.Placement.Context ?? context;
+        }
+        else
+        {
+            var models = names.Length > 0 ? names.Select(n => ctx.ResolveModel(n, openOnly: true)).ToList() : catalog.OpenModels.ToList();
+            plans = models.Select(m => Plan(ctx, m, machine, options, needs)).ToList();
+        }
 
         if (ctx.Json)
         {
@@ -56,6 +68,27 @@ internal sealed class FitCommand : ICommandBuilder
     }
 
     internal sealed record Planned(ModelFit Fit, IReadOnlyList<RunCommand> Commands, VllmPlan? Vllm, RuntimeChoice? Runtime, ModelFitJson Json);
+
+    private static Planned PlanFile(CommandContext ctx, string path, Machine machine, FitOptions options, bool explicitContext)
+    {
+        var (header, _) = GgufLoader.Load(path);
+        try
+        {
+            ModelScout.Gguf.GgufValidator.Validate(header);
+        }
+        catch (ModelScout.Gguf.GgufFormatException e)
+        {
+            throw new CliException($"{path} is not a valid GGUF file: {e.Message}", ExitCodes.Negative);
+        }
+        var fileModel = FileModel.From(header, ctx.Catalog, Path.GetFileName(path.TrimEnd('/')));
+        // Without --ctx, the practical default never exceeds what the file was trained for.
+        if (!explicitContext) options = options with { Context = Math.Min(options.Context, fileModel.Entry.Context!.Max) };
+        var fit = ctx.Planner.PlanFile(fileModel, machine, options);
+        IReadOnlyList<RunCommand> commands = fit.Fits ? RunCommands.ForFile(path, Path.GetFileNameWithoutExtension(path.TrimEnd('/')), fit.Best!, options.Context) : [];
+        var json = new ModelFitJson(fileModel.Entry.Id, fileModel.Entry.Name, null, fit.Fits, fit.Why, fit.Best is { } b ? LevelJson.From(b) : null,
+            commands.Select(CommandJson.From).ToList(), null, null, fit.Notes);
+        return new Planned(fit, commands, null, null, json);
+    }
 
     internal static Planned Plan(CommandContext ctx, ModelEntry m, Machine machine, FitOptions options, RuntimeNeeds needs)
     {

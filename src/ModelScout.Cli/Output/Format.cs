@@ -11,11 +11,30 @@ internal static class Format
     private const double GiB = 1024.0 * 1024 * 1024;
     private const double MiB = 1024.0 * 1024;
 
-    public static string Bytes(long bytes) => bytes >= GiB ? $"{bytes / GiB:0.0} GiB" : $"{bytes / MiB:0} MiB";
+    public static string Bytes(long bytes) => bytes switch
+    {
+        >= (long)GiB => $"{bytes / GiB:0.0} GiB",
+        >= 10 * (long)MiB or 0 => $"{bytes / MiB:0} MiB",
+        >= (long)MiB => $"{bytes / MiB:0.0} MiB",
+        _ => $"{bytes / 1024.0:0} KiB",
+    };
 
-    public static string Gb(double bytes) => $"{bytes / 1e9:0.#} GB";
+    /// <summary>File and download sizes in decimal units, as they are advertised.</summary>
+    public static string Gb(double bytes) => bytes switch
+    {
+        >= 1e9 => $"{bytes / 1e9:0.#} GB",
+        >= 1e6 => $"{bytes / 1e6:0.#} MB",
+        _ => $"{bytes / 1e3:0.#} kB",
+    };
 
-    public static string Speed(SpeedRange? s) => s is null || s.High <= 0 ? "—" : s.High < 1 ? $"{s.Low:0.0#}-{s.High:0.0#}" : $"{s.Low:0.#}-{s.High:0.#}";
+    // The roofline ignores fixed per-token costs, so for tiny models it runs into absurd figures; past this it says "1000+".
+    private const double SpeedShownUpTo = 1000;
+
+    public static string Speed(SpeedRange? s) => s is null || s.High <= 0 ? "—"
+        : s.Low >= SpeedShownUpTo ? "1000+"
+        : s.High < 1 ? $"{s.Low:0.0#}-{s.High:0.0#}"
+        : s.High >= SpeedShownUpTo ? $"{s.Low:0.#}-1000+"
+        : $"{s.Low:0.#}-{s.High:0.#}";
 
     public static string Tokens(long n) => FitPlanner.Tokens(n);
 

@@ -128,5 +128,26 @@ internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IRea
 [JsonSerializable(typeof(RuntimesJson))]
 [JsonSerializable(typeof(CostJson))]
 [JsonSerializable(typeof(ErrorJson))]
+[JsonSerializable(typeof(InspectJson))]
 [JsonSerializable(typeof(MachineJson))]
 internal sealed partial class CliJson : JsonSerializerContext;
+
+internal sealed record TypeShareJson(string Type, int Tensors, long Parameters, long Bytes, double BitsPerWeight);
+
+internal sealed record UpgradeJson(string Type, int Count, IReadOnlyList<string> Tensors);
+
+internal sealed record HyperJson(int? BlockCount, long? ContextLength, int? EmbeddingLength, int? FeedForwardLength, int? HeadCount, IReadOnlyList<int> HeadCountKv,
+    int? KeyLength, int? ValueLength, double? RopeFreqBase, int? RopeDimensionCount, string? RopeScalingType, double? RopeScalingFactor,
+    int? ExpertCount, int? ExpertUsedCount, int? SlidingWindow, int? KvLoraRank);
+
+internal sealed record TokenizerJson(string? Model, string? Pre, int? Vocabulary, int? Merges, bool ChatTemplate, int ChatTemplateLength, IReadOnlyDictionary<string, long> SpecialTokens);
+
+internal sealed record MetadataJson(string Key, string Type, string Value);
+
+internal sealed record TensorJson(string Name, IReadOnlyList<long> Shape, string Type, long Elements, long Bytes, long Offset);
+
+internal sealed record InspectJson(string Schema, string Source, long? FileBytes, int Version, bool BigEndian, long HeaderBytes, long DataOffset, int Alignment,
+    bool Valid, IReadOnlyList<string> Warnings, string? Architecture, string? Name, string? License, string? QuantizedBy, string? BaseModel, long Parameters,
+    long TensorBytes, double BitsPerWeight, string? FileType, IReadOnlyList<TypeShareJson> Types, IReadOnlyList<UpgradeJson> Upgrades, HyperJson Hyper,
+    TokenizerJson Tokenizer, string? CatalogMatch, IReadOnlyList<MetadataJson> Metadata, IReadOnlyList<TensorJson>? Tensors, ModelFitJson? Plan,
+    MachineJson? Machine, long? Context, long? BytesDownloaded);

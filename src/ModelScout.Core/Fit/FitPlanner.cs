@@ -107,14 +107,35 @@ public sealed class FitPlanner
         return new ModelFit(model, best, levels, reason, notes);
     }
 
+    /// <summary>Plans a model read from a GGUF file, at the file's own tensor sizes.</summary>
+    public ModelFit PlanFile(FileModel file, Machine machine, FitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(options);
+        if (file.Weights is null) return new ModelFit(file.Entry, null, [], $"no memory plan: {file.Problem}", file.Assumptions);
+        options = options with { Kv = options.Kv with { LatentLayout = file.LatentLayout } };
+        var notes = ContextNotes(file.Entry, options.Context);
+        notes.AddRange(file.Assumptions);
+        var fit = Fit(file.Entry, file.Level, file.Weights, machine, options);
+        if (options.Context > file.Entry.Context!.Max)
+            return new ModelFit(file.Entry, null, [fit], $"asks for {Tokens(options.Context)} tokens of context; the file says {Tokens(file.Entry.Context.Max)} at most", notes);
+        if (fit.Fits) notes.AddRange(LevelNotes(fit, [fit], machine));
+        var why = fit.Fits ? $"{file.Level.Id} as the file is" : $"{file.Level.Id} as the file is, but it {fit.Problem}";
+        return new ModelFit(file.Entry, fit, [fit], why, notes);
+    }
+
     /// <summary>Fits one model at one level.</summary>
     public QuantFit FitLevel(ModelEntry model, QuantizationLevel level, Machine machine, FitOptions options)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(level);
+        return Fit(model, level, WeightsOf(model, level), machine, options);
+    }
+
+    private QuantFit Fit(ModelEntry model, QuantizationLevel level, ModelWeights w, Machine machine, FitOptions options)
+    {
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(options);
-        var w = WeightsOf(model, level);
         var n = model.Architecture!.Layers;
         var budget = Budget.For(machine);
 

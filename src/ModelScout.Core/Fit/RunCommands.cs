@@ -25,6 +25,18 @@ public static class RunCommands
         return list;
     }
 
+    /// <summary>Commands that run a GGUF file the user has.</summary>
+    public static IReadOnlyList<RunCommand> ForFile(string path, string name, QuantFit fit, long context)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(fit);
+        var server = LlamaServer(path, fit, context);
+        var tag = new string(name.ToLowerInvariant().Select(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '-').ToArray()).Trim('-');
+        var ollama = new RunCommand("ollama", $"printf 'FROM {path}\\nPARAMETER num_ctx {context}\\n' > Modelfile && ollama create {tag} -f Modelfile && ollama run {tag}",
+            ["Ollama imports a local GGUF through a Modelfile; the file is copied into its store"]);
+        return [ollama, server];
+    }
+
     /// <summary>The GGUF file name we suggest for a model and level.</summary>
     public static string FileName(ModelEntry model, string quant)
     {
@@ -68,7 +80,14 @@ public static class RunCommands
 
     private static RunCommand LlamaServer(ModelEntry model, QuantFit fit, long context)
     {
-        var parts = new List<string> { "llama-server", "-m", FileName(model, fit.Level.Id), "-c", context.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var command = LlamaServer(FileName(model, fit.Level.Id), fit, context);
+        var notes = command.Notes.Append($"download a {fit.Level.Id} GGUF of {model.HuggingFace ?? model.Name} (or make one with llama-quantize) and pass its path to -m").ToList();
+        return command with { Notes = notes };
+    }
+
+    private static RunCommand LlamaServer(string file, QuantFit fit, long context)
+    {
+        var parts = new List<string> { "llama-server", "-m", file.Contains(' ', StringComparison.Ordinal) ? $"\"{file}\"" : file, "-c", context.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var notes = new List<string>();
         var ngl = fit.Kind switch
         {
@@ -87,7 +106,6 @@ public static class RunCommands
         if (!fit.Placement.Kv.FlashAttention) parts.AddRange(["-fa", "off"]);
         if (fit.Placement.Kv.KeyType != GgmlType.F16)
             parts.AddRange(["--cache-type-k", fit.Placement.Kv.KeyType.ToString().ToLowerInvariant(), "--cache-type-v", fit.Placement.Kv.ValueType.ToString().ToLowerInvariant()]);
-        notes.Add($"download a {fit.Level.Id} GGUF of {model.HuggingFace ?? model.Name} (or make one with llama-quantize) and pass its path to -m");
         return new RunCommand("llama.cpp", string.Join(' ', parts), notes);
     }
 

@@ -87,6 +87,14 @@ public sealed class ModelWeights
     // One tensor list per architecture, shared by every file type sized from it.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Architecture, IReadOnlyList<TensorShape>> Layouts = new();
 
+    /// <summary>Weights as a real file has them: its own tensors, types and sizes.</summary>
+    public static ModelWeights FromTensors(Architecture architecture, string fileType, IReadOnlyList<TensorWeight> tensors)
+    {
+        ArgumentNullException.ThrowIfNull(architecture);
+        ArgumentNullException.ThrowIfNull(tensors);
+        return new ModelWeights(architecture, fileType, tensors);
+    }
+
     /// <summary>Sizes <paramref name="architecture"/> as a <paramref name="recipe"/> file.</summary>
     public static ModelWeights For(Architecture architecture, QuantRecipe recipe)
     {

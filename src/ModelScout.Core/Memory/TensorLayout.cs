@@ -30,6 +30,8 @@ public enum TensorRole
     SharedExpertGate,
     SharedExpertUp,
     SharedExpertDown,
+    /// <summary>Anything else a file carries (position embeddings, extra heads, vision towers).</summary>
+    Other,
 }
 
 /// <summary>
