@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 
 namespace ModelScout.Cli.Tests;
 
@@ -88,5 +91,49 @@ public class InspectTests
         var m = doc.GetProperty("models")[0];
         Assert.Equal("full-gpu", m.GetProperty("best").GetProperty("placement").GetString());
         Assert.Contains(m.GetProperty("commands").EnumerateArray(), c => c.GetProperty("command").GetString()!.Contains(path, StringComparison.Ordinal));
+    }
+}
+
+public sealed class RemoteInspectTests : IAsyncLifetime
+{
+    private WebApplication? app;
+    private string baseUrl = "";
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        app = builder.Build();
+        var model = Path.GetFullPath(Path.Combine(Snapshot.RepoRoot(), "..", "shared", "models", "llama-2-tiny-random.gguf"));
+        app.MapGet("/models/tiny.gguf", () => Results.File(model, "application/octet-stream", enableRangeProcessing: true));
+        await app.StartAsync();
+        baseUrl = app.Urls.First();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null) await app.DisposeAsync();
+    }
+
+    [Fact]
+    public void A_URL_is_inspected_from_its_header_alone()
+    {
+        var run = Scout.Run("inspect", $"{baseUrl}/models/tiny.gguf", "--json", "--cpu-only", "--ram", "8");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var doc = System.Text.Json.JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal(32_000, doc.GetProperty("tokenizer").GetProperty("vocabulary").GetInt32());
+        var size = doc.GetProperty("fileBytes").GetInt64();
+        var downloaded = doc.GetProperty("bytesDownloaded").GetInt64();
+        Assert.True(downloaded < size, $"downloaded {downloaded} of {size} bytes");
+        Assert.True(doc.GetProperty("plan").GetProperty("fits").GetBoolean());
+    }
+
+    [Fact]
+    public void A_missing_URL_fails_with_the_status_and_advice()
+    {
+        var run = Scout.Run("inspect", $"{baseUrl}/models/nope.gguf");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("404", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("/resolve/", run.Stderr, StringComparison.Ordinal);
     }
 }

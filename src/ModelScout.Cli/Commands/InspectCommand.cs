@@ -164,8 +164,7 @@ internal static class GgufLoader
 {
     public static (GgufFile File, long? BytesDownloaded) Load(string source)
     {
-        if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
-            throw new CliException("reading GGUF headers over HTTP is not wired in yet", ExitCodes.Error);
+        if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return LoadRemote(uri, source);
         if (!File.Exists(source)) throw new CliException($"no such file: {source}", ExitCodes.NotFound);
         try
         {
@@ -182,6 +181,25 @@ internal static class GgufLoader
         catch (UnauthorizedAccessException e)
         {
             throw new CliException($"cannot read {source}: {e.Message}", ExitCodes.Error);
+        }
+    }
+
+    // Only the header travels: range requests that grow as the parser needs more.
+    private static (GgufFile, long?) LoadRemote(Uri uri, string source)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        try
+        {
+            var result = GgufRemote.Read(uri, http);
+            return (result.File, result.BytesReceived);
+        }
+        catch (GgufFormatException e)
+        {
+            throw new CliException($"{source} is not a valid GGUF file: {e.Message}", ExitCodes.Negative);
+        }
+        catch (GgufRemoteException e)
+        {
+            throw new CliException($"{e.Message}. Check the URL (for Hugging Face use a /resolve/ link), your network, and whether the file needs a token.", ExitCodes.Error);
         }
     }
 }
