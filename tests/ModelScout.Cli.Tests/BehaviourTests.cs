@@ -28,7 +28,7 @@ public class BehaviourTests
             var devices = memory.GetProperty("gpus").EnumerateArray().Append(memory.GetProperty("host"));
             foreach (var d in devices)
             {
-                var parts = d.GetProperty("weightsBytes").GetInt64() + d.GetProperty("kvCacheBytes").GetInt64() + d.GetProperty("computeBytes").GetInt64() + d.GetProperty("overheadBytes").GetInt64();
+                var parts = d.GetProperty("weightsBytes").GetInt64() + d.GetProperty("kvCacheBytes").GetInt64() + d.GetProperty("computeBytes").GetInt64() + d.GetProperty("outputBytes").GetInt64() + d.GetProperty("overheadBytes").GetInt64();
                 Assert.Equal(parts, d.GetProperty("totalBytes").GetInt64());
             }
             Assert.Contains(m.GetProperty("commands").EnumerateArray(), c => c.GetProperty("command").GetString()!.StartsWith("llama-server -m ", StringComparison.Ordinal));

@@ -168,7 +168,7 @@ internal sealed class FitCommand : ICommandBuilder
         var t = new Table().Border(TableBorder.Simple);
         t.AddColumns("Device", "Weights", "KV cache", "Compute", "Overhead", "Total", "Layers");
         foreach (var d in b.Memory.Gpus.Where(g => g.Total > 0).Append(b.Memory.Host))
-            t.AddRow(Format.Esc(d.Device), Format.Bytes(d.Weights), Format.Bytes(d.KvCache), Format.Bytes(d.Compute), Format.Bytes(d.Overhead), $"[bold]{Format.Bytes(d.Total)}[/]", d.Layers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            t.AddRow(Format.Esc(d.Device), Format.Bytes(d.Weights), Format.Bytes(d.KvCache), Format.Bytes(d.Compute + d.Output), Format.Bytes(d.Overhead), $"[bold]{Format.Bytes(d.Total)}[/]", d.Layers.ToString(System.Globalization.CultureInfo.InvariantCulture));
         con.Write(t);
         if (b.Speed is { } s) con.MarkupLine($"Decode: {Format.Speed(s)} tok/s ({Format.Esc(s.Basis)}).");
         foreach (var n in f.Notes) con.MarkupLine($"[grey]· {Format.Esc(n)}[/]");

@@ -25,9 +25,9 @@ internal sealed record RamJson(long TotalBytes, long AvailableBytes, double Band
 
 internal sealed record GpuJson(int Index, string Name, string Vendor, string Backend, long TotalBytes, long FreeBytes, double? BandwidthGBps, bool UnifiedMemory, string? SpecId);
 
-internal sealed record DeviceJson(string Device, long WeightsBytes, long KvCacheBytes, long ComputeBytes, long OverheadBytes, long TotalBytes, int Layers)
+internal sealed record DeviceJson(string Device, string Backend, long WeightsBytes, long KvCacheBytes, long ComputeBytes, long OutputBytes, long OverheadBytes, long TotalBytes, int Layers)
 {
-    public static DeviceJson From(DeviceMemory d) => new(d.Device, d.Weights, d.KvCache, d.Compute, d.Overhead, d.Total, d.Layers);
+    public static DeviceJson From(DeviceMemory d) => new(d.Device, d.Backend, d.Weights, d.KvCache, d.Compute, d.Output, d.Overhead, d.Total, d.Layers);
 }
 
 internal sealed record MemoryJson(DeviceJson Host, IReadOnlyList<DeviceJson> Gpus, long TotalBytes)

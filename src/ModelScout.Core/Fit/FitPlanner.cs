@@ -233,7 +233,8 @@ public sealed class FitPlanner
             machine.Gpus.Select(g => g.Name).ToList(),
             gpuOverhead,
             hostOverhead,
-            expertsOnHost);
+            expertsOnHost,
+            machine.Gpus.Count > 0 ? backend : "cuda");
     }
 
     private IEnumerable<QuantizationLevel> LevelsToTry(FitOptions options)

@@ -7,10 +7,12 @@ namespace ModelScout.Core.Memory;
 /// <param name="Compute">Graph scratch memory.</param>
 /// <param name="Overhead">Runtime overhead (CUDA context, cuBLAS workspace, process).</param>
 /// <param name="Layers">Blocks placed here.</param>
-public sealed record DeviceMemory(string Device, long Weights, long KvCache, long Compute, long Overhead, int Layers)
+/// <param name="Output">llama.cpp's logits buffer (host only).</param>
+/// <param name="Backend">The llama.cpp backend the device runs ("cpu" for the host, "cuda", "rocm", "metal", "vulkan").</param>
+public sealed record DeviceMemory(string Device, long Weights, long KvCache, long Compute, long Overhead, int Layers, long Output = 0, string Backend = ComputeBuffer.CpuBackend)
 {
     /// <summary>Everything this device must hold.</summary>
-    public long Total => Weights + KvCache + Compute + Overhead;
+    public long Total => Weights + KvCache + Compute + Output + Overhead;
 }
 
 /// <summary>Where llama.cpp will put each part of a model, and how much memory each device needs.</summary>
@@ -40,6 +42,7 @@ public sealed record MemoryEstimate(DeviceMemory Host, IReadOnlyList<DeviceMemor
 /// <param name="GpuOverheadBytes">Per-GPU runtime overhead.</param>
 /// <param name="HostOverheadBytes">Host runtime overhead.</param>
 /// <param name="ExpertsOnHost">Keep routed-expert tensors in host memory (llama.cpp --cpu-moe).</param>
+/// <param name="GpuBackend">The backend the GPUs run ("cuda", "rocm", "metal", "vulkan"); it picks the compute-buffer rule.</param>
 public sealed record Placement(
     long Context,
     KvSettings Kv,
@@ -48,7 +51,8 @@ public sealed record Placement(
     IReadOnlyList<string> GpuNames,
     long GpuOverheadBytes,
     long HostOverheadBytes,
-    bool ExpertsOnHost = false);
+    bool ExpertsOnHost = false,
+    string GpuBackend = "cuda");
 
 /// <summary>Computes per-device memory for a placement, following llama.cpp's layer assignment.</summary>
 public static class MemoryEstimator
@@ -64,7 +68,10 @@ public static class MemoryEstimator
         var kv = KvCache.BytesPerLayer(a, p.Context, p.Kv);
         var maxCells = KvCache.Pad(p.Context * p.Kv.Sequences);
         var ubatch = (int)Math.Min(p.Kv.Ubatch, Math.Max(1, p.Context));
-        var graph = ComputeBuffer.DeviceBytes(a, maxCells, ubatch, p.Kv.FlashAttention);
+        var windowLayer = a.SlidingWindow is { } sw ? Enumerable.Range(0, n).FirstOrDefault(sw.IsLocal, -1) : -1;
+        var windowCells = windowLayer < 0 ? 0 : KvCache.Cells(a, windowLayer, p.Context, p.Kv.Sequences, ubatch, p.Kv.FullWindowCache);
+        var graph = ComputeBuffer.Bytes(p.GpuBackend, a, maxCells, windowCells, ubatch, p.Kv);
+        var hostGraph = ComputeBuffer.Bytes(ComputeBuffer.CpuBackend, a, maxCells, windowCells, ubatch, p.Kv);
 
         var weights = new long[gpus + 1]; // last slot: host
         var cache = new long[gpus + 1];
@@ -102,12 +109,16 @@ public static class MemoryEstimator
                 cache[g],
                 used ? graph : 0,
                 used ? p.GpuOverheadBytes : 0,
-                layers[g]));
+                layers[g],
+                Backend: p.GpuBackend));
         }
-        // The host runs a full graph when it holds blocks, the output head, or (with --cpu-moe) the routed experts.
-        var hostRunsLayers = layers[host] > 0 || outputDevice == host || gpus == 0 || (p.ExpertsOnHost && w.LayerRoutedExpertBytes.Any(b => b > 0));
-        var hostCompute = hostRunsLayers ? graph : ComputeBuffer.HostInputBytes(a, ubatch);
-        var hostMemory = new DeviceMemory("host", weights[host], cache[host], hostCompute, p.HostOverheadBytes, layers[host]);
+        // The host runs its part of the graph on the CPU backend when it holds blocks or the output head; with --cpu-moe
+        // only the routed experts run there and the host buffer follows the GPU's layout; otherwise it keeps the inputs.
+        var hostRunsLayers = layers[host] > 0 || outputDevice == host || gpus == 0;
+        var hostRunsExperts = p.ExpertsOnHost && w.LayerRoutedExpertBytes.Any(b => b > 0);
+        var hostCompute = hostRunsLayers ? hostGraph : hostRunsExperts ? graph : ComputeBuffer.HostInputBytes(a, ubatch);
+        var hostMemory = new DeviceMemory("host", weights[host], cache[host], hostCompute, p.HostOverheadBytes, layers[host],
+            ComputeBuffer.OutputBytes(a, p.Kv.Sequences));
         return new MemoryEstimate(hostMemory, gpuList, ngl, n + 1, p.ExpertsOnHost && ngl > 0);
     }
 

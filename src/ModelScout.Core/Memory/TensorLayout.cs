@@ -36,12 +36,19 @@ public enum TensorRole
 
 /// <summary>
 /// One tensor of a model file: its GGUF name, block (-1 outside blocks), role, and shape as
-/// <see cref="RowLength"/> (ggml's ne[0], the dimension quant blocks run along) times <see cref="Rows"/>.
+/// <see cref="RowLength"/> (ggml's ne[0], the dimension quant blocks run along) times <see cref="Rows"/>. Tensors that
+/// llama.cpp stores as a stack of matrices (the experts of a MoE block, DeepSeek's per-head k_b/v_b) have
+/// <see cref="Planes"/> &gt; 1: <see cref="Rows"/> counts the rows of all planes together.
 /// </summary>
-public sealed record TensorShape(string Name, int Layer, TensorRole Role, long RowLength, long Rows)
+public sealed record TensorShape(string Name, int Layer, TensorRole Role, long RowLength, long Rows, int Planes = 1)
 {
     /// <summary>Number of weights.</summary>
     public long Elements => checked(RowLength * Rows);
+
+    /// <summary>The dimensions as a GGUF stores them, ne[0] first: [row], [row, rows] or [row, rows per plane, planes].</summary>
+    public IReadOnlyList<long> GgmlDimensions => Planes > 1
+        ? [RowLength, Rows / Planes, Planes]
+        : Rows == 1 ? [RowLength] : [RowLength, Rows];
 
     /// <summary>Routed-expert tensors are read only in part per token.</summary>
     public bool IsRoutedExpert => Role is TensorRole.ExpertGate or TensorRole.ExpertUp or TensorRole.ExpertDown;
@@ -127,8 +134,8 @@ public static class TensorLayout
         list.Add(new(p + "attn_q_b.weight", i, TensorRole.LatentQUp, m.QLoraRank, h * (m.QkNopeHeadDim + m.QkRopeHeadDim)));
         list.Add(new(p + "attn_kv_a_mqa.weight", i, TensorRole.LatentKvDown, e, m.KvLoraRank + m.QkRopeHeadDim));
         list.Add(new(p + "attn_kv_a_norm.weight", i, TensorRole.Norm, m.KvLoraRank, 1));
-        list.Add(new(p + "attn_k_b.weight", i, TensorRole.LatentKUp, m.QkNopeHeadDim, h * m.KvLoraRank));
-        list.Add(new(p + "attn_v_b.weight", i, TensorRole.LatentVUp, m.KvLoraRank, h * m.VHeadDim));
+        list.Add(new(p + "attn_k_b.weight", i, TensorRole.LatentKUp, m.QkNopeHeadDim, h * m.KvLoraRank, a.HeadCount));
+        list.Add(new(p + "attn_v_b.weight", i, TensorRole.LatentVUp, m.KvLoraRank, h * m.VHeadDim, a.HeadCount));
         list.Add(new(p + "attn_output.weight", i, TensorRole.AttentionOutput, h * m.VHeadDim, e));
     }
 
@@ -154,9 +161,9 @@ public static class TensorLayout
         long n = m.Experts;
         list.Add(new(p + "ffn_gate_inp.weight", i, TensorRole.ExpertRouter, e, n));
         if (m.RouterBias) list.Add(new(p + "exp_probs_b.bias", i, TensorRole.Bias, n, 1));
-        list.Add(new(p + "ffn_gate_exps.weight", i, TensorRole.ExpertGate, e, f * n));
-        list.Add(new(p + "ffn_up_exps.weight", i, TensorRole.ExpertUp, e, f * n));
-        list.Add(new(p + "ffn_down_exps.weight", i, TensorRole.ExpertDown, f, e * n));
+        list.Add(new(p + "ffn_gate_exps.weight", i, TensorRole.ExpertGate, e, f * n, m.Experts));
+        list.Add(new(p + "ffn_up_exps.weight", i, TensorRole.ExpertUp, e, f * n, m.Experts));
+        list.Add(new(p + "ffn_down_exps.weight", i, TensorRole.ExpertDown, f, e * n, m.Experts));
         if (m.SharedExperts > 0)
         {
             long s = f * m.SharedExperts;
