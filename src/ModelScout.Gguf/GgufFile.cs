@@ -55,6 +55,6 @@ public sealed class GgufFile
     /// <summary>general.architecture.</summary>
     public string? Architecture => GetString("general.architecture");
 
-    /// <summary>Bytes of tensor data, each tensor padded to the alignment as llama.cpp lays them out.</summary>
+    /// <summary>Bytes from the start of the data section to the end of the last tensor's data (every tensor but the last padded to the alignment).</summary>
     public long DataBytes => Tensors.Count == 0 ? 0 : Tensors[^1].Offset + Tensors[^1].Bytes;
 }

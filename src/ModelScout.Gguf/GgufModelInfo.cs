@@ -85,11 +85,11 @@ public sealed record GgufModelInfo
         var bytes = 0L;
         foreach (var t in f.Tensors)
         {
-            if (t.Name != "rope_freqs.weight" && !t.Name.StartsWith("rope_factors", StringComparison.Ordinal)) parameters += t.Elements;
-            bytes += t.Bytes;
+            if (t.Name != "rope_freqs.weight" && !t.Name.StartsWith("rope_factors", StringComparison.Ordinal)) parameters = Add(parameters, t.Elements);
+            bytes = Add(bytes, t.Bytes);
         }
         var types = f.Tensors.GroupBy(t => t.Type)
-            .Select(g => new TypeShare(g.Key, g.Count(), g.Sum(t => t.Elements), g.Sum(t => t.Bytes)))
+            .Select(g => new TypeShare(g.Key, g.Count(), g.Aggregate(0L, (n, t) => Add(n, t.Elements)), g.Aggregate(0L, (n, t) => Add(n, t.Bytes))))
             .OrderByDescending(s => s.Bytes).ToList();
         var main = types.Where(t => GgmlTypes.Get(t.Type).IsQuantized).OrderByDescending(t => t.Tensors).FirstOrDefault()?.Type
             ?? types.FirstOrDefault(t => t.Type is GgmlType.F16 or GgmlType.BF16)?.Type
@@ -164,6 +164,10 @@ public sealed record GgufModelInfo
             SpecialTokens = special,
         };
     }
+
+    // Counts and sizes saturate: a header whose file length is unknown can claim more weights than fit in 64 bits
+    // (validation bounds their bytes, and quantized weights take less than a byte each), and Sum would throw.
+    private static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
 
     // Some architectures store per-block arrays for values that are usually scalars.
     private static int? FirstOfArray(GgufFile f, string? arch, string suffix) =>

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace ModelScout.Gguf;
@@ -35,6 +37,7 @@ public static class GgufReader
     {
         private const int BufferSize = 1 << 16;
         private readonly byte[] buffer = new byte[BufferSize];
+        private readonly bool lengthKnown = length is not null;
         private int pos;
         private int end;
         private long bufferStart;
@@ -66,17 +69,19 @@ public static class GgufReader
             if (kvCount > (ulong)limits.MaxMetadataEntries) throw Error(kvCountAt, $"claims {kvCount:N0} metadata entries; the limit is {limits.MaxMetadataEntries:N0}");
             if (tensorCount > (ulong)limits.MaxTensors) throw Error(tensorCountAt, $"claims {tensorCount:N0} tensors; the limit is {limits.MaxTensors:N0}");
             // Each entry takes at least 13 bytes (key length, one key byte, type, one value byte), each tensor info 29.
-            CheckFits(kvCountAt, (long)kvCount * 13, $"{kvCount:N0} metadata entries");
-            CheckFits(tensorCountAt, (long)tensorCount * 29, $"{tensorCount:N0} tensor infos");
+            CheckFits(kvCountAt, Times((long)kvCount, 13), $"{kvCount:N0} metadata entries");
+            CheckFits(tensorCountAt, Times((long)tensorCount, 29), $"{tensorCount:N0} tensor infos");
 
             var metadata = new List<KeyValuePair<string, GgufValue>>((int)Math.Min(kvCount, 1024));
             var keys = new HashSet<string>(StringComparer.Ordinal);
+            long alignmentAt = 0;
             for (ulong i = 0; i < kvCount; i++)
             {
                 var keyAt = Position;
                 var key = ReadString("a metadata key");
                 if (key.Length == 0) throw Error(keyAt, "empty metadata key");
                 if (!keys.Add(key)) throw Error(keyAt, $"duplicate metadata key '{key}'");
+                if (key == "general.alignment") alignmentAt = keyAt;
                 var typeAt = Position;
                 var type = (GgufValueType)U32("the type of " + key);
                 var value = ReadValue(type, typeAt, key, 0);
@@ -88,9 +93,9 @@ public static class GgufReader
             var alignmentEntry = metadata.FirstOrDefault(kv => kv.Key == "general.alignment");
             if (alignmentEntry.Value is { } a)
             {
-                if (a.Type != GgufValueType.UInt32) throw Error(0, $"general.alignment must be a uint32, not {a.Type.ToString().ToLowerInvariant()}");
+                if (a.Type != GgufValueType.UInt32) throw Error(alignmentAt, $"general.alignment must be a uint32, not {a.Type.ToString().ToLowerInvariant()}");
                 var v = (uint)a.Raw;
-                if (v == 0 || (v & (v - 1)) != 0 || v > 1 << 30) throw Error(0, $"general.alignment {v} is not a power of two");
+                if (v == 0 || (v & (v - 1)) != 0 || v > 1 << 30) throw Error(alignmentAt, $"general.alignment {v} is not a power of two");
                 alignment = (int)v;
             }
 
@@ -213,21 +218,28 @@ public static class GgufReader
             {
                 case GgufValueType.String:
                 {
-                    CheckFits(countAt, n * 8, $"'{key}' ({n:N0} strings)");
+                    CheckFits(countAt, Times(n, 8), $"'{key}' ({n:N0} strings)");
+                    if (lengthKnown)
+                    {
+                        // CheckFits has bounded n by the bytes left (8 per string at least), so the array can be made whole.
+                        var strings = new string[n];
+                        for (long i = 0; i < n; i++) strings[i] = ReadString(What.Element(i, key));
+                        return GgufValue.FromArray(elementType, strings);
+                    }
                     var items = Grow<string>(n);
-                    for (long i = 0; i < n; i++) items.Add(ReadString($"element {i} of '{key}'"));
+                    for (long i = 0; i < n; i++) items.Add(ReadString(What.Element(i, key)));
                     return GgufValue.FromArray(elementType, items.ToArray());
                 }
                 case GgufValueType.Array:
                 {
-                    CheckFits(countAt, n * 12, $"'{key}' ({n:N0} arrays)");
+                    CheckFits(countAt, Times(n, 12), $"'{key}' ({n:N0} arrays)");
                     var items = Grow<GgufValue>(n);
                     for (long i = 0; i < n; i++) items.Add(ReadArray(key, depth + 1));
                     return GgufValue.FromArray(elementType, items.ToArray());
                 }
                 default:
                     if (size == 0) throw Error(at, $"'{key}' has unknown element type {(uint)elementType}");
-                    CheckFits(countAt, n * size, $"'{key}' ({n:N0} elements of {size} bytes)");
+                    CheckFits(countAt, Times(n, size), $"'{key}' ({n:N0} elements of {size} bytes)");
                     return GgufValue.FromArray(elementType, ReadFixedArray(elementType, n, size, key));
             }
         }
@@ -235,66 +247,112 @@ public static class GgufReader
         // Arrays are filled as elements arrive, so a false count cannot make the reader allocate ahead of the data.
         private static List<T> Grow<T>(long count) => new((int)Math.Min(count, 1 << 16));
 
+        private static Array NewArray(GgufValueType type, long n) => type switch
+        {
+            GgufValueType.UInt8 => new byte[n],
+            GgufValueType.Int8 => new sbyte[n],
+            GgufValueType.Bool => new bool[n],
+            GgufValueType.UInt16 => new ushort[n],
+            GgufValueType.Int16 => new short[n],
+            GgufValueType.UInt32 => new uint[n],
+            GgufValueType.Int32 => new int[n],
+            GgufValueType.Float32 => new float[n],
+            GgufValueType.UInt64 => new ulong[n],
+            GgufValueType.Int64 => new long[n],
+            _ => new double[n],
+        };
+
         private Array ReadFixedArray(GgufValueType type, long n, int size, string key)
         {
-            var result = type switch
-            {
-                GgufValueType.UInt8 => (Array)new byte[n],
-                GgufValueType.Int8 => new sbyte[n],
-                GgufValueType.Bool => new bool[n],
-                GgufValueType.UInt16 => new ushort[n],
-                GgufValueType.Int16 => new short[n],
-                GgufValueType.UInt32 => new uint[n],
-                GgufValueType.Int32 => new int[n],
-                GgufValueType.Float32 => new float[n],
-                GgufValueType.UInt64 => new ulong[n],
-                GgufValueType.Int64 => new long[n],
-                _ => new double[n],
-            };
+            // With the file's length known, CheckFits has bounded n by the bytes left. Without it the count is only a
+            // claim: start at one buffer's worth and grow as the elements arrive, so a false count cannot make the
+            // reader allocate ahead of the data.
+            var result = NewArray(type, lengthKnown ? n : Math.Min(n, BufferSize / size));
             long i = 0;
             while (i < n)
             {
                 var chunk = (int)Math.Min(n - i, BufferSize / size);
                 var at = Position;
                 Need(chunk * size, $"the elements of '{key}'");
-                var span = buffer.AsSpan(pos, chunk * size);
-                for (var k = 0; k < chunk; k++, i++)
+                if (i + chunk > result.Length)
                 {
-                    var s = span.Slice(k * size, size);
-                    switch (result)
+                    var grown = NewArray(type, Math.Min(n, Math.Max(i + chunk, 2L * result.Length)));
+                    Array.Copy(result, grown, i);
+                    result = grown;
+                }
+                var span = buffer.AsSpan(pos, chunk * size);
+                if (type == GgufValueType.Bool)
+                {
+                    for (var k = 0; k < chunk; k++)
                     {
-                        case byte[] b: b[i] = s[0]; break;
-                        case sbyte[] b: b[i] = (sbyte)s[0]; break;
-                        case bool[] b:
-                            if (s[0] > 1) throw Error(at + (long)k * size, $"element {i} of '{key}' is a bool with byte value {s[0]}");
-                            b[i] = s[0] == 1;
-                            break;
-                        case ushort[] u: u[i] = big ? BinaryPrimitives.ReadUInt16BigEndian(s) : BinaryPrimitives.ReadUInt16LittleEndian(s); break;
-                        case short[] u: u[i] = big ? BinaryPrimitives.ReadInt16BigEndian(s) : BinaryPrimitives.ReadInt16LittleEndian(s); break;
-                        case uint[] u: u[i] = big ? BinaryPrimitives.ReadUInt32BigEndian(s) : BinaryPrimitives.ReadUInt32LittleEndian(s); break;
-                        case int[] u: u[i] = big ? BinaryPrimitives.ReadInt32BigEndian(s) : BinaryPrimitives.ReadInt32LittleEndian(s); break;
-                        case float[] u: u[i] = big ? BinaryPrimitives.ReadSingleBigEndian(s) : BinaryPrimitives.ReadSingleLittleEndian(s); break;
-                        case ulong[] u: u[i] = big ? BinaryPrimitives.ReadUInt64BigEndian(s) : BinaryPrimitives.ReadUInt64LittleEndian(s); break;
-                        case long[] u: u[i] = big ? BinaryPrimitives.ReadInt64BigEndian(s) : BinaryPrimitives.ReadInt64LittleEndian(s); break;
-                        case double[] u: u[i] = big ? BinaryPrimitives.ReadDoubleBigEndian(s) : BinaryPrimitives.ReadDoubleLittleEndian(s); break;
+                        if (span[k] > 1) throw Error(at + k, $"element {i + k} of '{key}' is a bool with byte value {span[k]}");
                     }
                 }
+                // The elements are copied as they are and then byte-swapped when the file's order is not the machine's.
+                var target = MemoryMarshal.CreateSpan(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(result), (nint)(i * size)), chunk * size);
+                span.CopyTo(target);
+                if (big == BitConverter.IsLittleEndian)
+                {
+                    switch (size)
+                    {
+                        case 2: BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, ushort>(target), MemoryMarshal.Cast<byte, ushort>(target)); break;
+                        case 4: BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, uint>(target), MemoryMarshal.Cast<byte, uint>(target)); break;
+                        case 8: BinaryPrimitives.ReverseEndianness(MemoryMarshal.Cast<byte, ulong>(target), MemoryMarshal.Cast<byte, ulong>(target)); break;
+                    }
+                }
+                i += chunk;
                 pos += chunk * size;
             }
             return result;
         }
 
-        private ulong PeekStringLength(string what)
+        /// <summary>
+        /// What is being read, for error messages. It is formatted only when an error is raised: a vocabulary has
+        /// 100k+ strings, and building "element 12345 of 'tokenizer.ggml.tokens'" for each cost more than reading them.
+        /// </summary>
+        private readonly struct What
+        {
+            private readonly string text;
+            private readonly string? key;
+            private readonly long element;
+            private readonly bool lengthOf;
+
+            private What(string text, string? key, long element, bool lengthOf)
+            {
+                this.text = text;
+                this.key = key;
+                this.element = element;
+                this.lengthOf = lengthOf;
+            }
+
+            public static implicit operator What(string text) => FromString(text);
+
+            public static What FromString(string text) => new(text, null, -1, false);
+
+            /// <summary>element <paramref name="index"/> of '<paramref name="arrayKey"/>'.</summary>
+            public static What Element(long index, string arrayKey) => new("", arrayKey, index, false);
+
+            /// <summary>the length of (this).</summary>
+            public What LengthOf() => new(text, key, element, true);
+
+            public override string ToString()
+            {
+                var s = key is null ? text : $"element {element} of '{key}'";
+                return lengthOf ? "the length of " + s : s;
+            }
+        }
+
+        private ulong PeekStringLength(What what)
         {
             Need(8, what);
             var s = buffer.AsSpan(pos, 8);
             return big ? BinaryPrimitives.ReadUInt64BigEndian(s) : BinaryPrimitives.ReadUInt64LittleEndian(s);
         }
 
-        private string ReadString(string what)
+        private string ReadString(What what)
         {
             var at = Position;
-            var length = U64("the length of " + what);
+            var length = U64(what.LengthOf());
             if (length > (ulong)limits.MaxStringBytes) throw Error(at, $"{what} claims {length:N0} bytes; the limit is {limits.MaxStringBytes:N0}");
             var n = (int)length;
             if (n == 0) return "";
@@ -306,12 +364,14 @@ public static class GgufReader
                 pos += n;
                 return s;
             }
-            var bytes = new byte[n];
+            // As for arrays: without the file's length, grow towards the claimed length only as the bytes arrive.
+            var bytes = new byte[lengthKnown ? n : Math.Min(n, 4 * BufferSize)];
             var copied = 0;
             while (copied < n)
             {
                 var chunk = Math.Min(n - copied, BufferSize);
                 Need(chunk, what);
+                if (copied + chunk > bytes.Length) Array.Resize(ref bytes, (int)Math.Min(n, 2L * bytes.Length));
                 Buffer.BlockCopy(buffer, pos, bytes, copied, chunk);
                 pos += chunk;
                 copied += chunk;
@@ -319,7 +379,7 @@ public static class GgufReader
             return Encoding.UTF8.GetString(bytes);
         }
 
-        private uint U32(string what)
+        private uint U32(What what)
         {
             Need(4, what);
             var v = big ? BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(pos)) : BinaryPrimitives.ReadUInt32LittleEndian(buffer.AsSpan(pos));
@@ -327,7 +387,7 @@ public static class GgufReader
             return v;
         }
 
-        private ulong U64(string what)
+        private ulong U64(What what)
         {
             Need(8, what);
             var v = big ? BinaryPrimitives.ReadUInt64BigEndian(buffer.AsSpan(pos)) : BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(pos));
@@ -335,8 +395,11 @@ public static class GgufReader
             return v;
         }
 
+        // Saturates instead of wrapping, so raised limits cannot turn a huge claim into a small one.
+        private static long Times(long n, long k) => n > long.MaxValue / k ? long.MaxValue : n * k;
+
         // A claimed size must fit in what is left of the file (when its length is known).
-        private void CheckFits(long at, long bytes, string what)
+        private void CheckFits(long at, long bytes, What what)
         {
             if (length is { } total && bytes > total - Position)
                 throw Error(at, $"{what} would need {bytes:N0} bytes but only {Math.Max(0, total - Position):N0} remain in the file");
@@ -347,7 +410,7 @@ public static class GgufReader
             if (Position > limits.MaxHeaderBytes) throw Error(Position, $"the header is larger than {limits.MaxHeaderBytes:N0} bytes");
         }
 
-        private void Need(int n, string what)
+        private void Need(int n, What what)
         {
             if (end - pos >= n) return;
             var remaining = end - pos;
@@ -362,7 +425,7 @@ public static class GgufReader
                 {
                     read = stream.Read(buffer, end, buffer.Length - end);
                 }
-                catch (IOException e) when (e is not EndOfStreamException)
+                catch (IOException e) when (e is not EndOfStreamException and not GgufRemoteException)
                 {
                     throw new IOException($"reading the GGUF header failed at byte {Position + end}: {e.Message}", e);
                 }

@@ -80,23 +80,23 @@ public sealed class GgufValue
     public static GgufValue Array(Array elements)
     {
         ArgumentNullException.ThrowIfNull(elements);
-        var t = elements switch
-        {
-            byte[] => GgufValueType.UInt8,
-            sbyte[] => GgufValueType.Int8,
-            ushort[] => GgufValueType.UInt16,
-            short[] => GgufValueType.Int16,
-            uint[] => GgufValueType.UInt32,
-            int[] => GgufValueType.Int32,
-            float[] => GgufValueType.Float32,
-            bool[] => GgufValueType.Bool,
-            string[] => GgufValueType.String,
-            ulong[] => GgufValueType.UInt64,
-            long[] => GgufValueType.Int64,
-            double[] => GgufValueType.Float64,
-            GgufValue[] => GgufValueType.Array,
-            _ => throw new ArgumentException($"no GGUF element type for {elements.GetType().Name}", nameof(elements)),
-        };
+        // Exact types, not type patterns: the CLR lets an int[] pass for a uint[] (sbyte[] for byte[], short[] for
+        // ushort[], long[] for ulong[]), so `elements is uint[]` is true for an int[] and would mislabel it.
+        var type = elements.GetType();
+        var t = type == typeof(byte[]) ? GgufValueType.UInt8
+            : type == typeof(sbyte[]) ? GgufValueType.Int8
+            : type == typeof(ushort[]) ? GgufValueType.UInt16
+            : type == typeof(short[]) ? GgufValueType.Int16
+            : type == typeof(uint[]) ? GgufValueType.UInt32
+            : type == typeof(int[]) ? GgufValueType.Int32
+            : type == typeof(float[]) ? GgufValueType.Float32
+            : type == typeof(bool[]) ? GgufValueType.Bool
+            : type == typeof(string[]) ? GgufValueType.String
+            : type == typeof(ulong[]) ? GgufValueType.UInt64
+            : type == typeof(long[]) ? GgufValueType.Int64
+            : type == typeof(double[]) ? GgufValueType.Float64
+            : type == typeof(GgufValue[]) ? GgufValueType.Array
+            : throw new ArgumentException($"no GGUF element type for {type.Name}", nameof(elements));
         return new GgufValue(GgufValueType.Array, t, elements);
     }
 
@@ -138,16 +138,17 @@ public sealed class GgufValue
     public string[]? AsStrings() => value as string[];
 
     /// <summary>The elements of an integer array as 64-bit values, or null for other types.</summary>
-    public long[]? AsInt64Array() => value switch
+    public long[]? AsInt64Array() => !IsArray ? null : ElementType switch
     {
-        byte[] a => a.Select(x => (long)x).ToArray(),
-        sbyte[] a => a.Select(x => (long)x).ToArray(),
-        ushort[] a => a.Select(x => (long)x).ToArray(),
-        short[] a => a.Select(x => (long)x).ToArray(),
-        uint[] a => a.Select(x => (long)x).ToArray(),
-        int[] a => a.Select(x => (long)x).ToArray(),
-        long[] a => a,
-        ulong[] a => a.Select(x => (long)Math.Min(x, long.MaxValue)).ToArray(),
+        // By the element type, not by type patterns, which cannot tell an int[] from a uint[] (see Array).
+        GgufValueType.UInt8 => ((byte[])value).Select(x => (long)x).ToArray(),
+        GgufValueType.Int8 => ((sbyte[])value).Select(x => (long)x).ToArray(),
+        GgufValueType.UInt16 => ((ushort[])value).Select(x => (long)x).ToArray(),
+        GgufValueType.Int16 => ((short[])value).Select(x => (long)x).ToArray(),
+        GgufValueType.UInt32 => ((uint[])value).Select(x => (long)x).ToArray(),
+        GgufValueType.Int32 => ((int[])value).Select(x => (long)x).ToArray(),
+        GgufValueType.Int64 => (long[])value,
+        GgufValueType.UInt64 => ((ulong[])value).Select(x => (long)Math.Min(x, long.MaxValue)).ToArray(),
         _ => null,
     };
 

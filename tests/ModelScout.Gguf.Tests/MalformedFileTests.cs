@@ -138,6 +138,8 @@ public class MalformedFileTests
         var b = new GgufWriter(alignment: 64).Add("general.architecture", "llama").ToArray();
         var at = b.AsSpan().IndexOf("general.alignment"u8) + "general.alignment"u8.Length + 4;
         BinaryPrimitives.WriteUInt32LittleEndian(b.AsSpan(at), 48);
-        Assert.Contains("not a power of two", Fails(b).Message, StringComparison.Ordinal);
+        var e = Fails(b);
+        Assert.Contains("not a power of two", e.Message, StringComparison.Ordinal);
+        Assert.Equal(b.AsSpan().IndexOf("general.alignment"u8) - 8, e.Offset); // the entry's own offset
     }
 }
