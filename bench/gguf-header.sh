@@ -4,8 +4,9 @@
 #   1. in-process, ModelScout: BenchmarkDotNet (bench/ModelScout.Bench, a short job) reading the header with
 #      GgufReader.ReadFile, and with GgufModelInfo.From on top;
 #   2. in-process, the peer: node bench/gguf-header/measure.mjs, median of NODE_RUNS (20) reads after 2 untimed ones;
-#   3. whole processes: hyperfine running `node measure.mjs FILE --once` against the .NET one-shot reader
-#      (`ModelScout.GgufHeader read FILE`) as a Native AOT binary (the form scout ships in) and as a JIT build;
+#   3. whole processes: hyperfine running `node measure.mjs FILE --once` against `scout inspect FILE --json` and the
+#      bare .NET one-shot reader (`ModelScout.GgufHeader read FILE`), each as a Native AOT binary (the form scout ships
+#      in) and as a JIT build;
 # then prints each median and ModelScout's speed-up over the peer. This machine is noisy: read the ratios.
 # Installs hyperfine (Debian) when missing and the peer (npm ci) into bench/out/gguf-header.
 set -euo pipefail
@@ -30,6 +31,10 @@ dotnet publish bench/ModelScout.GgufHeader -c Release -o "$out/gguf-header-aot" 
 # The AOT publish leaves a self-contained build in bin/; build the plain framework-dependent one after it.
 dotnet build bench/ModelScout.GgufHeader -c Release --nologo -v quiet >/dev/null
 dotnet build bench/ModelScout.Bench -c Release --nologo -v quiet >/dev/null
+dotnet publish src/ModelScout.Cli -c Release -o "$out/scout" -p:PublishAot=true -p:SelfContained=true --nologo -v quiet >/dev/null
+dotnet build src/ModelScout.Cli -c Release --nologo -v quiet >/dev/null
+scout_aot="$out/scout/scout"
+scout_jit="$root/src/ModelScout.Cli/bin/Release/net10.0/linux-x64/scout"
 aot="$out/gguf-header-aot/ModelScout.GgufHeader"
 jit="$root/bench/ModelScout.GgufHeader/bin/Release/net10.0/linux-x64/ModelScout.GgufHeader"
 
@@ -46,6 +51,8 @@ GGUF_PEER_DIR="$peer" node bench/gguf-header/measure.mjs "$file" "$node_runs" > 
 echo "hyperfine (whole processes) ..." >&2
 GGUF_PEER_DIR="$peer" hyperfine --style basic -N --warmup 2 --runs "$runs" --export-json "$out/gguf-header-hyperfine.json" \
   -n "node measure.mjs --once (@huggingface/gguf 0.4.6)" "node bench/gguf-header/measure.mjs $file --once" \
+  -n "scout inspect --json (native AOT)" "$scout_aot inspect $file --json --cpu-only" \
+  -n "scout inspect --json (JIT)" "$scout_jit inspect $file --json --cpu-only" \
   -n "ModelScout.GgufHeader read (native AOT)" "$aot read $file" \
   -n "ModelScout.GgufHeader read (JIT)" "$jit read $file" >/dev/null
 
