@@ -112,8 +112,11 @@ public sealed class ProcessCommandRunner : ICommandRunner
             process.WaitForExit(DrainWait);
         }
 
-        var output = Collect(stdout);
-        var error = Collect(stderr);
+        // After a normal exit the pipes close with it, so the reads finish; give them as long as the tool had, since on a
+        // loaded machine the read continuations can lag. After a kill, a grandchild may hold the pipes open: wait briefly.
+        var drain = exited ? (timeout > DrainWait ? timeout : DrainWait) : DrainWait;
+        var output = Collect(stdout, drain);
+        var error = Collect(stderr, drain);
         if (!exited) return new CommandResult(-1, output, error, TimedOut: true);
         int code;
         try
@@ -127,11 +130,11 @@ public sealed class ProcessCommandRunner : ICommandRunner
         return new CommandResult(code, output, error);
     }
 
-    private static string Collect(Task<string> reading)
+    private static string Collect(Task<string> reading, TimeSpan wait)
     {
         try
         {
-            return reading.Wait(DrainWait) ? reading.Result : "";
+            return reading.Wait(wait) ? reading.Result : "";
         }
         catch (AggregateException)
         {
