@@ -77,12 +77,5 @@ internal static class Snapshot
         return (0, "", "");
     }
 
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ModelScout.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("repository root not found");
-    }
+    public static string RepoRoot() => ModelScout.Testing.RepoPaths.Root;
 }

@@ -2,16 +2,7 @@ namespace ModelScout.Gguf.Tests;
 
 internal static class TestPaths
 {
-    public static string RepoRoot { get; } = Find();
+    public static string RepoRoot => ModelScout.Testing.RepoPaths.Root;
 
-    public static string SharedModel(string name) => Path.Combine(RepoRoot, "..", "shared", "models", name);
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ModelScout.slnx"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("repository root not found");
-    }
+    public static string SharedModel(string name) => ModelScout.Testing.RepoPaths.SharedModel(name);
 }

@@ -71,15 +71,7 @@ internal sealed class FitCommand : ICommandBuilder
 
     private static Planned PlanFile(CommandContext ctx, string path, Machine machine, FitOptions options, bool explicitContext)
     {
-        var (header, _) = GgufLoader.Load(path);
-        try
-        {
-            ModelScout.Gguf.GgufValidator.Validate(header);
-        }
-        catch (ModelScout.Gguf.GgufFormatException e)
-        {
-            throw new CliException($"{path} is not a valid GGUF file: {e.Message}", ExitCodes.Negative);
-        }
+        var (header, _, _) = GgufLoader.LoadValid(path);
         var fileModel = FileModel.From(header, ctx.Catalog, Path.GetFileName(path.TrimEnd('/')));
         // Without --ctx, the practical default never exceeds what the file was trained for.
         if (!explicitContext) options = options with { Context = Math.Min(options.Context, fileModel.Entry.Context!.Max) };

@@ -28,16 +28,7 @@ internal sealed class InspectCommand : ICommandBuilder
     {
         var p = ctx.Parse;
         var path = p.GetValue(source)!;
-        var (file, downloaded) = GgufLoader.Load(path);
-        GgufValidationReport report;
-        try
-        {
-            report = GgufValidator.Validate(file);
-        }
-        catch (GgufFormatException e)
-        {
-            throw new CliException($"{path} is not a valid GGUF file: {e.Message}", ExitCodes.Negative);
-        }
+        var (file, downloaded, report) = GgufLoader.LoadValid(path);
         if (p.GetValue(validate))
         {
             if (ctx.Json)
@@ -162,7 +153,24 @@ internal sealed class InspectCommand : ICommandBuilder
 /// <summary>Reads a GGUF header from a path or an http(s) URL.</summary>
 internal static class GgufLoader
 {
-    public static (GgufFile File, long? BytesDownloaded) Load(string source)
+    /// <summary>Reads and validates a header; a malformed file is exit code 4 with the byte and the problem.</summary>
+    public static (GgufFile File, long? BytesDownloaded, GgufValidationReport Report) LoadValid(string source)
+    {
+        var (file, downloaded) = Load(source);
+        try
+        {
+            return (file, downloaded, GgufValidator.Validate(file));
+        }
+        catch (GgufFormatException e)
+        {
+            throw Invalid(source, e);
+        }
+    }
+
+    private static CliException Invalid(string source, GgufFormatException e) =>
+        new($"{source} is not a valid GGUF file: {e.Message}", ExitCodes.Negative);
+
+    private static (GgufFile File, long? BytesDownloaded) Load(string source)
     {
         if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https") return LoadRemote(uri, source);
         if (!File.Exists(source)) throw new CliException($"no such file: {source}", ExitCodes.NotFound);
@@ -172,7 +180,7 @@ internal static class GgufLoader
         }
         catch (GgufFormatException e)
         {
-            throw new CliException($"{source} is not a valid GGUF file: {e.Message}", ExitCodes.Negative);
+            throw Invalid(source, e);
         }
         catch (IOException e)
         {
@@ -195,7 +203,7 @@ internal static class GgufLoader
         }
         catch (GgufFormatException e)
         {
-            throw new CliException($"{source} is not a valid GGUF file: {e.Message}", ExitCodes.Negative);
+            throw Invalid(source, e);
         }
         catch (GgufRemoteException e)
         {
