@@ -1,0 +1,130 @@
+using System.Text.Json.Serialization;
+
+namespace ModelScout.Contracts.Ollama;
+
+/// <summary>One streamed /api/generate object, or the whole answer when not streaming. Timings only when <c>done</c>.</summary>
+public sealed record GenerateResponse
+{
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("created_at")] public required string CreatedAt { get; init; }
+    [JsonPropertyName("response")] public string Response { get; init; } = "";
+    [JsonPropertyName("done")] public bool Done { get; init; }
+    [JsonPropertyName("done_reason")] public string? DoneReason { get; init; }
+    [JsonPropertyName("context")] public IReadOnlyList<int>? Context { get; init; }
+    [JsonPropertyName("total_duration")] public long? TotalDuration { get; init; }
+    [JsonPropertyName("load_duration")] public long? LoadDuration { get; init; }
+    [JsonPropertyName("prompt_eval_count")] public int? PromptEvalCount { get; init; }
+    [JsonPropertyName("prompt_eval_duration")] public long? PromptEvalDuration { get; init; }
+    [JsonPropertyName("eval_count")] public int? EvalCount { get; init; }
+    [JsonPropertyName("eval_duration")] public long? EvalDuration { get; init; }
+    [JsonPropertyName("logprobs")] public IReadOnlyList<OllamaLogprob>? Logprobs { get; init; }
+}
+
+/// <summary>One streamed /api/chat object, or the whole answer when not streaming.</summary>
+public sealed record ChatResponse
+{
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("created_at")] public required string CreatedAt { get; init; }
+    [JsonPropertyName("message")] public required OllamaMessage Message { get; init; }
+    [JsonPropertyName("done")] public bool Done { get; init; }
+    [JsonPropertyName("done_reason")] public string? DoneReason { get; init; }
+    [JsonPropertyName("total_duration")] public long? TotalDuration { get; init; }
+    [JsonPropertyName("load_duration")] public long? LoadDuration { get; init; }
+    [JsonPropertyName("prompt_eval_count")] public int? PromptEvalCount { get; init; }
+    [JsonPropertyName("prompt_eval_duration")] public long? PromptEvalDuration { get; init; }
+    [JsonPropertyName("eval_count")] public int? EvalCount { get; init; }
+    [JsonPropertyName("eval_duration")] public long? EvalDuration { get; init; }
+    [JsonPropertyName("logprobs")] public IReadOnlyList<OllamaLogprob>? Logprobs { get; init; }
+}
+
+/// <summary>A token's log-probability and its alternatives.</summary>
+public sealed record OllamaLogprob
+{
+    [JsonPropertyName("token")] public required string Token { get; init; }
+    [JsonPropertyName("logprob")] public double Logprob { get; init; }
+    [JsonPropertyName("bytes")] public IReadOnlyList<int>? Bytes { get; init; }
+    [JsonPropertyName("top_logprobs")] public IReadOnlyList<OllamaLogprob>? TopLogprobs { get; init; }
+}
+
+/// <summary>POST /api/embed answer.</summary>
+public sealed record EmbedResponse
+{
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("embeddings")] public required IReadOnlyList<float[]> Embeddings { get; init; }
+    [JsonPropertyName("total_duration")] public long TotalDuration { get; init; }
+    [JsonPropertyName("load_duration")] public long LoadDuration { get; init; }
+    [JsonPropertyName("prompt_eval_count")] public int PromptEvalCount { get; init; }
+}
+
+/// <summary>POST /api/embeddings answer (legacy).</summary>
+public sealed record EmbeddingsResponse
+{
+    [JsonPropertyName("embedding")] public required float[] Embedding { get; init; }
+}
+
+/// <summary>Ollama's <c>details</c> object.</summary>
+public sealed record OllamaModelDetails
+{
+    [JsonPropertyName("parent_model")] public string ParentModel { get; init; } = "";
+    [JsonPropertyName("format")] public string Format { get; init; } = "gguf";
+    [JsonPropertyName("family")] public string Family { get; init; } = "";
+    [JsonPropertyName("families")] public IReadOnlyList<string>? Families { get; init; }
+    [JsonPropertyName("parameter_size")] public string ParameterSize { get; init; } = "";
+    [JsonPropertyName("quantization_level")] public string QuantizationLevel { get; init; } = "";
+}
+
+/// <summary>One entry of /api/tags, or of /api/ps when <see cref="ExpiresAt"/> is set.</summary>
+public sealed record OllamaModelEntry
+{
+    [JsonPropertyName("name")] public required string Name { get; init; }
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("modified_at")] public string? ModifiedAt { get; init; }
+    [JsonPropertyName("size")] public long Size { get; init; }
+    [JsonPropertyName("digest")] public string Digest { get; init; } = "";
+    [JsonPropertyName("details")] public OllamaModelDetails Details { get; init; } = new();
+    [JsonPropertyName("expires_at")] public string? ExpiresAt { get; init; }
+    [JsonPropertyName("size_vram")] public long? SizeVram { get; init; }
+    [JsonPropertyName("context_length")] public int? ContextLength { get; init; }
+}
+
+/// <summary>GET /api/tags and GET /api/ps.</summary>
+public sealed record ModelListResponse
+{
+    [JsonPropertyName("models")] public required IReadOnlyList<OllamaModelEntry> Models { get; init; }
+}
+
+/// <summary>POST /api/show answer.</summary>
+public sealed record ShowResponse
+{
+    [JsonPropertyName("modelfile")] public string Modelfile { get; init; } = "";
+    [JsonPropertyName("parameters")] public string Parameters { get; init; } = "";
+    [JsonPropertyName("template")] public string Template { get; init; } = "";
+    [JsonPropertyName("system")] public string? System { get; init; }
+    [JsonPropertyName("license")] public string? License { get; init; }
+    [JsonPropertyName("details")] public OllamaModelDetails Details { get; init; } = new();
+    [JsonPropertyName("messages")] public IReadOnlyList<OllamaMessage>? Messages { get; init; }
+    [JsonPropertyName("model_info")] public System.Text.Json.Nodes.JsonObject? ModelInfo { get; init; }
+    [JsonPropertyName("capabilities")] public IReadOnlyList<string> Capabilities { get; init; } = [];
+    [JsonPropertyName("modified_at")] public string? ModifiedAt { get; init; }
+}
+
+/// <summary>One progress line of /api/pull and /api/create ({"status":"success"} last).</summary>
+public sealed record ProgressResponse
+{
+    [JsonPropertyName("status")] public required string Status { get; init; }
+    [JsonPropertyName("digest")] public string? Digest { get; init; }
+    [JsonPropertyName("total")] public long? Total { get; init; }
+    [JsonPropertyName("completed")] public long? Completed { get; init; }
+}
+
+/// <summary>GET /api/version.</summary>
+public sealed record VersionResponse
+{
+    [JsonPropertyName("version")] public required string Version { get; init; }
+}
+
+/// <summary>Ollama's error body: <c>{"error":"..."}</c>.</summary>
+public sealed record OllamaError
+{
+    [JsonPropertyName("error")] public required string Error { get; init; }
+}

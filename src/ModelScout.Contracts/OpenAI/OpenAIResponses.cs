@@ -1,0 +1,179 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ModelScout.Contracts.OpenAI;
+
+/// <summary>Token counts.</summary>
+public sealed record Usage
+{
+    [JsonPropertyName("prompt_tokens")] public int PromptTokens { get; init; }
+    [JsonPropertyName("completion_tokens")] public int CompletionTokens { get; init; }
+    [JsonPropertyName("total_tokens")] public int TotalTokens { get; init; }
+}
+
+/// <summary>The assistant's message in a non-streamed chat completion, and the delta of a streamed one.</summary>
+public sealed record ChatMessageOut
+{
+    [JsonPropertyName("role")] public string? Role { get; init; }
+    [JsonPropertyName("content")] public string? Content { get; init; }
+}
+
+/// <summary>One alternative token: text, log-probability and UTF-8 bytes.</summary>
+public sealed record TopLogprob
+{
+    [JsonPropertyName("token")] public required string Token { get; init; }
+    [JsonPropertyName("logprob")] public double Logprob { get; init; }
+    [JsonPropertyName("bytes")] public IReadOnlyList<int>? Bytes { get; init; }
+}
+
+/// <summary>A chosen token with its alternatives (chat <c>logprobs.content[]</c>).</summary>
+public sealed record TokenLogprobOut
+{
+    [JsonPropertyName("token")] public required string Token { get; init; }
+    [JsonPropertyName("logprob")] public double Logprob { get; init; }
+    [JsonPropertyName("bytes")] public IReadOnlyList<int>? Bytes { get; init; }
+    [JsonPropertyName("top_logprobs")] public IReadOnlyList<TopLogprob> TopLogprobs { get; init; } = [];
+}
+
+/// <summary>Chat <c>logprobs</c>.</summary>
+public sealed record ChatLogprobs
+{
+    [JsonPropertyName("content")] public required IReadOnlyList<TokenLogprobOut> Content { get; init; }
+}
+
+/// <summary>One choice of a non-streamed chat completion.</summary>
+public sealed record ChatChoice
+{
+    [JsonPropertyName("index")] public int Index { get; init; }
+    [JsonPropertyName("message")] public required ChatMessageOut Message { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    [JsonPropertyName("logprobs")] public ChatLogprobs? Logprobs { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    [JsonPropertyName("finish_reason")] public string? FinishReason { get; init; }
+}
+
+/// <summary>A non-streamed chat completion.</summary>
+public sealed record ChatCompletion
+{
+    [JsonPropertyName("id")] public required string Id { get; init; }
+    [JsonPropertyName("object")] public string ObjectType { get; init; } = "chat.completion";
+    [JsonPropertyName("created")] public long Created { get; init; }
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("system_fingerprint")] public string? SystemFingerprint { get; init; }
+    [JsonPropertyName("choices")] public required IReadOnlyList<ChatChoice> Choices { get; init; }
+    [JsonPropertyName("usage")] public Usage? Usage { get; init; }
+}
+
+/// <summary>One choice of a streamed chat chunk.</summary>
+public sealed record ChatChunkChoice
+{
+    [JsonPropertyName("index")] public int Index { get; init; }
+    [JsonPropertyName("delta")] public required ChatMessageOut Delta { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    [JsonPropertyName("logprobs")] public ChatLogprobs? Logprobs { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    [JsonPropertyName("finish_reason")] public string? FinishReason { get; init; }
+}
+
+/// <summary>One SSE event of a streamed chat completion.</summary>
+public sealed record ChatCompletionChunk
+{
+    [JsonPropertyName("id")] public required string Id { get; init; }
+    [JsonPropertyName("object")] public string ObjectType { get; init; } = "chat.completion.chunk";
+    [JsonPropertyName("created")] public long Created { get; init; }
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("system_fingerprint")] public string? SystemFingerprint { get; init; }
+    [JsonPropertyName("choices")] public required IReadOnlyList<ChatChunkChoice> Choices { get; init; }
+    [JsonPropertyName("usage")] public Usage? Usage { get; init; }
+}
+
+/// <summary>Legacy completion <c>logprobs</c>: parallel arrays, one entry per token.</summary>
+public sealed record CompletionLogprobs
+{
+    [JsonPropertyName("tokens")] public required IReadOnlyList<string> Tokens { get; init; }
+    [JsonPropertyName("token_logprobs")] public required IReadOnlyList<double> TokenLogprobs { get; init; }
+    [JsonPropertyName("top_logprobs")] public required IReadOnlyList<IReadOnlyDictionary<string, double>> TopLogprobs { get; init; }
+    [JsonPropertyName("text_offset")] public required IReadOnlyList<int> TextOffset { get; init; }
+}
+
+/// <summary>One choice of a completion (streamed or not).</summary>
+public sealed record CompletionChoice
+{
+    [JsonPropertyName("index")] public int Index { get; init; }
+    [JsonPropertyName("text")] public required string Text { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    [JsonPropertyName("logprobs")] public CompletionLogprobs? Logprobs { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    [JsonPropertyName("finish_reason")] public string? FinishReason { get; init; }
+}
+
+/// <summary>A completion, or one SSE event of a streamed one (same object type, as OpenAI sends).</summary>
+public sealed record Completion
+{
+    [JsonPropertyName("id")] public required string Id { get; init; }
+    [JsonPropertyName("object")] public string ObjectType { get; init; } = "text_completion";
+    [JsonPropertyName("created")] public long Created { get; init; }
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("system_fingerprint")] public string? SystemFingerprint { get; init; }
+    [JsonPropertyName("choices")] public required IReadOnlyList<CompletionChoice> Choices { get; init; }
+    [JsonPropertyName("usage")] public Usage? Usage { get; init; }
+}
+
+/// <summary>One vector: a float array, or a base64 string of little-endian float32 values.</summary>
+public sealed record EmbeddingItem
+{
+    [JsonPropertyName("object")] public string ObjectType { get; init; } = "embedding";
+    [JsonPropertyName("index")] public int Index { get; init; }
+    [JsonPropertyName("embedding")] public required JsonElement Embedding { get; init; }
+}
+
+/// <summary>Token counts of an embedding request.</summary>
+public sealed record EmbeddingUsage
+{
+    [JsonPropertyName("prompt_tokens")] public int PromptTokens { get; init; }
+    [JsonPropertyName("total_tokens")] public int TotalTokens { get; init; }
+}
+
+/// <summary>POST /v1/embeddings answer.</summary>
+public sealed record EmbeddingList
+{
+    [JsonPropertyName("object")] public string ObjectType { get; init; } = "list";
+    [JsonPropertyName("data")] public required IReadOnlyList<EmbeddingItem> Data { get; init; }
+    [JsonPropertyName("model")] public required string Model { get; init; }
+    [JsonPropertyName("usage")] public required EmbeddingUsage Usage { get; init; }
+}
+
+/// <summary>One model of /v1/models.</summary>
+public sealed record OpenAIModel
+{
+    [JsonPropertyName("id")] public required string Id { get; init; }
+    [JsonPropertyName("object")] public string ObjectType { get; init; } = "model";
+    [JsonPropertyName("created")] public long Created { get; init; }
+    [JsonPropertyName("owned_by")] public required string OwnedBy { get; init; }
+    /// <summary>vLLM's field, read by its benchmark tools.</summary>
+    [JsonPropertyName("root")] public string? Root { get; init; }
+}
+
+/// <summary>GET /v1/models.</summary>
+public sealed record OpenAIModelList
+{
+    [JsonPropertyName("object")] public string ObjectType { get; init; } = "list";
+    [JsonPropertyName("data")] public required IReadOnlyList<OpenAIModel> Data { get; init; }
+}
+
+/// <summary>The inner error object.</summary>
+public sealed record OpenAIErrorBody
+{
+    [JsonPropertyName("message")] public required string Message { get; init; }
+    [JsonPropertyName("type")] public required string Type { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    [JsonPropertyName("param")] public string? Param { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    [JsonPropertyName("code")] public string? Code { get; init; }
+}
+
+/// <summary>OpenAI's error body: <c>{"error":{"message","type","param","code"}}</c>.</summary>
+public sealed record OpenAIError
+{
+    [JsonPropertyName("error")] public required OpenAIErrorBody Error { get; init; }
+}

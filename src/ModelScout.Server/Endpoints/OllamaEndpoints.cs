@@ -1,0 +1,375 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using ModelScout.Contracts;
+using ModelScout.Contracts.Ollama;
+using ModelScout.Gguf;
+using ModelScout.Inference.Engine;
+using ModelScout.Inference.Store;
+using ModelScout.Server.Hosting;
+using ModelScout.Server.Streaming;
+using ModelScout.Server.Translation;
+
+namespace ModelScout.Server.Endpoints;
+
+/// <summary>Ollama's native API under <c>/api</c>, plus <c>GET/HEAD /</c>.</summary>
+public static class OllamaEndpoints
+{
+    /// <summary>Reported by /api/version: the Ollama API level these endpoints follow, so clients that check it accept us.</summary>
+    public const string CompatibleVersion = "0.12.0";
+
+    private static WireJsonContext Wire => WireJsonContext.Default;
+
+    public static IEndpointRouteBuilder MapOllama(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapMethods("/", ["GET", "HEAD"], context =>
+        {
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            return context.Response.WriteAsync("Ollama is running", context.RequestAborted);
+        });
+        app.MapMethods("/api/version", ["GET", "HEAD"], context => WireWriter.JsonAsync(context, new VersionResponse { Version = CompatibleVersion }, Wire.VersionResponse));
+        app.MapMethods("/api/tags", ["GET", "HEAD"], context => WireWriter.JsonAsync(context, StoreTranslator.Tags(Services(context).Store.List()), Wire.ModelListResponse));
+        app.MapGet("/api/ps", context =>
+        {
+            var s = Services(context);
+            return WireWriter.JsonAsync(context, StoreTranslator.Running(s.Engine.Loaded, s.Store.Find), Wire.ModelListResponse);
+        });
+        app.MapPost("/api/show", ShowAsync);
+        app.MapPost("/api/generate", GenerateAsync);
+        app.MapPost("/api/chat", ChatAsync);
+        app.MapPost("/api/embed", EmbedAsync);
+        app.MapPost("/api/embeddings", EmbeddingsAsync);
+        app.MapPost("/api/pull", PullAsync);
+        app.MapPost("/api/copy", CopyAsync);
+        app.MapDelete("/api/delete", DeleteAsync);
+        app.MapPost("/api/create", CreateAsync);
+        app.MapMethods("/api/blobs/{digest}", ["HEAD"], context =>
+        {
+            var digest = (string)context.Request.RouteValues["digest"]!;
+            context.Response.StatusCode = Services(context).Store.BlobPath(digest) is null ? 404 : 200;
+            return Task.CompletedTask;
+        });
+        app.MapPost("/api/blobs/{digest}", UploadBlobAsync);
+        return app;
+    }
+
+    internal static ServerServices Services(HttpContext context) => context.RequestServices.GetRequiredService<ServerServices>();
+
+    private static async Task GenerateAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.GenerateRequest);
+        var model = OllamaTranslator.RequireModel(request.Model);
+        RequestTelemetry.Of(context).Model = model;
+        if (OllamaTranslator.IsLoadOnly(request))
+        {
+            var reason = await LoadOrUnloadAsync(s, model, request.Options, request.KeepAlive, context.RequestAborted);
+            await WireWriter.JsonAsync(context, OllamaTranslator.GenerateLoaded(model, s.Time.GetUtcNow(), reason), Wire.GenerateResponse);
+            return;
+        }
+        var generation = OllamaTranslator.ToGeneration(request);
+        await RunAsync(context, s, generation, request.Stream ?? true, Wire.GenerateResponse,
+            (text, lp) => OllamaTranslator.GenerateChunk(model, s.Time.GetUtcNow(), text, lp),
+            (stats, text, lp) => OllamaTranslator.GenerateDone(model, s.Time.GetUtcNow(), stats, text, lp));
+    }
+
+    private static async Task ChatAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.ChatRequest);
+        var model = OllamaTranslator.RequireModel(request.Model);
+        RequestTelemetry.Of(context).Model = model;
+        if (OllamaTranslator.IsLoadOnly(request))
+        {
+            var reason = await LoadOrUnloadAsync(s, model, request.Options, request.KeepAlive, context.RequestAborted);
+            await WireWriter.JsonAsync(context, OllamaTranslator.ChatLoaded(model, s.Time.GetUtcNow(), reason), Wire.ChatResponse);
+            return;
+        }
+        var generation = OllamaTranslator.ToGeneration(request);
+        await RunAsync(context, s, generation, request.Stream ?? true, Wire.ChatResponse,
+            (text, lp) => OllamaTranslator.ChatChunk(model, s.Time.GetUtcNow(), text, lp),
+            (stats, text, lp) => OllamaTranslator.ChatDone(model, s.Time.GetUtcNow(), stats, text, lp));
+    }
+
+    /// <summary>Empty prompt: load the model (done_reason "load"), or with keep_alive 0 unload it ("unload").</summary>
+    private static async Task<string> LoadOrUnloadAsync(ServerServices s, string model, System.Text.Json.JsonElement? options, System.Text.Json.JsonElement? keepAlive, CancellationToken cancellationToken)
+    {
+        var keep = KeepAliveParser.Parse(keepAlive ?? default);
+        if (keep == TimeSpan.Zero)
+        {
+            await s.Engine.UnloadAsync(model);
+            return "unload";
+        }
+        await s.Engine.LoadAsync(model, ModelOptions.FromJson(options ?? default), keep, cancellationToken);
+        return "load";
+    }
+
+    /// <summary>Runs one generation and writes it as NDJSON (streaming) or one object.</summary>
+    private static async Task RunAsync<T>(HttpContext context, ServerServices s, GenerationRequest generation, bool stream, JsonTypeInfo<T> info,
+        Func<string, IReadOnlyList<EmittedLogprob>, T> chunk, Func<GenerationStats, string, IReadOnlyList<EmittedLogprob>, T> done)
+    {
+        using var cancel = s.Link(context.RequestAborted);
+        await using var run = await GenerationRun.StartAsync(s, generation, cancel.Token);
+        var telemetry = RequestTelemetry.Of(context);
+        if (!stream)
+        {
+            var outcome = await run.CollectAsync(cancel.Token);
+            telemetry.PromptTokens = outcome.Stats.PromptTokens;
+            telemetry.CompletionTokens = outcome.Stats.CompletionTokens;
+            await WireWriter.JsonAsync(context, done(outcome.Stats, outcome.Text, outcome.Logprobs), info);
+            return;
+        }
+        WireWriter.StartNdjson(context);
+        var transcript = new GenerationTranscript();
+        try
+        {
+            await foreach (var update in run.ReadAllAsync(context.RequestAborted))
+            {
+                var released = transcript.Add(update);
+                switch (update)
+                {
+                    case GenerationToken token when token.Text.Length > 0:
+                        await WireWriter.LineAsync(context, chunk(token.Text, released), info);
+                        break;
+                    case GenerationCompleted completed:
+                        telemetry.PromptTokens = completed.Stats.PromptTokens;
+                        telemetry.CompletionTokens = completed.Stats.CompletionTokens;
+                        await WireWriter.LineAsync(context, done(completed.Stats, "", []), info);
+                        break;
+                }
+            }
+        }
+        catch (InferenceException e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            await WireWriter.ErrorLineAsync(context, ApiProblem.From(e));
+        }
+    }
+
+    private static async Task EmbedAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.EmbedRequest);
+        var embedding = OllamaTranslator.ToEmbedding(request);
+        RequestTelemetry.Of(context).Model = embedding.Model;
+        if (embedding.Inputs.Count == 0)
+        {
+            // Ollama loads the model and answers with no vectors.
+            var loaded = await s.Engine.LoadAsync(embedding.Model, embedding.Options, embedding.KeepAlive, context.RequestAborted);
+            await WireWriter.JsonAsync(context, new EmbedResponse { Model = embedding.Model, Embeddings = [], LoadDuration = OllamaTranslator.Nanoseconds(loaded.LoadDuration) }, Wire.EmbedResponse);
+            return;
+        }
+        var result = await s.Engine.EmbedAsync(embedding, context.RequestAborted);
+        RequestTelemetry.Of(context).PromptTokens = result.PromptTokens;
+        await WireWriter.JsonAsync(context, new EmbedResponse
+        {
+            Model = embedding.Model,
+            Embeddings = OllamaTranslator.Truncate(result.Vectors, request.Dimensions, normalize: true),
+            TotalDuration = OllamaTranslator.Nanoseconds(result.TotalDuration),
+            LoadDuration = OllamaTranslator.Nanoseconds(result.LoadDuration),
+            PromptEvalCount = result.PromptTokens,
+        }, Wire.EmbedResponse);
+    }
+
+    private static async Task EmbeddingsAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.EmbeddingsRequest);
+        var embedding = OllamaTranslator.ToEmbedding(request);
+        RequestTelemetry.Of(context).Model = embedding.Model;
+        if (embedding.Inputs.Count == 0)
+        {
+            await s.Engine.LoadAsync(embedding.Model, embedding.Options, embedding.KeepAlive, context.RequestAborted);
+            await WireWriter.JsonAsync(context, new EmbeddingsResponse { Embedding = [] }, Wire.EmbeddingsResponse);
+            return;
+        }
+        var result = await s.Engine.EmbedAsync(embedding, context.RequestAborted);
+        RequestTelemetry.Of(context).PromptTokens = result.PromptTokens;
+        await WireWriter.JsonAsync(context, new EmbeddingsResponse { Embedding = result.Vectors[0] }, Wire.EmbeddingsResponse);
+    }
+
+    private static async Task ShowAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.ModelNameRequest);
+        var name = OllamaTranslator.RequireModel(request.EffectiveModel);
+        RequestTelemetry.Of(context).Model = name;
+        var model = s.Store.Find(name) ?? throw NotFound(name);
+        await WireWriter.JsonAsync(context, StoreTranslator.Show(model, ModelInfo(model.ModelPath)), Wire.ShowResponse);
+    }
+
+    private static async Task CopyAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.CopyRequest);
+        if (string.IsNullOrWhiteSpace(request.Source)) throw ApiProblem.Missing("source", "the model to copy");
+        if (string.IsNullOrWhiteSpace(request.Destination)) throw ApiProblem.Missing("destination", "the new name");
+        if (s.Store.Find(request.Source) is null) throw NotFound(request.Source);
+        s.Store.Copy(request.Source, request.Destination);
+        context.Response.StatusCode = 200;
+    }
+
+    private static async Task DeleteAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.ModelNameRequest);
+        var name = OllamaTranslator.RequireModel(request.EffectiveModel);
+        if (!s.Store.Remove(name)) throw NotFound(name);
+        await s.Engine.UnloadAsync(name);
+        context.Response.StatusCode = 200;
+    }
+
+    private static async Task PullAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.PullRequest);
+        var name = OllamaTranslator.RequireModel(request.EffectiveModel);
+        RequestTelemetry.Of(context).Model = name;
+        await ProgressAsync(context, request.Stream ?? true,
+            progress => s.Store.PullAsync(name, new PullOptions { Insecure = request.Insecure ?? false }, progress, context.RequestAborted));
+    }
+
+    private static async Task CreateAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.CreateRequest);
+        var name = OllamaTranslator.RequireModel(request.EffectiveModel);
+        RequestTelemetry.Of(context).Model = name;
+        if (!string.IsNullOrEmpty(request.Modelfile) && string.IsNullOrEmpty(request.From) && request.Files is null or { Count: 0 })
+            throw ApiProblem.Invalid("modelfile", "the legacy modelfile field is not supported yet; send the structured form: {\"model\":..., \"from\":..., \"parameters\":{...}, \"template\":..., \"system\":...}");
+        var definition = StoreTranslator.Definition(request);
+        await ProgressAsync(context, request.Stream ?? true, progress => s.Store.CreateAsync(name, definition, progress, context.RequestAborted));
+    }
+
+    /// <summary>
+    /// Streams a store operation's progress as NDJSON ending in {"status":"success"}, or with stream:false waits and answers
+    /// with the final status. Progress is queued through a channel because the store reports from its own threads.
+    /// </summary>
+    private static async Task ProgressAsync(HttpContext context, bool stream, Func<IProgress<PullProgress>, Task<StoredModel>> operation)
+    {
+        if (!stream)
+        {
+            await operation(new Progress<PullProgress>());
+            await WireWriter.JsonAsync(context, new ProgressResponse { Status = "success" }, Wire.ProgressResponse);
+            return;
+        }
+        var channel = Channel.CreateUnbounded<PullProgress>(new UnboundedChannelOptions { SingleReader = true });
+        var task = Task.Run(async () =>
+        {
+            try { await operation(new ChannelProgress(channel.Writer)); channel.Writer.TryComplete(); }
+            catch (Exception e) { channel.Writer.TryComplete(e); }
+        });
+        var first = true;
+        try
+        {
+            await foreach (var p in channel.Reader.ReadAllAsync(context.RequestAborted))
+            {
+                if (first) WireWriter.StartNdjson(context);
+                first = false;
+                await WireWriter.LineAsync(context, new ProgressResponse { Status = p.Status, Digest = p.Digest, Total = p.Total, Completed = p.Completed }, Wire.ProgressResponse);
+            }
+        }
+        catch (Exception e) when (first && e is not OperationCanceledException)
+        {
+            throw; // nothing written yet: the error middleware answers with a status code
+        }
+        catch (InferenceException e)
+        {
+            await WireWriter.ErrorLineAsync(context, ApiProblem.From(e));
+            return;
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or UnauthorizedAccessException)
+        {
+            await WireWriter.ErrorLineAsync(context, new ApiProblem(500, e.Message, "api_error"));
+            return;
+        }
+        await task;
+        if (first) WireWriter.StartNdjson(context);
+        await WireWriter.LineAsync(context, new ProgressResponse { Status = "success" }, Wire.ProgressResponse);
+    }
+
+    private sealed class ChannelProgress(ChannelWriter<PullProgress> writer) : IProgress<PullProgress>
+    {
+        public void Report(PullProgress value) => writer.TryWrite(value);
+    }
+
+    /// <summary>
+    /// Stores an uploaded blob after checking its sha256. IModelStore has no upload method yet, so this writes into the
+    /// store's documented layout (<c>blobs/sha256-HEX</c>) through a temporary file renamed into place.
+    /// </summary>
+    private static async Task UploadBlobAsync(HttpContext context)
+    {
+        var s = Services(context);
+        var digest = (string)context.Request.RouteValues["digest"]!;
+        if (!digest.StartsWith("sha256:", StringComparison.Ordinal) || digest.Length != 71 || !digest[7..].All(char.IsAsciiHexDigitLower))
+            throw ApiProblem.Invalid("digest", $"'{digest}' is not a digest: use sha256: followed by 64 lower-case hex digits");
+        if (s.Store.BlobPath(digest) is not null)
+        {
+            context.Response.StatusCode = 200;
+            return;
+        }
+        // Blobs are whole GGUF files: lift the JSON body limit for this endpoint only.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
+        var blobs = Path.Combine(s.Store.Root, "blobs");
+        Directory.CreateDirectory(blobs);
+        var temp = Path.Combine(blobs, $"sha256-{digest[7..]}-partial-{Guid.NewGuid():N}");
+        try
+        {
+            string actual;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            {
+                var buffer = new byte[1 << 16];
+                int read;
+                while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
+                }
+                actual = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
+            }
+            if (actual != digest) throw ApiProblem.Invalid("digest", $"the uploaded bytes hash to {actual}, not {digest}; upload the file again");
+            File.Move(temp, Path.Combine(blobs, "sha256-" + digest[7..]), overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+        context.Response.StatusCode = 201;
+    }
+
+    /// <summary>A few GGUF header facts for /api/show; null when the header cannot be read (the show still succeeds).</summary>
+    private static JsonObject? ModelInfo(string path)
+    {
+        try
+        {
+            var file = GgufReader.ReadFile(path);
+            var info = GgufModelInfo.From(file);
+            var arch = info.Architecture ?? "unknown";
+            var result = new JsonObject
+            {
+                ["general.architecture"] = arch,
+                ["general.parameter_count"] = info.Parameters,
+            };
+            if (info.Hyper.ContextLength is { } ctx) result[$"{arch}.context_length"] = ctx;
+            if (info.Hyper.EmbeddingLength is { } embd) result[$"{arch}.embedding_length"] = embd;
+            if (info.Hyper.BlockCount is { } blocks) result[$"{arch}.block_count"] = blocks;
+            if (info.Hyper.HeadCount is { } heads) result[$"{arch}.attention.head_count"] = heads;
+            if (info.FileTypeId is { } ft) result["general.file_type"] = ft;
+            return result;
+        }
+        catch (Exception e) when (e is GgufFormatException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    internal static InferenceException NotFound(string name) =>
+        new(InferenceErrorKind.ModelNotFound, $"model '{name}' not found; GET /api/tags lists the models here, scout pull or scout import adds one") { Param = "model" };
+}

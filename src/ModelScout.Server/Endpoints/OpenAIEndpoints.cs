@@ -1,0 +1,204 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using ModelScout.Contracts;
+using ModelScout.Inference.Engine;
+using ModelScout.Server.Hosting;
+using ModelScout.Server.Streaming;
+using ModelScout.Server.Translation;
+
+namespace ModelScout.Server.Endpoints;
+
+/// <summary>OpenAI's API under <c>/v1</c>: a translator into the same generation pipeline the Ollama endpoints use.</summary>
+public static class OpenAIEndpoints
+{
+    private static WireJsonContext Wire => WireJsonContext.Default;
+
+    public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/v1/models", context => WireWriter.JsonAsync(context, StoreTranslator.OpenAIModels(OllamaEndpoints.Services(context).Store.List()), Wire.OpenAIModelList));
+        app.MapGet("/v1/models/{**id}", context =>
+        {
+            var id = (string)context.Request.RouteValues["id"]!;
+            var model = OllamaEndpoints.Services(context).Store.Find(id)
+                ?? throw new InferenceException(InferenceErrorKind.ModelNotFound, $"The model '{id}' does not exist; GET /v1/models lists the models here") { Param = "model" };
+            return WireWriter.JsonAsync(context, StoreTranslator.OpenAIModel(model), Wire.OpenAIModel);
+        });
+        app.MapPost("/v1/chat/completions", ChatAsync);
+        app.MapPost("/v1/completions", CompletionsAsync);
+        app.MapPost("/v1/embeddings", EmbeddingsAsync);
+        return app;
+    }
+
+    private static async Task ChatAsync(HttpContext context)
+    {
+        var s = OllamaEndpoints.Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.ChatCompletionRequest);
+        var generation = OpenAITranslator.ToGeneration(request);
+        var n = OpenAITranslator.Choices(request.N);
+        var model = generation.Model;
+        RequestTelemetry.Of(context).Model = model;
+        var id = OpenAITranslator.NewId("chatcmpl-");
+        var created = s.Time.GetUtcNow().ToUnixTimeSeconds();
+        using var cancel = s.Link(context.RequestAborted);
+        var runs = await StartAsync(s, generation, n, cancel.Token);
+        try
+        {
+            if (request.Stream != true)
+            {
+                var outcomes = await Task.WhenAll(runs.Select(r => r.CollectAsync(cancel.Token)));
+                Record(context, outcomes.Select(o => o.Stats).ToList());
+                await WireWriter.JsonAsync(context, OpenAITranslator.Chat(id, created, model, outcomes, generation.Logprobs), Wire.ChatCompletion);
+                return;
+            }
+            WireWriter.StartSse(context);
+            for (var i = 0; i < n; i++) await WireWriter.EventAsync(context, OpenAITranslator.RoleChunk(id, created, model, i), Wire.ChatCompletionChunk);
+            var transcripts = runs.Select(_ => new GenerationTranscript()).ToArray();
+            try
+            {
+                await foreach (var (index, update) in Merge(runs, context.RequestAborted))
+                {
+                    var released = transcripts[index].Add(update);
+                    switch (update)
+                    {
+                        case GenerationToken token when token.Text.Length > 0:
+                            await WireWriter.EventAsync(context, OpenAITranslator.ContentChunk(id, created, model, index, token.Text, released), Wire.ChatCompletionChunk);
+                            break;
+                        case GenerationCompleted completed:
+                            await WireWriter.EventAsync(context, OpenAITranslator.FinishChunk(id, created, model, index, completed.Stats.DoneReason), Wire.ChatCompletionChunk);
+                            break;
+                    }
+                }
+            }
+            catch (InferenceException e) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                await WireWriter.ErrorEventAsync(context, ApiProblem.From(e));
+                return;
+            }
+            var stats = transcripts.Select(t => t.Stats!).ToList();
+            Record(context, stats);
+            if (request.StreamOptions?.IncludeUsage == true)
+                await WireWriter.EventAsync(context, OpenAITranslator.UsageChunk(id, created, model, OpenAITranslator.Usage(stats)), Wire.ChatCompletionChunk);
+            await WireWriter.DoneAsync(context);
+        }
+        finally
+        {
+            foreach (var r in runs) await r.DisposeAsync();
+        }
+    }
+
+    private static async Task CompletionsAsync(HttpContext context)
+    {
+        var s = OllamaEndpoints.Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.CompletionRequest);
+        var generation = OpenAITranslator.ToGeneration(request);
+        var n = OpenAITranslator.Choices(request.N);
+        var model = generation.Model;
+        RequestTelemetry.Of(context).Model = model;
+        var id = OpenAITranslator.NewId("cmpl-");
+        var created = s.Time.GetUtcNow().ToUnixTimeSeconds();
+        var promptLength = generation.Prompt?.Length ?? 0;
+        using var cancel = s.Link(context.RequestAborted);
+        var runs = await StartAsync(s, generation, n, cancel.Token);
+        try
+        {
+            if (request.Stream != true)
+            {
+                var outcomes = await Task.WhenAll(runs.Select(r => r.CollectAsync(cancel.Token)));
+                Record(context, outcomes.Select(o => o.Stats).ToList());
+                await WireWriter.JsonAsync(context, OpenAITranslator.Completion(id, created, model, outcomes, generation.Logprobs, promptLength), Wire.Completion);
+                return;
+            }
+            WireWriter.StartSse(context);
+            var transcripts = runs.Select(_ => new GenerationTranscript()).ToArray();
+            var offsets = runs.Select(_ => promptLength).ToArray();
+            try
+            {
+                await foreach (var (index, update) in Merge(runs, context.RequestAborted))
+                {
+                    var released = transcripts[index].Add(update);
+                    switch (update)
+                    {
+                        case GenerationToken token when token.Text.Length > 0:
+                            var logprobs = generation.Logprobs ? OpenAITranslator.CompletionLogprobs(released, offsets[index]) : null;
+                            offsets[index] += released.Sum(r => r.Chosen.Text.Length);
+                            await WireWriter.EventAsync(context, OpenAITranslator.CompletionChunk(id, created, model, index, token.Text, logprobs, null), Wire.Completion);
+                            break;
+                        case GenerationCompleted completed:
+                            await WireWriter.EventAsync(context, OpenAITranslator.CompletionChunk(id, created, model, index, "", null, OpenAITranslator.FinishReason(completed.Stats.DoneReason)), Wire.Completion);
+                            break;
+                    }
+                }
+            }
+            catch (InferenceException e) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                await WireWriter.ErrorEventAsync(context, ApiProblem.From(e));
+                return;
+            }
+            var stats = transcripts.Select(t => t.Stats!).ToList();
+            Record(context, stats);
+            if (request.StreamOptions?.IncludeUsage == true)
+                await WireWriter.EventAsync(context, OpenAITranslator.CompletionUsageChunk(id, created, model, OpenAITranslator.Usage(stats)), Wire.Completion);
+            await WireWriter.DoneAsync(context);
+        }
+        finally
+        {
+            foreach (var r in runs) await r.DisposeAsync();
+        }
+    }
+
+    private static async Task EmbeddingsAsync(HttpContext context)
+    {
+        var s = OllamaEndpoints.Services(context);
+        var request = await RequestBody.ReadAsync(context, Wire.OpenAIEmbeddingRequest);
+        var embedding = OpenAITranslator.ToEmbedding(request);
+        RequestTelemetry.Of(context).Model = embedding.Model;
+        var result = await s.Engine.EmbedAsync(embedding, context.RequestAborted);
+        RequestTelemetry.Of(context).PromptTokens = result.PromptTokens;
+        var vectors = OllamaTranslator.Truncate(result.Vectors, request.Dimensions, normalize: true);
+        await WireWriter.JsonAsync(context, OpenAITranslator.Embeddings(embedding.Model, vectors, result.PromptTokens, request.EncodingFormat == "base64"), Wire.EmbeddingList);
+    }
+
+    /// <summary>Starts <paramref name="n"/> generations of one request; if any fails to start, the others are stopped.</summary>
+    private static async Task<GenerationRun[]> StartAsync(ServerServices s, GenerationRequest generation, int n, CancellationToken cancellationToken)
+    {
+        var starts = Enumerable.Range(0, n).Select(_ => GenerationRun.StartAsync(s, generation, cancellationToken)).ToArray();
+        try
+        {
+            return await Task.WhenAll(starts);
+        }
+        catch
+        {
+            foreach (var t in starts)
+                if (t.IsCompletedSuccessfully) await t.Result.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Updates of several generations as they come, tagged with their choice index.</summary>
+    private static async IAsyncEnumerable<(int Index, GenerationUpdate Update)> Merge(GenerationRun[] runs, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (runs.Length == 1)
+        {
+            await foreach (var u in runs[0].ReadAllAsync(cancellationToken)) yield return (0, u);
+            yield break;
+        }
+        var channel = Channel.CreateUnbounded<(int, GenerationUpdate)>(new UnboundedChannelOptions { SingleReader = true });
+        var pumps = runs.Select((run, i) => Task.Run(async () =>
+        {
+            await foreach (var u in run.ReadAllAsync(cancellationToken)) await channel.Writer.WriteAsync((i, u), cancellationToken);
+        }, cancellationToken)).ToArray();
+        _ = Task.WhenAll(pumps).ContinueWith(t => channel.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
+        await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken)) yield return item;
+    }
+
+    private static void Record(HttpContext context, List<GenerationStats> stats)
+    {
+        var t = RequestTelemetry.Of(context);
+        t.PromptTokens = stats.Count == 0 ? 0 : stats[0].PromptTokens;
+        t.CompletionTokens = stats.Sum(s => s.CompletionTokens);
+    }
+}

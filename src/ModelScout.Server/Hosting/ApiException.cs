@@ -1,0 +1,18 @@
+using ModelScout.Server.Translation;
+
+namespace ModelScout.Server.Hosting;
+
+/// <summary>A request the server answers with an error before any response body was written.</summary>
+public sealed class ApiException : Exception
+{
+    public ApiException(ApiProblem problem) : base(problem?.Message) => Problem = problem ?? throw new ArgumentNullException(nameof(problem));
+
+    public ApiException() : this(new ApiProblem(500, "internal error", "api_error")) { }
+
+    public ApiException(string message) : this(new ApiProblem(500, message, "api_error")) { }
+
+    public ApiException(string message, Exception inner) : base(message, inner) => Problem = new ApiProblem(500, message, "api_error");
+
+    /// <summary>Status and body.</summary>
+    public ApiProblem Problem { get; }
+}

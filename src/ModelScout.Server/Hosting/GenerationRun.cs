@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using ModelScout.Inference.Engine;
+using ModelScout.Server.Metrics;
+
+namespace ModelScout.Server.Hosting;
+
+/// <summary>
+/// The one pipeline every generation endpoint uses: starts the engine's stream, waits for its first update so that errors
+/// before the first token become a proper HTTP status, measures latencies for /metrics, and hands updates on.
+/// </summary>
+internal sealed class GenerationRun : IAsyncDisposable
+{
+    private readonly IAsyncEnumerator<GenerationUpdate> updates;
+    private readonly ServerMetrics metrics;
+    private readonly TimeProvider time;
+    private readonly long started;
+    private readonly string model;
+    private long lastToken;
+    private bool firstSeen;
+
+    private GenerationRun(IAsyncEnumerator<GenerationUpdate> updates, ServerMetrics metrics, TimeProvider time, long started, string model)
+    {
+        this.updates = updates;
+        this.metrics = metrics;
+        this.time = time;
+        this.started = started;
+        this.model = model;
+    }
+
+    /// <summary>Starts the generation; engine errors before the first update are thrown from here.</summary>
+    public static async Task<GenerationRun> StartAsync(ServerServices services, GenerationRequest request, CancellationToken cancellationToken)
+    {
+        var started = services.Time.GetTimestamp();
+        var updates = services.Engine.GenerateAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var run = new GenerationRun(updates, services.Metrics, services.Time, started, request.Model);
+        try
+        {
+            if (!await updates.MoveNextAsync())
+                throw new InferenceException(InferenceErrorKind.Internal, "the engine ended the generation without a result; see the server log");
+            run.Observe(updates.Current);
+            return run;
+        }
+        catch
+        {
+            await updates.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Every update, the first included, ending with the <see cref="GenerationCompleted"/>.</summary>
+    public async IAsyncEnumerable<GenerationUpdate> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var current = updates.Current;
+        yield return current;
+        if (current is GenerationCompleted) yield break;
+        while (await updates.MoveNextAsync())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Observe(updates.Current);
+            yield return updates.Current;
+            if (updates.Current is GenerationCompleted) yield break;
+        }
+        throw new InferenceException(InferenceErrorKind.Internal, "the engine ended the generation without its final counters");
+    }
+
+    /// <summary>Reads the whole generation into text, counters and log-probabilities.</summary>
+    public async Task<Translation.GenerationOutcome> CollectAsync(CancellationToken cancellationToken = default)
+    {
+        var transcript = new Translation.GenerationTranscript();
+        await foreach (var update in ReadAllAsync(cancellationToken)) transcript.Add(update);
+        return transcript.ToOutcome();
+    }
+
+    private void Observe(GenerationUpdate update)
+    {
+        var now = time.GetTimestamp();
+        switch (update)
+        {
+            case GenerationToken:
+                if (!firstSeen) metrics.ObserveFirstToken(model, time.GetElapsedTime(started, now));
+                else metrics.ObserveInterToken(model, time.GetElapsedTime(lastToken, now));
+                firstSeen = true;
+                lastToken = now;
+                break;
+            case GenerationCompleted:
+                metrics.ObserveRequest(model, time.GetElapsedTime(started, now));
+                break;
+        }
+    }
+
+    public ValueTask DisposeAsync() => updates.DisposeAsync();
+}

@@ -1,0 +1,185 @@
+using Microsoft.AspNetCore.Connections;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ModelScout.Inference.Engine;
+using ModelScout.Server.Endpoints;
+using ModelScout.Server.Streaming;
+using ModelScout.Server.Translation;
+
+namespace ModelScout.Server.Hosting;
+
+/// <summary>
+/// <c>scout serve</c>: Kestrel with the Ollama, OpenAI and llama.cpp endpoint groups over one engine and one store, plus
+/// request logging, error shaping, API-key checks, CORS and body limits.
+/// </summary>
+public sealed partial class ScoutServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ServerServices services;
+
+    private ScoutServer(WebApplication app, ServerServices services)
+    {
+        this.app = app;
+        this.services = services;
+    }
+
+    /// <summary>The first address the server listens on, once started (the real port when 0 was asked for).</summary>
+    public Uri Address => new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "localhost", StringComparison.Ordinal));
+
+    /// <summary>Builds the server. <paramref name="logging"/> configures log providers (none when null).</summary>
+    public static ScoutServer Create(ServerServices services, Action<ILoggingBuilder>? logging = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var settings = services.Settings;
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(ScoutServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Logging.ClearProviders();
+        logging?.Invoke(builder.Logging);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+            foreach (var address in Resolve(settings.Host)) kestrel.Listen(address, settings.Port);
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownGrace);
+        builder.Services.AddSingleton(services);
+        builder.Services.AddCors();
+        var app = builder.Build();
+        services.Stopping = app.Lifetime.ApplicationStopping;
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelScout.Server");
+        var origins = new OriginPolicy(settings.Origins);
+        app.Use((context, next) => LogRequestAsync(context, next, log, services.Time));
+        app.Use((context, next) => ShapeErrorsAsync(context, next, log, settings));
+        app.UseCors(policy => policy.SetIsOriginAllowed(origins.IsAllowed).AllowAnyHeader().AllowAnyMethod());
+        app.Use((context, next) => CheckApiKeyAsync(context, next, settings.ApiKey));
+        app.MapOllama();
+        app.MapOpenAI();
+        app.MapLlamaCppExtras();
+        app.MapFallback(context => throw new ApiException(new ApiProblem(404,
+            $"no endpoint {context.Request.Method} {context.Request.Path}; docs/api.md lists the endpoints", "not_found_error", null, "unknown_url")));
+        return new ScoutServer(app, services);
+    }
+
+    /// <summary>Binds and starts serving.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => app.StartAsync(cancellationToken);
+
+    /// <summary>Stops accepting, cancels running generations (their streams end with a final message) and waits for them.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => app.StopAsync(cancellationToken);
+
+    /// <summary>Completes when the host shuts down (SIGINT/SIGTERM or <see cref="StopAsync"/>).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>The settings and services the server runs with.</summary>
+    public ServerServices Services => services;
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+
+    private static IEnumerable<IPAddress> Resolve(string host)
+    {
+        if (host is "localhost") return [IPAddress.Loopback];
+        if (IPAddress.TryParse(host, out var ip)) return [ip];
+        var addresses = Dns.GetHostAddresses(host);
+        return addresses.Length > 0 ? [addresses[0]] : throw new ArgumentException($"host '{host}' does not resolve to an address; use an IP such as 127.0.0.1 or 0.0.0.0");
+    }
+
+    private static async Task LogRequestAsync(HttpContext context, RequestDelegate next, ILogger log, TimeProvider time)
+    {
+        var started = time.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            if (log.IsEnabled(LogLevel.Information))
+            {
+                var t = RequestTelemetry.Of(context);
+                var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
+                var path = context.Request.Path.Value ?? "/";
+                var milliseconds = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 1);
+                RequestDone(log, context.Request.Method, path, t.Model ?? "-", status, t.PromptTokens, t.CompletionTokens, milliseconds);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} model={Model} status={Status} prompt_tokens={PromptTokens} completion_tokens={CompletionTokens} duration_ms={DurationMs}")]
+    private static partial void RequestDone(ILogger log, string method, string path, string model, int status, int promptTokens, int completionTokens, double durationMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
+    private static partial void RequestFailed(ILogger log, Exception error, string method, string path);
+
+    /// <summary>Turns every failure into a JSON error in the API's shape; nothing escapes to crash the process.</summary>
+    private static async Task ShapeErrorsAsync(HttpContext context, RequestDelegate next, ILogger log, ServerSettings settings)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (context.RequestAborted.IsCancellationRequested && e is OperationCanceledException or IOException or ConnectionResetException)
+        {
+            // The client left; its generation was cancelled through RequestAborted and nobody is listening.
+        }
+        catch (Exception e)
+        {
+            var problem = e switch
+            {
+                ApiException api => api.Problem,
+                InferenceException inference => ApiProblem.From(inference),
+                JsonException json => ApiProblem.FromJson(json),
+                BadHttpRequestException { StatusCode: 413 } => new ApiProblem(413,
+                    $"request body is larger than the {settings.MaxRequestBodyBytes / (1024 * 1024)} MiB limit; send less, or raise SCOUT_MAX_BODY_BYTES", "invalid_request_error", null, "request_too_large"),
+                BadHttpRequestException bad => new ApiProblem(bad.StatusCode, bad.Message, "invalid_request_error"),
+                OperationCanceledException when services(context).Stopping.IsCancellationRequested => new ApiProblem(503, "the server is shutting down; retry against the next instance", "server_busy_error", null, "shutting_down"),
+                _ => new ApiProblem(500, $"internal error: {e.Message}", "api_error"),
+            };
+            if (problem.Status >= 500) RequestFailed(log, e, context.Request.Method, context.Request.Path.Value ?? "/");
+            if (context.Response.HasStarted)
+            {
+                // Headers are out: the best left is to end the stream with an error the client can read.
+                try
+                {
+                    if (context.Response.ContentType?.StartsWith("text/event-stream", StringComparison.Ordinal) == true) await WireWriter.ErrorEventAsync(context, problem);
+                    else if (context.Response.ContentType?.StartsWith("application/x-ndjson", StringComparison.Ordinal) == true) await WireWriter.ErrorLineAsync(context, problem);
+                }
+                catch (Exception write) when (write is IOException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // The connection is gone as well.
+                }
+                return;
+            }
+            context.Response.Clear();
+            await WireWriter.ErrorAsync(context, problem);
+        }
+
+        static ServerServices services(HttpContext c) => c.RequestServices.GetRequiredService<ServerServices>();
+    }
+
+    /// <summary><c>Authorization: Bearer KEY</c> on everything but the liveness probes (/ and /health) and CORS preflights.</summary>
+    private static Task CheckApiKeyAsync(HttpContext context, RequestDelegate next, string? key)
+    {
+        if (string.IsNullOrEmpty(key) || HttpMethods.IsOptions(context.Request.Method) || context.Request.Path == "/" || context.Request.Path == "/health")
+            return next(context);
+        var header = context.Request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        var given = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : "";
+        if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key))) return next(context);
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return WireWriter.ErrorAsync(context, new ApiProblem(401,
+            header.Length == 0 ? "missing API key: send Authorization: Bearer <key> (the key scout serve was started with)" : "invalid API key: send Authorization: Bearer <key> with the key scout serve was started with",
+            "authentication_error", null, "invalid_api_key"));
+    }
+}

@@ -1,0 +1,30 @@
+using ModelScout.Inference.Engine;
+using ModelScout.Inference.Store;
+using ModelScout.Server.Metrics;
+
+namespace ModelScout.Server.Hosting;
+
+/// <summary>What the endpoints share: the engine, the store, metrics, the clock, settings and the shutdown signal.</summary>
+public sealed class ServerServices
+{
+    public ServerServices(IInferenceService engine, IModelStore store, ServerSettings settings, ServerMetrics? metrics = null, TimeProvider? time = null)
+    {
+        Engine = engine ?? throw new ArgumentNullException(nameof(engine));
+        Store = store ?? throw new ArgumentNullException(nameof(store));
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        Metrics = metrics ?? new ServerMetrics();
+        Time = time ?? TimeProvider.System;
+    }
+
+    public IInferenceService Engine { get; }
+    public IModelStore Store { get; }
+    public ServerSettings Settings { get; }
+    public ServerMetrics Metrics { get; }
+    public TimeProvider Time { get; }
+
+    /// <summary>Cancelled when the server begins to shut down: running generations end early with a clean final message.</summary>
+    public CancellationToken Stopping { get; internal set; }
+
+    /// <summary>The token a generation runs under: the client leaving or the server stopping ends it.</summary>
+    internal CancellationTokenSource Link(CancellationToken requestAborted) => CancellationTokenSource.CreateLinkedTokenSource(requestAborted, Stopping);
+}

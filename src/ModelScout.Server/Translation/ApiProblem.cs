@@ -1,0 +1,46 @@
+using System.Text.Json;
+using ModelScout.Inference.Engine;
+
+namespace ModelScout.Server.Translation;
+
+/// <summary>
+/// An error as both APIs report it: a status, a message that says what to do, and OpenAI's <c>type</c>, <c>param</c>
+/// and <c>code</c>. Ollama's shape keeps only the message.
+/// </summary>
+public sealed record ApiProblem(int Status, string Message, string Type, string? Param = null, string? Code = null)
+{
+    /// <summary>Ollama's exact text for a full queue (clients match on it).</summary>
+    public const string BusyMessage = "server busy, please try again.  maximum pending requests exceeded";
+
+    /// <summary>The status and OpenAI type for an engine error.</summary>
+    public static ApiProblem From(InferenceException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Kind switch
+        {
+            InferenceErrorKind.InvalidRequest => new(400, error.Message, "invalid_request_error", error.Param),
+            InferenceErrorKind.ModelNotFound => new(404, error.Message, "not_found_error", error.Param ?? "model", "model_not_found"),
+            InferenceErrorKind.ModelLoadFailed => new(500, error.Message, "api_error", null, "model_load_failed"),
+            InferenceErrorKind.Busy => new(503, BusyMessage, "server_busy_error", null, "server_busy"),
+            InferenceErrorKind.InsufficientMemory => new(503, error.Message, "server_busy_error", null, "insufficient_memory"),
+            _ => new(500, error.Message, "api_error"),
+        };
+    }
+
+    /// <summary>A body that is not JSON of the expected shape.</summary>
+    public static ApiProblem FromJson(JsonException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var where = string.IsNullOrEmpty(error.Path) || error.Path == "$" ? "" : $" at {error.Path}";
+        var detail = error.Message.Split(" Path:", 2)[0].TrimEnd('.');
+        return new(400, $"invalid JSON body{where}: {detail}. Send a JSON object with Content-Type: application/json.", "invalid_request_error");
+    }
+
+    /// <summary>A required field is absent or empty.</summary>
+    public static InferenceException Missing(string field, string what) =>
+        new(InferenceErrorKind.InvalidRequest, $"{field} is required: {what}") { Param = field };
+
+    /// <summary>A field has a value the server cannot honour.</summary>
+    public static InferenceException Invalid(string field, string message) =>
+        new(InferenceErrorKind.InvalidRequest, message) { Param = field };
+}

@@ -1,0 +1,57 @@
+using System.Text;
+using ModelScout.Inference.Engine;
+
+namespace ModelScout.Server.Translation;
+
+/// <summary>A generated token's log-probability with its alternatives, ready to be put on either wire.</summary>
+public sealed record EmittedLogprob(TokenLogprob Chosen, IReadOnlyList<TokenLogprob> Top);
+
+/// <summary>What a finished generation produced: its text, counters, and the log-probabilities of the tokens shown.</summary>
+public sealed record GenerationOutcome(string Text, GenerationStats Stats, IReadOnlyList<EmittedLogprob> Logprobs);
+
+/// <summary>
+/// Folds a generation's updates into text and log-probabilities. A token whose text is held back (inside a multi-byte
+/// character or a possible stop string) keeps its log-probability pending until text is released after it, so every
+/// wire reports the same tokens streamed or not, and tokens that turned out to be a stop string are never reported.
+/// </summary>
+public sealed class GenerationTranscript
+{
+    private readonly StringBuilder text = new();
+    private readonly List<EmittedLogprob> logprobs = [];
+    private readonly List<EmittedLogprob> pending = [];
+
+    /// <summary>The counters, once the last update arrived.</summary>
+    public GenerationStats? Stats { get; private set; }
+
+    /// <summary>All text so far.</summary>
+    public string Text => text.ToString();
+
+    /// <summary>Takes one update; returns the log-probabilities released by it (empty when none).</summary>
+    public IReadOnlyList<EmittedLogprob> Add(GenerationUpdate update)
+    {
+        switch (update)
+        {
+            case GenerationToken token:
+                if (token.Chosen is not null) pending.Add(new EmittedLogprob(token.Chosen, token.Top ?? []));
+                if (token.Text.Length == 0 || pending.Count == 0)
+                {
+                    text.Append(token.Text);
+                    return [];
+                }
+                text.Append(token.Text);
+                EmittedLogprob[] released = [.. pending];
+                pending.Clear();
+                logprobs.AddRange(released);
+                return released;
+            case GenerationCompleted done:
+                Stats = done.Stats;
+                return [];
+            default:
+                return [];
+        }
+    }
+
+    /// <summary>The finished generation; throws when the engine never sent its completion.</summary>
+    public GenerationOutcome ToOutcome() =>
+        new(Text, Stats ?? throw new InvalidOperationException("the generation ended without its completion update"), [.. logprobs]);
+}

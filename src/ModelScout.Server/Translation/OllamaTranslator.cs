@@ -1,0 +1,277 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ModelScout.Contracts.Ollama;
+using ModelScout.Inference.Engine;
+
+namespace ModelScout.Server.Translation;
+
+/// <summary>
+/// Pure conversions between Ollama's wire records and the engine's request and updates. Bad requests become
+/// <see cref="InferenceException"/>s of kind InvalidRequest naming the field.
+/// </summary>
+public static class OllamaTranslator
+{
+    private static readonly HashSet<string> Roles = new(StringComparer.Ordinal) { "system", "user", "assistant", "tool" };
+
+    /// <summary>True when /api/generate only asks to load (or, with keep_alive 0, unload) the model.</summary>
+    public static bool IsLoadOnly(GenerateRequest request) => string.IsNullOrEmpty(request?.Prompt);
+
+    /// <summary>True when /api/chat only asks to load (or unload) the model.</summary>
+    public static bool IsLoadOnly(ChatRequest request) => request?.Messages is null or { Count: 0 };
+
+    /// <summary>/api/generate → engine request.</summary>
+    public static GenerationRequest ToGeneration(GenerateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var model = RequireModel(request.Model);
+        if (request.Images is { Count: > 0 }) throw NoImages("images");
+        if (!string.IsNullOrEmpty(request.Suffix))
+            throw ApiProblem.Invalid("suffix", "suffix (fill-in-the-middle) is not supported; put the whole prompt in prompt");
+        if (!string.IsNullOrEmpty(request.Template))
+            throw ApiProblem.Invalid("template", "per-request template overrides are not supported; create a model with that template through /api/create and use it");
+        RejectThinking(request.Think);
+        return new GenerationRequest
+        {
+            Model = model,
+            Prompt = request.Prompt ?? "",
+            System = string.IsNullOrEmpty(request.System) ? null : request.System,
+            Raw = request.Raw ?? false,
+            Options = ModelOptions.FromJson(request.Options ?? default),
+            Format = Format(request.Format),
+            KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
+            Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
+            TopLogprobs = TopLogprobs(request.TopLogprobs),
+        };
+    }
+
+    /// <summary>/api/chat → engine request.</summary>
+    public static GenerationRequest ToGeneration(ChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var model = RequireModel(request.Model);
+        if (request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
+            throw ApiProblem.Invalid("tools", "tool calling is not supported by scout serve yet; send the request without tools");
+        RejectThinking(request.Think);
+        var turns = new List<ChatTurn>();
+        for (var i = 0; i < (request.Messages?.Count ?? 0); i++)
+        {
+            var m = request.Messages![i] ?? throw ApiProblem.Invalid($"messages[{i}]", $"messages[{i}] is null; each message is an object with role and content");
+            if (string.IsNullOrEmpty(m.Role)) throw ApiProblem.Missing($"messages[{i}].role", "one of system, user, assistant, tool");
+            if (!Roles.Contains(m.Role)) throw ApiProblem.Invalid($"messages[{i}].role", $"messages[{i}].role '{m.Role}' is not one of system, user, assistant, tool");
+            if (m.Images is { Count: > 0 }) throw NoImages($"messages[{i}].images");
+            turns.Add(new ChatTurn(m.Role, m.Content ?? ""));
+        }
+        return new GenerationRequest
+        {
+            Model = model,
+            Messages = turns,
+            Options = ModelOptions.FromJson(request.Options ?? default),
+            Format = Format(request.Format),
+            KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
+            Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
+            TopLogprobs = TopLogprobs(request.TopLogprobs),
+        };
+    }
+
+    /// <summary>Ollama's <c>format</c>: absent, "" or null = free text; "json" = any JSON; an object = a JSON schema.</summary>
+    public static OutputConstraint? Format(JsonElement? format)
+    {
+        if (format is not { } f) return null;
+        return f.ValueKind switch
+        {
+            JsonValueKind.Undefined or JsonValueKind.Null => null,
+            JsonValueKind.String when f.GetString() is "" => null,
+            JsonValueKind.String when f.GetString() is "json" => new OutputConstraint.AnyJson(),
+            JsonValueKind.Object => new OutputConstraint.JsonSchema(f.GetRawText()),
+            _ => throw ApiProblem.Invalid("format", $"format must be \"json\" or a JSON schema object, got {Shorten(f.GetRawText())}"),
+        };
+    }
+
+    /// <summary>Ollama's timestamp: UTC, RFC 3339 with fractional seconds.</summary>
+    public static string CreatedAt(DateTimeOffset now) => now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>Durations on Ollama's wire are nanoseconds.</summary>
+    public static long Nanoseconds(TimeSpan duration) => duration.Ticks * 100;
+
+    /// <summary>Ollama's done_reason.</summary>
+    public static string DoneReasonText(DoneReason reason) => reason switch
+    {
+        DoneReason.Stop => "stop",
+        DoneReason.Length => "length",
+        DoneReason.Load => "load",
+        DoneReason.Cancelled => "cancelled",
+        _ => "stop",
+    };
+
+    /// <summary>One streamed /api/generate line.</summary>
+    public static GenerateResponse GenerateChunk(string model, DateTimeOffset now, string text, IReadOnlyList<EmittedLogprob>? logprobs = null) =>
+        new() { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = false, Logprobs = Logprobs(logprobs) };
+
+    /// <summary>The last /api/generate object; <paramref name="text"/> is the whole answer when not streaming, else "".</summary>
+    public static GenerateResponse GenerateDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return new()
+        {
+            Model = model,
+            CreatedAt = CreatedAt(now),
+            Response = text,
+            Done = true,
+            DoneReason = DoneReasonText(stats.DoneReason),
+            TotalDuration = Nanoseconds(stats.TotalDuration),
+            LoadDuration = Nanoseconds(stats.LoadDuration),
+            PromptEvalCount = stats.PromptTokens,
+            PromptEvalDuration = Nanoseconds(stats.PromptEvalDuration),
+            EvalCount = stats.CompletionTokens,
+            EvalDuration = Nanoseconds(stats.EvalDuration),
+            Logprobs = Logprobs(logprobs),
+        };
+    }
+
+    /// <summary>The answer to a load-only or unload /api/generate.</summary>
+    public static GenerateResponse GenerateLoaded(string model, DateTimeOffset now, string doneReason) =>
+        new() { Model = model, CreatedAt = CreatedAt(now), Response = "", Done = true, DoneReason = doneReason };
+
+    /// <summary>One streamed /api/chat line.</summary>
+    public static ChatResponse ChatChunk(string model, DateTimeOffset now, string text, IReadOnlyList<EmittedLogprob>? logprobs = null) =>
+        new() { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(text), Done = false, Logprobs = Logprobs(logprobs) };
+
+    /// <summary>The last /api/chat object; <paramref name="text"/> is the whole answer when not streaming, else "".</summary>
+    public static ChatResponse ChatDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return new()
+        {
+            Model = model,
+            CreatedAt = CreatedAt(now),
+            Message = Assistant(text),
+            Done = true,
+            DoneReason = DoneReasonText(stats.DoneReason),
+            TotalDuration = Nanoseconds(stats.TotalDuration),
+            LoadDuration = Nanoseconds(stats.LoadDuration),
+            PromptEvalCount = stats.PromptTokens,
+            PromptEvalDuration = Nanoseconds(stats.PromptEvalDuration),
+            EvalCount = stats.CompletionTokens,
+            EvalDuration = Nanoseconds(stats.EvalDuration),
+            Logprobs = Logprobs(logprobs),
+        };
+    }
+
+    /// <summary>The answer to a load-only or unload /api/chat.</summary>
+    public static ChatResponse ChatLoaded(string model, DateTimeOffset now, string doneReason) =>
+        new() { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(""), Done = true, DoneReason = doneReason };
+
+    /// <summary>Ollama's logprobs list, or null when none were asked for.</summary>
+    public static IReadOnlyList<OllamaLogprob>? Logprobs(IReadOnlyList<EmittedLogprob>? logprobs)
+    {
+        if (logprobs is null or { Count: 0 }) return null;
+        return [.. logprobs.Select(l => new OllamaLogprob
+        {
+            Token = l.Chosen.Text,
+            Logprob = l.Chosen.Logprob,
+            Bytes = Bytes(l.Chosen.Text),
+            TopLogprobs = [.. l.Top.Select(t => new OllamaLogprob { Token = t.Text, Logprob = t.Logprob, Bytes = Bytes(t.Text) })],
+        })];
+    }
+
+    /// <summary>/api/embed → engine request (normalised vectors); <c>input</c> is a string or an array of strings.</summary>
+    public static EmbeddingRequest ToEmbedding(EmbedRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Dimensions is < 1) throw ApiProblem.Invalid("dimensions", "dimensions must be a positive integer");
+        return new EmbeddingRequest
+        {
+            Model = RequireModel(request.Model),
+            Inputs = Inputs(request.Input, "input"),
+            Truncate = request.Truncate ?? true,
+            Normalize = true,
+            Options = ModelOptions.FromJson(request.Options ?? default),
+            KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
+        };
+    }
+
+    /// <summary>/api/embeddings (legacy) → engine request: one prompt, not normalised.</summary>
+    public static EmbeddingRequest ToEmbedding(EmbeddingsRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new EmbeddingRequest
+        {
+            Model = RequireModel(request.Model),
+            Inputs = string.IsNullOrEmpty(request.Prompt) ? [] : [request.Prompt],
+            Normalize = false,
+            Options = ModelOptions.FromJson(request.Options ?? default),
+            KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
+        };
+    }
+
+    /// <summary>A string or an array of strings; absent or null = no inputs.</summary>
+    public static IReadOnlyList<string> Inputs(JsonElement? input, string field)
+    {
+        if (input is not { } e) return [];
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.Undefined or JsonValueKind.Null: return [];
+            case JsonValueKind.String: return e.GetString() is { Length: > 0 } s ? [s] : [];
+            case JsonValueKind.Array:
+                var list = new List<string>();
+                foreach (var item in e.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.String)
+                        throw ApiProblem.Invalid(field, $"{field} must be a string or an array of strings; token-id arrays are not supported");
+                    list.Add(item.GetString()!);
+                }
+                return list;
+            default:
+                throw ApiProblem.Invalid(field, $"{field} must be a string or an array of strings");
+        }
+    }
+
+    /// <summary>
+    /// Keeps the first <paramref name="dimensions"/> values of each vector (Matryoshka-style) and scales it back to unit
+    /// length when the vectors were normalised.
+    /// </summary>
+    public static IReadOnlyList<float[]> Truncate(IReadOnlyList<float[]> vectors, int? dimensions, bool normalize)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (dimensions is not { } d) return vectors;
+        var result = new List<float[]>(vectors.Count);
+        foreach (var v in vectors)
+        {
+            if (d > v.Length) throw ApiProblem.Invalid("dimensions", $"dimensions {d} is more than the model's embedding length {v.Length}");
+            var cut = v[..d];
+            if (normalize)
+            {
+                var norm = Math.Sqrt(cut.Sum(x => (double)x * x));
+                if (norm > 0) for (var i = 0; i < cut.Length; i++) cut[i] = (float)(cut[i] / norm);
+            }
+            result.Add(cut);
+        }
+        return result;
+    }
+
+    internal static string RequireModel(string? model) =>
+        string.IsNullOrWhiteSpace(model) ? throw ApiProblem.Missing("model", "name a model, for example \"llama3.1:8b\" (GET /api/tags lists them)") : model;
+
+    internal static int TopLogprobs(int? top) => top switch
+    {
+        null => 0,
+        < 0 or > 20 => throw ApiProblem.Invalid("top_logprobs", $"top_logprobs must be between 0 and 20, got {top}"),
+        _ => top.Value,
+    };
+
+    internal static IReadOnlyList<int> Bytes(string text) => [.. Encoding.UTF8.GetBytes(text).Select(b => (int)b)];
+
+    private static OllamaMessage Assistant(string text) => new() { Role = "assistant", Content = text };
+
+    private static void RejectThinking(JsonElement? think)
+    {
+        if (think is { ValueKind: JsonValueKind.True } || think is { ValueKind: JsonValueKind.String } s && s.GetString() is { Length: > 0 } level && level != "false")
+            throw ApiProblem.Invalid("think", "thinking is not supported by scout serve; send think: false or leave it out");
+    }
+
+    private static InferenceException NoImages(string field) =>
+        ApiProblem.Invalid(field, "images are not supported: scout serve runs text-only models; send text content");
+
+    private static string Shorten(string raw) => raw.Length <= 40 ? raw : raw[..40] + "...";
+}
