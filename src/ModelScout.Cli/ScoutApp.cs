@@ -80,7 +80,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         var commands = new ICommandBuilder[]
         {
             new FitCommand(), new RecommendCommand(), new ModelsCommand(), new ShowCommand(), new CompareCommand(),
-            new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(), new InspectCommand(),
+            new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(), new InspectCommand(), new ServeCommand(),
         };
         foreach (var builder in commands)
         {

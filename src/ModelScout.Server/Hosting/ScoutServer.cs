@@ -74,6 +74,24 @@ public sealed partial class ScoutServer : IAsyncDisposable
         return new ScoutServer(app, services);
     }
 
+    /// <summary>
+    /// One line per event on stderr (stdout stays for the listening URL), with timestamps; framework chatter only from
+    /// warnings up.
+    /// </summary>
+    public static void ConsoleLogging(ILoggingBuilder logging)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        logging.AddFilter("System", LogLevel.Warning);
+    }
+
     /// <summary>Binds and starts serving.</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => app.StartAsync(cancellationToken);
 

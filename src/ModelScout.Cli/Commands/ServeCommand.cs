@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using ModelScout.Inference.Engine;
+using ModelScout.Inference.Store;
+using ModelScout.Server.Hosting;
+
+namespace ModelScout.Cli.Commands;
+
+/// <summary>scout serve: the Ollama- and OpenAI-compatible HTTP server over the local engine and model store.</summary>
+internal sealed class ServeCommand : ICommandBuilder
+{
+    private readonly Option<string?> host = new("--host") { Description = "Listen address: HOST:PORT, :PORT, HOST or http://HOST:PORT (default 127.0.0.1:11434; SCOUT_HOST)", HelpName = "HOST:PORT" };
+    private readonly Option<string?> models = new("--models") { Description = "Model store directory (default ~/.modelscout/models; SCOUT_MODELS)", HelpName = "DIR" };
+    private readonly Option<int?> threads = new("--threads") { Description = "CPU threads for generation (default: all cores up to 4, then fewer; SCOUT_NUM_THREAD)", HelpName = "N" };
+    private readonly Option<string?> keepAlive = new("--keep-alive") { Description = "How long an idle model stays loaded: 5m, 1h, 0 (unload at once), -1 (forever) (SCOUT_KEEP_ALIVE)", HelpName = "DURATION" };
+    private readonly Option<int?> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before new ones get 503 server busy (default 512; SCOUT_MAX_QUEUE)", HelpName = "N" };
+    private readonly Option<string?> apiKey = new("--api-key") { Description = "Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)", HelpName = "KEY" };
+    private readonly Option<string[]> origins = new("--origins") { Description = "Extra browser origins allowed by CORS, * as wildcard (repeatable or comma-separated; SCOUT_ORIGINS)", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = true };
+
+    /// <summary>Opens the model store the server resolves names in; replaced in tests.</summary>
+    private readonly Func<string?, IModelStore> openStore;
+
+    public ServeCommand(Func<string?, IModelStore>? openStore = null) => this.openStore = openStore ?? ModelStoreLocation.Open;
+
+    public Command Build(CommonOptions o)
+    {
+        var c = new Command("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.");
+        foreach (var option in new Option[] { host, models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins }) c.Options.Add(option);
+        return c;
+    }
+
+    public int Run(CommandContext ctx)
+    {
+        var settings = Settings(ctx, ServerSettings.FromEnvironment());
+        var store = openStore(settings.ModelsDirectory);
+        try
+        {
+            return ServeAsync(ctx, settings, store).GetAwaiter().GetResult();
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>Command-line options over the environment over the defaults.</summary>
+    internal ServerSettings Settings(CommandContext ctx, ServerSettings fromEnvironment)
+    {
+        var p = ctx.Parse;
+        var s = fromEnvironment;
+        if (p.GetValue(host) is { } h)
+        {
+            var (name, port) = HostAddress.Parse(h, "--host");
+            s = s with { Host = name, Port = port };
+        }
+        if (p.GetValue(models) is { } dir) s = s with { ModelsDirectory = dir };
+        if (p.GetValue(apiKey) is { Length: > 0 } key) s = s with { ApiKey = key };
+        if (p.GetValue(origins) is { Length: > 0 } extra) s = s with { Origins = [.. extra.SelectMany(ServerSettings.SplitOrigins)] };
+        var engine = s.Engine;
+        if (p.GetValue(ctx.Options.Parallel) is { } parallel) engine = engine with { Parallel = Positive(parallel, "--parallel") };
+        if (p.GetValue(threads) is { } t) engine = engine with { Threads = Positive(t, "--threads") };
+        if (p.GetValue(maxQueue) is { } q) engine = engine with { MaxQueue = q >= 0 ? q : throw new ArgumentException("--max-queue must be 0 or more") };
+        if (p.GetValue(keepAlive) is { } ka)
+        {
+            try { engine = engine with { KeepAlive = KeepAliveParser.Parse(ka) }; }
+            catch (InferenceException e) { throw new ArgumentException("--keep-alive: " + e.Message, e); }
+        }
+        return s with { Engine = engine };
+    }
+
+    private static int Positive(int value, string option) => value > 0 ? value : throw new ArgumentException($"{option} must be at least 1");
+
+    private static async Task<int> ServeAsync(CommandContext ctx, ServerSettings settings, IModelStore store)
+    {
+        using var logs = LoggerFactory.Create(ScoutServer.ConsoleLogging);
+        await using var engine = new ModelHost(store, settings.Engine, logs);
+        await using var server = ScoutServer.Create(new ServerServices(engine, store, settings), ScoutServer.ConsoleLogging);
+        try
+        {
+            await server.StartAsync();
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new CliException($"{settings.Host}:{settings.Port} is already in use (is Ollama or another scout serve running?). Pick another address with --host 127.0.0.1:11435 or SCOUT_HOST.", ExitCodes.Error);
+        }
+        ctx.Stdout.WriteLine($"scout serve: listening on {settings.DisplayUrl.Replace(":0", ":" + server.Address.Port, StringComparison.Ordinal)} (Ollama API /api, OpenAI API /v1, /health, /metrics)");
+        ctx.Stdout.WriteLine($"models from {store.Root}; {settings.Engine.Parallel} parallel, queue {settings.Engine.MaxQueue}, {settings.Engine.Threads} threads; Ctrl+C stops");
+        ctx.Stdout.Flush();
+        await server.WaitForShutdownAsync();
+        return ExitCodes.Ok;
+    }
+}
