@@ -101,6 +101,14 @@ internal sealed class SchemaConverter
         rules.Add(("root", null));
         var body = Visit(document, "#", "root");
         rules[0] = ("root", body);
+
+        // "root ::= root-2" reads badly; fold the top rule into root unless something else refers to it.
+        var top = rules.FindIndex(r => r.Name == body);
+        if (top > 0 && !rules.Skip(1).Any(r => r.Name != body && r.Body is { } b && b.Split(' ').Contains(body)))
+        {
+            rules[0] = ("root", rules[top].Body);
+            rules.RemoveAt(top);
+        }
         var b = new StringBuilder();
         foreach (var (name, rule) in rules) b.Append(name).Append(" ::= ").Append(rule).Append('\n');
         b.Append("key-char ::= [^\"\\\\\\x7F\\x00-\\x1F]\n");
@@ -278,7 +286,7 @@ internal sealed class SchemaConverter
 
     private string ForType(string type, JsonObject s, string path, string hint) => type switch
     {
-        "string" => StringRule(s, path),
+        "string" => StringRule(s, path, hint),
         "integer" => NonNegative(s) ? "nonneg-integer" : "integer",
         "number" => NonNegative(s) ? "nonneg-number" : "number",
         "boolean" => "boolean",
@@ -292,7 +300,7 @@ internal sealed class SchemaConverter
         (s["minimum"] is JsonValue min && min.TryGetValue<double>(out var m) && m >= 0)
         || (s["exclusiveMinimum"] is JsonValue emin && emin.TryGetValue<double>(out var em) && em >= 0);
 
-    private static string StringRule(JsonObject s, string path)
+    private string StringRule(JsonObject s, string path, string hint)
     {
         var min = Count(s, "minLength", path) ?? 0;
         var max = Count(s, "maxLength", path);
@@ -312,7 +320,7 @@ internal sealed class SchemaConverter
         }
         if (max < min) throw Error(path, "maxLength is below minLength, so no string fits");
         if (min == 0 && max is null) return "string";
-        return "\"\\\"\" " + Repeat("char", min, max, path) + " \"\\\"\" ws";
+        return "\"\\\"\" " + Repeat("char", min, max, path, hint) + " \"\\\"\" ws";
     }
 
     private static int? Count(JsonObject s, string key, string path)
@@ -325,22 +333,27 @@ internal sealed class SchemaConverter
         return (int)d;
     }
 
-    // expr{min,max} in GBNF; callers check the bounds against MaxRepetition.
-    private static string Repeat(string expr, int min, int? max, string path)
+    // expr{min,max} in GBNF. llama.cpp refuses a repetition when (symbols created inside the repeated item) x (its
+    // maximum) reaches 2000, and a group or a first mention of a rule name each create one; so the item is always a
+    // single rule name (an existing one, or a rule made here) and the maximum stays at MaxRepetition.
+    private string Repeat(string expr, int min, int? max, string path, string hint)
     {
         if (max < min) throw Error(path, "the maximum is below the minimum, so nothing fits");
+        if ((min, max) == (0, 0)) return "";
+        var item = IsRuleName(expr) ? expr : NewRule(hint, expr);
         return (min, max) switch
         {
-            (0, 0) => "",
-            (1, 1) => expr,
-            (0, 1) => $"( {expr} )?",
-            (0, null) => $"( {expr} )*",
-            (1, null) => $"( {expr} )+",
-            (_, null) => $"( {expr} ){{{min},}}",
-            _ when min == max => $"( {expr} ){{{min}}}",
-            _ => $"( {expr} ){{{min},{max}}}",
+            (1, 1) => item,
+            (0, 1) => item + "?",
+            (0, null) => item + "*",
+            (1, null) => item + "+",
+            (_, null) => $"{item}{{{min},}}",
+            _ when min == max => $"{item}{{{min}}}",
+            _ => $"{item}{{{min},{max}}}",
         };
     }
+
+    private static bool IsRuleName(string expr) => expr.Length > 0 && expr.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 
     private string ObjectRule(JsonObject s, string path, string hint)
     {
@@ -451,12 +464,12 @@ internal sealed class SchemaConverter
         if (parts.Count == 0)
         {
             if (moreMax == 0) body = "\"[\" ws \"]\" ws";
-            else if (moreMin == 0) body = $"\"[\" ws ( {Seq(itemRule, Repeat($"\",\" ws {itemRule}", 0, moreMax - 1, path))} )? \"]\" ws";
-            else body = Seq("\"[\" ws", itemRule, Repeat($"\",\" ws {itemRule}", moreMin - 1, moreMax - 1, path), "\"]\" ws");
+            else if (moreMin == 0) body = $"\"[\" ws {Repeat(Seq(itemRule, Repeat($"\",\" ws {itemRule}", 0, moreMax - 1, path, hint + "-more")), 0, 1, path, hint + "-items")} \"]\" ws";
+            else body = Seq("\"[\" ws", itemRule, Repeat($"\",\" ws {itemRule}", moreMin - 1, moreMax - 1, path, hint + "-more"), "\"]\" ws");
         }
         else
         {
-            var tail = moreMax == 0 ? "" : Repeat($"\",\" ws {itemRule}", moreMin, moreMax, path);
+            var tail = moreMax == 0 ? "" : Repeat($"\",\" ws {itemRule}", moreMin, moreMax, path, hint + "-more");
             body = Seq("\"[\" ws", string.Join(" \",\" ws ", parts), tail, "\"]\" ws");
         }
         return NewRule(hint, body);

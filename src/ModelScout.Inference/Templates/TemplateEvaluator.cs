@@ -353,10 +353,9 @@ internal sealed class TemplateEvaluator
             return d.ToString("0.#####################", CultureInfo.InvariantCulture) is var plain && double.Parse(plain, CultureInfo.InvariantCulture) == d
                 ? plain
                 : d.ToString("R", CultureInfo.InvariantCulture);
-        var r = d.ToString("E16", CultureInfo.InvariantCulture);
         var shortest = d.ToString("R", CultureInfo.InvariantCulture);
         var e = shortest.IndexOf('E', StringComparison.Ordinal);
-        if (e < 0) return r;
+        if (e < 0) return shortest;
         var exponent = int.Parse(shortest.AsSpan(e + 1), CultureInfo.InvariantCulture);
         return shortest[..e] + "e" + (exponent < 0 ? "-" : "+") + Math.Abs(exponent).ToString("00", CultureInfo.InvariantCulture);
     }
