@@ -137,13 +137,9 @@ public sealed class HttpBehaviourTests
     {
         var engine = new ScriptedEngine([Model], parallel: 1, tokenDelay: TimeSpan.FromMilliseconds(200));
         await using var h = await ServerHarness.StartScriptedAsync(engine: engine);
-        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/generate") { Content = Json("""{"model":"llama3.1:8b","prompt":"Once upon a time"}""") })
-        using (var response = await h.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
-        {
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
-            Assert.Contains("\"done\":false", await reader.ReadLineAsync(), StringComparison.Ordinal);
-            Assert.Equal(1, engine.Snapshot().Models[0].Running);
-        } // disposing the response closes the connection mid-stream
+        var seen = await DisconnectingClient.PostThenResetAsync(h.BaseAddress, "/api/generate", """{"model":"llama3.1:8b","prompt":"Once upon a time"}""", "\"done\":false",
+            () => Assert.Equal(1, engine.Snapshot().Models[0].Running));
+        Assert.Contains("application/x-ndjson", seen, StringComparison.Ordinal);
 
         await WaitUntilAsync(() => engine.Snapshot().Models[0].Running == 0);
         engine.TokenDelay = TimeSpan.Zero;
@@ -268,12 +264,12 @@ public sealed class HttpBehaviourTests
         Assert.Equal("unknown_url", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
     }
 
-    internal static async Task WaitUntilAsync(Func<bool> condition)
+    internal static async Task WaitUntilAsync(Func<bool> condition, Func<string>? state = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met within 10 s");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met within 10 s " + state?.Invoke());
             await Task.Delay(20);
         }
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using ModelScout.Inference.Engine;
 using ModelScout.Inference.Store;
 using ModelScout.Server.Hosting;
@@ -24,6 +25,9 @@ internal sealed class ServerHarness : IAsyncDisposable
     public Uri BaseAddress { get; }
     public HttpClient Http { get; }
 
+    /// <summary>What the server logged.</summary>
+    public LogCollector Logs { get; private init; } = new();
+
     /// <summary>The model the guide's curl example names; the scripted engine and the store both know it.</summary>
     public const string Model = "llama3.1:8b";
 
@@ -34,9 +38,10 @@ internal sealed class ServerHarness : IAsyncDisposable
     {
         var settings = new ServerSettings { Host = "127.0.0.1", Port = 0, ShutdownGrace = TimeSpan.FromSeconds(5) };
         if (configure is not null) settings = configure(settings);
-        var server = ScoutServer.Create(new ServerServices(engine, store, settings));
+        var logs = new LogCollector();
+        var server = ScoutServer.Create(new ServerServices(engine, store, settings), logging => logging.AddProvider(logs));
         await server.StartAsync();
-        return new ServerHarness(server, engine, store);
+        return new ServerHarness(server, engine, store) { Logs = logs };
     }
 
     public async ValueTask DisposeAsync()

@@ -150,6 +150,11 @@ public static class OllamaEndpoints
         {
             await WireWriter.ErrorLineAsync(context, ApiProblem.From(e));
         }
+        catch (OperationCanceledException) when (s.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The server is shutting down: end the stream as a finished answer the client can read.
+            await WireWriter.LineAsync(context, done(transcript.Cancelled(generation.Model), "", []), info);
+        }
     }
 
     private static async Task EmbedAsync(HttpContext context)
@@ -241,8 +246,6 @@ public static class OllamaEndpoints
         var request = await RequestBody.ReadAsync(context, Wire.CreateRequest);
         var name = OllamaTranslator.RequireModel(request.EffectiveModel);
         RequestTelemetry.Of(context).Model = name;
-        if (!string.IsNullOrEmpty(request.Modelfile) && string.IsNullOrEmpty(request.From) && request.Files is null or { Count: 0 })
-            throw ApiProblem.Invalid("modelfile", "the legacy modelfile field is not supported yet; send the structured form: {\"model\":..., \"from\":..., \"parameters\":{...}, \"template\":..., \"system\":...}");
         var definition = StoreTranslator.Definition(request);
         await ProgressAsync(context, request.Stream ?? true, progress => s.Store.CreateAsync(name, definition, progress, context.RequestAborted));
     }

@@ -78,6 +78,14 @@ public static class OpenAIEndpoints
                 await WireWriter.ErrorEventAsync(context, ApiProblem.From(e));
                 return;
             }
+            catch (OperationCanceledException) when (s.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            {
+                // Shutting down: finish every open choice so the client sees a complete stream.
+                for (var i = 0; i < n; i++)
+                    if (transcripts[i].Stats is null) await WireWriter.EventAsync(context, OpenAITranslator.FinishChunk(id, created, model, i, DoneReason.Cancelled), Wire.ChatCompletionChunk);
+                await WireWriter.DoneAsync(context);
+                return;
+            }
             var stats = transcripts.Select(t => t.Stats!).ToList();
             Record(context, stats);
             if (request.StreamOptions?.IncludeUsage == true)
@@ -136,6 +144,13 @@ public static class OpenAIEndpoints
             catch (InferenceException e) when (!context.RequestAborted.IsCancellationRequested)
             {
                 await WireWriter.ErrorEventAsync(context, ApiProblem.From(e));
+                return;
+            }
+            catch (OperationCanceledException) when (s.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+            {
+                for (var i = 0; i < n; i++)
+                    if (transcripts[i].Stats is null) await WireWriter.EventAsync(context, OpenAITranslator.CompletionChunk(id, created, model, i, "", null, OpenAITranslator.FinishReason(DoneReason.Cancelled)), Wire.Completion);
+                await WireWriter.DoneAsync(context);
                 return;
             }
             var stats = transcripts.Select(t => t.Stats!).ToList();

@@ -11,6 +11,7 @@ namespace ModelScout.Server.Hosting;
 internal sealed class GenerationRun : IAsyncDisposable
 {
     private readonly IAsyncEnumerator<GenerationUpdate> updates;
+    private readonly CancellationTokenSource stop;
     private readonly ServerMetrics metrics;
     private readonly TimeProvider time;
     private readonly long started;
@@ -18,9 +19,10 @@ internal sealed class GenerationRun : IAsyncDisposable
     private long lastToken;
     private bool firstSeen;
 
-    private GenerationRun(IAsyncEnumerator<GenerationUpdate> updates, ServerMetrics metrics, TimeProvider time, long started, string model)
+    private GenerationRun(IAsyncEnumerator<GenerationUpdate> updates, CancellationTokenSource stop, ServerMetrics metrics, TimeProvider time, long started, string model)
     {
         this.updates = updates;
+        this.stop = stop;
         this.metrics = metrics;
         this.time = time;
         this.started = started;
@@ -31,8 +33,9 @@ internal sealed class GenerationRun : IAsyncDisposable
     public static async Task<GenerationRun> StartAsync(ServerServices services, GenerationRequest request, CancellationToken cancellationToken)
     {
         var started = services.Time.GetTimestamp();
-        var updates = services.Engine.GenerateAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
-        var run = new GenerationRun(updates, services.Metrics, services.Time, started, request.Model);
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var updates = services.Engine.GenerateAsync(request, stop.Token).GetAsyncEnumerator(stop.Token);
+        var run = new GenerationRun(updates, stop, services.Metrics, services.Time, started, request.Model);
         try
         {
             if (!await updates.MoveNextAsync())
@@ -42,7 +45,7 @@ internal sealed class GenerationRun : IAsyncDisposable
         }
         catch
         {
-            await updates.DisposeAsync();
+            await run.DisposeAsync();
             throw;
         }
     }
@@ -88,5 +91,24 @@ internal sealed class GenerationRun : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => updates.DisposeAsync();
+    /// <summary>
+    /// Cancels before disposing: a handler that leaves early (the client's socket failed before RequestAborted fired)
+    /// must still free the request's slot, and the engine frees it on cancellation, not on disposal.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await stop.CancelAsync();
+            await updates.DisposeAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            // The engine may observe the cancellation while unwinding; nothing is waiting for it.
+        }
+        finally
+        {
+            stop.Dispose();
+        }
+    }
 }

@@ -21,7 +21,8 @@ public sealed record ApiProblem(int Status, string Message, string Type, string?
             InferenceErrorKind.InvalidRequest => new(400, error.Message, "invalid_request_error", error.Param),
             InferenceErrorKind.ModelNotFound => new(404, error.Message, "not_found_error", error.Param ?? "model", "model_not_found"),
             InferenceErrorKind.ModelLoadFailed => new(500, error.Message, "api_error", null, "model_load_failed"),
-            InferenceErrorKind.Busy => new(503, BusyMessage, "server_busy_error", null, "server_busy"),
+            // Ollama's exact text for a full queue (clients match on it); other busy reasons (a model being unloaded) keep theirs.
+            InferenceErrorKind.Busy => new(503, error.Message.StartsWith("server busy", StringComparison.Ordinal) ? BusyMessage : error.Message, "server_busy_error", null, "server_busy"),
             InferenceErrorKind.InsufficientMemory => new(503, error.Message, "server_busy_error", null, "insufficient_memory"),
             _ => new(500, error.Message, "api_error"),
         };

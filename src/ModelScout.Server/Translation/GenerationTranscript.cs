@@ -23,6 +23,9 @@ public sealed class GenerationTranscript
     /// <summary>The counters, once the last update arrived.</summary>
     public GenerationStats? Stats { get; private set; }
 
+    /// <summary>Tokens seen so far.</summary>
+    public int Tokens { get; private set; }
+
     /// <summary>All text so far.</summary>
     public string Text => text.ToString();
 
@@ -32,6 +35,7 @@ public sealed class GenerationTranscript
         switch (update)
         {
             case GenerationToken token:
+                Tokens++;
                 if (token.Chosen is not null) pending.Add(new EmittedLogprob(token.Chosen, token.Top ?? []));
                 if (token.Text.Length == 0 || pending.Count == 0)
                 {
@@ -50,6 +54,12 @@ public sealed class GenerationTranscript
                 return [];
         }
     }
+
+    /// <summary>
+    /// Counters for a generation the server cancelled while shutting down: the engine reports none then, so the
+    /// server's own count of tokens stands in.
+    /// </summary>
+    public GenerationStats Cancelled(string model) => Stats ?? new GenerationStats { Model = model, DoneReason = DoneReason.Cancelled, CompletionTokens = Tokens };
 
     /// <summary>The finished generation; throws when the engine never sent its completion.</summary>
     public GenerationOutcome ToOutcome() =>

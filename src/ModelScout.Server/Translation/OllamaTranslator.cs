@@ -42,6 +42,8 @@ public static class OllamaTranslator
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
             TopLogprobs = TopLogprobs(request.TopLogprobs),
+            // Ollama keeps num_keep tokens and the end of a prompt too long for the context; OpenAI's API fails instead.
+            TruncatePrompt = true,
         };
     }
 
@@ -71,6 +73,8 @@ public static class OllamaTranslator
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
             TopLogprobs = TopLogprobs(request.TopLogprobs),
+            // Ollama keeps num_keep tokens and the end of a prompt too long for the context; OpenAI's API fails instead.
+            TruncatePrompt = true,
         };
     }
 

@@ -6,6 +6,7 @@ using ModelScout.Contracts.Ollama;
 using ModelScout.Contracts.OpenAI;
 using ModelScout.Inference.Engine;
 using ModelScout.Inference.Store;
+using ModelScout.Inference.Templates;
 
 namespace ModelScout.Server.Translation;
 
@@ -77,7 +78,7 @@ public static class StoreTranslator
         var license = model.Licenses.Count == 0 ? null : string.Join("\n", model.Licenses);
         return new ShowResponse
         {
-            Modelfile = Modelfile(model, parameters),
+            Modelfile = ModelfileText(model, parameters),
             Parameters = parameters,
             Template = model.Template ?? "",
             System = model.System,
@@ -113,10 +114,11 @@ public static class StoreTranslator
         ArgumentNullException.ThrowIfNull(request);
         if (!string.IsNullOrEmpty(request.Quantize)) throw ApiProblem.Invalid("quantize", "quantize is not supported by scout serve; create the model from an already quantized GGUF");
         if (request.Adapters is { Count: > 0 }) throw ApiProblem.Invalid("adapters", "adapters (LoRA) are not supported by scout serve yet");
-        var from = request.From;
+        var modelfile = ParseModelfile(request.Modelfile);
+        var from = string.IsNullOrEmpty(request.From) ? modelfile?.From : request.From;
         if (request.Files is { Count: > 0 } files)
         {
-            if (!string.IsNullOrEmpty(from)) throw ApiProblem.Invalid("files", "send either from or files, not both");
+            if (!string.IsNullOrEmpty(request.From)) throw ApiProblem.Invalid("files", "send either from or files, not both");
             var ggufs = files.Where(f => f.Key.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)).ToList();
             from = ggufs.Count switch
             {
@@ -128,7 +130,8 @@ public static class StoreTranslator
         }
         if (string.IsNullOrWhiteSpace(from))
             throw ApiProblem.Missing("from", "a stored model name, a blob digest (sha256:...), or files with an uploaded GGUF");
-        JsonObject? parameters = null;
+        // Structured fields win over the same instruction in a legacy modelfile, field by field.
+        var parameters = ModelfileParameters(modelfile);
         if (request.Parameters is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } p)
         {
             // Validate now so a bad value is a 400 at create time, not a failure at every later load.
@@ -139,13 +142,43 @@ public static class StoreTranslator
         {
             From = from,
             Parameters = parameters,
-            Template = request.Template,
-            System = request.System,
-            Licenses = Licenses(request.License),
-            Messages = request.Messages is null ? null : [.. request.Messages.Select((m, i) => new ChatTurn(
-                m?.Role is { Length: > 0 } role ? role : throw ApiProblem.Missing($"messages[{i}].role", "one of system, user, assistant"),
-                m.Content ?? ""))],
+            Template = request.Template ?? modelfile?.Template,
+            System = request.System ?? modelfile?.System,
+            Licenses = Licenses(request.License) ?? (modelfile is { Licenses.Count: > 0 } ? modelfile.Licenses : null),
+            Messages = request.Messages is null
+                ? modelfile is { Messages.Count: > 0 } ? modelfile.Messages : null
+                : [.. request.Messages.Select((m, i) => new ChatTurn(
+                    m?.Role is { Length: > 0 } role ? role : throw ApiProblem.Missing($"messages[{i}].role", "one of system, user, assistant"),
+                    m.Content ?? ""))],
         };
+    }
+
+    private static Modelfile? ParseModelfile(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        try
+        {
+            var modelfile = Modelfile.Parse(text);
+            if (!string.IsNullOrEmpty(modelfile.Adapter)) throw ApiProblem.Invalid("modelfile", "ADAPTER (LoRA) is not supported by scout serve yet");
+            return modelfile;
+        }
+        catch (ModelfileException e)
+        {
+            throw ApiProblem.Invalid("modelfile", $"modelfile: {e.Message}");
+        }
+    }
+
+    private static JsonObject? ModelfileParameters(Modelfile? modelfile)
+    {
+        if (modelfile is null or { Parameters.Count: 0 }) return null;
+        try
+        {
+            return modelfile.ParametersJson();
+        }
+        catch (ModelfileException e)
+        {
+            throw ApiProblem.Invalid("modelfile", $"modelfile: {e.Message}");
+        }
     }
 
     /// <summary>PARAMETER lines as /api/show's <c>parameters</c> text: one "name value" per line, arrays one line per item.</summary>
@@ -167,7 +200,7 @@ public static class StoreTranslator
         return text.ToString().TrimEnd('\n');
     }
 
-    private static string Modelfile(StoredModel model, string parameters)
+    private static string ModelfileText(StoredModel model, string parameters)
     {
         var text = new StringBuilder();
         text.Append("# Modelfile generated by \"scout show\"\n");

@@ -58,7 +58,7 @@ internal sealed class ScriptedEngine : IInferenceService, IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         lock (gate)
         {
-            if (running >= Parallel && waiting >= MaxQueue) throw new InferenceException(InferenceErrorKind.Busy, "queue full");
+            if (running >= Parallel && waiting >= MaxQueue) throw new InferenceException(InferenceErrorKind.Busy, "server busy: the queue is full");
             waiting++;
         }
         try
@@ -84,7 +84,7 @@ internal sealed class ScriptedEngine : IInferenceService, IDisposable
             {
                 if (produced >= limit) { reason = DoneReason.Length; break; }
                 if (TokenDelay > TimeSpan.Zero) await Task.WhenAny(Task.Delay(TokenDelay, cancellationToken));
-                if (cancellationToken.IsCancellationRequested) { reason = DoneReason.Cancelled; break; }
+                cancellationToken.ThrowIfCancellationRequested();
                 var chosen = request.Logprobs ? new TokenLogprob(1000 + i, pieces[i], -(i + 1) / 10.0) : null;
                 IReadOnlyList<TokenLogprob>? top = request.TopLogprobs > 0
                     ? [chosen!, .. Enumerable.Range(1, request.TopLogprobs - 1).Select(k => new TokenLogprob(2000 + k, $"alt{k}", -5.0 - k))]
