@@ -88,7 +88,13 @@ public sealed class RealEngineBehaviourTests(StoriesFixture fixture) : IClassFix
             """{"model":"llama3.1:8b","prompt":"Once upon a time","max_tokens":100000,"stream":true,"temperature":0}""", "data: {");
         Assert.Contains("text/event-stream", seen, StringComparison.Ordinal);
         await HttpBehaviourTests.WaitUntilAsync(() => H.Engine.Snapshot().Models.All(m => m.Running == 0 && m.Waiting == 0),
-            () => string.Join(", ", H.Engine.Snapshot().Models.Select(m => $"{m.Model}: running {m.Running}, waiting {m.Waiting}")) + "\n" + string.Join("\n", H.Logs.Lines.TakeLast(15)));
+            () =>
+            {
+                var first = string.Join(", ", H.Engine.Snapshot().Models.Select(m => $"{m.Model}: running {m.Running}, waiting {m.Waiting}, generated {m.GeneratedTokensTotal}"));
+                Thread.Sleep(3000);
+                var later = string.Join(", ", H.Engine.Snapshot().Models.Select(m => $"{m.Model}: running {m.Running}, waiting {m.Waiting}, generated {m.GeneratedTokensTotal}"));
+                return first + " | 3 s later: " + later + "\n" + string.Join("\n", H.Logs.Lines.Where(l => l.Contains("ModelScout", StringComparison.Ordinal)).TakeLast(8));
+            });
         using var next = await H.Http.PostAsync("/api/generate", Json("""{"model":"llama3.1:8b","prompt":"Once upon a time","raw":true,"stream":false,"options":{"temperature":0,"num_predict":8}}"""));
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
         var metrics = await H.Http.GetStringAsync("/metrics");
