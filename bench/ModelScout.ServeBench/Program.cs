@@ -20,6 +20,11 @@ var settings = new BenchSettings
     GenerateTokens = Arg("--tokens") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 256,
 };
 var results = new BenchResults();
+// llama.cpp narrates every load on stderr; keep its errors only. Set before the first load, for both (a) and (b).
+LLama.Native.NativeLibraryConfig.All.WithLogCallback((level, message) =>
+{
+    if (level == LLama.Native.LLamaLogLevel.Error) Console.Error.Write(message);
+});
 
 Console.Error.WriteLine("(a) raw LLamaSharp decode loop ...");
 RawDecodeLoop.Measure(model, settings, results);
