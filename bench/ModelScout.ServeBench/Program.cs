@@ -18,6 +18,7 @@ var settings = new BenchSettings
     Runs = Arg("--runs") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 5,
     Threads = Arg("--threads") is { } t ? int.Parse(t, CultureInfo.InvariantCulture) : 1,
     GenerateTokens = Arg("--tokens") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 256,
+    Streams = Arg("--streams") is { } st ? int.Parse(st, CultureInfo.InvariantCulture) : 4,
 };
 var results = new BenchResults();
 // llama.cpp narrates every load on stderr; keep its errors only. Set before the first load, for both (a) and (b).

@@ -99,7 +99,9 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             {
                 throw new InferenceException(InferenceErrorKind.InvalidRequest, $"the output format could not be turned into a grammar llama.cpp accepts: {e.Message}") { Param = "format" };
             }
-            var scheduled = new ScheduledRequest(tokens, options, sampler, maxTokens, options.Stop ?? [], request.TopLogprobs, request.Logprobs);
+            var argMax = gbnf is null && options.Temperature <= 0f && options.RepeatPenalty is null or 1f
+                && options.FrequencyPenalty is null or 0f && options.PresencePenalty is null or 0f;
+            var scheduled = new ScheduledRequest(tokens, options, sampler, maxTokens, options.Stop ?? [], request.TopLogprobs, request.Logprobs, argMax);
             try
             {
                 lm.Scheduler.Enqueue(scheduled);
