@@ -23,6 +23,9 @@ public sealed record EngineSettings
     /// <summary>Bytes the loaded models may use together; null = the machine's available memory at start-up.</summary>
     public long? MemoryBudgetBytes { get; init; }
 
+    /// <summary>Layers to offload to a GPU backend when one is built in (llama.cpp's -ngl); the CPU backend ignores it.</summary>
+    public int GpuLayers { get; init; } = 999;
+
     /// <summary>Tokens per llama_decode call (prompt chunks are split to fit).</summary>
     public int BatchSize { get; init; } = 512;
 

@@ -51,6 +51,12 @@ public sealed class GenerationRequest
     /// <summary>How many alternatives to report per position (0-20); implies <see cref="Logprobs"/>.</summary>
     public int TopLogprobs { get; init; }
 
+    /// <summary>
+    /// When the prompt does not fit the context: true keeps the first <c>num_keep</c> tokens and the end (Ollama's
+    /// behaviour), false fails with <see cref="InferenceErrorKind.InvalidRequest"/> (llama.cpp server's and OpenAI's).
+    /// </summary>
+    public bool TruncatePrompt { get; init; }
+
     /// <summary>Echo: how long the model stays loaded after this request (null = server default, negative = forever, zero = unload after).</summary>
     public TimeSpan? KeepAlive { get; init; }
 }

@@ -9,8 +9,7 @@ public interface IInferenceService
     /// <summary>
     /// Streams one generation. The model is loaded on demand. Errors before the first token are thrown from the first
     /// <c>MoveNextAsync</c> as <see cref="InferenceException"/>; cancelling <paramref name="cancellationToken"/> frees the
-    /// request's slot at the next step and ends the stream with a <see cref="GenerationCompleted"/> whose reason is
-    /// <see cref="DoneReason.Cancelled"/> (or an <see cref="OperationCanceledException"/> if nothing was generated yet).
+    /// request's slot at the next scheduler step and throws <see cref="OperationCanceledException"/> to the reader.
     /// </summary>
     IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default);
 
