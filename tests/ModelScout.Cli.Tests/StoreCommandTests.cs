@@ -55,7 +55,7 @@ public sealed class StoreCommandTests : IDisposable
         var modelfile = Run("show", "stories", "--modelfile");
         Assert.Equal(0, modelfile.ExitCode);
         Assert.Contains("# FROM stories:latest", modelfile.Stdout, StringComparison.Ordinal);
-        Assert.Contains("FROM " + Path.Combine(dir, "blobs", "sha256-270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d"), modelfile.Stdout, StringComparison.Ordinal);
+        Assert.Contains("\nFROM " + Path.Combine(dir, "blobs", "sha256-270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d"), modelfile.Stdout, StringComparison.Ordinal);
 
         var json = JsonDocument.Parse(Run("show", "stories", "--json").Stdout).RootElement;
         Assert.Equal("modelscout/show-stored/v1", json.GetProperty("schema").GetString());

@@ -108,6 +108,7 @@ public sealed partial class ModelStore : IModelStore
             Parameters = parameters,
             Template = model.Template,
             System = model.System,
+            Messages = model.Messages,
             ModifiedAt = model.ModifiedAt,
         };
     }

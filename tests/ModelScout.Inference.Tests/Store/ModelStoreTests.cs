@@ -221,6 +221,7 @@ public class ModelStoreTests
         Assert.Equal("{{ .System }} {{ .Prompt }}", resolved.Template);
         Assert.Equal(created.ModelPath, resolved.GgufPath);
         Assert.Equal(TestModels.StoriesSha, resolved.Digest);
+        Assert.Equal(created.Messages, resolved.Messages);
 
         // A model made from it inherits its layers; new parameters are merged name by name.
         var derived = await t.Store.CreateAsync("derived", new ModelDefinition { From = "custom", Parameters = new JsonObject { ["top_k"] = 10, ["temperature"] = 0.5 } });
