@@ -132,6 +132,23 @@ public sealed class ModelHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reader_that_stops_reading_frees_the_slot()
+    {
+        await using var host = Host(Settings(parallel: 1));
+        var seen = 0;
+        await foreach (var u in host.GenerateAsync(new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = Greedy with { NumPredict = 100000, NumCtx = 2048 } }))
+        {
+            if (u is GenerationToken && ++seen == 3) break;
+        }
+        var (_, ids, _) = await Run(host, new GenerationRequest { Model = "stories", Prompt = "The little dog", Options = Greedy with { NumPredict = 3, NumCtx = 2048 } });
+        Assert.Equal(3, ids.Count);
+        var counters = Assert.Single(host.Snapshot().Models);
+        Assert.Equal(0, counters.Running);
+        // The abandoned request must not have run on towards its 100,000 tokens.
+        Assert.True(counters.GeneratedTokensTotal < 500, $"{counters.GeneratedTokensTotal} tokens generated");
+    }
+
+    [Fact]
     public async Task Stop_strings_end_the_answer_before_the_stop()
     {
         await using var host = Host();
