@@ -34,14 +34,13 @@ public sealed class SettingsTests
         var env = new Dictionary<string, string>
         {
             ["SCOUT_HOST"] = ":8081", ["SCOUT_API_KEY"] = "k", ["SCOUT_ORIGINS"] = "https://a.example, chrome-extension://*",
-            ["SCOUT_MAX_BODY_BYTES"] = "2048", ["SCOUT_NUM_PARALLEL"] = "3", ["SCOUT_MAX_QUEUE"] = "7", ["SCOUT_MODELS"] = "/m",
+            ["SCOUT_MAX_BODY_BYTES"] = "2048", ["SCOUT_NUM_PARALLEL"] = "3", ["SCOUT_MAX_QUEUE"] = "7",
         };
         var s = ServerSettings.FromEnvironment(n => env.GetValueOrDefault(n));
         Assert.Equal(("127.0.0.1", 8081), (s.Host, s.Port));
         Assert.Equal("k", s.ApiKey);
         Assert.Equal(["https://a.example", "chrome-extension://*"], s.Origins);
         Assert.Equal(2048, s.MaxRequestBodyBytes);
-        Assert.Equal("/m", s.ModelsDirectory);
         Assert.Equal(3, s.Engine.Parallel);
         Assert.Equal(7, s.Engine.MaxQueue);
         var defaults = ServerSettings.FromEnvironment(_ => null);

@@ -11,37 +11,23 @@ namespace ModelScout.Cli.Commands;
 internal sealed class ServeCommand : ICommandBuilder
 {
     private readonly Option<string?> host = new("--host") { Description = "Listen address: HOST:PORT, :PORT, HOST or http://HOST:PORT (default 127.0.0.1:11434; SCOUT_HOST)", HelpName = "HOST:PORT" };
-    private readonly Option<string?> models = new("--models") { Description = "Model store directory (default ~/.modelscout/models; SCOUT_MODELS)", HelpName = "DIR" };
     private readonly Option<int?> threads = new("--threads") { Description = "CPU threads for generation (default: all cores up to 4, then fewer; SCOUT_NUM_THREAD)", HelpName = "N" };
     private readonly Option<string?> keepAlive = new("--keep-alive") { Description = "How long an idle model stays loaded: 5m, 1h, 0 (unload at once), -1 (forever) (SCOUT_KEEP_ALIVE)", HelpName = "DURATION" };
     private readonly Option<int?> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before new ones get 503 server busy (default 512; SCOUT_MAX_QUEUE)", HelpName = "N" };
     private readonly Option<string?> apiKey = new("--api-key") { Description = "Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)", HelpName = "KEY" };
     private readonly Option<string[]> origins = new("--origins") { Description = "Extra browser origins allowed by CORS, * as wildcard (repeatable or comma-separated; SCOUT_ORIGINS)", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = true };
 
-    /// <summary>Opens the model store the server resolves names in; replaced in tests.</summary>
-    private readonly Func<string?, IModelStore> openStore;
-
-    public ServeCommand(Func<string?, IModelStore>? openStore = null) => this.openStore = openStore ?? ModelStoreLocation.Open;
-
     public Command Build(CommonOptions o)
     {
         var c = new Command("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.");
-        foreach (var option in new Option[] { host, models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins }) c.Options.Add(option);
+        foreach (var option in new Option[] { host, o.Models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins }) c.Options.Add(option);
         return c;
     }
 
     public int Run(CommandContext ctx)
     {
         var settings = Settings(ctx, ServerSettings.FromEnvironment());
-        var store = openStore(settings.ModelsDirectory);
-        try
-        {
-            return ServeAsync(ctx, settings, store).GetAwaiter().GetResult();
-        }
-        finally
-        {
-            (store as IDisposable)?.Dispose();
-        }
+        return ServeAsync(ctx, settings, ctx.Store).GetAwaiter().GetResult();
     }
 
     /// <summary>Command-line options over the environment over the defaults.</summary>
@@ -54,7 +40,6 @@ internal sealed class ServeCommand : ICommandBuilder
             var (name, port) = HostAddress.Parse(h, "--host");
             s = s with { Host = name, Port = port };
         }
-        if (p.GetValue(models) is { } dir) s = s with { ModelsDirectory = dir };
         if (p.GetValue(apiKey) is { Length: > 0 } key) s = s with { ApiKey = key };
         if (p.GetValue(origins) is { Length: > 0 } extra) s = s with { Origins = [.. extra.SelectMany(ServerSettings.SplitOrigins)] };
         var engine = s.Engine;
@@ -71,7 +56,7 @@ internal sealed class ServeCommand : ICommandBuilder
 
     private static int Positive(int value, string option) => value > 0 ? value : throw new ArgumentException($"{option} must be at least 1");
 
-    private static async Task<int> ServeAsync(CommandContext ctx, ServerSettings settings, IModelStore store)
+    private static async Task<int> ServeAsync(CommandContext ctx, ServerSettings settings, ModelStore store)
     {
         using var logs = LoggerFactory.Create(ScoutServer.ConsoleLogging);
         await using var engine = new ModelHost(store, settings.Engine, logs);

@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ModelScout.Inference.Store;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Cost;
 using ModelScout.Core.Fit;
@@ -110,6 +112,26 @@ internal sealed record CostLineJson(string Option, double UsdPerDay, double UsdP
 
 internal sealed record CostJson(string Schema, double TokensPerDay, double InputShare, string Model, string Quant, MachineJson Machine, IReadOnlyList<CostLineJson> Lines, double? BreakEvenTokensPerDay, int MachinesNeeded, double CapacityTokensPerDay, string GuideClaim, IReadOnlyList<string> Notes);
 
+internal sealed record RunStatsJson(int PromptTokens, int CachedPromptTokens, int CompletionTokens, double TotalDurationMs, double LoadDurationMs,
+    double PromptEvalDurationMs, double EvalDurationMs, double? PromptTokensPerSecond, double? TokensPerSecond, bool PromptTruncated);
+
+internal sealed record RunJson(string Schema, string Model, string Response, string DoneReason, RunStatsJson? Stats)
+{
+    public static RunJson From(string model, ModelScout.Cli.Chat.Answer a)
+    {
+        var s = a.Stats;
+        var reason = (s?.DoneReason ?? ModelScout.Inference.Engine.DoneReason.Cancelled).ToString().ToLowerInvariant();
+        return new RunJson("modelscout/run/v1", model, a.Text, reason, s is null ? null : new RunStatsJson(
+            s.PromptTokens, s.CachedPromptTokens, s.CompletionTokens, Ms(s.TotalDuration), Ms(s.LoadDuration), Ms(s.PromptEvalDuration), Ms(s.EvalDuration),
+            Round(ModelScout.Cli.Chat.VerboseStats.PerSecond(s.PromptTokens - s.CachedPromptTokens, s.PromptEvalDuration)),
+            Round(ModelScout.Cli.Chat.VerboseStats.PerSecond(s.CompletionTokens, s.EvalDuration)), s.PromptTruncated));
+    }
+
+    private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 3);
+
+    private static double? Round(double? v) => v is { } x ? Math.Round(x, 2) : null;
+}
+
 internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IReadOnlyList<string> Suggestions);
 
 [JsonSourceGenerationOptions(
@@ -129,7 +151,12 @@ internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IRea
 [JsonSerializable(typeof(CostJson))]
 [JsonSerializable(typeof(ErrorJson))]
 [JsonSerializable(typeof(InspectJson))]
+[JsonSerializable(typeof(RunJson))]
 [JsonSerializable(typeof(MachineJson))]
+[JsonSerializable(typeof(ListJson))]
+[JsonSerializable(typeof(StoreResultJson))]
+[JsonSerializable(typeof(RemoveJson))]
+[JsonSerializable(typeof(StoredShowJson))]
 internal sealed partial class CliJson : JsonSerializerContext;
 
 internal sealed record TypeShareJson(string Type, int Tensors, long Parameters, long Bytes, double BitsPerWeight);
@@ -151,3 +178,25 @@ internal sealed record InspectJson(string Schema, string Source, long? FileBytes
     long TensorBytes, double BitsPerWeight, string? FileType, IReadOnlyList<TypeShareJson> Types, IReadOnlyList<UpgradeJson> Upgrades, HyperJson Hyper,
     TokenizerJson Tokenizer, string? CatalogMatch, IReadOnlyList<MetadataJson> Metadata, IReadOnlyList<TensorJson>? Tensors, ModelFitJson? Plan,
     MachineJson? Machine, long? Context, long? BytesDownloaded);
+
+internal sealed record StoredDetailsJson(string Format, string Family, IReadOnlyList<string> Families, string ParameterSize, string QuantizationLevel, string? ParentModel);
+
+internal sealed record StoredModelJson(string Name, string FullName, string Digest, long Size, DateTimeOffset ModifiedAt, string ModelDigest, string ModelPath, StoredDetailsJson Details)
+{
+    public static StoredModelJson From(StoredModel m) => new(m.Name, m.FullName, m.Digest, m.Size, m.ModifiedAt, m.ModelDigest, m.ModelPath,
+        new StoredDetailsJson(m.Details.Format, m.Details.Family, m.Details.Families, m.Details.ParameterSize, m.Details.QuantizationLevel, m.Details.ParentModel));
+}
+
+internal sealed record ListJson(string Schema, string Store, IReadOnlyList<StoredModelJson> Models);
+
+/// <summary>What import, pull and cp produced.</summary>
+internal sealed record StoreResultJson(string Schema, string Store, StoredModelJson Model, string Source);
+
+internal sealed record RemoveJson(string Schema, string Store, IReadOnlyList<string> Deleted, IReadOnlyList<string> NotFound);
+
+internal sealed record ModelInfoJson(string? Architecture, long? Parameters, long? ContextLength, int? EmbeddingLength, int? BlockCount, int? HeadCount, int? HeadCountKv, string? FileType);
+
+internal sealed record MessageTurnJson(string Role, string Content);
+
+internal sealed record StoredShowJson(string Schema, StoredModelJson Model, ModelInfoJson? ModelInfo, string? Template, string? System, JsonObject? Parameters,
+    IReadOnlyList<string> Licenses, IReadOnlyList<MessageTurnJson> Messages, string Modelfile);

@@ -1,13 +1,23 @@
+using System.Collections.Concurrent;
+using ModelScout.Inference.Templates;
+
 namespace ModelScout.Inference.Engine;
 
-/// <summary>Renders a Modelfile TEMPLATE (Go text/template syntax) for a chat.</summary>
+/// <summary>Renders a Modelfile TEMPLATE (Go text/template syntax) for a chat; parsed templates are cached by text.</summary>
 internal static class OllamaTemplates
 {
+    private static readonly ConcurrentDictionary<string, OllamaTemplate> Parsed = new(StringComparer.Ordinal);
+
     public static string Render(string template, IReadOnlyList<ChatTurn> turns)
     {
-        // Placeholder until the template engine lands: supports the two fields every template uses.
-        var system = turns.FirstOrDefault(t => t.Role == "system")?.Content ?? "";
-        var prompt = turns.LastOrDefault(t => t.Role == "user")?.Content ?? "";
-        return template.Replace("{{ .System }}", system, StringComparison.Ordinal).Replace("{{ .Prompt }}", prompt, StringComparison.Ordinal);
+        try
+        {
+            var t = Parsed.Count > 256 ? OllamaTemplate.Parse(template) : Parsed.GetOrAdd(template, OllamaTemplate.Parse);
+            return t.RenderChat(turns);
+        }
+        catch (TemplateException e)
+        {
+            throw new InferenceException(InferenceErrorKind.InvalidRequest, $"the model's prompt template cannot be rendered: {e.Message}; fix its TEMPLATE (scout show NAME --template)") { Param = "template" };
+        }
     }
 }

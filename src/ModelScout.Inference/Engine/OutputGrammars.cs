@@ -1,25 +1,30 @@
+using ModelScout.Inference.Grammar;
+
 namespace ModelScout.Inference.Engine;
 
 /// <summary>The GBNF grammar for an output constraint (null for free text).</summary>
 internal static class OutputGrammars
 {
-    // Interim: a compact JSON-object grammar until the schema converter lands.
-    private const string AnyObject = """
-        root   ::= object
-        value  ::= object | array | string | number | ("true" | "false" | "null") ws
-        object ::= "{" ws ( string ":" ws value ("," ws string ":" ws value)* )? "}" ws
-        array  ::= "[" ws ( value ("," ws value)* )? "]" ws
-        string ::= "\"" ( [^"\\\x7F\x00-\x1F] | "\\" (["\\/bfnrt] | "u" [0-9a-fA-F]{4}) )* "\"" ws
-        number ::= ("-"? ([0-9] | [1-9] [0-9]{0,15})) ("." [0-9]+)? ([eE] [-+]? [0-9] [1-9]{0,15})? ws
-        ws     ::= | " " | "\n" [ \t]{0,20}
-        """;
-
     public static string? For(OutputConstraint? format) => format switch
     {
         null => null,
-        OutputConstraint.AnyJson => AnyObject,
-        OutputConstraint.Grammar g => g.Gbnf,
-        OutputConstraint.JsonSchema => throw new InferenceException(InferenceErrorKind.InvalidRequest, "JSON schema output is not supported yet") { Param = "format" },
+        // Ollama's format "json" and OpenAI's json_object both promise an object.
+        OutputConstraint.AnyJson => JsonGrammar.AnyObject,
+        OutputConstraint.JsonSchema s => Schema(s.Schema),
+        // llama.cpp aborts the process on a grammar it cannot parse, so a raw grammar is checked in managed code first.
+        OutputConstraint.Grammar g => GbnfChecker.Check(g.Gbnf),
         _ => null,
     };
+
+    private static string Schema(string schema)
+    {
+        try
+        {
+            return JsonSchemaGrammar.Convert(schema);
+        }
+        catch (Exception e) when (e is JsonSchemaException or System.Text.Json.JsonException)
+        {
+            throw new InferenceException(InferenceErrorKind.InvalidRequest, "the JSON schema cannot be enforced: " + e.Message) { Param = "format" };
+        }
+    }
 }

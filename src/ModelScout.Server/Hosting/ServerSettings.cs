@@ -30,9 +30,6 @@ public sealed record ServerSettings
     /// <summary>Largest request body accepted; larger ones get 413. SCOUT_MAX_BODY_BYTES.</summary>
     public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
 
-    /// <summary>Model store directory; null = the store's own default. SCOUT_MODELS.</summary>
-    public string? ModelsDirectory { get; init; }
-
     /// <summary>How long in-flight requests get to finish after SIGINT/SIGTERM before they are cancelled.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -54,7 +51,6 @@ public sealed record ServerSettings
         }
         if (getenv("SCOUT_API_KEY") is { Length: > 0 } key) s = s with { ApiKey = key };
         if (getenv("SCOUT_ORIGINS") is { Length: > 0 } origins) s = s with { Origins = SplitOrigins(origins) };
-        if (getenv("SCOUT_MODELS") is { Length: > 0 } models) s = s with { ModelsDirectory = models };
         if (getenv("SCOUT_MAX_BODY_BYTES") is { Length: > 0 } body)
         {
             if (!long.TryParse(body, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes) || bytes < 1024)
