@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using ModelScout.Contracts.LlamaCpp;
 using ModelScout.Contracts.Ollama;
@@ -46,3 +48,18 @@ namespace ModelScout.Contracts;
 [JsonSerializable(typeof(float[]))]
 [JsonSerializable(typeof(string))]
 public sealed partial class WireJsonContext : JsonSerializerContext;
+
+/// <summary>The wire context with the escaping servers use on the wire.</summary>
+public sealed partial class WireJsonContext
+{
+    /// <summary>
+    /// Like <see cref="JsonSerializerContext"/>'s Default, but non-ASCII text and characters such as '+' are written as
+    /// they are instead of as \uXXXX escapes, as Ollama's and OpenAI's servers write them. Safe because these bodies are
+    /// JSON documents, never embedded in HTML.
+    /// </summary>
+    public static WireJsonContext Wire { get; } = new(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -36,7 +36,9 @@ public sealed class ApiEndpointTests : IAsyncLifetime
         Assert.Equal("Ollama is running", await h.Http.GetStringAsync("/"));
         using (var head = await h.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/"))) Assert.Equal(HttpStatusCode.OK, head.StatusCode);
         Assert.False(string.IsNullOrEmpty(Parse(await h.Http.GetStringAsync("/api/version")).GetProperty("version").GetString()));
-        var tags = Parse(await h.Http.GetStringAsync("/api/tags")).GetProperty("models")[0];
+        var rawTags = await h.Http.GetStringAsync("/api/tags");
+        Assert.Contains("\"modified_at\":\"2026-01-02T03:04:05.0000000+00:00\"", rawTags, StringComparison.Ordinal); // '+' unescaped, as Ollama writes it
+        var tags = Parse(rawTags).GetProperty("models")[0];
         Assert.Equal("llama3.1:8b", tags.GetProperty("name").GetString());
         Assert.Equal(new string('a', 64), tags.GetProperty("digest").GetString());
         Assert.Equal("260K", tags.GetProperty("details").GetProperty("parameter_size").GetString());

@@ -256,6 +256,18 @@ public sealed class HttpBehaviourTests
     }
 
     [Fact]
+    public async Task Every_request_logs_one_line_with_method_path_model_status_tokens_and_duration()
+    {
+        await using var h = await ServerHarness.StartScriptedAsync();
+        await PostAsync(h.Http, "/v1/chat/completions", """{"model":"llama3.1:8b","messages":[{"role":"user","content":"Once upon a time"}],"max_tokens":3}""");
+        await PostAsync(h.Http, "/api/chat", """{"model":"nope","messages":[{"role":"user","content":"x"}]}""");
+        var lines = h.Logs.Lines.Where(l => l.Contains("ModelScout.Server:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Matches(@"^Information ModelScout\.Server: POST /v1/chat/completions model=llama3\.1:8b status=200 prompt_tokens=\d+ completion_tokens=3 duration_ms=[\d.]+$", lines[0]);
+        Assert.Matches(@"^Information ModelScout\.Server: POST /api/chat model=nope status=404 ", lines[1]);
+    }
+
+    [Fact]
     public async Task Unknown_routes_are_404_in_the_apis_shape()
     {
         await using var h = await ServerHarness.StartScriptedAsync();

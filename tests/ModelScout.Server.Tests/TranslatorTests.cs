@@ -8,7 +8,7 @@ namespace ModelScout.Server.Tests;
 /// <summary>Wire JSON written from the compatibility checklist, in and out, byte for byte.</summary>
 public sealed class TranslatorTests
 {
-    private static readonly WireJsonContext Wire = WireJsonContext.Default;
+    private static readonly WireJsonContext Wire = WireJsonContext.Wire;
     private static readonly DateTimeOffset Now = new(2026, 3, 4, 5, 6, 7, TimeSpan.Zero);
 
     private static readonly GenerationStats Stats = new()
@@ -164,7 +164,7 @@ public sealed class TranslatorTests
         var outcome = new GenerationOutcome("Hé", Stats with { DoneReason = DoneReason.Length },
             [new EmittedLogprob(new TokenLogprob(7, "Hé", -0.25), [new TokenLogprob(7, "Hé", -0.25), new TokenLogprob(8, "A", -2)])]);
         var json = JsonSerializer.Serialize(OpenAITranslator.Chat("chatcmpl-1", 1700000000, "m", [outcome], logprobs: true), Wire.ChatCompletion);
-        Assert.Equal("""{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m","system_fingerprint":"fp_modelscout","choices":[{"index":0,"message":{"role":"assistant","content":"H\u00E9"},"logprobs":{"content":[{"token":"H\u00E9","logprob":-0.25,"bytes":[72,195,169],"top_logprobs":[{"token":"H\u00E9","logprob":-0.25,"bytes":[72,195,169]},{"token":"A","logprob":-2,"bytes":[65]}]}]},"finish_reason":"length"}],"usage":{"prompt_tokens":5,"completion_tokens":10,"total_tokens":15}}""", json);
+        Assert.Equal("""{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m","system_fingerprint":"fp_modelscout","choices":[{"index":0,"message":{"role":"assistant","content":"Hé"},"logprobs":{"content":[{"token":"Hé","logprob":-0.25,"bytes":[72,195,169],"top_logprobs":[{"token":"Hé","logprob":-0.25,"bytes":[72,195,169]},{"token":"A","logprob":-2,"bytes":[65]}]}]},"finish_reason":"length"}],"usage":{"prompt_tokens":5,"completion_tokens":10,"total_tokens":15}}""", json);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ namespace ModelScout.Server.Endpoints;
 /// <summary>The llama.cpp server endpoints that tools rely on: /health, /tokenize, /detokenize, /metrics.</summary>
 public static class LlamaCppEndpoints
 {
-    private static WireJsonContext Wire => WireJsonContext.Default;
+    private static WireJsonContext Wire => WireJsonContext.Wire;
 
     public static IEndpointRouteBuilder MapLlamaCppExtras(this IEndpointRouteBuilder app)
     {

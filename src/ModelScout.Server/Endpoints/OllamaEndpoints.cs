@@ -24,7 +24,7 @@ public static class OllamaEndpoints
     /// <summary>Reported by /api/version: the Ollama API level these endpoints follow, so clients that check it accept us.</summary>
     public const string CompatibleVersion = "0.12.0";
 
-    private static WireJsonContext Wire => WireJsonContext.Default;
+    private static WireJsonContext Wire => WireJsonContext.Wire;
 
     public static IEndpointRouteBuilder MapOllama(this IEndpointRouteBuilder app)
     {

@@ -14,7 +14,7 @@ namespace ModelScout.Server.Endpoints;
 /// <summary>OpenAI's API under <c>/v1</c>: a translator into the same generation pipeline the Ollama endpoints use.</summary>
 public static class OpenAIEndpoints
 {
-    private static WireJsonContext Wire => WireJsonContext.Default;
+    private static WireJsonContext Wire => WireJsonContext.Wire;
 
     public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder app)
     {

@@ -71,18 +71,18 @@ internal static class WireWriter
     {
         if (problem.Status == 503) context.Response.Headers.RetryAfter = "1";
         return UsesOllamaErrors(context.Request.Path)
-            ? JsonAsync(context, new OllamaError { Error = problem.Message }, WireJsonContext.Default.OllamaError, problem.Status)
-            : JsonAsync(context, OpenAIError(problem), WireJsonContext.Default.OpenAIError, problem.Status);
+            ? JsonAsync(context, new OllamaError { Error = problem.Message }, WireJsonContext.Wire.OllamaError, problem.Status)
+            : JsonAsync(context, OpenAIError(problem), WireJsonContext.Wire.OpenAIError, problem.Status);
     }
 
     /// <summary>A mid-stream error as one NDJSON line (Ollama) — the status is already sent.</summary>
     public static Task ErrorLineAsync(HttpContext context, ApiProblem problem) =>
-        LineAsync(context, new OllamaError { Error = problem.Message }, WireJsonContext.Default.OllamaError);
+        LineAsync(context, new OllamaError { Error = problem.Message }, WireJsonContext.Wire.OllamaError);
 
     /// <summary>A mid-stream error as one SSE event followed by [DONE], as vLLM ends a failed stream.</summary>
     public static async Task ErrorEventAsync(HttpContext context, ApiProblem problem)
     {
-        await EventAsync(context, OpenAIError(problem), WireJsonContext.Default.OpenAIError);
+        await EventAsync(context, OpenAIError(problem), WireJsonContext.Wire.OpenAIError);
         await DoneAsync(context);
     }
 

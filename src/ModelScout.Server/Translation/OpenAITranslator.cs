@@ -342,12 +342,12 @@ public static class OpenAITranslator
         }
     }
 
-    private static JsonElement Floats(float[] v) => JsonSerializer.SerializeToElement(v, WireJsonContext.Default.SingleArray);
+    private static JsonElement Floats(float[] v) => JsonSerializer.SerializeToElement(v, WireJsonContext.Wire.SingleArray);
 
     private static JsonElement Base64(float[] v)
     {
         var bytes = new byte[v.Length * 4];
         for (var i = 0; i < v.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), v[i]);
-        return JsonSerializer.SerializeToElement(Convert.ToBase64String(bytes), WireJsonContext.Default.String);
+        return JsonSerializer.SerializeToElement(Convert.ToBase64String(bytes), WireJsonContext.Wire.String);
     }
 }

@@ -216,7 +216,7 @@ public static class StoreTranslator
     private static string Scalar(JsonNode? node) => node switch
     {
         null => "",
-        JsonValue v when v.TryGetValue<string>(out var s) => s.Contains(' ', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? JsonSerializer.Serialize(s, Contracts.WireJsonContext.Default.String) : s,
+        JsonValue v when v.TryGetValue<string>(out var s) => s.Contains(' ', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? JsonSerializer.Serialize(s, Contracts.WireJsonContext.Wire.String) : s,
         _ => node.ToJsonString(),
     };
 
