@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using ModelScout.Cli.Chat;
 using ModelScout.Cli.Commands;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
@@ -10,8 +11,11 @@ using Spectre.Console;
 namespace ModelScout.Cli;
 
 /// <summary>What a command handler works with: where to write, the catalog, the machine source.</summary>
-internal sealed class CommandContext(ParseResult parse, CommonOptions options, TextWriter stdout, TextWriter stderr, IMachineSource machines, ScoutSettings settings, int width)
+internal sealed class CommandContext(ParseResult parse, CommonOptions options, TextWriter stdout, TextWriter stderr, IMachineSource machines, ScoutSettings settings, int width,
+    Func<RunEnvironment> runEnvironment)
 {
+    private RunEnvironment? run;
+
     private Catalog? catalog;
     private FitPlanner? planner;
 
@@ -25,6 +29,9 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
     public Catalog Catalog => catalog ??= Catalog.Load(Parse.GetValue(Options.CatalogFile) ?? settings.CatalogFile);
 
     public FitPlanner Planner => planner ??= new FitPlanner(Catalog);
+
+    /// <summary>Stdin, the engine and Ctrl-C for <c>scout run</c>; built on first use so other commands never load llama.cpp.</summary>
+    public RunEnvironment RunEnvironment => run ??= runEnvironment();
 
     /// <summary>Human output: stdout normally, stderr when stdout carries JSON.</summary>
     public IAnsiConsole Human => human ??= Console(Json ? Stderr : Stdout);
@@ -69,7 +76,7 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
 }
 
 /// <summary>The scout command line: parses, runs one command, maps failures to exit codes.</summary>
-internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, int width = 140)
+internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, int width = 140, RunEnvironment? runEnvironment = null)
 {
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -81,6 +88,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         {
             new FitCommand(), new RecommendCommand(), new ModelsCommand(), new ShowCommand(), new CompareCommand(),
             new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(), new InspectCommand(),
+            new RunModelCommand(),
         };
         foreach (var builder in commands)
         {
@@ -100,7 +108,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
 
     private int Execute(ParseResult parse, CommonOptions options, TextWriter stdout, TextWriter stderr, ICommandBuilder builder)
     {
-        var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width);
+        var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width, () => runEnvironment ?? RunEnvironment.FromConsole());
         try
         {
             return builder.Run(ctx);

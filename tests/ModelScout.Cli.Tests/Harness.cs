@@ -31,11 +31,14 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr);
 
 internal static class Scout
 {
-    public static CliRun Run(params string[] args)
+    public static CliRun Run(params string[] args) => RunWith(null, args);
+
+    /// <summary>Runs with <paramref name="run"/> as stdin, engine and Ctrl-C for <c>scout run</c>.</summary>
+    public static CliRun RunWith(ModelScout.Cli.Chat.RunEnvironment? run, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = new ScoutApp(new FixedMachineSource(), new ScoutSettings(null), 140).Run(args, stdout, stderr);
+        var code = new ScoutApp(new FixedMachineSource(), new ScoutSettings(null), 140, run).Run(args, stdout, stderr);
         return new CliRun(code, stdout.ToString().ReplaceLineEndings("\n"), stderr.ToString().ReplaceLineEndings("\n"));
     }
 }

@@ -110,6 +110,26 @@ internal sealed record CostLineJson(string Option, double UsdPerDay, double UsdP
 
 internal sealed record CostJson(string Schema, double TokensPerDay, double InputShare, string Model, string Quant, MachineJson Machine, IReadOnlyList<CostLineJson> Lines, double? BreakEvenTokensPerDay, int MachinesNeeded, double CapacityTokensPerDay, string GuideClaim, IReadOnlyList<string> Notes);
 
+internal sealed record RunStatsJson(int PromptTokens, int CachedPromptTokens, int CompletionTokens, double TotalDurationMs, double LoadDurationMs,
+    double PromptEvalDurationMs, double EvalDurationMs, double? PromptTokensPerSecond, double? TokensPerSecond, bool PromptTruncated);
+
+internal sealed record RunJson(string Schema, string Model, string Response, string DoneReason, RunStatsJson? Stats)
+{
+    public static RunJson From(string model, ModelScout.Cli.Chat.Answer a)
+    {
+        var s = a.Stats;
+        var reason = (s?.DoneReason ?? ModelScout.Inference.Engine.DoneReason.Cancelled).ToString().ToLowerInvariant();
+        return new RunJson("modelscout/run/v1", model, a.Text, reason, s is null ? null : new RunStatsJson(
+            s.PromptTokens, s.CachedPromptTokens, s.CompletionTokens, Ms(s.TotalDuration), Ms(s.LoadDuration), Ms(s.PromptEvalDuration), Ms(s.EvalDuration),
+            Round(ModelScout.Cli.Chat.VerboseStats.PerSecond(s.PromptTokens - s.CachedPromptTokens, s.PromptEvalDuration)),
+            Round(ModelScout.Cli.Chat.VerboseStats.PerSecond(s.CompletionTokens, s.EvalDuration)), s.PromptTruncated));
+    }
+
+    private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 3);
+
+    private static double? Round(double? v) => v is { } x ? Math.Round(x, 2) : null;
+}
+
 internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IReadOnlyList<string> Suggestions);
 
 [JsonSourceGenerationOptions(
@@ -129,6 +149,7 @@ internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IRea
 [JsonSerializable(typeof(CostJson))]
 [JsonSerializable(typeof(ErrorJson))]
 [JsonSerializable(typeof(InspectJson))]
+[JsonSerializable(typeof(RunJson))]
 [JsonSerializable(typeof(MachineJson))]
 internal sealed partial class CliJson : JsonSerializerContext;
 

@@ -136,10 +136,11 @@ internal sealed class LoadedModel : IDisposable
             if (Model.Template is null && !HasGgufTemplate) return system is null ? prompt : system + "\n\n" + prompt;
             var turns = new List<ChatTurn>();
             if (!string.IsNullOrEmpty(system)) turns.Add(new ChatTurn("system", system));
+            turns.AddRange(Model.Messages);
             turns.Add(new ChatTurn("user", prompt));
             return RenderChat(turns);
         }
-        var messages = r.Messages.ToList();
+        var messages = Model.Messages.Concat(r.Messages).ToList();
         if (!string.IsNullOrEmpty(system) && !messages.Any(m => m.Role == "system")) messages.Insert(0, new ChatTurn("system", system));
         return RenderChat(messages);
     }

@@ -84,7 +84,8 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             {
                 if (!request.TruncatePrompt)
                     throw new InferenceException(InferenceErrorKind.InvalidRequest,
-                        $"the prompt is {tokens.Length} tokens but the context window is {lm.NumCtx}; shorten it or raise num_ctx") { Param = "messages" };
+                        $"the prompt is {tokens.Length} tokens but the context window is {lm.NumCtx}; shorten it or raise num_ctx")
+                    { Param = "messages" };
                 tokens = Truncate(tokens, lm.NumCtx, options.NumKeep ?? 4, maxTokens);
                 truncated = true;
             }
@@ -98,7 +99,9 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             {
                 throw new InferenceException(InferenceErrorKind.InvalidRequest, $"the output format could not be turned into a grammar llama.cpp accepts: {e.Message}") { Param = "format" };
             }
-            var scheduled = new ScheduledRequest(tokens, options, sampler, maxTokens, options.Stop ?? [], request.TopLogprobs, request.Logprobs);
+            var argMax = gbnf is null && options.Temperature <= 0f && options.RepeatPenalty is null or 1f
+                && options.FrequencyPenalty is null or 0f && options.PresencePenalty is null or 0f;
+            var scheduled = new ScheduledRequest(tokens, options, sampler, maxTokens, options.Stop ?? [], request.TopLogprobs, request.Logprobs, argMax);
             try
             {
                 lm.Scheduler.Enqueue(scheduled);
@@ -114,31 +117,47 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
                 lm.Scheduler.Poke();
             });
             var reader = scheduled.Output.Reader;
-            while (true)
+            var finished = false;
+            try
             {
-                GenerationUpdate? update;
-                try
+                while (true)
                 {
-                    if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false)) break;
-                    if (!reader.TryRead(out update)) continue;
-                }
-                catch (ChannelClosedException e) when (e.InnerException is not null)
-                {
-                    ExceptionDispatchInfo.Throw(e.InnerException);
-                    throw;
-                }
-                if (update is GenerationCompleted done)
-                {
-                    update = new GenerationCompleted(done.Stats with
+                    GenerationUpdate? update;
+                    // A reader that lags behind would drain the backlog before noticing a cancellation.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    try
                     {
-                        Model = lm.Model.Name,
-                        LoadDuration = lease.LoadDuration,
-                        TotalDuration = Stopwatch.GetElapsedTime(started),
-                        PromptTruncated = truncated,
-                        RenderedPrompt = text,
-                    });
+                        if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false)) break;
+                        if (!reader.TryRead(out update)) continue;
+                    }
+                    catch (ChannelClosedException e) when (e.InnerException is not null)
+                    {
+                        ExceptionDispatchInfo.Throw(e.InnerException);
+                        throw;
+                    }
+                    if (update is GenerationCompleted done)
+                    {
+                        update = new GenerationCompleted(done.Stats with
+                        {
+                            Model = lm.Model.Name,
+                            LoadDuration = lease.LoadDuration,
+                            TotalDuration = Stopwatch.GetElapsedTime(started),
+                            PromptTruncated = truncated,
+                            RenderedPrompt = text,
+                        });
+                        finished = true;
+                    }
+                    yield return update;
                 }
-                yield return update;
+            }
+            finally
+            {
+                // A consumer that stops reading (break, dispose, exception) frees the slot as a cancellation does.
+                if (!finished)
+                {
+                    scheduled.Cancel();
+                    lm.Scheduler.Poke();
+                }
             }
         }
         finally

@@ -26,7 +26,7 @@ public sealed record ModelOptions
     public int? NumThread { get; init; }
     public int? NumBatch { get; init; }
 
-    /// <summary>The values used when neither the request nor the model says otherwise (Ollama's defaults).</summary>
+    /// <summary>The values used when neither the request nor the model says otherwise (Ollama's, except repeat_penalty).</summary>
     public static ModelOptions Defaults { get; } = new()
     {
         NumCtx = 2048,
@@ -37,7 +37,8 @@ public sealed record ModelOptions
         TopK = 40,
         MinP = 0.0f,
         TypicalP = 1.0f,
-        RepeatPenalty = 1.1f,
+        // llama.cpp's default, not Ollama's 1.1: temperature 0 must mean argmax regardless of history (docs/engine.md).
+        RepeatPenalty = 1.0f,
         RepeatLastN = 64,
         PresencePenalty = 0.0f,
         FrequencyPenalty = 0.0f,

@@ -21,6 +21,9 @@ public sealed record ResolvedModel
     /// <summary>Default system prompt.</summary>
     public string? System { get; init; }
 
+    /// <summary>Turns from the Modelfile's MESSAGE lines, placed before every chat's own messages (few-shot examples).</summary>
+    public IReadOnlyList<ChatTurn> Messages { get; init; } = [];
+
     /// <summary>Last modification of the manifest (for <c>/api/tags</c> and <c>created</c>).</summary>
     public DateTimeOffset ModifiedAt { get; init; }
 }

@@ -10,8 +10,10 @@ namespace ModelScout.Inference.Engine;
 
 /// <summary>A request accepted by a <see cref="Scheduler"/>: tokens in, updates out through <see cref="Output"/>.</summary>
 internal sealed class ScheduledRequest(int[] prompt, ModelOptions options, SafeLLamaSamplerChainHandle sampler, int maxTokens,
-    IReadOnlyList<string> stops, int topLogprobs, bool logprobs)
+    IReadOnlyList<string> stops, int topLogprobs, bool logprobs, bool argMax = false)
 {
+    /// <summary>Plain greedy (no grammar, no penalties): the arg-max of the logits, without a trip through the sampler chain.</summary>
+    public bool ArgMax { get; } = argMax;
     public int[] Prompt { get; } = prompt;
     public ModelOptions Options { get; } = options;
     public SafeLLamaSamplerChainHandle Sampler { get; } = sampler;
@@ -51,6 +53,7 @@ internal sealed class Scheduler : IDisposable
     private readonly Queue<ScheduledRequest> waiting = new();
     private readonly Lock gate = new();
     private readonly SemaphoreSlim wake = new(0);
+    private readonly LLamaTokenData[] candidates;
     private readonly Thread thread;
     private volatile bool stopping;
     private long promptTokensTotal, generatedTokensTotal, requestsTotal;
@@ -63,6 +66,7 @@ internal sealed class Scheduler : IDisposable
         this.batchSize = batchSize;
         this.maxQueue = maxQueue;
         this.logger = logger;
+        candidates = new LLamaTokenData[weights.NativeHandle.Vocab.Count];
         slots = Enumerable.Range(0, parallel).Select(i => new Slot((LLamaSeqId)i)).ToArray();
         thread = new Thread(Run) { IsBackground = true, Name = "scout-scheduler " + name };
         thread.Start();
@@ -273,8 +277,9 @@ internal sealed class Scheduler : IDisposable
         TokenLogprob? chosen = null;
         IReadOnlyList<TokenLogprob>? top = null;
         float[]? logprobs = null;
-        if (r.Logprobs) logprobs = LogSoftmax(context.NativeHandle.GetLogitsIth(s.Logits));
-        var token = r.Sampler.Sample(context.NativeHandle, s.Logits);
+        var logits = context.NativeHandle.GetLogitsIth(s.Logits);
+        if (r.Logprobs) logprobs = LogSoftmax(logits);
+        var token = r.ArgMax ? (LLamaToken)ArgMax(logits) : Draw(r.Sampler, logits);
         var id = (int)token;
         if (r.Generated == 0) r.FirstToken = Stopwatch.GetTimestamp();
         r.Generated++;
@@ -314,6 +319,35 @@ internal sealed class Scheduler : IDisposable
         s.Pending = id;
     }
 
+    // The sampler chain over a candidate buffer reused for every token (LLamaSharp's Sample allocates one per call).
+    private LLamaToken Draw(SafeLLamaSamplerChainHandle sampler, Span<float> logits)
+    {
+        var array = LLamaTokenDataArray.Create(logits, candidates);
+        LLamaToken token;
+        using (LLamaTokenDataArrayNative.Create(array, out var native))
+        {
+            sampler.Apply(ref native);
+            token = native.Data[(int)native.Selected].ID;
+        }
+        sampler.Accept(token);
+        return token;
+    }
+
+    private static int ArgMax(Span<float> logits)
+    {
+        var best = 0;
+        var max = float.NegativeInfinity;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (logits[i] > max)
+            {
+                max = logits[i];
+                best = i;
+            }
+        }
+        return best;
+    }
+
     private string Piece(LLamaToken token) => weights.NativeHandle.Vocab.LLamaTokenToString(token, true) ?? "";
 
     private List<TokenLogprob> Top(float[] logprobs, int k)
@@ -332,7 +366,7 @@ internal sealed class Scheduler : IDisposable
         return best.Select(b => new TokenLogprob(b.Id, Piece((LLamaToken)b.Id), b.Lp)).ToList();
     }
 
-    private static float[] LogSoftmax(Span<float> logits)
+    private static float[] LogSoftmax(ReadOnlySpan<float> logits)
     {
         var max = float.NegativeInfinity;
         foreach (var l in logits) if (l > max) max = l;

@@ -132,6 +132,49 @@ public sealed class ModelHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reader_that_stops_reading_frees_the_slot()
+    {
+        await using var host = Host(Settings(parallel: 1));
+        var seen = 0;
+        await foreach (var u in host.GenerateAsync(new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = Greedy with { NumPredict = 100000, NumCtx = 2048 } }))
+        {
+            if (u is GenerationToken && ++seen == 3) break;
+        }
+        var (_, ids, _) = await Run(host, new GenerationRequest { Model = "stories", Prompt = "The little dog", Options = Greedy with { NumPredict = 3, NumCtx = 2048 } });
+        Assert.Equal(3, ids.Count);
+        var counters = Assert.Single(host.Snapshot().Models);
+        Assert.Equal(0, counters.Running);
+        // The abandoned request must not have run on towards its 100,000 tokens.
+        Assert.True(counters.GeneratedTokensTotal < 500, $"{counters.GeneratedTokensTotal} tokens generated");
+    }
+
+    [Fact]
+    public async Task Seeded_sampling_repeats_and_different_seeds_differ()
+    {
+        await using var host = Host();
+        GenerationRequest Sampled(int seed) => new() { Model = "stories", Prompt = "Once upon a time", Options = new ModelOptions { Temperature = 1.0f, TopK = 0, TopP = 1.0f, Seed = seed, NumPredict = 40, NumCtx = 256 } };
+        var a = await Run(host, Sampled(7));
+        var b = await Run(host, Sampled(7));
+        Assert.Equal(a.Ids, b.Ids);
+        var others = new List<List<int>>();
+        foreach (var seed in new[] { 8, 9, 10 }) others.Add((await Run(host, Sampled(seed))).Ids);
+        Assert.Contains(others, o => !o.SequenceEqual(a.Ids));
+        // Sampling at temperature 1 does not collapse to the greedy answer every time.
+        Assert.Contains(others.Append(a.Ids), o => !o.Take(10).SequenceEqual(GreedyIds));
+    }
+
+    [Fact]
+    public async Task Penalties_change_a_greedy_answer_that_repeats_itself()
+    {
+        await using var host = Host();
+        var plain = await Run(host, new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = Greedy with { NumPredict = 60 } });
+        var penalised = await Run(host, new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = Greedy with { NumPredict = 60, RepeatPenalty = 1.5f, RepeatLastN = 64 } });
+        Assert.NotEqual(plain.Ids, penalised.Ids);
+        var distinct = (double)penalised.Ids.Distinct().Count() / penalised.Ids.Count;
+        Assert.True(distinct > (double)plain.Ids.Distinct().Count() / plain.Ids.Count, "a repeat penalty should make the answer repeat less");
+    }
+
+    [Fact]
     public async Task Stop_strings_end_the_answer_before_the_stop()
     {
         await using var host = Host();

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ModelScout.ServeBench;
+
+/// <summary>
+/// (c) and (d): a child <c>scout serve</c> on 127.0.0.1, streaming OpenAI chat completions read with a plain
+/// HttpClient and a hand-rolled SSE reader (no SDK between the bytes and the clock), then its idle RSS from /proc.
+/// </summary>
+internal static class HttpMeasure
+{
+    public static async Task MeasureAsync(string scout, string model, string logDir, BenchSettings s, BenchResults results)
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo(scout, ["serve"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["SCOUT_HOST"] = $"127.0.0.1:{port}";
+        start.Environment["SCOUT_NUM_THREAD"] = s.Threads.ToString(CultureInfo.InvariantCulture);
+        start.Environment["SCOUT_NUM_PARALLEL"] = s.Streams.ToString(CultureInfo.InvariantCulture);
+        start.Environment["SCOUT_MODELS"] = Path.Combine(logDir, "serve-models");
+        using var server = Process.Start(start) ?? throw new InvalidOperationException($"could not start {scout}");
+        var log = new StringBuilder();
+        server.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        server.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
+        server.BeginOutputReadLine();
+        server.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+            if (!await ReadyAsync(http, server))
+            {
+                lock (log) results.Skipped["http"] = $"`{scout} serve` did not answer GET / within 60 s: " + Tail(log.ToString());
+                return;
+            }
+            await StreamAsync(http, model, s.GenerateTokens); // loads the model
+            results.Facts["rss.afterLoadBytes"] = Rss(server.Id, "VmRSS:").ToString(CultureInfo.InvariantCulture);
+
+            var single = results.Get("http.generation", "tok/s");
+            for (var run = 0; run < s.Runs + 1; run++)
+            {
+                var r = await StreamAsync(http, model, s.GenerateTokens);
+                if (run > 0 && r.Tokens > 1) single.Add((r.Tokens - 1) / (r.Last - r.First).TotalSeconds);
+            }
+            var ttft = results.Get("http.ttft", "ms");
+            for (var run = 0; run < s.TtftRuns + 1; run++)
+            {
+                var r = await StreamAsync(http, model, 8);
+                if (run > 0) ttft.Add(r.First.TotalMilliseconds);
+            }
+            foreach (var streams in new[] { 1, s.Streams })
+            {
+                var aggregate = results.Get($"http.aggregate{streams}", "tok/s");
+                for (var run = 0; run < s.Runs + 1; run++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    var all = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => StreamAsync(http, model, s.GenerateTokens)));
+                    var wall = sw.Elapsed.TotalSeconds;
+                    if (run > 0) aggregate.Add(all.Sum(r => r.Tokens) / wall);
+                }
+            }
+            // Idle: nothing in flight for a few seconds, the model still loaded (keep-alive is minutes).
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            results.Facts["rss.idleBytes"] = Rss(server.Id, "VmRSS:").ToString(CultureInfo.InvariantCulture);
+            results.Facts["rss.peakBytes"] = Rss(server.Id, "VmHWM:").ToString(CultureInfo.InvariantCulture);
+        }
+        catch (HttpRequestException e)
+        {
+            lock (log) results.Skipped["http"] = $"request failed: {e.Message}; server log: {Tail(log.ToString())}";
+        }
+        finally
+        {
+            if (!server.HasExited)
+            {
+                server.Kill(entireProcessTree: true);
+                await server.WaitForExitAsync();
+            }
+            lock (log) File.WriteAllText(Path.Combine(logDir, "serve-server.log"), log.ToString());
+        }
+    }
+
+    /// <summary>One streamed chat completion: tokens per the usage chunk, and when the first and last content arrived.</summary>
+    private static async Task<(int Tokens, TimeSpan First, TimeSpan Last)> StreamAsync(HttpClient http, string model, int maxTokens)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = model,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "Once upon a time" }),
+            ["stream"] = true,
+            ["stream_options"] = new JsonObject { ["include_usage"] = true },
+            ["max_tokens"] = maxTokens,
+            ["temperature"] = 0,
+            ["seed"] = 42,
+        };
+        var sw = Stopwatch.StartNew();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        if (response.StatusCode != HttpStatusCode.OK)
+            throw new HttpRequestException($"POST /v1/chat/completions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        TimeSpan? first = null;
+        TimeSpan last = default;
+        int chunks = 0, usage = -1;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+            var data = line.AsSpan(6);
+            if (data.SequenceEqual("[DONE]")) break;
+            using var doc = JsonDocument.Parse(data.ToString());
+            var root = doc.RootElement;
+            if (root.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object) usage = u.GetProperty("completion_tokens").GetInt32();
+            if (root.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0
+                && choices[0].TryGetProperty("delta", out var delta) && delta.TryGetProperty("content", out var content)
+                && content.ValueKind == JsonValueKind.String && content.GetString()!.Length > 0)
+            {
+                last = sw.Elapsed;
+                first ??= last;
+                chunks++;
+            }
+        }
+        return (usage >= 0 ? usage : chunks, first ?? sw.Elapsed, last);
+    }
+
+    private static async Task<bool> ReadyAsync(HttpClient http, Process server)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60) && !server.HasExited)
+        {
+            try
+            {
+                using var r = await http.GetAsync("/");
+                if (r.IsSuccessStatusCode) return true;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(100);
+        }
+        return false;
+    }
+
+    /// <summary>A line of /proc/PID/status in bytes (the kernel reports kB).</summary>
+    public static long Rss(int pid, string key)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            if (line.StartsWith(key, StringComparison.Ordinal))
+                return long.Parse(line[key.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        return -1;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static string Tail(string s) => s.Length <= 600 ? s.Trim() : "..." + s[^600..].Trim();
+}

@@ -1,0 +1,22 @@
+using ModelScout.Inference.Engine;
+
+namespace ModelScout.Cli.Chat;
+
+/// <summary>What a <c>scout run</c> session sends with every request; the REPL's <c>/set</c> commands change it.</summary>
+internal sealed record RunSettings
+{
+    /// <summary>The name requests carry (the resolved model's canonical name).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Options the user set (flags, <c>/set parameter</c>); the model's own defaults fill the rest.</summary>
+    public ModelOptions Options { get; init; } = new();
+
+    public string? System { get; init; }
+
+    public OutputConstraint? Format { get; init; }
+
+    public TimeSpan? KeepAlive { get; init; }
+
+    /// <summary>Print timings after each answer.</summary>
+    public bool Verbose { get; init; }
+}
