@@ -6,6 +6,8 @@ using ModelScout.Cli.Commands;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Fit;
+using ModelScout.Inference.Engine;
+using ModelScout.Inference.Store;
 using Spectre.Console;
 
 namespace ModelScout.Cli;
@@ -32,6 +34,15 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
 
     /// <summary>Stdin, the engine and Ctrl-C for <c>scout run</c>; built on first use so other commands never load llama.cpp.</summary>
     public RunEnvironment RunEnvironment => run ??= runEnvironment();
+
+    /// <summary>The model store: --models, else $SCOUT_MODELS, else ~/.modelscout/models. Opening it creates nothing.</summary>
+    public ModelStore Store => store ??= new ModelStore(Parse.GetValue(Options.Models) is { Length: > 0 } dir ? dir : ModelStore.DefaultRoot());
+
+    private ModelStore? store;
+
+    /// <summary>True when stderr is a terminal a live progress display can redraw.</summary>
+    public bool ProgressOnTerminal => ReferenceEquals(Stderr, System.Console.Error) && !System.Console.IsErrorRedirected
+        && Environment.GetEnvironmentVariable("NO_COLOR") is not { Length: > 0 } && Environment.GetEnvironmentVariable("CI") is not { Length: > 0 };
 
     /// <summary>Human output: stdout normally, stderr when stdout carries JSON.</summary>
     public IAnsiConsole Human => human ??= Console(Json ? Stderr : Stdout);
@@ -89,6 +100,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
             new FitCommand(), new RecommendCommand(), new ModelsCommand(), new ShowCommand(), new CompareCommand(),
             new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(), new InspectCommand(),
             new RunModelCommand(),
+            new ImportCommand(), new ListCommand(), new RemoveCommand(), new CopyCommand(), new PullCommand(),
         };
         foreach (var builder in commands)
         {
@@ -124,6 +136,22 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         catch (ModelScout.Hardware.UnknownHardwareException e)
         {
             return Fail(ctx, e.Message + " `scout fit --help` lists the ways to describe a machine.", ExitCodes.NotFound, e.Suggestions);
+        }
+        catch (InferenceException e)
+        {
+            return Fail(ctx, e.Message, e.Kind == InferenceErrorKind.ModelNotFound ? ExitCodes.NotFound : ExitCodes.Error, []);
+        }
+        catch (OperationCanceledException)
+        {
+            return Fail(ctx, "interrupted; nothing half-written was kept as a model. Run the same command again (a pull resumes where it stopped).", ExitCodes.Error, []);
+        }
+        catch (IOException e)
+        {
+            return Fail(ctx, $"{e.Message}. Check the path, its permissions and the free disk space (the model store is {ctx.Store.Root}; --models DIR picks another).", ExitCodes.Error, []);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return Fail(ctx, $"{e.Message}. Check the permissions of the model store ({ctx.Store.Root}), or pick another with --models DIR.", ExitCodes.Error, []);
         }
         catch (ArgumentException e)
         {

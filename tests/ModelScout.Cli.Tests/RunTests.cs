@@ -2,6 +2,7 @@ using System.Text.Json;
 using ModelScout.Cli.Chat;
 using ModelScout.Gguf;
 using ModelScout.Inference.Engine;
+using ModelScout.Inference.Store;
 using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;
@@ -20,7 +21,7 @@ public class RunTests
 
     private static (ChatRepl Repl, StringWriter Out) Repl(IInferenceService engine, string script, RunSettings? settings = null)
     {
-        var model = new GgufFileResolver().Resolve(Stories);
+        var model = ModelResolvers.StoreThenFile(new ModelStore(Path.Combine(Path.GetTempPath(), "scout-no-store"))).Resolve(Stories);
         var info = GgufModelInfo.From(GgufReader.ReadFile(Stories));
         var output = new StringWriter();
         var repl = new ChatRepl(engine, model, info, settings ?? new RunSettings { Model = model.Name }, new StringReader(script), output, output, echo: true);
@@ -127,7 +128,7 @@ public class RunTests
         var engine = new ScriptedEngine { HoldAfterFirstToken = true, Reply = r => "a very long answer" };
         var input = new BlockingLines();
         var output = new StringWriter();
-        var model = new GgufFileResolver().Resolve(Stories);
+        var model = ModelResolvers.StoreThenFile(new ModelStore(Path.Combine(Path.GetTempPath(), "scout-no-store"))).Resolve(Stories);
         var repl = new ChatRepl(engine, model, GgufModelInfo.From(GgufReader.ReadFile(Stories)), new RunSettings { Model = model.Name }, input, TextWriter.Synchronized(output), TextWriter.Null);
         input.Add("tell me everything");
         var session = repl.RunAsync();
@@ -145,7 +146,7 @@ public class RunTests
     public void Ctrl_c_at_the_prompt_says_how_to_leave()
     {
         var output = new StringWriter();
-        var model = new GgufFileResolver().Resolve(Stories);
+        var model = ModelResolvers.StoreThenFile(new ModelStore(Path.Combine(Path.GetTempPath(), "scout-no-store"))).Resolve(Stories);
         var repl = new ChatRepl(new ScriptedEngine(), model, GgufModelInfo.From(GgufReader.ReadFile(Stories)), new RunSettings { Model = model.Name }, new StringReader(""), output, output);
         repl.Interrupt();
         Assert.Equal("\nUse Ctrl + d or /bye to exit.\n>>> ", Text(output));

@@ -3,6 +3,7 @@ using ModelScout.Cli.Chat;
 using ModelScout.Cli.Output;
 using ModelScout.Gguf;
 using ModelScout.Inference.Engine;
+using ModelScout.Inference.Store;
 
 namespace ModelScout.Cli.Commands;
 
@@ -30,6 +31,7 @@ internal sealed class RunModelCommand : ICommandBuilder
         c.Arguments.Add(model);
         c.Arguments.Add(prompt);
         foreach (var o in new Option[] { verbose, format, system, keepAlive, threads, context, temperature, seed, numPredict }) c.Options.Add(o);
+        c.Options.Add(options.Models);
         return c;
     }
 
@@ -44,7 +46,7 @@ internal sealed class RunModelCommand : ICommandBuilder
         if (ctx.Json && words.Length == 0 && env.StdinIsTerminal)
             throw new CliException("--json needs a prompt: scout run MODEL PROMPT --json (or pipe the prompt on stdin); the chat has no JSON form");
 
-        var resolver = new GgufFileResolver();
+        var resolver = ModelResolvers.StoreThenFile(ctx.Store);
         var resolved = Engine(() => resolver.Resolve(p.GetValue(model)!));
         // The engine validates the file as well; reading the header here gives a clear error before llama.cpp starts,
         // and the facts /show info prints.

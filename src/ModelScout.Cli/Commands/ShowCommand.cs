@@ -5,19 +5,35 @@ using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
-/// <summary>scout show: everything the catalog knows about one model, with the source of each fact.</summary>
+/// <summary>
+/// scout show: a model in the store (like <c>ollama show</c>) when NAME is stored, else everything the catalog knows about
+/// it, with the source of each fact.
+/// </summary>
 internal sealed class ShowCommand : ICommandBuilder
 {
-    private readonly Argument<string> model = new("model") { Description = "Ollama tag, id or name (llama3.1:8b, qwen2.5-coder-7b, gpt-4o)" };
+    private readonly Argument<string> model = new("model") { Description = "A stored model, or an Ollama tag, id or name from the catalog (llama3.1:8b, qwen2.5-coder-7b, gpt-4o)" };
+    private readonly StoredModelView stored = new();
 
     public Command Build(CommonOptions o)
     {
-        var c = new Command("show", "Everything known about one model: architecture, context, licence, scores with their settings and sources, sizes, and how the guide's memory claims hold up.");
+        var c = new Command("show", "A stored model's architecture, parameters, quantization, context, template, system prompt, parameters and licence; for a catalog model, everything known: context, licence, scores with their settings and sources, sizes, and how the guide's memory claims hold up.");
         c.Arguments.Add(model);
+        stored.AddOptions(c);
+        c.Options.Add(o.Models);
         return c;
     }
 
     public int Run(CommandContext ctx)
+    {
+        var name = ctx.Parse.GetValue(model)!;
+        // Catalog names such as "Llama 3.1 8B" are not valid store names; those go straight to the catalog.
+        if (ModelScout.Inference.Store.ModelName.TryParse(name, out _) is not null && ctx.Store.Find(name) is { } local) return stored.Run(ctx, local);
+        if (stored.AnyRequested(ctx.Parse))
+            throw new CliException($"model '{name}' is not in the model store ({ctx.Store.Root}); --modelfile, --parameters, --template, --system and --license show stored models. `scout list` shows them.", ExitCodes.NotFound);
+        return RunCatalog(ctx);
+    }
+
+    private int RunCatalog(CommandContext ctx)
     {
         var catalog = ctx.Catalog;
         var m = ctx.ResolveModel(ctx.Parse.GetValue(model)!);

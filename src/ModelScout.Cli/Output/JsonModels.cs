@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using ModelScout.Inference.Store;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Cost;
 using ModelScout.Core.Fit;
@@ -151,6 +153,10 @@ internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IRea
 [JsonSerializable(typeof(InspectJson))]
 [JsonSerializable(typeof(RunJson))]
 [JsonSerializable(typeof(MachineJson))]
+[JsonSerializable(typeof(ListJson))]
+[JsonSerializable(typeof(StoreResultJson))]
+[JsonSerializable(typeof(RemoveJson))]
+[JsonSerializable(typeof(StoredShowJson))]
 internal sealed partial class CliJson : JsonSerializerContext;
 
 internal sealed record TypeShareJson(string Type, int Tensors, long Parameters, long Bytes, double BitsPerWeight);
@@ -172,3 +178,25 @@ internal sealed record InspectJson(string Schema, string Source, long? FileBytes
     long TensorBytes, double BitsPerWeight, string? FileType, IReadOnlyList<TypeShareJson> Types, IReadOnlyList<UpgradeJson> Upgrades, HyperJson Hyper,
     TokenizerJson Tokenizer, string? CatalogMatch, IReadOnlyList<MetadataJson> Metadata, IReadOnlyList<TensorJson>? Tensors, ModelFitJson? Plan,
     MachineJson? Machine, long? Context, long? BytesDownloaded);
+
+internal sealed record StoredDetailsJson(string Format, string Family, IReadOnlyList<string> Families, string ParameterSize, string QuantizationLevel, string? ParentModel);
+
+internal sealed record StoredModelJson(string Name, string FullName, string Digest, long Size, DateTimeOffset ModifiedAt, string ModelDigest, string ModelPath, StoredDetailsJson Details)
+{
+    public static StoredModelJson From(StoredModel m) => new(m.Name, m.FullName, m.Digest, m.Size, m.ModifiedAt, m.ModelDigest, m.ModelPath,
+        new StoredDetailsJson(m.Details.Format, m.Details.Family, m.Details.Families, m.Details.ParameterSize, m.Details.QuantizationLevel, m.Details.ParentModel));
+}
+
+internal sealed record ListJson(string Schema, string Store, IReadOnlyList<StoredModelJson> Models);
+
+/// <summary>What import, pull and cp produced.</summary>
+internal sealed record StoreResultJson(string Schema, string Store, StoredModelJson Model, string Source);
+
+internal sealed record RemoveJson(string Schema, string Store, IReadOnlyList<string> Deleted, IReadOnlyList<string> NotFound);
+
+internal sealed record ModelInfoJson(string? Architecture, long? Parameters, long? ContextLength, int? EmbeddingLength, int? BlockCount, int? HeadCount, int? HeadCountKv, string? FileType);
+
+internal sealed record MessageTurnJson(string Role, string Content);
+
+internal sealed record StoredShowJson(string Schema, StoredModelJson Model, ModelInfoJson? ModelInfo, string? Template, string? System, JsonObject? Parameters,
+    IReadOnlyList<string> Licenses, IReadOnlyList<MessageTurnJson> Messages, string Modelfile);

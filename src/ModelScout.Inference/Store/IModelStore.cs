@@ -97,6 +97,8 @@ public sealed record PullOptions
     public string? Name { get; init; }
     /// <summary>Parallel range requests for one large blob.</summary>
     public int Connections { get; init; } = 4;
+    /// <summary>How long the server may send nothing (no headers, no bytes) before the transfer is retried and, after a few tries, given up.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>One progress line, shaped like Ollama's /api/pull stream (<c>status</c>, <c>digest</c>, <c>total</c>, <c>completed</c>).</summary>

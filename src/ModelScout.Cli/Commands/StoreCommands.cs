@@ -1,0 +1,279 @@
+using System.CommandLine;
+using ModelScout.Cli.Output;
+using ModelScout.Inference.Store;
+using Spectre.Console;
+
+namespace ModelScout.Cli.Commands;
+
+/// <summary>scout import FILE NAME: copies a validated GGUF into the store under a name.</summary>
+internal sealed class ImportCommand : ICommandBuilder
+{
+    private readonly Argument<string> file = new("file") { Description = "A GGUF file (validated before anything is copied)" };
+    private readonly Argument<string> name = new("name") { Description = "Name to store it under: model[:tag] or namespace/model:tag" };
+
+    public Command Build(CommonOptions o)
+    {
+        var c = new Command("import", "Copy a GGUF file into the model store under NAME[:TAG] (checked first; hashed while copying; renamed into place atomically).");
+        c.Arguments.Add(file);
+        c.Arguments.Add(name);
+        c.Options.Add(o.Models);
+        return c;
+    }
+
+    public int Run(CommandContext ctx)
+    {
+        var path = ctx.Parse.GetValue(file)!;
+        var model = StoreProgress.Run(ctx, $"importing {Path.GetFileName(path)}", (store, progress, ct) => store.ImportAsync(path, ctx.Parse.GetValue(name)!, progress, ct));
+        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/import/v1", ctx.Store.Root, StoredModelJson.From(model), path), CliJson.Default.StoreResultJson);
+        ctx.Human.MarkupLine($"imported [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>scout pull NAME|URL: downloads from an Ollama-compatible registry or a direct GGUF link, resumably.</summary>
+internal sealed class PullCommand : ICommandBuilder
+{
+    private readonly Argument<string> source = new("model") { Description = "A model name (llama3.1:8b, host:port/namespace/model:tag) or an http(s) URL of a GGUF file" };
+    private readonly Option<string?> registry = new("--registry") { Description = $"Registry for names without a host (also ${ModelStore.RegistryVariable}; default https://registry.ollama.ai)", HelpName = "URL" };
+    private readonly Option<bool> insecure = new("--insecure") { Description = "Allow plain http to a registry or URL that is not on this machine" };
+    private readonly Option<string?> storeName = new("--name") { Description = "Name to store a URL download under (default: the file name, lower-cased, tag latest)", HelpName = "NAME" };
+    private readonly Option<int> connections = new("--connections") { Description = "Parallel range requests for large files", DefaultValueFactory = _ => 4, HelpName = "N" };
+
+    public Command Build(CommonOptions o)
+    {
+        var c = new Command("pull", "Download a model from an Ollama-compatible registry, or a GGUF from a URL: resumable (rerun to continue), sha256-verified, renamed into place only when complete.");
+        c.Arguments.Add(source);
+        foreach (var x in new Option[] { registry, insecure, storeName, connections, o.Models }) c.Options.Add(x);
+        return c;
+    }
+
+    public int Run(CommandContext ctx)
+    {
+        var p = ctx.Parse;
+        var what = p.GetValue(source)!;
+        Uri? registryUri = null;
+        if (p.GetValue(registry) is { Length: > 0 } r && (!Uri.TryCreate(r, UriKind.Absolute, out registryUri) || registryUri.Scheme is not ("http" or "https")))
+            throw new CliException($"--registry: '{r}' is not an http(s) URL; use e.g. https://registry.example.com");
+        var n = p.GetValue(connections);
+        if (n is < 1 or > 16) throw new CliException("--connections must be between 1 and 16");
+        var options = new PullOptions { Registry = registryUri, Insecure = p.GetValue(insecure), Name = p.GetValue(storeName), Connections = n };
+        var model = StoreProgress.Run(ctx, $"pulling {what}", (store, progress, ct) => store.PullAsync(what, options, progress, ct));
+        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/pull/v1", ctx.Store.Root, StoredModelJson.From(model), what), CliJson.Default.StoreResultJson);
+        ctx.Human.MarkupLine($"pulled [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>scout list (ls): the stored models, newest first.</summary>
+internal sealed class ListCommand : ICommandBuilder
+{
+    public Command Build(CommonOptions o)
+    {
+        var c = new Command("list", "List the models in the store: name, id, size, details, when modified.");
+        c.Aliases.Add("ls");
+        c.Options.Add(o.Models);
+        return c;
+    }
+
+    public int Run(CommandContext ctx)
+    {
+        var models = ctx.Store.List();
+        if (ctx.Json)
+        {
+            ctx.WriteJson(new ListJson("modelscout/list/v1", ctx.Store.Root, models.Select(StoredModelJson.From).ToList()), CliJson.Default.ListJson);
+            return ExitCodes.Ok;
+        }
+        if (models.Count == 0)
+        {
+            ctx.Human.MarkupLine($"No models in {Format.Esc(ctx.Store.Root)}. Add one with `scout pull NAME|URL` or `scout import FILE NAME`.");
+            return ExitCodes.Ok;
+        }
+        var table = new Table().Border(TableBorder.Simple);
+        table.AddColumns("Name", "ID", "Size", "Details", "Modified");
+        var now = DateTimeOffset.UtcNow;
+        foreach (var m in models)
+            table.AddRow(Format.Esc(m.Name), m.Digest[..12], Format.Gb(m.Size), Format.Esc(StoreText.Details(m)), StoreText.Ago(now - m.ModifiedAt));
+        ctx.Human.Write(table);
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>scout rm NAME...: removes models and the blobs nothing else uses.</summary>
+internal sealed class RemoveCommand : ICommandBuilder
+{
+    private readonly Argument<string[]> names = new("name") { Description = "Models to remove", Arity = ArgumentArity.OneOrMore };
+
+    public Command Build(CommonOptions o)
+    {
+        var c = new Command("rm", "Remove models from the store; blobs no other model uses are deleted. Exit 3 when a name was not there.");
+        c.Arguments.Add(names);
+        c.Options.Add(o.Models);
+        return c;
+    }
+
+    public int Run(CommandContext ctx)
+    {
+        var deleted = new List<string>();
+        var missing = new List<string>();
+        foreach (var name in ctx.Parse.GetValue(names)!)
+        {
+            var found = ctx.Store.Find(name);
+            if (found is not null && ctx.Store.Remove(name))
+            {
+                deleted.Add(found.Name);
+                ctx.Human.MarkupLine($"deleted '{Format.Esc(found.Name)}'");
+            }
+            else missing.Add(name);
+        }
+        if (ctx.Json) ctx.WriteJson(new RemoveJson("modelscout/rm/v1", ctx.Store.Root, deleted, missing), CliJson.Default.RemoveJson);
+        if (missing.Count == 0) return ExitCodes.Ok;
+        foreach (var m in missing) ctx.Stderr.WriteLine($"scout: model '{m}' not found in {ctx.Store.Root}; `scout list` shows the stored models");
+        return ExitCodes.NotFound;
+    }
+}
+
+/// <summary>scout cp SRC DST: a second name for a stored model (blobs are shared, nothing is copied).</summary>
+internal sealed class CopyCommand : ICommandBuilder
+{
+    private readonly Argument<string> from = new("source") { Description = "A stored model" };
+    private readonly Argument<string> to = new("destination") { Description = "The new name" };
+
+    public Command Build(CommonOptions o)
+    {
+        var c = new Command("cp", "Give a stored model another name (the blobs are shared).");
+        c.Arguments.Add(from);
+        c.Arguments.Add(to);
+        c.Options.Add(o.Models);
+        return c;
+    }
+
+    public int Run(CommandContext ctx)
+    {
+        var source = ctx.Parse.GetValue(from)!;
+        var model = ctx.Store.Copy(source, ctx.Parse.GetValue(to)!);
+        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/cp/v1", ctx.Store.Root, StoredModelJson.From(model), source), CliJson.Default.StoreResultJson);
+        ctx.Human.MarkupLine($"copied '{Format.Esc(ctx.Store.Find(source)?.Name ?? source)}' to '{Format.Esc(model.Name)}'");
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>Short texts shared by the store commands.</summary>
+internal static class StoreText
+{
+    public static string Details(StoredModel m) =>
+        string.Join(" ", new[] { m.Details.Family, m.Details.ParameterSize, m.Details.QuantizationLevel }.Where(s => !string.IsNullOrEmpty(s)));
+
+    public static string Ago(TimeSpan age) => age.TotalSeconds switch
+    {
+        < 60 => "just now",
+        < 3600 => Plural((int)age.TotalMinutes, "minute"),
+        < 86400 => Plural((int)age.TotalHours, "hour"),
+        < 86400 * 60 => Plural((int)age.TotalDays, "day"),
+        _ => Plural((int)(age.TotalDays / 30), "month"),
+    };
+
+    private static string Plural(int n, string unit) => $"{n} {unit}{(n == 1 ? "" : "s")} ago";
+}
+
+/// <summary>
+/// Shows a store operation's progress: a Spectre progress bar per blob on a terminal, one plain line per step otherwise
+/// (CI logs, pipes, --json). Ctrl+C cancels cleanly; what was downloaded is kept for the next run.
+/// </summary>
+internal static class StoreProgress
+{
+    public static StoredModel Run(CommandContext ctx, string title, Func<ModelStore, IProgress<PullProgress>, CancellationToken, Task<StoredModel>> operation)
+    {
+        using var cts = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return ctx.ProgressOnTerminal ? WithBars(ctx, operation, cts.Token) : WithLines(ctx, operation, cts.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static StoredModel WithLines(CommandContext ctx, Func<ModelStore, IProgress<PullProgress>, CancellationToken, Task<StoredModel>> operation, CancellationToken ct)
+    {
+        var lines = new LineProgress(ctx.Stderr);
+        return operation(ctx.Store, lines, ct).GetAwaiter().GetResult();
+    }
+
+    private static StoredModel WithBars(CommandContext ctx, Func<ModelStore, IProgress<PullProgress>, CancellationToken, Task<StoredModel>> operation, CancellationToken ct)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(Console.Error),
+            Ansi = AnsiSupport.Detect,
+            ColorSystem = ColorSystemSupport.Detect,
+            Interactive = InteractionSupport.Yes,
+        });
+        StoredModel? result = null;
+        console.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async live =>
+            {
+                var bars = new BarProgress(live);
+                result = await operation(ctx.Store, bars, ct);
+            }).GetAwaiter().GetResult();
+        return result!;
+    }
+
+    /// <summary>One line per new step; byte counts only when a blob is done.</summary>
+    private sealed class LineProgress(TextWriter writer) : IProgress<PullProgress>
+    {
+        private string? last;
+        private readonly HashSet<string> finished = new(StringComparer.Ordinal);
+
+        public void Report(PullProgress value)
+        {
+            lock (finished)
+            {
+                var text = value.Status;
+                if (value.Total is { } total && value.Completed is { } done)
+                {
+                    if (done < total || !finished.Add(text)) return;
+                    text = $"{text}: {Format.Gb(total)}";
+                }
+                if (text == last) return;
+                last = text;
+                writer.WriteLine(text);
+            }
+        }
+    }
+
+    private sealed class BarProgress(ProgressContext live) : IProgress<PullProgress>
+    {
+        private readonly Dictionary<string, ProgressTask> tasks = new(StringComparer.Ordinal);
+        private ProgressTask? step;
+
+        public void Report(PullProgress value)
+        {
+            lock (tasks)
+            {
+                if (value.Total is { } total && value.Completed is { } done)
+                {
+                    if (!tasks.TryGetValue(value.Status, out var task))
+                    {
+                        task = live.AddTask(Markup.Escape(value.Status), maxValue: Math.Max(1, total));
+                        tasks[value.Status] = task;
+                    }
+                    task.MaxValue = Math.Max(1, total);
+                    task.Value = done;
+                    return;
+                }
+                step?.StopTask();
+                step = live.AddTask(Markup.Escape(value.Status), maxValue: 1);
+                step.Value = 1;
+            }
+        }
+    }
+}
