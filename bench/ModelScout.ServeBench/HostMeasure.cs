@@ -4,30 +4,24 @@ using ModelScout.Inference.Engine;
 namespace ModelScout.ServeBench;
 
 /// <summary>(b) ModelHost in-process through IInferenceService: single-stream generation and time to first token.</summary>
-internal static class HostMeasure
+internal sealed class HostMeasure(string model, BenchSettings s) : IAsyncDisposable
 {
-    public static async Task MeasureAsync(string model, BenchSettings s, BenchResults results)
-    {
-        var host = new ModelHost(new PathResolver(), new EngineSettings { Threads = s.Threads, Parallel = s.Streams });
-        await using (host.ConfigureAwait(false))
-        {
-            IInferenceService engine = host; // measured through the interface the server uses
+    private readonly ModelHost host = new(new PathResolver(), new EngineSettings { Threads = s.Threads, Parallel = s.Streams });
 
-            var generation = results.Get("host.generation", "tok/s");
-            for (var run = 0; run < s.Runs + 1; run++)
-            {
-                var t = await TimeAsync(engine, Request(model, s, s.GenerateTokens, chat: false), CancellationToken.None);
-                if (run > 0 && t.Tokens > 1) generation.Add((t.Tokens - 1) / (t.Last - t.First).TotalSeconds);
-            }
-            // Time to first token for the same chat request the HTTP part sends, so the difference is the server's.
-            var ttft = results.Get("host.ttft", "ms");
-            for (var run = 0; run < s.TtftRuns + 1; run++)
-            {
-                var t = await TimeAsync(engine, Request(model, s, 8, chat: true), CancellationToken.None);
-                if (run > 0) ttft.Add(t.First.TotalMilliseconds);
-            }
-        }
+    // Measured through the interface the server uses.
+    private IInferenceService Engine => host;
+
+    /// <summary>One single-stream run through the interface the server uses, tokens/s between the first and last token.</summary>
+    public async Task<double> GenerationAsync()
+    {
+        var t = await TimeAsync(Engine, Request(model, s, s.GenerateTokens, chat: false), CancellationToken.None);
+        return (t.Tokens - 1) / (t.Last - t.First).TotalSeconds;
     }
+
+    /// <summary>Time to first token for the same chat request the HTTP part sends, so the difference is the server's.</summary>
+    public async Task<double> TtftAsync() => (await TimeAsync(Engine, Request(model, s, 8, chat: true), CancellationToken.None)).First.TotalMilliseconds;
+
+    public ValueTask DisposeAsync() => host.DisposeAsync();
 
     public static GenerationRequest Request(string model, BenchSettings s, int tokens, bool chat) => new()
     {

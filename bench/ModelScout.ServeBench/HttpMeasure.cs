@@ -12,9 +12,29 @@ namespace ModelScout.ServeBench;
 /// (c) and (d): a child <c>scout serve</c> on 127.0.0.1, streaming OpenAI chat completions read with a plain
 /// HttpClient and a hand-rolled SSE reader (no SDK between the bytes and the clock), then its idle RSS from /proc.
 /// </summary>
-internal static class HttpMeasure
+internal sealed class HttpMeasure : IAsyncDisposable
 {
-    public static async Task MeasureAsync(string scout, string model, string logDir, BenchSettings s, BenchResults results)
+    private readonly Process server;
+    private readonly StringBuilder log;
+    private readonly string logDir;
+    private readonly HttpClient http;
+    private readonly string model;
+    private readonly BenchSettings s;
+
+    private HttpMeasure(Process server, StringBuilder log, string logDir, HttpClient http, string model, BenchSettings s)
+    {
+        this.server = server;
+        this.log = log;
+        this.logDir = logDir;
+        this.http = http;
+        this.model = model;
+        this.s = s;
+    }
+
+    public int Pid => server.Id;
+
+    /// <summary>Starts `scout serve` on a free loopback port and loads the model; null (with the reason in results) if it cannot.</summary>
+    public static async Task<HttpMeasure?> StartAsync(string scout, string model, string logDir, BenchSettings s, BenchResults results)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(scout, ["serve"])
@@ -27,64 +47,61 @@ internal static class HttpMeasure
         start.Environment["SCOUT_NUM_THREAD"] = s.Threads.ToString(CultureInfo.InvariantCulture);
         start.Environment["SCOUT_NUM_PARALLEL"] = s.Streams.ToString(CultureInfo.InvariantCulture);
         start.Environment["SCOUT_MODELS"] = Path.Combine(logDir, "serve-models");
-        using var server = Process.Start(start) ?? throw new InvalidOperationException($"could not start {scout}");
+        var server = Process.Start(start) ?? throw new InvalidOperationException($"could not start {scout}");
         var log = new StringBuilder();
         server.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         server.ErrorDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };
         server.BeginOutputReadLine();
         server.BeginErrorReadLine();
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+        var measure = new HttpMeasure(server, log, logDir, http, model, s);
         try
         {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
             if (!await ReadyAsync(http, server))
             {
                 lock (log) results.Skipped["http"] = $"`{scout} serve` did not answer GET / within 60 s: " + Tail(log.ToString());
-                return;
+                await measure.DisposeAsync();
+                return null;
             }
             await StreamAsync(http, model, s.GenerateTokens); // loads the model
             results.Facts["rss.afterLoadBytes"] = Rss(server.Id, "VmRSS:").ToString(CultureInfo.InvariantCulture);
-
-            var single = results.Get("http.generation", "tok/s");
-            for (var run = 0; run < s.Runs + 1; run++)
-            {
-                var r = await StreamAsync(http, model, s.GenerateTokens);
-                if (run > 0 && r.Tokens > 1) single.Add((r.Tokens - 1) / (r.Last - r.First).TotalSeconds);
-            }
-            var ttft = results.Get("http.ttft", "ms");
-            for (var run = 0; run < s.TtftRuns + 1; run++)
-            {
-                var r = await StreamAsync(http, model, 8);
-                if (run > 0) ttft.Add(r.First.TotalMilliseconds);
-            }
-            foreach (var streams in new[] { 1, s.Streams })
-            {
-                var aggregate = results.Get($"http.aggregate{streams}", "tok/s");
-                for (var run = 0; run < s.Runs + 1; run++)
-                {
-                    var sw = Stopwatch.StartNew();
-                    var all = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => StreamAsync(http, model, s.GenerateTokens)));
-                    var wall = sw.Elapsed.TotalSeconds;
-                    if (run > 0) aggregate.Add(all.Sum(r => r.Tokens) / wall);
-                }
-            }
-            // Idle: nothing in flight for a few seconds, the model still loaded (keep-alive is minutes).
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            results.Facts["rss.idleBytes"] = Rss(server.Id, "VmRSS:").ToString(CultureInfo.InvariantCulture);
-            results.Facts["rss.peakBytes"] = Rss(server.Id, "VmHWM:").ToString(CultureInfo.InvariantCulture);
+            return measure;
         }
         catch (HttpRequestException e)
         {
             lock (log) results.Skipped["http"] = $"request failed: {e.Message}; server log: {Tail(log.ToString())}";
+            await measure.DisposeAsync();
+            return null;
         }
-        finally
+    }
+
+    /// <summary>One streamed completion, tokens/s between the first and the last content chunk.</summary>
+    public async Task<double> GenerationAsync()
+    {
+        var r = await StreamAsync(http, model, s.GenerateTokens);
+        return (r.Tokens - 1) / (r.Last - r.First).TotalSeconds;
+    }
+
+    public async Task<double> TtftAsync() => (await StreamAsync(http, model, 8)).First.TotalMilliseconds;
+
+    /// <summary><paramref name="streams"/> concurrent completions; all their tokens over the wall-clock time.</summary>
+    public async Task<double> AggregateAsync(int streams)
+    {
+        var sw = Stopwatch.StartNew();
+        var all = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => StreamAsync(http, model, s.GenerateTokens)));
+        return all.Sum(r => r.Tokens) / sw.Elapsed.TotalSeconds;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        if (!server.HasExited)
         {
-            if (!server.HasExited)
-            {
-                server.Kill(entireProcessTree: true);
-                await server.WaitForExitAsync();
-            }
-            lock (log) File.WriteAllText(Path.Combine(logDir, "serve-server.log"), log.ToString());
+            server.Kill(entireProcessTree: true);
+            await server.WaitForExitAsync();
         }
+        lock (log) File.WriteAllText(Path.Combine(logDir, "serve-server.log"), log.ToString());
+        server.Dispose();
     }
 
     /// <summary>One streamed chat completion: tokens per the usage chunk, and when the first and last content arrived.</summary>

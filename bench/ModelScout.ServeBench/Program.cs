@@ -27,27 +27,63 @@ LLama.Native.NativeLibraryConfig.All.WithLogCallback((level, message) =>
     if (level == LLama.Native.LLamaLogLevel.Error) Console.Error.Write(message);
 });
 
-Console.Error.WriteLine("(a) raw LLamaSharp decode loop ...");
-RawDecodeLoop.Measure(model, settings, results);
-
-Console.Error.WriteLine("(b) ModelHost in-process ...");
+// The three ways of running the model are measured round by round (a, b, c, a, b, c, ...), so a drift in the shared
+// machine's speed moves all three alike; each ratio is also taken within a round and reported as the median of those.
+Console.Error.WriteLine("(a) raw LLamaSharp decode loop, (b) ModelHost, (c) scout serve: loading ...");
+using var raw = new RawDecodeLoop(model, settings);
+results.Facts["raw.greedyIds"] = string.Join(",", raw.GreedyIds());
+await using var host = new HostMeasure(model, settings);
+HttpMeasure? served = null;
+if (scout is null) results.Skipped["http"] = "no --scout binary given";
+else served = await HttpMeasure.StartAsync(scout, model, Path.GetDirectoryName(Path.GetFullPath(outFile))!, settings, results);
 try
 {
-    await HostMeasure.MeasureAsync(model, settings, results);
+    for (var round = 0; round <= settings.Runs; round++)
+    {
+        Console.Error.WriteLine($"round {round}/{settings.Runs}{(round == 0 ? " (warm-up)" : "")} ...");
+        var a = raw.Generation();
+        var b = await host.GenerationAsync();
+        var c = served is null ? double.NaN : await served.GenerationAsync();
+        var p = raw.Prompt128();
+        if (round == 0) continue;
+        results.Get("raw.generation", "tok/s").Add(a);
+        results.Get("raw.prompt128", "tok/s").Add(p);
+        results.Get("host.generation", "tok/s").Add(b);
+        results.Get("ratio.host/raw", "x").Add(b / a);
+        if (served is null) continue;
+        results.Get("http.generation", "tok/s").Add(c);
+        results.Get("ratio.http/raw", "x").Add(c / a);
+    }
+    for (var round = 0; round <= settings.TtftRuns; round++)
+    {
+        var b = await host.TtftAsync();
+        var c = served is null ? double.NaN : await served.TtftAsync();
+        if (round == 0) continue;
+        results.Get("host.ttft", "ms").Add(b);
+        if (served is null) continue;
+        results.Get("http.ttft", "ms").Add(c);
+        results.Get("ttft.added", "ms").Add(c - b);
+    }
+    if (served is not null)
+    {
+        for (var round = 0; round <= settings.Runs; round++)
+        {
+            var one = await served.AggregateAsync(1);
+            var many = await served.AggregateAsync(settings.Streams);
+            if (round == 0) continue;
+            results.Get("http.aggregate1", "tok/s").Add(one);
+            results.Get($"http.aggregate{settings.Streams}", "tok/s").Add(many);
+            results.Get("ratio.aggregate", "x").Add(many / one);
+        }
+        // Idle: nothing in flight for a few seconds, the model still loaded (keep-alive is minutes).
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        results.Facts["rss.idleBytes"] = HttpMeasure.Rss(served.Pid, "VmRSS:").ToString(CultureInfo.InvariantCulture);
+        results.Facts["rss.peakBytes"] = HttpMeasure.Rss(served.Pid, "VmHWM:").ToString(CultureInfo.InvariantCulture);
+    }
 }
-catch (NotImplementedException)
+finally
 {
-    results.Skipped["host"] = "ModelHost is not implemented yet on this branch";
-}
-
-if (scout is null)
-{
-    results.Skipped["http"] = "no --scout binary given";
-}
-else
-{
-    Console.Error.WriteLine("(c, d) scout serve over HTTP ...");
-    await HttpMeasure.MeasureAsync(scout, model, Path.GetDirectoryName(Path.GetFullPath(outFile))!, settings, results);
+    if (served is not null) await served.DisposeAsync();
 }
 
 PeerFigures? peer = null;

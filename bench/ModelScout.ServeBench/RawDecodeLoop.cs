@@ -9,10 +9,16 @@ namespace ModelScout.ServeBench;
 /// (a) The floor everything else is compared with: LLamaSharp with nothing of ours on top. One sequence, greedy
 /// (arg-max over the logits), 1 thread for generation and for batches, tokens fed one llama_decode at a time.
 /// </summary>
-internal static class RawDecodeLoop
+internal sealed class RawDecodeLoop : IDisposable
 {
-    public static void Measure(string model, BenchSettings s, BenchResults results)
+    private readonly LLamaWeights weights;
+    private readonly LLamaContext context;
+    private readonly LLamaBatch batch = new();
+    private readonly BenchSettings s;
+
+    public RawDecodeLoop(string model, BenchSettings s)
     {
+        this.s = s;
         var p = new ModelParams(model)
         {
             ContextSize = (uint)s.Context,
@@ -23,34 +29,38 @@ internal static class RawDecodeLoop
             Threads = s.Threads,
             BatchThreads = s.Threads,
         };
-        using var weights = LLamaWeights.LoadFromFile(p);
-        using var context = weights.CreateContext(p);
+        weights = LLamaWeights.LoadFromFile(p);
+        context = weights.CreateContext(p);
+    }
+
+    /// <summary>Correctness first: the same greedy ids as llama.cpp in node-llama-cpp.</summary>
+    public List<int> GreedyIds() => Generate(context.NativeHandle, batch, BenchSettings.GreedyPrompt, 10, out _);
+
+    /// <summary>One single-stream generation run, tokens/s over the single-token decodes.</summary>
+    public double Generation()
+    {
+        Generate(context.NativeHandle, batch, BenchSettings.GreedyPrompt, s.GenerateTokens, out var seconds);
+        return s.GenerateTokens / seconds;
+    }
+
+    /// <summary>One 128-token prompt in one llama_decode, tokens/s.</summary>
+    public double Prompt128()
+    {
         var ctx = context.NativeHandle;
-        var batch = new LLamaBatch();
-
-        // Correctness first: the same greedy ids as llama.cpp in node-llama-cpp.
-        var first = Generate(ctx, batch, BenchSettings.GreedyPrompt, 10, out _);
-        results.Facts["raw.greedyIds"] = string.Join(",", first);
-
-        var generation = results.Get("raw.generation", "tok/s");
-        var prompt = results.Get("raw.prompt128", "tok/s");
-        for (var run = 0; run < s.Runs + 1; run++)
-        {
-            Generate(ctx, batch, BenchSettings.GreedyPrompt, s.GenerateTokens, out var seconds);
-            if (run > 0) generation.Add(s.GenerateTokens / seconds); // the first run warms caches and pages
-        }
         var long128 = BenchSettings.PromptOf(128);
-        for (var run = 0; run < s.Runs + 1; run++)
-        {
-            ctx.MemoryClear(true);
-            batch.Clear();
-            for (var i = 0; i < long128.Length; i++) batch.Add(long128[i], i, LLamaSeqId.Zero, i == long128.Length - 1);
-            var sw = Stopwatch.StartNew();
-            Check(ctx.Decode(batch));
-            ctx.Synchronize();
-            sw.Stop();
-            if (run > 0) prompt.Add(long128.Length / sw.Elapsed.TotalSeconds);
-        }
+        ctx.MemoryClear(true);
+        batch.Clear();
+        for (var i = 0; i < long128.Length; i++) batch.Add(long128[i], i, LLamaSeqId.Zero, i == long128.Length - 1);
+        var sw = Stopwatch.StartNew();
+        Check(ctx.Decode(batch));
+        ctx.Synchronize();
+        return long128.Length / sw.Elapsed.TotalSeconds;
+    }
+
+    public void Dispose()
+    {
+        context.Dispose();
+        weights.Dispose();
     }
 
     // Decodes the prompt, then `count` more tokens one at a time; seconds covers those single-token decodes only.

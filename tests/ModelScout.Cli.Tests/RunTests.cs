@@ -247,7 +247,7 @@ public class RunTests
             Assert.Contains($"{bad} is not a valid GGUF file", run.Stderr, StringComparison.Ordinal);
             var missing = Scout.RunWith(env, "run", bad + ".nope", "hi");
             Assert.Equal(3, missing.ExitCode);
-            Assert.Contains("there is no such file", missing.Stderr, StringComparison.Ordinal);
+            Assert.Contains("is neither a stored model nor a GGUF file", missing.Stderr, StringComparison.Ordinal);
             Assert.False(started);
         }
         finally

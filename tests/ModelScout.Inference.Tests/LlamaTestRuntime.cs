@@ -2,47 +2,62 @@ using System.Text;
 using LLama;
 using LLama.Common;
 using LLama.Native;
+using Microsoft.Extensions.Logging;
+using ModelScout.Inference.Engine;
 using ModelScout.Testing;
 
 namespace ModelScout.Inference.Tests;
 
 /// <summary>
-/// llama.cpp for tests: the log callback installed once per process before any native call (its lines are kept, not
+/// llama.cpp for tests: the log sink installed once per process before any native call (its lines are kept, not
 /// printed), and stories260K loaded once and shared. Contexts are per test; Threads = 1 and BatchThreads = 1 because
 /// llama.cpp's spinning workers collapse on a small shared machine.
 /// </summary>
 internal static class LlamaTestRuntime
 {
     private static readonly Lock Gate = new();
-    private static readonly Queue<string> Log = new();
+    private static readonly Queue<string> Lines = new();
     private static readonly Lazy<LLamaWeights> StoriesValue = new(() => Load(RepoPaths.SharedModel("stories260K.gguf")));
     private static bool configured;
 
     /// <summary>stories260K (vocabulary of 512 SentencePiece tokens, byte fallback for other characters).</summary>
     public static LLamaWeights Stories => StoriesValue.Value;
 
-    /// <summary>Installs the log callback; call before the first native call (loading does).</summary>
+    /// <summary>
+    /// Installs the log sink; call before the first native call (loading does). Goes through the engine's own
+    /// <see cref="LlamaRuntime"/> because the callback can be set only once per process and engine tests may load first.
+    /// </summary>
     public static void EnsureConfigured()
     {
         lock (Gate)
         {
             if (configured) return;
-            NativeLibraryConfig.All.WithLogCallback((_, message) =>
-            {
-                lock (Gate)
-                {
-                    Log.Enqueue(message.TrimEnd('\n'));
-                    while (Log.Count > 200) Log.Dequeue();
-                }
-            });
+            LlamaRuntime.EnsureInitialized(new RecentLines());
             configured = true;
+        }
+    }
+
+    // Keeps llama.cpp's lines (the engine's runtime logs them at trace, warning and information level) for failure messages.
+    private sealed class RecentLines : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Gate)
+            {
+                Lines.Enqueue(formatter(state, exception));
+                while (Lines.Count > 200) Lines.Dequeue();
+            }
         }
     }
 
     /// <summary>The last lines llama.cpp logged, for failure messages.</summary>
     public static string RecentLog(int lines = 20)
     {
-        lock (Gate) return string.Join("\n", Log.TakeLast(lines));
+        lock (Gate) return string.Join("\n", Lines.TakeLast(lines));
     }
 
     /// <summary>Parameters for a small single-threaded CPU context on <paramref name="path"/>.</summary>

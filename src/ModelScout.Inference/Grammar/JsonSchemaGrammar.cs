@@ -380,14 +380,14 @@ internal sealed class SchemaConverter
         {
             known.Add(name);
             var valueRule = Visit(propSchema, $"{path}/properties/{Pointer(name)}", $"{hint}-{name}");
-            members.Add((NewRule($"{hint}-{name}-kv", $"{GbnfText.Literal(JsonSerializer.Serialize(name, Compact))} ws \":\" ws {valueRule}"), required.Contains(name)));
+            members.Add((NewRule($"{hint}-{name}-kv", $"{GbnfText.Literal(JsonValue.Create(name).ToJsonString(Compact))} ws \":\" ws {valueRule}"), required.Contains(name)));
         }
         foreach (var name in required.Where(n => !known.Contains(n)))
         {
             if (additionalFalse) throw Error(path, $"'{name}' is required but not listed in 'properties' while additionalProperties is false");
             known.Add(name);
             var valueRule = additionalGiven ? Visit(additional, $"{path}/additionalProperties", $"{hint}-{name}") : "value";
-            members.Add((NewRule($"{hint}-{name}-kv", $"{GbnfText.Literal(JsonSerializer.Serialize(name, Compact))} ws \":\" ws {valueRule}"), true));
+            members.Add((NewRule($"{hint}-{name}-kv", $"{GbnfText.Literal(JsonValue.Create(name).ToJsonString(Compact))} ws \":\" ws {valueRule}"), true));
         }
 
         string? extra = null;

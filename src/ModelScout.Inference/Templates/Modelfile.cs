@@ -67,7 +67,7 @@ public sealed record Modelfile
                         array = [];
                         json[key] = array;
                     }
-                    array.Add(raw);
+                    array.Add((JsonNode?)JsonValue.Create(raw));
                     break;
                 case ModelfileParameterType.Integer:
                     if (!long.TryParse(raw.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))

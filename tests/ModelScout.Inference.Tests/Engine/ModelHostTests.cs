@@ -263,6 +263,37 @@ public sealed class ModelHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_bad_grammar_is_refused_before_llama_cpp_sees_it_and_the_host_keeps_working()
+    {
+        await using var host = Host();
+        // Each of these takes the whole process down when handed to llama.cpp itself.
+        foreach (var (gbnf, fault) in new[] { ("root ::= foo", "'foo' is used but never defined"), ("root ::= root \"a\" | \"b\"", "left recursion"), ("root ::= \"\\x00\"", "matches no character") })
+        {
+            var e = await Assert.ThrowsAsync<InferenceException>(() => Run(host, new GenerationRequest
+            {
+                Model = "stories",
+                Prompt = "Once upon a time",
+                Options = Greedy with { NumPredict = 8 },
+                Format = new OutputConstraint.Grammar(gbnf),
+            }));
+            Assert.Equal(InferenceErrorKind.InvalidRequest, e.Kind);
+            Assert.Equal("grammar", e.Param);
+            Assert.Contains(fault, e.Message, StringComparison.Ordinal);
+        }
+
+        var (_, ids, _) = await Run(host, new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = Greedy with { NumPredict = 10 } });
+        Assert.Equal(GreedyIds, ids);
+        var (text, _, _) = await Run(host, new GenerationRequest
+        {
+            Model = "stories",
+            Prompt = "Once upon a time",
+            Options = Greedy with { NumPredict = 10 },
+            Format = new OutputConstraint.Grammar("root ::= \"yes\" | \"no\""),
+        });
+        Assert.Contains(text, new[] { "yes", "no" });
+    }
+
+    [Fact]
     public async Task Embeddings_are_unit_vectors_of_the_model_width_and_tell_texts_apart()
     {
         await using var host = Host();
