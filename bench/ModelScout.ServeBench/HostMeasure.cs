@@ -6,7 +6,7 @@ namespace ModelScout.ServeBench;
 /// <summary>(b) ModelHost in-process through IInferenceService: single-stream generation and time to first token.</summary>
 internal sealed class HostMeasure(string model, BenchSettings s) : IAsyncDisposable
 {
-    private readonly ModelHost host = new(new PathResolver(), new EngineSettings { Threads = s.Threads, Parallel = s.Streams });
+    private readonly ModelHost host = new(new PathResolver(), EngineSettings.FromEnvironment() with { Threads = s.Threads, Parallel = s.Streams });
 
     // Measured through the interface the server uses.
     private IInferenceService Engine => host;
@@ -20,6 +20,14 @@ internal sealed class HostMeasure(string model, BenchSettings s) : IAsyncDisposa
 
     /// <summary>Time to first token for the same chat request the HTTP part sends, so the difference is the server's.</summary>
     public async Task<double> TtftAsync() => (await TimeAsync(Engine, Request(model, s, 8, chat: true), CancellationToken.None)).First.TotalMilliseconds;
+
+    /// <summary><paramref name="streams"/> concurrent generations in-process; all their tokens over the wall-clock time.</summary>
+    public async Task<double> AggregateAsync(int streams)
+    {
+        var sw = Stopwatch.StartNew();
+        var all = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => TimeAsync(Engine, Request(model, s, s.GenerateTokens, chat: true), CancellationToken.None)));
+        return all.Sum(r => r.Tokens) / sw.Elapsed.TotalSeconds;
+    }
 
     public ValueTask DisposeAsync() => host.DisposeAsync();
 

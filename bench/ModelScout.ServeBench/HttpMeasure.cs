@@ -36,6 +36,21 @@ internal sealed class HttpMeasure : IAsyncDisposable
     /// <summary>Starts `scout serve` on a free loopback port and loads the model; null (with the reason in results) if it cannot.</summary>
     public static async Task<HttpMeasure?> StartAsync(string scout, string model, string logDir, BenchSettings s, BenchResults results)
     {
+        // The server serves store names: import the file first (a no-op when the blob is already there).
+        var store = Path.Combine(logDir, "serve-models");
+        const string name = "bench-model:latest";
+        using (var import = Process.Start(new ProcessStartInfo(scout, ["import", model, name, "--models", store]) { RedirectStandardOutput = true, RedirectStandardError = true })
+            ?? throw new InvalidOperationException($"could not start {scout}"))
+        {
+            var err = await import.StandardError.ReadToEndAsync();
+            await import.WaitForExitAsync();
+            if (import.ExitCode != 0)
+            {
+                results.Skipped["http"] = $"`scout import` failed ({import.ExitCode}): {Tail(err)}";
+                return null;
+            }
+        }
+        model = name;
         var port = FreePort();
         var start = new ProcessStartInfo(scout, ["serve"])
         {
@@ -46,7 +61,7 @@ internal sealed class HttpMeasure : IAsyncDisposable
         start.Environment["SCOUT_HOST"] = $"127.0.0.1:{port}";
         start.Environment["SCOUT_NUM_THREAD"] = s.Threads.ToString(CultureInfo.InvariantCulture);
         start.Environment["SCOUT_NUM_PARALLEL"] = s.Streams.ToString(CultureInfo.InvariantCulture);
-        start.Environment["SCOUT_MODELS"] = Path.Combine(logDir, "serve-models");
+        start.Environment["SCOUT_MODELS"] = store;
         var server = Process.Start(start) ?? throw new InvalidOperationException($"could not start {scout}");
         var log = new StringBuilder();
         server.OutputDataReceived += (_, e) => { lock (log) log.AppendLine(e.Data); };

@@ -53,6 +53,7 @@ try
         if (served is null) continue;
         results.Get("http.generation", "tok/s").Add(c);
         results.Get("ratio.http/raw", "x").Add(c / a);
+        results.Get("ratio.http/host", "x").Add(c / b);
     }
     for (var round = 0; round <= settings.TtftRuns; round++)
     {
@@ -63,6 +64,15 @@ try
         if (served is null) continue;
         results.Get("http.ttft", "ms").Add(c);
         results.Get("ttft.added", "ms").Add(c - b);
+    }
+    for (var round = 0; round <= settings.Runs; round++)
+    {
+        var one = await host.AggregateAsync(1);
+        var many = await host.AggregateAsync(settings.Streams);
+        if (round == 0) continue;
+        results.Get("host.aggregate1", "tok/s").Add(one);
+        results.Get($"host.aggregate{settings.Streams}", "tok/s").Add(many);
+        results.Get("ratio.host.aggregate", "x").Add(many / one);
     }
     if (served is not null)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LLama;
 using LLama.Common;
 using LLama.Native;
+using ModelScout.Inference.Engine;
 
 namespace ModelScout.ServeBench;
 
@@ -29,6 +30,9 @@ internal sealed class RawDecodeLoop : IDisposable
             Threads = s.Threads,
             BatchThreads = s.Threads,
         };
+        // The same attention kernel the engine picks for this file, so the ratios compare like with like.
+        var h = ModelScout.Gguf.GgufModelInfo.From(ModelScout.Gguf.GgufReader.ReadFile(model)).Hyper;
+        if (EngineSettings.FlashAttentionFor(h.KeyLength ?? (h.EmbeddingLength / h.HeadCount), null) is { } fa) p.FlashAttention = fa;
         weights = LLamaWeights.LoadFromFile(p);
         context = weights.CreateContext(p);
     }

@@ -11,6 +11,17 @@ internal sealed class Samples(string name, string unit)
 
     public void Add(double value) => values.Add(value);
 
+    /// <summary>The value below which <paramref name="q"/> of the samples lie (linear interpolation).</summary>
+    public double Quantile(double q)
+    {
+        if (values.Count == 0) return double.NaN;
+        var sorted = values.Order().ToArray();
+        var at = q * (sorted.Length - 1);
+        var lo = (int)Math.Floor(at);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+    }
+
     public double Median
     {
         get
@@ -37,4 +48,9 @@ internal sealed class BenchResults
     }
 
     public double? Median(string name) => Measures.TryGetValue(name, out var s) && s.Values.Count > 0 ? s.Median : null;
+
+    /// <summary>"p25-p75" of a measure, to show how much the shared machine moved it.</summary>
+    public string Spread(string name) => Measures.TryGetValue(name, out var s) && s.Values.Count > 1
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{s.Quantile(0.25):0.00}-{s.Quantile(0.75):0.00}")
+        : "";
 }

@@ -26,6 +26,18 @@ public sealed record EngineSettings
     /// <summary>Layers to offload to a GPU backend when one is built in (llama.cpp's -ngl); the CPU backend ignores it.</summary>
     public int GpuLayers { get; init; } = 999;
 
+    /// <summary>Flash attention on or off; null = <see cref="FlashAttentionFor"/>. SCOUT_FLASH_ATTENTION (1/0).</summary>
+    public bool? FlashAttention { get; init; }
+
+    /// <summary>
+    /// Whether to force flash attention for a model with attention heads of <paramref name="headDimension"/>: the
+    /// setting when given; otherwise off for heads narrower than 64, where llama.cpp's CPU flash-attention kernel costs
+    /// more than it saves (stories260K, head size 8: 1.4x instead of 2.1x aggregate gain with 4 streams, and a slower
+    /// single stream), and null (llama.cpp's automatic choice) for real models.
+    /// </summary>
+    public static bool? FlashAttentionFor(int? headDimension, bool? setting) =>
+        setting ?? (headDimension is > 0 and < 64 ? false : null);
+
     /// <summary>Tokens per llama_decode call (prompt chunks are split to fit).</summary>
     public int BatchSize { get; init; } = 512;
 
@@ -51,6 +63,7 @@ public sealed record EngineSettings
         if (Int(getenv, "SCOUT_NUM_PARALLEL", "OLLAMA_NUM_PARALLEL") is { } p) s = s with { Parallel = p };
         if (Int(getenv, "SCOUT_MAX_QUEUE", "OLLAMA_MAX_QUEUE") is { } q) s = s with { MaxQueue = q };
         if (Int(getenv, "SCOUT_MAX_LOADED_MODELS", "OLLAMA_MAX_LOADED_MODELS") is { } m) s = s with { MaxLoadedModels = m };
+        if (getenv("SCOUT_FLASH_ATTENTION") is { Length: > 0 } fa) s = s with { FlashAttention = fa is "1" or "true" or "on" };
         var ka = getenv("SCOUT_KEEP_ALIVE") ?? getenv("OLLAMA_KEEP_ALIVE");
         if (!string.IsNullOrWhiteSpace(ka)) s = s with { KeepAlive = KeepAliveParser.Parse(ka) };
         return s;

@@ -82,6 +82,9 @@ internal sealed class LoadedModel : IDisposable
             BatchThreads = settings.Threads,
             GpuLayerCount = settings.GpuLayers,
         };
+        var h = info.Hyper;
+        var headDimension = h.KeyLength ?? (h.EmbeddingLength / h.HeadCount);
+        if (EngineSettings.FlashAttentionFor(headDimension, settings.FlashAttention) is { } fa) p.FlashAttention = fa;
         LLamaWeights? weights = null;
         LLamaContext? context = null;
         try

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
@@ -38,29 +39,33 @@ internal static class WireWriter
 
     public static async Task LineAsync<T>(HttpContext context, T value, JsonTypeInfo<T> info)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(value, info);
-        var line = new byte[json.Length + 1];
-        json.CopyTo(line, 0);
-        line[^1] = (byte)'\n';
-        await context.Response.Body.WriteAsync(line, context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        var body = context.Response.BodyWriter;
+        Serialize(body, value, info);
+        body.Write("\n"u8);
+        await body.FlushAsync(context.RequestAborted);
     }
 
     public static async Task EventAsync<T>(HttpContext context, T value, JsonTypeInfo<T> info)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(value, info);
-        var frame = new byte[DataPrefix.Length + json.Length + EventEnd.Length];
-        DataPrefix.CopyTo(frame, 0);
-        json.CopyTo(frame, DataPrefix.Length);
-        EventEnd.CopyTo(frame, DataPrefix.Length + json.Length);
-        await context.Response.Body.WriteAsync(frame, context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        // Straight into the response pipe and one flush per event: no per-token byte arrays, one send per token.
+        var body = context.Response.BodyWriter;
+        body.Write(DataPrefix);
+        Serialize(body, value, info);
+        body.Write(EventEnd);
+        await body.FlushAsync(context.RequestAborted);
+    }
+
+    private static void Serialize<T>(System.IO.Pipelines.PipeWriter body, T value, JsonTypeInfo<T> info)
+    {
+        using var json = new Utf8JsonWriter(body);
+        JsonSerializer.Serialize(json, value, info);
     }
 
     public static async Task DoneAsync(HttpContext context)
     {
-        await context.Response.Body.WriteAsync(Done, context.RequestAborted);
-        await context.Response.Body.FlushAsync(context.RequestAborted);
+        var body = context.Response.BodyWriter;
+        body.Write(Done);
+        await body.FlushAsync(context.RequestAborted);
     }
 
     /// <summary>Ollama's shape for /api and /; OpenAI's everywhere else (/v1 and the llama.cpp extras).</summary>
