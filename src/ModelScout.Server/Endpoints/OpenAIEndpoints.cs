@@ -1,9 +1,11 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ModelScout.Contracts;
+using ModelScout.Contracts.OpenAI;
 using ModelScout.Inference.Engine;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Streaming;
@@ -56,41 +58,10 @@ public static class OpenAIEndpoints
             }
             WireWriter.StartSse(context);
             for (var i = 0; i < n; i++) await WireWriter.EventAsync(context, OpenAITranslator.RoleChunk(id, created, model, i), Wire.ChatCompletionChunk);
-            var transcripts = runs.Select(_ => new GenerationTranscript()).ToArray();
-            try
-            {
-                await foreach (var (index, update) in Merge(runs, context.RequestAborted))
-                {
-                    var released = transcripts[index].Add(update);
-                    switch (update)
-                    {
-                        case GenerationToken token when token.Text.Length > 0:
-                            await WireWriter.EventAsync(context, OpenAITranslator.ContentChunk(id, created, model, index, token.Text, released), Wire.ChatCompletionChunk);
-                            break;
-                        case GenerationCompleted completed:
-                            await WireWriter.EventAsync(context, OpenAITranslator.FinishChunk(id, created, model, index, completed.Stats.DoneReason), Wire.ChatCompletionChunk);
-                            break;
-                    }
-                }
-            }
-            catch (InferenceException e) when (!context.RequestAborted.IsCancellationRequested)
-            {
-                await WireWriter.ErrorEventAsync(context, ApiProblem.From(e));
-                return;
-            }
-            catch (OperationCanceledException) when (s.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
-            {
-                // Shutting down: finish every open choice so the client sees a complete stream.
-                for (var i = 0; i < n; i++)
-                    if (transcripts[i].Stats is null) await WireWriter.EventAsync(context, OpenAITranslator.FinishChunk(id, created, model, i, DoneReason.Cancelled), Wire.ChatCompletionChunk);
-                await WireWriter.DoneAsync(context);
-                return;
-            }
-            var stats = transcripts.Select(t => t.Stats!).ToList();
-            Record(context, stats);
-            if (request.StreamOptions?.IncludeUsage == true)
-                await WireWriter.EventAsync(context, OpenAITranslator.UsageChunk(id, created, model, OpenAITranslator.Usage(stats)), Wire.ChatCompletionChunk);
-            await WireWriter.DoneAsync(context);
+            await StreamChoicesAsync(context, s, runs, Wire.ChatCompletionChunk, new ChunkShape<ChatCompletionChunk>(
+                (index, text, released) => OpenAITranslator.ContentChunk(id, created, model, index, text, released),
+                (index, reason) => OpenAITranslator.FinishChunk(id, created, model, index, reason),
+                request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.UsageChunk(id, created, model, usage) : null));
         }
         finally
         {
@@ -121,43 +92,16 @@ public static class OpenAIEndpoints
                 return;
             }
             WireWriter.StartSse(context);
-            var transcripts = runs.Select(_ => new GenerationTranscript()).ToArray();
             var offsets = runs.Select(_ => promptLength).ToArray();
-            try
-            {
-                await foreach (var (index, update) in Merge(runs, context.RequestAborted))
+            await StreamChoicesAsync(context, s, runs, Wire.Completion, new ChunkShape<Completion>(
+                (index, text, released) =>
                 {
-                    var released = transcripts[index].Add(update);
-                    switch (update)
-                    {
-                        case GenerationToken token when token.Text.Length > 0:
-                            var logprobs = generation.Logprobs ? OpenAITranslator.CompletionLogprobs(released, offsets[index]) : null;
-                            offsets[index] += released.Sum(r => r.Chosen.Text.Length);
-                            await WireWriter.EventAsync(context, OpenAITranslator.CompletionChunk(id, created, model, index, token.Text, logprobs, null), Wire.Completion);
-                            break;
-                        case GenerationCompleted completed:
-                            await WireWriter.EventAsync(context, OpenAITranslator.CompletionChunk(id, created, model, index, "", null, OpenAITranslator.FinishReason(completed.Stats.DoneReason)), Wire.Completion);
-                            break;
-                    }
-                }
-            }
-            catch (InferenceException e) when (!context.RequestAborted.IsCancellationRequested)
-            {
-                await WireWriter.ErrorEventAsync(context, ApiProblem.From(e));
-                return;
-            }
-            catch (OperationCanceledException) when (s.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
-            {
-                for (var i = 0; i < n; i++)
-                    if (transcripts[i].Stats is null) await WireWriter.EventAsync(context, OpenAITranslator.CompletionChunk(id, created, model, i, "", null, OpenAITranslator.FinishReason(DoneReason.Cancelled)), Wire.Completion);
-                await WireWriter.DoneAsync(context);
-                return;
-            }
-            var stats = transcripts.Select(t => t.Stats!).ToList();
-            Record(context, stats);
-            if (request.StreamOptions?.IncludeUsage == true)
-                await WireWriter.EventAsync(context, OpenAITranslator.CompletionUsageChunk(id, created, model, OpenAITranslator.Usage(stats)), Wire.Completion);
-            await WireWriter.DoneAsync(context);
+                    var logprobs = generation.Logprobs ? OpenAITranslator.CompletionLogprobs(released, offsets[index]) : null;
+                    offsets[index] += released.Sum(r => r.Chosen.Text.Length);
+                    return OpenAITranslator.CompletionChunk(id, created, model, index, text, logprobs, null);
+                },
+                (index, reason) => OpenAITranslator.CompletionChunk(id, created, model, index, "", null, OpenAITranslator.FinishReason(reason)),
+                request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.CompletionUsageChunk(id, created, model, usage) : null));
         }
         finally
         {
@@ -175,6 +119,55 @@ public static class OpenAIEndpoints
         RequestTelemetry.Of(context).PromptTokens = result.PromptTokens;
         var vectors = OllamaTranslator.Truncate(result.Vectors, request.Dimensions, normalize: true);
         await WireWriter.JsonAsync(context, OpenAITranslator.Embeddings(embedding.Model, vectors, result.PromptTokens, request.EncodingFormat == "base64"), Wire.EmbeddingList);
+    }
+
+    /// <summary>How one endpoint's SSE chunks look: content, finish, and (when asked for) the usage chunk.</summary>
+    private sealed record ChunkShape<TChunk>(
+        Func<int, string, IReadOnlyList<EmittedLogprob>, TChunk> Content,
+        Func<int, DoneReason, TChunk> Finish,
+        Func<Usage, TChunk>? Usage);
+
+    /// <summary>
+    /// The SSE body after the first chunk, for chat and legacy completions alike: content and finish chunks per choice
+    /// as they come, an error event if the engine fails mid-stream, a finish chunk for every open choice when the server
+    /// shuts down, then the usage chunk and <c>[DONE]</c>.
+    /// </summary>
+    private static async Task StreamChoicesAsync<TChunk>(HttpContext context, ServerServices s, GenerationRun[] runs, JsonTypeInfo<TChunk> info, ChunkShape<TChunk> shape)
+    {
+        var transcripts = runs.Select(_ => new GenerationTranscript()).ToArray();
+        try
+        {
+            await foreach (var (index, update) in Merge(runs, context.RequestAborted))
+            {
+                var released = transcripts[index].Add(update);
+                switch (update)
+                {
+                    case GenerationToken token when token.Text.Length > 0:
+                        await WireWriter.EventAsync(context, shape.Content(index, token.Text, released), info);
+                        break;
+                    case GenerationCompleted completed:
+                        await WireWriter.EventAsync(context, shape.Finish(index, completed.Stats.DoneReason), info);
+                        break;
+                }
+            }
+        }
+        catch (InferenceException e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            await WireWriter.ErrorEventAsync(context, ApiProblem.From(e));
+            return;
+        }
+        catch (OperationCanceledException) when (s.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
+        {
+            // Shutting down: finish every open choice so the client sees a complete stream.
+            for (var i = 0; i < runs.Length; i++)
+                if (transcripts[i].Stats is null) await WireWriter.EventAsync(context, shape.Finish(i, DoneReason.Cancelled), info);
+            await WireWriter.DoneAsync(context);
+            return;
+        }
+        var stats = transcripts.Select(t => t.Stats!).ToList();
+        Record(context, stats);
+        if (shape.Usage is { } usage) await WireWriter.EventAsync(context, usage(OpenAITranslator.Usage(stats)), info);
+        await WireWriter.DoneAsync(context);
     }
 
     /// <summary>Starts <paramref name="n"/> generations of one request; if any fails to start, the others are stopped.</summary>
