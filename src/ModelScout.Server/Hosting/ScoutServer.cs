@@ -55,6 +55,9 @@ public sealed partial class ScoutServer : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
             foreach (var address in Resolve(settings.Host)) kestrel.Listen(address, settings.Port);
         });
+        // Every token is one small write: sending it from the thread that produced it saves a hop to the transport's
+        // own thread per token. Safe here because no handler blocks a thread (all I/O is awaited).
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownGrace);
         builder.Services.AddSingleton(services);
         builder.Services.AddCors();
