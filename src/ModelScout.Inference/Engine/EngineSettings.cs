@@ -44,12 +44,11 @@ public sealed record EngineSettings
     /// <summary>
     /// llama.cpp's CPU backend busy-waits its worker threads; with as many threads as vCPUs on a small shared machine a
     /// single stream collapses (measured: 1,604 tok/s with 1 thread vs ~69 tok/s with 2 on 2 vCPUs for stories260K).
-    /// So: all cores up to 4, one fewer than the cores from there to 8, and half of them beyond.
+    /// So: one thread on 1-2 cores, one fewer than the cores up to 8, and half of them beyond.
     /// </summary>
     public static int DefaultThreads(int logicalCores) => logicalCores switch
     {
         <= 2 => 1,
-        <= 4 => logicalCores - 1,
         <= 8 => logicalCores - 1,
         _ => logicalCores / 2,
     };

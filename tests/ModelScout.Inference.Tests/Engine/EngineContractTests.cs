@@ -1,0 +1,110 @@
+using System.Text.Json;
+using ModelScout.Inference.Engine;
+
+namespace ModelScout.Inference.Tests.Engine;
+
+/// <summary>The engine's small parsers and defaults: keep-alive durations, option objects, settings from the environment.</summary>
+public sealed class EngineContractTests
+{
+    [Theory]
+    [InlineData("5m", 300.0)]
+    [InlineData("1h30m", 5400.0)]
+    [InlineData("300ms", 0.3)]
+    [InlineData("90", 90.0)]
+    [InlineData("2.5s", 2.5)]
+    [InlineData("0", 0.0)]
+    public void Keep_alive_reads_go_durations_and_seconds(string text, double seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), KeepAliveParser.Parse(text));
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("-1s")]
+    [InlineData("-5m")]
+    public void Negative_keep_alive_means_forever(string text) => Assert.Equal(Timeout.InfiniteTimeSpan, KeepAliveParser.Parse(text));
+
+    [Theory]
+    [InlineData("soon")]
+    [InlineData("5x")]
+    [InlineData("m")]
+    [InlineData("")]
+    public void A_keep_alive_that_is_not_a_duration_says_how_to_write_one(string text)
+    {
+        var e = Assert.Throws<InferenceException>(() => KeepAliveParser.Parse(text));
+        Assert.Equal(InferenceErrorKind.InvalidRequest, e.Kind);
+        Assert.Equal("keep_alive", e.Param);
+        Assert.Contains("\"5m\"", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Keep_alive_json_takes_numbers_and_strings()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(30), KeepAliveParser.Parse(JsonDocument.Parse("30").RootElement));
+        Assert.Equal(TimeSpan.FromMinutes(10), KeepAliveParser.Parse(JsonDocument.Parse("\"10m\"").RootElement));
+        Assert.Null(KeepAliveParser.Parse(JsonDocument.Parse("null").RootElement));
+        Assert.Throws<InferenceException>(() => KeepAliveParser.Parse(JsonDocument.Parse("[1]").RootElement));
+    }
+
+    [Fact]
+    public void Options_read_numbers_numeric_strings_and_stop_lists_and_report_unknown_names()
+    {
+        var ignored = new List<string>();
+        var o = ModelOptions.FromJson(JsonDocument.Parse("""{"num_ctx": 4096, "temperature": "0.5", "stop": "\n", "seed": 7.0, "mirostat": 2}""").RootElement, ignored);
+        Assert.Equal(4096, o.NumCtx);
+        Assert.Equal(0.5f, o.Temperature);
+        Assert.Equal(["\n"], o.Stop!);
+        Assert.Equal(7, o.Seed);
+        Assert.Equal(["mirostat"], ignored);
+    }
+
+    [Fact]
+    public void An_option_of_the_wrong_kind_is_named()
+    {
+        var e = Assert.Throws<InferenceException>(() => ModelOptions.FromJson(JsonDocument.Parse("""{"top_k": "many"}""").RootElement));
+        Assert.Equal("top_k", e.Param);
+        Assert.Contains("an integer", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Request_options_override_model_defaults_which_override_the_engine_defaults()
+    {
+        var model = new ModelOptions { Temperature = 0.2f, NumCtx = 8192 };
+        var request = new ModelOptions { Temperature = 0.9f };
+        var merged = request.Over(model).Over(ModelOptions.Defaults);
+        Assert.Equal(0.9f, merged.Temperature);
+        Assert.Equal(8192, merged.NumCtx);
+        Assert.Equal(ModelOptions.Defaults.TopK, merged.TopK);
+        // Greedy means arg-max: no repeat penalty unless asked for.
+        Assert.Equal(1.0f, merged.RepeatPenalty);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 1)]
+    [InlineData(4, 3)]
+    [InlineData(8, 7)]
+    [InlineData(16, 8)]
+    [InlineData(64, 32)]
+    public void Default_threads_leave_room_for_the_rest_of_the_process(int cores, int threads) =>
+        Assert.Equal(threads, EngineSettings.DefaultThreads(cores));
+
+    [Fact]
+    public void Settings_come_from_scout_names_then_ollama_names()
+    {
+        var env = new Dictionary<string, string> { ["OLLAMA_NUM_PARALLEL"] = "2", ["SCOUT_MAX_QUEUE"] = "10", ["OLLAMA_MAX_QUEUE"] = "99", ["OLLAMA_KEEP_ALIVE"] = "-1", ["SCOUT_FLASH_ATTENTION"] = "1" };
+        var s = EngineSettings.FromEnvironment(n => env.GetValueOrDefault(n));
+        Assert.Equal(2, s.Parallel);
+        Assert.Equal(10, s.MaxQueue);
+        Assert.Equal(Timeout.InfiniteTimeSpan, s.KeepAlive);
+        Assert.True(s.FlashAttention);
+        Assert.Throws<ArgumentException>(() => EngineSettings.FromEnvironment(n => n == "SCOUT_NUM_PARALLEL" ? "lots" : null));
+    }
+
+    [Theory]
+    [InlineData(8, null, false)]
+    [InlineData(128, null, null)]
+    [InlineData(8, true, true)]
+    [InlineData(128, false, false)]
+    [InlineData(null, null, null)]
+    public void Flash_attention_is_off_for_narrow_heads_unless_set(int? head, bool? setting, bool? expected) =>
+        Assert.Equal(expected, EngineSettings.FlashAttentionFor(head, setting));
+}
