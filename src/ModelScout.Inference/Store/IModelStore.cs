@@ -33,6 +33,12 @@ public interface IModelStore : IModelResolver
     /// <summary>Gives <paramref name="source"/>'s manifest a second name (blobs are shared).</summary>
     StoredModel Copy(string source, string destination);
 
+    /// <summary>
+    /// Stores <paramref name="content"/> as a blob if it hashes to <paramref name="expectedDigest"/> (<c>sha256:hex</c>);
+    /// otherwise nothing is kept and an InvalidRequest error says what it hashed to (for <c>POST /api/blobs</c>).
+    /// </summary>
+    Task<string> AddBlobAsync(Stream content, string expectedDigest, CancellationToken cancellationToken = default);
+
     /// <summary>Path of a blob by digest (<c>sha256:hex</c>), or null when the store lacks it (for <c>HEAD/POST /api/blobs</c>).</summary>
     string? BlobPath(string digest);
 }

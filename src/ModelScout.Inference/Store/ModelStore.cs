@@ -59,6 +59,13 @@ public sealed partial class ModelStore : IModelStore
 
     internal string BlobFile(string digest) => Path.Combine(BlobsDir, BlobDigest.FileName(digest));
 
+    public async Task<string> AddBlobAsync(Stream content, string expectedDigest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var (digest, _) = await WriteBlobAsync(content, null, null, cancellationToken, expectedDigest).ConfigureAwait(false);
+        return digest;
+    }
+
     public string? BlobPath(string digest)
     {
         var d = BlobDigest.Normalize(digest);
@@ -442,7 +449,7 @@ public sealed partial class ModelStore : IModelStore
     }
 
     /// <summary>Copies <paramref name="source"/> into a unique temporary file in the store while hashing it, then renames it to its blob name.</summary>
-    internal async Task<(string Digest, long Size)> WriteBlobAsync(Stream source, long? total, IProgress<PullProgress>? progress, CancellationToken ct)
+    internal async Task<(string Digest, long Size)> WriteBlobAsync(Stream source, long? total, IProgress<PullProgress>? progress, CancellationToken ct, string? expectedDigest = null)
     {
         Directory.CreateDirectory(PartialDir);
         var temp = Path.Combine(PartialDir, $"copy-{Guid.NewGuid():N}.tmp");
@@ -470,6 +477,8 @@ public sealed partial class ModelStore : IModelStore
             }
             progress?.Report(new PullProgress("transferring model data", null, total ?? size, size));
             var digest = BlobDigest.Of(hash);
+            if (expectedDigest is not null && digest != expectedDigest)
+                throw new InferenceException(InferenceErrorKind.InvalidRequest, $"the uploaded bytes hash to {digest}, not {expectedDigest}; upload the file again") { Param = "digest" };
             CommitBlob(temp, digest, size);
             return (digest, size);
         }

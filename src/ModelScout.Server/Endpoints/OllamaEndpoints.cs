@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
@@ -302,10 +301,7 @@ public static class OllamaEndpoints
         public void Report(PullProgress value) => writer.TryWrite(value);
     }
 
-    /// <summary>
-    /// Stores an uploaded blob after checking its sha256. IModelStore has no upload method yet, so this writes into the
-    /// store's documented layout (<c>blobs/sha256-HEX</c>) through a temporary file renamed into place.
-    /// </summary>
+    /// <summary>Stores an uploaded blob after checking its sha256 (the store keeps nothing that does not match).</summary>
     private static async Task UploadBlobAsync(HttpContext context)
     {
         var s = Services(context);
@@ -319,31 +315,7 @@ public static class OllamaEndpoints
         }
         // Blobs are whole GGUF files: lift the JSON body limit for this endpoint only.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
-        var blobs = Path.Combine(s.Store.Root, "blobs");
-        Directory.CreateDirectory(blobs);
-        var temp = Path.Combine(blobs, $"sha256-{digest[7..]}-partial-{Guid.NewGuid():N}");
-        try
-        {
-            string actual;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            {
-                var buffer = new byte[1 << 16];
-                int read;
-                while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
-                {
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), context.RequestAborted);
-                }
-                actual = "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset());
-            }
-            if (actual != digest) throw ApiProblem.Invalid("digest", $"the uploaded bytes hash to {actual}, not {digest}; upload the file again");
-            File.Move(temp, Path.Combine(blobs, "sha256-" + digest[7..]), overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        await s.Store.AddBlobAsync(context.Request.Body, digest, context.RequestAborted);
         context.Response.StatusCode = 201;
     }
 

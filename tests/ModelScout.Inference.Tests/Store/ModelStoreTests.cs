@@ -48,6 +48,26 @@ public class ModelStoreTests
     }
 
     [Fact]
+    public async Task An_uploaded_blob_is_kept_only_when_it_hashes_to_its_digest()
+    {
+        using var t = new TempStore();
+        var bytes = System.Text.Encoding.UTF8.GetBytes("FROM stories\n");
+        var digest = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        var wrong = "sha256:" + new string('0', 64);
+
+        var e = await Assert.ThrowsAsync<InferenceException>(() => t.Store.AddBlobAsync(new MemoryStream(bytes), wrong));
+        Assert.Equal(InferenceErrorKind.InvalidRequest, e.Kind);
+        Assert.Contains(digest, e.Message, StringComparison.Ordinal);
+        Assert.Null(t.Store.BlobPath(wrong));
+        Assert.Null(t.Store.BlobPath(digest));
+
+        Assert.Equal(digest, await t.Store.AddBlobAsync(new MemoryStream(bytes), digest));
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(t.Store.BlobPath(digest)!));
+        // Nothing half-written is left beside it.
+        Assert.Single(Directory.GetFiles(Path.Combine(t.Store.Root, "blobs")));
+    }
+
+    [Fact]
     public async Task Details_come_from_the_header_of_a_GGUF_made_by_the_writer()
     {
         using var t = new TempStore();

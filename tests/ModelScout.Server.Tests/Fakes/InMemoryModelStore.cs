@@ -79,6 +79,17 @@ internal sealed class InMemoryModelStore : IModelStore, IDisposable
         return models[destination] = m with { Name = destination, FullName = "registry.ollama.ai/library/" + destination };
     }
 
+    public async Task<string> AddBlobAsync(Stream content, string expectedDigest, CancellationToken cancellationToken = default)
+    {
+        using var buffer = new MemoryStream();
+        await content.CopyToAsync(buffer, cancellationToken);
+        var actual = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.ToArray()));
+        if (actual != expectedDigest) throw new InferenceException(InferenceErrorKind.InvalidRequest, $"the uploaded bytes hash to {actual}, not {expectedDigest}") { Param = "digest" };
+        Directory.CreateDirectory(Path.Combine(Root, "blobs"));
+        await File.WriteAllBytesAsync(Path.Combine(Root, "blobs", "sha256-" + actual[7..]), buffer.ToArray(), cancellationToken);
+        return actual;
+    }
+
     public string? BlobPath(string digest)
     {
         if (!digest.StartsWith("sha256:", StringComparison.Ordinal)) return null;
