@@ -101,7 +101,7 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             }
             var argMax = gbnf is null && options.Temperature <= 0f && options.RepeatPenalty is null or 1f
                 && options.FrequencyPenalty is null or 0f && options.PresencePenalty is null or 0f;
-            var scheduled = new ScheduledRequest(tokens, options, sampler, maxTokens, options.Stop ?? [], request.TopLogprobs, request.Logprobs, argMax);
+            var scheduled = new ScheduledRequest(tokens, sampler, maxTokens, options.Stop ?? [], request.TopLogprobs, request.Logprobs, argMax);
             try
             {
                 lm.Scheduler.Enqueue(scheduled);

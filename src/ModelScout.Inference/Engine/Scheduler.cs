@@ -9,13 +9,12 @@ using ModelScout.Inference.Text;
 namespace ModelScout.Inference.Engine;
 
 /// <summary>A request accepted by a <see cref="Scheduler"/>: tokens in, updates out through <see cref="Output"/>.</summary>
-internal sealed class ScheduledRequest(int[] prompt, ModelOptions options, SafeLLamaSamplerChainHandle sampler, int maxTokens,
+internal sealed class ScheduledRequest(int[] prompt, SafeLLamaSamplerChainHandle sampler, int maxTokens,
     IReadOnlyList<string> stops, int topLogprobs, bool logprobs, bool argMax = false)
 {
     /// <summary>Plain greedy (no grammar, no penalties): the arg-max of the logits, without a trip through the sampler chain.</summary>
     public bool ArgMax { get; } = argMax;
     public int[] Prompt { get; } = prompt;
-    public ModelOptions Options { get; } = options;
     public SafeLLamaSamplerChainHandle Sampler { get; } = sampler;
     public int MaxTokens { get; } = maxTokens;
     public IReadOnlyList<string> Stops { get; } = stops;
@@ -71,9 +70,6 @@ internal sealed class Scheduler : IDisposable
         thread = new Thread(Run) { IsBackground = true, Name = "scout-scheduler " + name };
         thread.Start();
     }
-
-    /// <summary>Tokens one request may hold (prompt + generated).</summary>
-    public int ContextPerSlot => contextPerSlot;
 
     public int Running
     {
