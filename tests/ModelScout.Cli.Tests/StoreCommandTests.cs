@@ -49,6 +49,46 @@ public sealed class StoreCommandTests : IDisposable
     }
 
     [Fact]
+    public void Create_builds_a_model_from_a_modelfile_next_to_its_gguf()
+    {
+        Directory.CreateDirectory(dir);
+        var work = Path.Combine(dir, "work");
+        Directory.CreateDirectory(work);
+        File.Copy(Stories, Path.Combine(work, "tiny.gguf"));
+        var modelfile = Path.Combine(work, "Modelfile");
+        File.WriteAllText(modelfile, "FROM ./tiny.gguf\nPARAMETER temperature 0\nPARAMETER stop \"Lily\"\nSYSTEM \"\"\"Tell short stories.\"\"\"\n");
+
+        var create = Run("create", "storyteller", "-f", modelfile);
+        Assert.Equal(0, create.ExitCode);
+        Assert.Contains("created storyteller:latest (llama 293K F32", create.Stdout, StringComparison.Ordinal);
+        var show = Run("show", "storyteller", "--parameters");
+        Assert.Contains("temperature", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("stop", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Tell short stories.", Run("show", "storyteller", "--system").Stdout, StringComparison.Ordinal);
+
+        // A second model FROM the first shares its GGUF blob.
+        File.WriteAllText(modelfile, "FROM storyteller\nPARAMETER temperature 0.7\n");
+        Assert.Equal(0, Run("create", "storyteller:warm", "-f", modelfile).ExitCode);
+        var models = JsonDocument.Parse(Run("list", "--json").Stdout).RootElement.GetProperty("models").EnumerateArray().ToList();
+        Assert.Equal(2, models.Count);
+        Assert.Single(models.Select(m => m.GetProperty("modelPath").GetString()).Distinct());
+    }
+
+    [Fact]
+    public void Create_names_the_line_of_a_bad_modelfile_and_a_missing_one()
+    {
+        Directory.CreateDirectory(dir);
+        var modelfile = Path.Combine(dir, "Modelfile");
+        File.WriteAllText(modelfile, "FROM stories\nPARAMETER temprature 0\n");
+        var bad = Run("create", "x", "-f", modelfile);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("line 2", bad.Stderr, StringComparison.Ordinal);
+        var missing = Run("create", "x", "-f", Path.Combine(dir, "nope"));
+        Assert.Equal(3, missing.ExitCode);
+        Assert.Contains("no Modelfile at", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Show_prints_a_stored_models_modelfile_and_parts_and_json()
     {
         Assert.Equal(0, Run("import", Stories, "stories").ExitCode);

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using ModelScout.Cli.Output;
+using System.Text.Json.Nodes;
 using ModelScout.Inference.Store;
+using ModelScout.Inference.Templates;
 using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
@@ -26,6 +28,55 @@ internal sealed class ImportCommand : ICommandBuilder
         var model = StoreProgress.Run(ctx, $"importing {Path.GetFileName(path)}", (store, progress, ct) => store.ImportAsync(path, ctx.Parse.GetValue(name)!, progress, ct));
         if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/import/v1", ctx.Store.Root, StoredModelJson.From(model), path), CliJson.Default.StoreResultJson);
         ctx.Human.MarkupLine($"imported [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
+        return ExitCodes.Ok;
+    }
+}
+
+/// <summary>scout create NAME -f Modelfile: a stored model from a Modelfile (FROM a stored model, a blob digest or a GGUF path).</summary>
+internal sealed class CreateCommand : ICommandBuilder
+{
+    private readonly Argument<string> name = new("name") { Description = "Name of the new model: model[:tag] or namespace/model:tag" };
+    private readonly Option<string> file = new("--file", "-f") { Description = "The Modelfile (docs/modelfile.md)", DefaultValueFactory = _ => "Modelfile", HelpName = "FILE" };
+
+    public Command Build(CommonOptions o)
+    {
+        var c = new Command("create", "Create a model in the store from a Modelfile: FROM a stored model, a blob digest or a GGUF file, with PARAMETER, TEMPLATE, SYSTEM, MESSAGE and LICENSE.");
+        c.Arguments.Add(name);
+        c.Options.Add(file);
+        c.Options.Add(o.Models);
+        return c;
+    }
+
+    public int Run(CommandContext ctx)
+    {
+        var path = Path.GetFullPath(ctx.Parse.GetValue(file)!);
+        if (!File.Exists(path)) throw new CliException($"no Modelfile at {path}; write one (docs/modelfile.md) or pass -f FILE", ExitCodes.NotFound);
+        Modelfile modelfile;
+        JsonObject? parameters;
+        try
+        {
+            modelfile = Modelfile.Parse(File.ReadAllText(path));
+            parameters = modelfile.Parameters.Count > 0 ? modelfile.ParametersJson() : null;
+        }
+        catch (ModelfileException e)
+        {
+            throw new CliException($"{path}: {e.Message}", ExitCodes.Error);
+        }
+        if (!string.IsNullOrEmpty(modelfile.Adapter)) throw new CliException($"{path}: ADAPTER (LoRA) is not supported yet; merge the adapter into the GGUF first", ExitCodes.Error);
+        // FROM ./model.gguf is relative to the Modelfile, as with `ollama create -f`.
+        var relative = Path.Combine(Path.GetDirectoryName(path)!, modelfile.From);
+        var definition = new ModelDefinition
+        {
+            From = File.Exists(relative) ? Path.GetFullPath(relative) : modelfile.From,
+            Parameters = parameters,
+            Template = modelfile.Template,
+            System = modelfile.System,
+            Licenses = modelfile.Licenses.Count > 0 ? modelfile.Licenses : null,
+            Messages = modelfile.Messages.Count > 0 ? modelfile.Messages : null,
+        };
+        var model = StoreProgress.Run(ctx, $"creating {ctx.Parse.GetValue(name)}", (store, progress, ct) => store.CreateAsync(ctx.Parse.GetValue(name)!, definition, progress, ct));
+        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/create/v1", ctx.Store.Root, StoredModelJson.From(model), path), CliJson.Default.StoreResultJson);
+        ctx.Human.MarkupLine($"created [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
         return ExitCodes.Ok;
     }
 }
