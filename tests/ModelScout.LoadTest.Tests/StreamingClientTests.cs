@@ -1,0 +1,183 @@
+using System.Diagnostics;
+
+namespace ModelScout.LoadTest.Tests;
+
+public sealed class StreamingClientTests : IAsyncLifetime
+{
+    // The bar is 1 ms, and quiet runs meet it for medians. The test server shares this process and a loaded
+    // 2-core box with the client, so the OS's delay in waking the reading thread (seen up to ~8 ms on single requests)
+    // lands in the measurement; the bounds leave room for that and still catch a client that reads late by a chunk.
+    private const double ToleranceMs = 5.0;
+    private const double TailToleranceMs = 15.0;
+
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { Timeout = Timeout.InfiniteTimeSpan };
+
+    private ScriptedServer server = null!;
+
+    public async Task InitializeAsync()
+    {
+        server = await ScriptedServer.StartAsync();
+        // JIT, first connections and first-thrown exceptions cost milliseconds of CPU once; on two cores that would land
+        // in whichever measured requests are reading at the time, so every path is taken once before measuring.
+        var warmup = new[] { "ok", "nousage", "reset", "500", "stall", "malformed" };
+        foreach (var format in new[] { StreamFormat.OpenAIChat, StreamFormat.OllamaChat })
+        {
+            await RunAsync(Client(format, timeoutMs: 100), warmup.Select((model, i) => (model, 1000 + i)).ToList(), warmup.Length);
+        }
+    }
+
+    public async Task DisposeAsync() => await server.DisposeAsync();
+
+    private StreamingClient Client(StreamFormat format, int timeoutMs = 5000) =>
+        new(Http, server.BaseAddress, format, TimeSpan.FromMilliseconds(timeoutMs));
+
+    private static async Task<RequestSample[]> RunAsync(StreamingClient client, IReadOnlyList<(string Model, int Id)> requests, int concurrency)
+    {
+        using var gate = new SemaphoreSlim(concurrency);
+        return await Task.WhenAll(requests.Select(async r =>
+        {
+            await gate.WaitAsync();
+            try
+            {
+                return await client.SendAsync(new BenchPrompt(r.Model, r.Id.ToString(), 64));
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+    }
+
+    /// <summary>The sample the client should have recorded had it read each chunk the instant the server flushed it.</summary>
+    private RequestSample Truth(RequestSample measured, int id) => measured with
+    {
+        ContentTimestamps = server.Flushed[id.ToString()],
+    };
+
+    private static void Close(LatencyStats expected, LatencyStats actual, string metric)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        foreach (var (name, e, a, tolerance) in new[]
+        {
+            ("median", expected.Median, actual.Median, ToleranceMs), ("mean", expected.Mean, actual.Mean, TailToleranceMs),
+            ("p90", expected.P90, actual.P90, TailToleranceMs), ("p99", expected.P99, actual.P99, TailToleranceMs),
+            ("min", expected.Min, actual.Min, TailToleranceMs), ("max", expected.Max, actual.Max, TailToleranceMs),
+        })
+        {
+            Assert.True(Math.Abs(e - a) <= tolerance, $"{metric} {name}: measured {a:0.000} ms, scripted truth {e:0.000} ms");
+        }
+    }
+
+    [Theory]
+    [InlineData(StreamFormat.OpenAIChat, 1)]
+    [InlineData(StreamFormat.OpenAIChat, 16)]
+    [InlineData(StreamFormat.OllamaChat, 1)]
+    [InlineData(StreamFormat.OllamaChat, 16)]
+    public async Task Every_metric_matches_the_scripted_truth(StreamFormat format, int concurrency)
+    {
+        var count = concurrency == 1 ? 6 : 32;
+        var requests = Enumerable.Range(0, count).Select(id => ("ok", id)).ToList();
+        var started = Stopwatch.GetTimestamp();
+        var samples = await RunAsync(Client(format), requests, concurrency);
+        var duration = Stopwatch.GetElapsedTime(started);
+
+        for (var id = 0; id < count; id++)
+        {
+            var sample = samples[id];
+            Assert.True(sample.Succeeded, sample.Failure?.Detail);
+            Assert.Equal(ScriptedServer.Chunks(id), sample.ContentTimestamps.Count);
+            Assert.Equal(ScriptedServer.Tokens(id), sample.OutputTokens);
+            Assert.Equal(format == StreamFormat.OpenAIChat ? TokenCountSource.Usage : TokenCountSource.OllamaEvalCount, sample.OutputTokenSource);
+            Assert.Equal(ScriptedServer.PromptTokens(id), sample.PromptTokens);
+            var truth = Truth(sample, id);
+            Assert.True(Math.Abs((sample.Ttft - truth.Ttft)!.Value.TotalMilliseconds) <= TailToleranceMs, $"TTFT of {id}: measured {sample.Ttft!.Value.TotalMilliseconds:0.000} ms, truth {truth.Ttft!.Value.TotalMilliseconds:0.000} ms");
+            Assert.True(Math.Abs((sample.E2E - truth.E2E)!.Value.TotalMilliseconds) <= TailToleranceMs, $"E2E of {id}");
+        }
+
+        var summary = SampleSummary.From(samples, duration);
+        var expected = SampleSummary.From(samples.Select((s, id) => Truth(s, id)).ToList(), duration);
+        Assert.Equal(count, summary.Completed);
+        Assert.Equal(0, summary.Failed);
+        var outputTokens = Enumerable.Range(0, count).Sum(ScriptedServer.Tokens);
+        var inputTokens = Enumerable.Range(0, count).Sum(ScriptedServer.PromptTokens);
+        Assert.Equal(outputTokens, summary.TotalOutputTokens);
+        Assert.Equal(inputTokens, summary.TotalInputTokens);
+        Assert.Equal(outputTokens / duration.TotalSeconds, summary.OutputTokenThroughput, 6);
+        Assert.Equal((inputTokens + outputTokens) / duration.TotalSeconds, summary.TotalTokenThroughput, 6);
+        Assert.Equal(count / duration.TotalSeconds, summary.RequestThroughput, 6);
+        Close(expected.Ttft, summary.Ttft, "TTFT");
+        Close(expected.Tpot, summary.Tpot, "TPOT");
+        Close(expected.Itl, summary.Itl, "ITL");
+        Close(expected.E2E, summary.E2E, "E2E");
+        Assert.Equal(Enumerable.Range(0, count).Sum(id => ScriptedServer.Chunks(id) - 1), summary.Itl.Count);
+    }
+
+    [Theory]
+    [InlineData(StreamFormat.OpenAIChat)]
+    [InlineData(StreamFormat.OllamaChat)]
+    public async Task Without_server_counters_tokens_are_counted_chunks(StreamFormat format)
+    {
+        var sample = await Client(format).SendAsync(new BenchPrompt("nousage", "3", 64));
+
+        Assert.True(sample.Succeeded, sample.Failure?.Detail);
+        Assert.Equal(ScriptedServer.Chunks(3), sample.OutputTokens);
+        Assert.Equal(TokenCountSource.CountedChunks, sample.OutputTokenSource);
+        Assert.Null(sample.PromptTokens);
+    }
+
+    [Theory]
+    [InlineData(StreamFormat.OpenAIChat)]
+    [InlineData(StreamFormat.OllamaChat)]
+    public async Task Faulty_requests_fail_with_their_reason_and_leave_the_others_untouched(StreamFormat format)
+    {
+        var faults = new[] { "reset", "500", "503", "stall", "malformed" };
+        var requests = Enumerable.Range(0, 10).Select(id => (Model: "ok", Id: id))
+            .Concat(faults.Select((model, i) => (Model: model, Id: 100 + i)))
+            .ToList();
+        var started = Stopwatch.GetTimestamp();
+        var samples = await RunAsync(Client(format, timeoutMs: 400), requests, concurrency: 16);
+        var duration = Stopwatch.GetElapsedTime(started);
+
+        var byModel = requests.Zip(samples).ToDictionary(p => p.First.Model == "ok" ? $"ok{p.First.Id}" : p.First.Model, p => p.Second);
+        Assert.Equal(FailureKind.ConnectionReset, byModel["reset"].Failure?.Kind);
+        Assert.Single(byModel["reset"].ContentTimestamps);
+        Assert.Equal(FailureKind.HttpStatus, byModel["500"].Failure?.Kind);
+        Assert.Equal(500, byModel["500"].Failure?.StatusCode);
+        Assert.Contains("scripted failure", byModel["500"].Failure?.Detail, StringComparison.Ordinal);
+        Assert.Equal(503, byModel["503"].Failure?.StatusCode);
+        Assert.Equal(FailureKind.Timeout, byModel["stall"].Failure?.Kind);
+        Assert.Equal(FailureKind.MalformedChunk, byModel["malformed"].Failure?.Kind);
+
+        var summary = SampleSummary.From(samples, duration);
+        var truth = SampleSummary.From(Enumerable.Range(0, 10).Select(id => Truth(byModel[$"ok{id}"], id)).ToList(), duration);
+        Assert.Equal(10, summary.Completed);
+        Assert.Equal(5, summary.Failed);
+        Assert.Equal(new Dictionary<FailureKind, int>
+        {
+            [FailureKind.ConnectionReset] = 1, [FailureKind.HttpStatus] = 2, [FailureKind.Timeout] = 1, [FailureKind.MalformedChunk] = 1,
+        }, summary.FailureReasons);
+        Assert.Equal(truth.TotalOutputTokens, summary.TotalOutputTokens);
+        Close(truth.Ttft, summary.Ttft, "TTFT");
+        Close(truth.Tpot, summary.Tpot, "TPOT");
+        Close(truth.Itl, summary.Itl, "ITL");
+        Close(truth.E2E, summary.E2E, "E2E");
+    }
+
+    [Fact]
+    public async Task A_refused_connection_is_a_failed_sample_not_an_exception()
+    {
+        var client = new StreamingClient(Http, new Uri("http://127.0.0.1:1/"), StreamFormat.OpenAIChat, TimeSpan.FromSeconds(2));
+
+        var sample = await client.SendAsync(new BenchPrompt("ok", "0", 8));
+
+        Assert.Equal(FailureKind.ConnectionReset, sample.Failure?.Kind);
+    }
+
+    [Fact]
+    public async Task The_callers_cancellation_still_throws()
+    {
+        using var cancel = new CancellationTokenSource(50);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Client(StreamFormat.OllamaChat).SendAsync(new BenchPrompt("stall", "1", 8), cancel.Token));
+    }
+}
