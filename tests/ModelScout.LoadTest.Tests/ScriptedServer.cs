@@ -77,7 +77,9 @@ internal sealed class ScriptedServer : IAsyncDisposable
             await context.Response.WriteAsync("scripted failure: model is overloaded");
             return;
         }
-        var flushed = Flushed.GetOrAdd(idText, _ => []);
+        // A repeated request id starts a fresh record (a test may rerun a scenario).
+        var flushed = new List<long>();
+        Flushed[idText] = flushed;
         var response = context.Response;
         response.ContentType = openAI ? "text/event-stream" : "application/x-ndjson";
         var abort = context.RequestAborted;

