@@ -51,8 +51,7 @@ public static class OpenAIEndpoints
         {
             if (request.Stream != true)
             {
-                var outcomes = await Task.WhenAll(runs.Select(r => r.CollectAsync(cancel.Token)));
-                Record(context, outcomes.Select(o => o.Stats).ToList());
+                var outcomes = await CollectAsync(context, runs, cancel.Token);
                 await WireWriter.JsonAsync(context, OpenAITranslator.Chat(id, created, model, outcomes, generation.Logprobs), Wire.ChatCompletion);
                 return;
             }
@@ -86,8 +85,7 @@ public static class OpenAIEndpoints
         {
             if (request.Stream != true)
             {
-                var outcomes = await Task.WhenAll(runs.Select(r => r.CollectAsync(cancel.Token)));
-                Record(context, outcomes.Select(o => o.Stats).ToList());
+                var outcomes = await CollectAsync(context, runs, cancel.Token);
                 await WireWriter.JsonAsync(context, OpenAITranslator.Completion(id, created, model, outcomes, generation.Logprobs, promptLength), Wire.Completion);
                 return;
             }
@@ -201,6 +199,14 @@ public static class OpenAIEndpoints
         }, cancellationToken)).ToArray();
         _ = Task.WhenAll(pumps).ContinueWith(t => channel.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         await foreach (var item in channel.Reader.ReadAllAsync(cancellationToken)) yield return item;
+    }
+
+    /// <summary>Every choice read to its end (non-streaming answers), with the request's token counts recorded.</summary>
+    private static async Task<GenerationOutcome[]> CollectAsync(HttpContext context, GenerationRun[] runs, CancellationToken cancellationToken)
+    {
+        var outcomes = await Task.WhenAll(runs.Select(r => r.CollectAsync(cancellationToken)));
+        Record(context, outcomes.Select(o => o.Stats).ToList());
+        return outcomes;
     }
 
     private static void Record(HttpContext context, List<GenerationStats> stats)
