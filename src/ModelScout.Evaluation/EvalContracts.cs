@@ -1,0 +1,96 @@
+using Microsoft.Extensions.AI;
+
+namespace ModelScout.Evaluation;
+
+// The seams between the parts of scout eval. Suites (prompts + scoring), the run loop (requests, retries,
+// resume), the result store and the sandbox meet at these types; each part is tested on its own against them.
+
+/// <summary>One sample of a suite: a question, a problem, a conversation.</summary>
+/// <param name="Suite">Suite name as the CLI spells it: mmlu, humaneval, gsm8k, math, mtbench.</param>
+/// <param name="Id">Stable id inside the suite (MMLU: subject/index, HumanEval: task_id, MT-Bench: question_id).</param>
+/// <param name="Subject">Breakdown key: MMLU subject, MATH type, MT-Bench category; empty where the suite has none.</param>
+/// <param name="Group">Second breakdown: MMLU category (STEM, humanities, ...), MATH level; empty where none.</param>
+public sealed record EvalItem(string Suite, string Id, string Subject = "", string Group = "");
+
+/// <summary>One request the run loop sends for an item. A sample may need several (MT-Bench turn 2, HumanEval n samples).</summary>
+/// <param name="Step">0-based step of this item; part of the result key, so a resumed run knows what was answered.</param>
+/// <param name="Messages">The whole conversation to send.</param>
+/// <param name="TopLogprobs">0 for none; otherwise ask for this many alternatives per generated token.</param>
+public sealed record ModelRequest(
+    int Step,
+    IReadOnlyList<ChatMessage> Messages,
+    int MaxTokens,
+    double Temperature = 0,
+    int? Seed = null,
+    IReadOnlyList<string>? Stop = null,
+    int TopLogprobs = 0);
+
+/// <summary>One token and its log-probability.</summary>
+public sealed record TokenChoice(string Token, double Logprob);
+
+/// <summary>What came back for one <see cref="ModelRequest"/>.</summary>
+/// <param name="FinishReason">"stop", "length", ... as the endpoint said; "length" is truncation.</param>
+/// <param name="Logprobs">Per generated token: the chosen token first, then the alternatives; null when not asked or not offered.</param>
+/// <param name="Raw">The endpoint's response body (or the engine's text) kept for the record.</param>
+public sealed record ModelReply(
+    string Text,
+    string? FinishReason,
+    int PromptTokens,
+    int CompletionTokens,
+    IReadOnlyList<IReadOnlyList<TokenChoice>>? Logprobs,
+    TimeSpan Latency,
+    string? Raw = null);
+
+/// <summary>The score of one item once every step has its reply.</summary>
+/// <param name="Score">0..1 for accuracy suites, the pass fraction for HumanEval, 1..10 for MT-Bench.</param>
+/// <param name="Extracted">The answer the scorer read out of the reply (a letter, a number, a boxed expression, a rating).</param>
+/// <param name="ExtractionFailed">True when no answer could be read; the item still scores (as wrong), and the rate is reported.</param>
+/// <param name="Metrics">Extra named scores kept side by side, e.g. gsm8k "strict" and "flexible", humaneval "pass@1", mtbench "turn1"/"turn2".</param>
+/// <param name="Detail">Why, in a few words: the sandbox outcome, the judge's parse failure.</param>
+public sealed record SampleScore(
+    double Score,
+    string? Extracted,
+    bool ExtractionFailed,
+    IReadOnlyDictionary<string, double>? Metrics = null,
+    string? Detail = null);
+
+/// <summary>A suite: its items, the requests each needs, and how a set of replies scores.</summary>
+public interface IEvalSuite
+{
+    /// <summary>mmlu, humaneval, gsm8k, math, mtbench.</summary>
+    string Name { get; }
+
+    /// <summary>How this suite is scored in this run (e.g. "mmlu:logprob:5-shot", "gsm8k:cot-8shot"); runs scored differently are never compared silently.</summary>
+    string ScoringMode { get; }
+
+    /// <summary>The items in run order (after --limit/--fraction).</summary>
+    IReadOnlyList<EvalItem> Items { get; }
+
+    /// <summary>The next request for <paramref name="item"/> given the replies so far; null when the item needs no more.</summary>
+    ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies);
+
+    /// <summary>Scores an item once <see cref="NextRequest"/> has returned null.</summary>
+    Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken);
+}
+
+/// <summary>Runs an untrusted program (a HumanEval candidate) and says whether it passed.</summary>
+public interface ICodeRunner
+{
+    /// <summary>Whether the run is isolated from the network; the report says so when it is not.</summary>
+    bool NetworkIsolated { get; }
+
+    Task<CodeRunResult> RunAsync(string program, CancellationToken cancellationToken);
+}
+
+/// <summary>How an untrusted program ended.</summary>
+public enum CodeRunOutcome
+{
+    Passed,
+    Failed,
+    TimedOut,
+    ResourceLimit,
+    SandboxError,
+}
+
+/// <summary>The outcome of one <see cref="ICodeRunner.RunAsync"/>, with the tail of its output for the record.</summary>
+public sealed record CodeRunResult(CodeRunOutcome Outcome, string Detail, TimeSpan Elapsed);
