@@ -94,3 +94,13 @@ public enum CodeRunOutcome
 
 /// <summary>The outcome of one <see cref="ICodeRunner.RunAsync"/>, with the tail of its output for the record.</summary>
 public sealed record CodeRunResult(CodeRunOutcome Outcome, string Detail, TimeSpan Elapsed);
+
+/// <summary>
+/// Exact log-likelihood of continuations after a context, for MMLU's in-process scoring mode: the sum of the
+/// log-probabilities of each continuation's tokens given the context (lm-evaluation-harness's loglikelihood request).
+/// </summary>
+public interface ILogLikelihoodModel
+{
+    /// <summary>One summed log-probability per continuation, in order.</summary>
+    Task<IReadOnlyList<double>> ScoreContinuationsAsync(string context, IReadOnlyList<string> continuations, CancellationToken cancellationToken);
+}
