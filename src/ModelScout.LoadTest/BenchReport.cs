@@ -32,12 +32,14 @@ public sealed record ServerMetricDelta(string Name, double Before, double After)
 }
 
 /// <summary>The measurement of one target at one level.</summary>
+/// <param name="Rounds">The summary of each round's slice, in round order (the ratios are taken round by round).</param>
 public sealed record BenchPoint(
     BenchTarget Target,
     LoadLevel Level,
     SampleSummary Summary,
     IReadOnlyList<RequestSample> Samples,
-    IReadOnlyList<ServerMetricDelta>? ServerMetrics = null);
+    IReadOnlyList<ServerMetricDelta>? ServerMetrics = null,
+    IReadOnlyList<SampleSummary>? Rounds = null);
 
 /// <summary>A ratio between two targets on one metric at one level (the second target over the baseline, the first).</summary>
 /// <param name="Median">Median of the per-round ratios.</param>
@@ -52,4 +54,11 @@ public sealed record BenchReport(
     IReadOnlyList<LoadLevel> Levels,
     IReadOnlyDictionary<string, string> Settings,
     IReadOnlyList<BenchPoint> Points,
-    IReadOnlyList<BenchRatio> Ratios);
+    IReadOnlyList<BenchRatio> Ratios)
+{
+    /// <summary>The <see cref="System.Diagnostics.Stopwatch"/> timestamp of the run's start, the origin raw samples are placed against.</summary>
+    public long OriginTimestamp { get; init; }
+
+    /// <summary>True when the run was stopped (Ctrl-C) before every level finished; the points hold what was measured.</summary>
+    public bool Interrupted { get; init; }
+}

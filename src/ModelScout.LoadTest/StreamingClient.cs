@@ -3,9 +3,6 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using ModelScout.Contracts;
-using ModelScout.Contracts.Ollama;
-using ModelScout.Contracts.OpenAI;
 
 namespace ModelScout.LoadTest;
 
@@ -19,8 +16,21 @@ public enum StreamFormat
     OllamaChat,
 }
 
-/// <summary>What to send: one user turn and an output cap.</summary>
-public sealed record BenchPrompt(string Model, string Prompt, int MaxTokens);
+/// <summary>One chat turn of a prompt that carries a conversation.</summary>
+public sealed record BenchMessage(string Role, string Content);
+
+/// <summary>What to send: one user turn (or <see cref="Messages"/>) and an output cap.</summary>
+public sealed record BenchPrompt(string Model, string Prompt, int MaxTokens)
+{
+    /// <summary>Chat turns sent instead of <see cref="Prompt"/> when set (from a prompts file).</summary>
+    public IReadOnlyList<BenchMessage>? Messages { get; init; }
+
+    /// <summary>
+    /// Ask the server to generate exactly <see cref="MaxTokens"/>: vLLM's extras <c>min_tokens</c> and <c>ignore_eos</c>
+    /// for OpenAI endpoints. Off by default, since other servers may reject unknown fields.
+    /// </summary>
+    public bool IgnoreEos { get; init; }
+}
 
 /// <summary>
 /// Sends one streaming chat request and records a <see cref="RequestSample"/>. The stream is parsed line by line as it
@@ -98,28 +108,55 @@ public sealed class StreamingClient
         return state.ToSample(start, end, failure);
     }
 
+    // Written with Utf8JsonWriter rather than the wire records: the vLLM extras have no place in those, and the body
+    // stays one allocation-light pass.
     private byte[] RequestBody(BenchPrompt prompt)
     {
-        if (format == StreamFormat.OpenAIChat)
+        var buffer = new ArrayBufferWriter<byte>(256 + prompt.Prompt.Length);
+        using (var json = new Utf8JsonWriter(buffer))
         {
-            var content = JsonSerializer.SerializeToElement(prompt.Prompt, WireJsonContext.Default.String);
-            return JsonSerializer.SerializeToUtf8Bytes(new ChatCompletionRequest
+            json.WriteStartObject();
+            json.WriteString("model", prompt.Model);
+            json.WriteStartArray("messages");
+            if (prompt.Messages is { Count: > 0 } messages)
             {
-                Model = prompt.Model,
-                Messages = [new OpenAIChatMessage { Role = "user", Content = content }],
-                Stream = true,
-                StreamOptions = new StreamOptions { IncludeUsage = true },
-                MaxTokens = prompt.MaxTokens,
-            }, WireJsonContext.Default.ChatCompletionRequest);
+                foreach (var message in messages) Message(json, message.Role, message.Content);
+            }
+            else
+            {
+                Message(json, "user", prompt.Prompt);
+            }
+            json.WriteEndArray();
+            json.WriteBoolean("stream", true);
+            if (format == StreamFormat.OpenAIChat)
+            {
+                json.WriteStartObject("stream_options");
+                json.WriteBoolean("include_usage", true);
+                json.WriteEndObject();
+                json.WriteNumber("max_tokens", prompt.MaxTokens);
+                if (prompt.IgnoreEos)
+                {
+                    json.WriteNumber("min_tokens", prompt.MaxTokens);
+                    json.WriteBoolean("ignore_eos", true);
+                }
+            }
+            else
+            {
+                json.WriteStartObject("options");
+                json.WriteNumber("num_predict", prompt.MaxTokens);
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
         }
-        using var options = JsonDocument.Parse($"{{\"num_predict\":{prompt.MaxTokens}}}");
-        return JsonSerializer.SerializeToUtf8Bytes(new ChatRequest
-        {
-            Model = prompt.Model,
-            Messages = [new OllamaMessage { Role = "user", Content = prompt.Prompt }],
-            Stream = true,
-            Options = options.RootElement.Clone(),
-        }, WireJsonContext.Default.ChatRequest);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void Message(Utf8JsonWriter json, string role, string content)
+    {
+        json.WriteStartObject();
+        json.WriteString("role", role);
+        json.WriteString("content", content);
+        json.WriteEndObject();
     }
 
     private static async Task<string> ExcerptAsync(HttpResponseMessage response, CancellationToken cancellationToken)
