@@ -42,7 +42,13 @@ internal sealed class ScriptedServer : IAsyncDisposable
 
     public static int PromptTokens(int id) => 10 + id;
 
-    public static async Task<ScriptedServer> StartAsync()
+    /// <summary>Requests served; /metrics reports it as a counter.</summary>
+    public int Served => served;
+
+    private int served;
+
+    /// <param name="extras">Also serve /tokenize (one token per whitespace-separated word) and /metrics.</param>
+    public static async Task<ScriptedServer> StartAsync(bool extras = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -54,6 +60,17 @@ internal sealed class ScriptedServer : IAsyncDisposable
         ScriptedServer? server = null;
         app.MapPost("/v1/chat/completions", (HttpContext context) => server!.ServeAsync(context, openAI: true));
         app.MapPost("/api/chat", (HttpContext context) => server!.ServeAsync(context, openAI: false));
+        if (extras)
+        {
+            app.MapPost("/tokenize", async (HttpContext context) =>
+            {
+                using var request = await JsonDocument.ParseAsync(context.Request.Body);
+                var words = request.RootElement.GetProperty("content").GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+                await context.Response.WriteAsync($"{{\"tokens\":[{string.Join(",", Enumerable.Repeat(7, words))}]}}");
+            });
+            app.MapGet("/metrics", (HttpContext context) => context.Response.WriteAsync(
+                $"# TYPE scripted_requests_total counter\nscripted_requests_total{{server=\"scripted\"}} {server!.Served}\n"));
+        }
         await app.StartAsync();
         server = new ScriptedServer(app, new Uri(app.Urls.First() + "/"));
         return server;
@@ -66,6 +83,7 @@ internal sealed class ScriptedServer : IAsyncDisposable
         var messages = request.RootElement.GetProperty("messages");
         var idText = messages[0].GetProperty("content").GetString()!;
         var id = int.Parse(idText);
+        Interlocked.Increment(ref served);
         if (openAI && !request.RootElement.GetProperty("stream_options").GetProperty("include_usage").GetBoolean())
         {
             context.Response.StatusCode = 400;
