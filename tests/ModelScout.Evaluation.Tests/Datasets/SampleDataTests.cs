@@ -63,6 +63,18 @@ public class SampleDataTests
         }
     }
 
+    [Fact]
+    public async Task A_chat_reply_restating_the_whole_function_runs_and_passes_under_python3()
+    {
+        foreach (var problem in HumanEvalLoader.Load(DatasetSource.Samples).Items)
+        {
+            var reply = "Here is the function:\n```python\n" + problem.Prompt + problem.CanonicalSolution + "```\nIt handles the edge cases.";
+            var completion = HumanEvalCompletion.Extract(reply, problem);
+            Assert.True(completion.WholeFunction, problem.TaskId);
+            Assert.Equal(0, await RunPython(HumanEvalCompletion.BuildProgram(problem, completion)));
+        }
+    }
+
     private static async Task<int> RunPython(string program)
     {
         var start = new ProcessStartInfo("python3", ["-"])
