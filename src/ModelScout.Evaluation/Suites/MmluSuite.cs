@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Text;
+using ModelScout.Evaluation.Datasets;
+using ModelScout.Evaluation.Scoring;
+
+namespace ModelScout.Evaluation.Suites;
+
+/// <summary>How MMLU answers are read.</summary>
+public enum MmluMode
+{
+    /// <summary>Hendrycks' method: one generated token, the most probable of A-D among its top logprobs.</summary>
+    Logprob,
+
+    /// <summary>Zero-shot chain of thought ending in "Answer: X", read from the text.</summary>
+    Generative,
+
+    /// <summary>Exact log-likelihood of " A".." D" after the prompt, in-process; sends no requests.</summary>
+    LogLikelihood,
+}
+
+/// <summary>MMLU settings.</summary>
+/// <param name="Shots">Dev examples per prompt, 0..5; null means 5 for the logprob modes and 0 for generative.</param>
+/// <param name="TopLogprobs">Alternatives asked for in logprob mode (20, or 5 where an endpoint caps it).</param>
+/// <param name="MaxTokens">Generative mode's budget for the reasoning.</param>
+public sealed record MmluOptions(
+    MmluMode Mode = MmluMode.Logprob,
+    int? Shots = null,
+    int TopLogprobs = 20,
+    int MaxTokens = 512,
+    double Temperature = 0,
+    SampleSelection? Selection = null);
+
+/// <summary>MMLU: four-choice questions in 57 subjects; Subject is the subject, Group its category.</summary>
+public sealed class MmluSuite : IEvalSuite
+{
+    private static readonly string[] Continuations = [" A", " B", " C", " D"];
+    private readonly MmluDataset _data;
+    private readonly MmluOptions _options;
+    private readonly ILogLikelihoodModel? _logLikelihood;
+    private readonly Dictionary<string, MmluQuestion> _byId;
+    private readonly int _shots;
+
+    public MmluSuite(MmluDataset data, MmluOptions? options = null, ILogLikelihoodModel? logLikelihood = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        _data = data;
+        _options = options ?? new MmluOptions();
+        _shots = _options.Shots ?? (_options.Mode == MmluMode.Generative ? 0 : 5);
+        if (_shots is < 0 or > 5) throw new ArgumentOutOfRangeException(nameof(options), _shots, "MMLU shots must be 0..5 (the dev split has five per subject)");
+        if (_options.Mode == MmluMode.LogLikelihood && logLikelihood is null)
+            throw new ArgumentException("MMLU log-likelihood mode needs an in-process model (--local)", nameof(logLikelihood));
+        _logLikelihood = logLikelihood;
+        var chosen = (_options.Selection ?? SampleSelection.All).Apply(data.Test, q => q.Id);
+        _byId = SuiteSupport.Index(chosen, q => q.Id);
+        Items = [.. chosen.Select(q => new EvalItem(Name, q.Id, q.Subject, MmluSubjects.CategoryOf(q.Subject)))];
+        ScoringMode = $"mmlu:{_options.Mode.ToString().ToLowerInvariant()}:{_shots}-shot";
+    }
+
+    public string Name => "mmlu";
+
+    public string ScoringMode { get; }
+
+    public IReadOnlyList<EvalItem> Items { get; }
+
+    /// <summary>The dataset files behind this suite.</summary>
+    public IReadOnlyList<DatasetFile> Files => _data.Files;
+
+    public ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
+    {
+        var question = SuiteSupport.Find(_byId, item, Name);
+        if (replies.Count > 0) return null;
+        return _options.Mode switch
+        {
+            MmluMode.Logprob => new ModelRequest(0, SuiteSupport.User(Prompt(question)), MaxTokens: 1, Temperature: 0, TopLogprobs: _options.TopLogprobs),
+            MmluMode.Generative => new ModelRequest(0, SuiteSupport.User(GenerativePrompt(question)), _options.MaxTokens, _options.Temperature),
+            _ => null,
+        };
+    }
+
+    public async Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
+    {
+        var question = SuiteSupport.Find(_byId, item, Name);
+        MmluExtraction extraction;
+        switch (_options.Mode)
+        {
+            case MmluMode.LogLikelihood:
+                var scores = await _logLikelihood!.ScoreContinuationsAsync(Prompt(question), Continuations, cancellationToken);
+                if (scores.Count != 4) throw new InvalidOperationException($"the model scored {scores.Count} continuations, expected 4");
+                var letters = new Dictionary<char, double>();
+                for (var i = 0; i < 4; i++) letters[(char)('A' + i)] = scores[i];
+                extraction = new MmluExtraction(letters.MaxBy(kv => kv.Value).Key, null, letters);
+                break;
+            case MmluMode.Logprob:
+                SuiteSupport.RequireReplies(replies, 1, item);
+                extraction = MmluAnswer.FromLogprobs(replies[0].Logprobs);
+                break;
+            default:
+                SuiteSupport.RequireReplies(replies, 1, item);
+                extraction = MmluAnswer.FromText(replies[0].Text);
+                break;
+        }
+        var correct = extraction.Letter == question.Answer;
+        var detail = extraction.Failure ?? (extraction.LetterLogprobs is { Count: > 0 } lp
+            ? string.Join(' ', lp.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value.ToString("0.###", CultureInfo.InvariantCulture)}"))
+            : null);
+        return new SampleScore(correct ? 1 : 0, extraction.Letter?.ToString(), extraction.Letter is null, Detail: detail);
+    }
+
+    /// <summary>The Hendrycks-style prompt: a header naming the subject, the dev examples with their answers, the question ending in "Answer:".</summary>
+    internal string Prompt(MmluQuestion question)
+    {
+        var sb = new StringBuilder();
+        sb.Append("Below are multiple choice questions about ").Append(MmluSubjects.DisplayName(question.Subject))
+            .Append(", each followed by the letter of its correct answer.\n\n");
+        foreach (var shot in Shots(question))
+        {
+            AppendQuestion(sb, shot);
+            sb.Append(' ').Append(shot.Answer).Append("\n\n");
+        }
+        AppendQuestion(sb, question);
+        return sb.ToString();
+    }
+
+    internal string GenerativePrompt(MmluQuestion question)
+    {
+        var sb = new StringBuilder();
+        sb.Append("Answer this multiple choice question about ").Append(MmluSubjects.DisplayName(question.Subject))
+            .Append(". Reason through it step by step, then end your reply with a line of the form \"Answer: X\", where X is A, B, C or D.\n\n");
+        foreach (var shot in Shots(question))
+        {
+            AppendQuestion(sb, shot);
+            sb.Append(' ').Append(shot.Answer).Append("\n\n");
+        }
+        sb.Append(question.Question);
+        for (var i = 0; i < 4; i++) sb.Append('\n').Append((char)('A' + i)).Append(") ").Append(question.Choices[i]);
+        return sb.ToString();
+    }
+
+    private IEnumerable<MmluQuestion> Shots(MmluQuestion question) =>
+        _shots == 0 ? [] : _data.Dev.GetValueOrDefault(question.Subject)?.Take(_shots) ?? [];
+
+    private static void AppendQuestion(StringBuilder sb, MmluQuestion q)
+    {
+        sb.Append(q.Question);
+        for (var i = 0; i < 4; i++) sb.Append('\n').Append((char)('A' + i)).Append(". ").Append(q.Choices[i]);
+        sb.Append("\nAnswer:");
+    }
+}
