@@ -188,6 +188,25 @@ public sealed class EvalStore : IDisposable
         }
     }
 
+    /// <summary>Deletes a run with its replies and scores; false when there was none.</summary>
+    public bool DeleteRun(string name)
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var tx = connection.BeginTransaction();
+            using var replies = Command("DELETE FROM replies WHERE run_id = (SELECT id FROM runs WHERE name = $name)", ("$name", name));
+            using var scores = Command("DELETE FROM scores WHERE run_id = (SELECT id FROM runs WHERE name = $name)", ("$name", name));
+            using var run = Command("DELETE FROM runs WHERE name = $name", ("$name", name));
+            replies.Transaction = scores.Transaction = run.Transaction = tx;
+            replies.ExecuteNonQuery();
+            scores.ExecuteNonQuery();
+            var deleted = run.ExecuteNonQuery() > 0;
+            tx.Commit();
+            return deleted;
+        }
+    }
+
     /// <summary>Marks the run complete, interrupted, ...</summary>
     public void SetStatus(EvalRunInfo run, string status)
     {

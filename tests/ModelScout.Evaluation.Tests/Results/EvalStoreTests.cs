@@ -120,6 +120,12 @@ public sealed class EvalStoreTests : IDisposable
         var m = Assert.Throws<RunKeyMismatchException>(() => store.OpenRun("cmp", Key with { ModelId = "qwen3:8b" }, Record));
         Assert.Contains("model: stored 'llama3.1:8b', asked 'qwen3:8b'", m.Message, StringComparison.Ordinal);
         Assert.Single(store.ListRuns());
+
+        store.SaveScore(first, new EvalItem("mmlu", "1"), new SampleScore(1, "A", false), "m");
+        Assert.True(store.DeleteRun("cmp"));
+        Assert.False(store.DeleteRun("cmp"));
+        var fresh = store.OpenRun("cmp", Key with { ModelId = "qwen3:8b" }, Record);
+        Assert.Empty(store.Scores(fresh, "mmlu"));
     }
 
     [Fact]
