@@ -9,7 +9,7 @@ using ModelScout.Gguf;
 namespace ModelScout.Inference.Engine;
 
 /// <summary>One model in memory: llama.cpp weights, a batched context with its scheduler, and (on first use) an embedding context.</summary>
-internal sealed class LoadedModel : IDisposable
+internal sealed partial class LoadedModel : IDisposable
 {
     private readonly EngineSettings settings;
     private readonly ILogger logger;
@@ -238,8 +238,10 @@ internal sealed class LoadedModel : IDisposable
     {
         Scheduler.Dispose();
         embedContext?.Dispose();
+        scoreContext?.Dispose();
         Context.Dispose();
         Weights.Dispose();
         embedGate.Dispose();
+        scoreGate.Dispose();
     }
 }

@@ -190,6 +190,30 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Per continuation, the summed log-probability of its tokens after <paramref name="context"/> (lm-evaluation-harness's
+    /// loglikelihood request), computed from the logits of every continuation position on a scoring context of its own.
+    /// </summary>
+    public Task<IReadOnlyList<double>> LogLikelihoodAsync(string model, string context, IReadOnlyList<string> continuations, CancellationToken cancellationToken = default) =>
+        LogLikelihoodAsync(model, context, continuations, null, cancellationToken);
+
+    /// <summary>As above, loading the model with <paramref name="options"/> (num_ctx) when it is not loaded that way already.</summary>
+    public async Task<IReadOnlyList<double>> LogLikelihoodAsync(string model, string context, IReadOnlyList<string> continuations, ModelOptions? options,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(continuations);
+        var lease = await AcquireAsync(model, options ?? new ModelOptions(), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await lease.Model.LogLikelihoodAsync(context, continuations, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Release(lease, null);
+        }
+    }
+
     public async Task<IReadOnlyList<int>> TokenizeAsync(string model, string text, bool addSpecial, bool parseSpecial, CancellationToken cancellationToken = default)
     {
         var lease = await AcquireAsync(model, new ModelOptions(), cancellationToken).ConfigureAwait(false);

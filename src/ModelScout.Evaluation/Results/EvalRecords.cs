@@ -1,0 +1,100 @@
+using System.Text.Json.Serialization;
+
+namespace ModelScout.Evaluation.Results;
+
+/// <summary>
+/// What makes two runs' cached answers interchangeable: the endpoint, the model id and, when known, the model file's
+/// digest and quantization. A run name reused with a different key is refused, so caches never mix models.
+/// </summary>
+public sealed record RunKey(string Endpoint, string ModelId, string? ModelDigest = null, string? Quantization = null)
+{
+    /// <summary>The fields of <paramref name="other"/> that differ from this key, as "field: stored → asked" lines.</summary>
+    public IReadOnlyList<string> Differences(RunKey other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var d = new List<string>();
+        Compare(d, "endpoint", Endpoint, other.Endpoint);
+        Compare(d, "model", ModelId, other.ModelId);
+        Compare(d, "model digest", ModelDigest, other.ModelDigest);
+        Compare(d, "quantization", Quantization, other.Quantization);
+        return d;
+    }
+
+    private static void Compare(List<string> d, string field, string? stored, string? asked)
+    {
+        if (!string.Equals(stored ?? "", asked ?? "", StringComparison.Ordinal))
+            d.Add($"{field}: stored '{stored ?? "(unknown)"}', asked '{asked ?? "(unknown)"}'");
+    }
+}
+
+/// <summary>Everything needed to rerun a run the same way, kept as JSON beside it.</summary>
+public sealed record ReproducibilityRecord
+{
+    [JsonPropertyName("endpoint")] public string? Endpoint { get; init; }
+    [JsonPropertyName("model")] public string? Model { get; init; }
+    [JsonPropertyName("model_digest")] public string? ModelDigest { get; init; }
+    [JsonPropertyName("quantization")] public string? Quantization { get; init; }
+    [JsonPropertyName("server_version")] public string? ServerVersion { get; init; }
+    [JsonPropertyName("sampling")] public IReadOnlyDictionary<string, string>? Sampling { get; init; }
+    [JsonPropertyName("seed")] public int? Seed { get; init; }
+    [JsonPropertyName("chat_template_sha256")] public string? ChatTemplateHash { get; init; }
+    /// <summary>Dataset file name → SHA-256.</summary>
+    [JsonPropertyName("dataset_sha256")] public IReadOnlyDictionary<string, string>? DatasetHashes { get; init; }
+    [JsonPropertyName("modelscout_version")] public string? ModelScoutVersion { get; init; }
+    /// <summary>Suite → scoring mode.</summary>
+    [JsonPropertyName("scoring_modes")] public IReadOnlyDictionary<string, string>? ScoringModes { get; init; }
+    /// <summary>Null when no code ran; false when the sandbox could not cut the network off.</summary>
+    [JsonPropertyName("sandbox_network_isolated")] public bool? SandboxNetworkIsolated { get; init; }
+}
+
+/// <summary>Run states as stored.</summary>
+public static class RunStatus
+{
+    public const string Running = "running";
+    public const string Complete = "complete";
+    public const string Interrupted = "interrupted";
+}
+
+/// <summary>One stored run.</summary>
+public sealed record EvalRunInfo(long Id, string Name, DateTimeOffset Created, RunKey Key, ReproducibilityRecord Record, string Status);
+
+/// <summary>One stored reply (or error) for a step of an item.</summary>
+/// <param name="PromptHash">SHA-256 of the canonical request JSON: a cached reply is reused only for the same request.</param>
+/// <param name="Error">Null when the request was answered; otherwise why it failed after its retries.</param>
+/// <param name="Truncated">The answer was cut at max_tokens, or the prompt did not fit the context.</param>
+public sealed record StoredReply(
+    string Suite,
+    string ItemId,
+    int Step,
+    string PromptHash,
+    string RequestJson,
+    ModelReply? Reply,
+    string? Error,
+    int Attempts,
+    bool Truncated,
+    DateTimeOffset Created);
+
+/// <summary>One stored score.</summary>
+public sealed record StoredScore(EvalItem Item, SampleScore Score, string ScoringMode);
+
+/// <summary>A mean over a breakdown key (subject or group).</summary>
+public sealed record ScoreAggregate(string Key, int Count, double Mean);
+
+/// <summary>What a report needs of one suite in one run, read from the store (so a resumed run counts both halves).</summary>
+/// <param name="Scored">Items with a score.</param>
+/// <param name="Errors">Items whose latest attempt failed and that have no score.</param>
+/// <param name="Truncated">Replies cut at max_tokens plus requests whose prompt did not fit.</param>
+public sealed record SuiteSummary(
+    string Suite,
+    string? ScoringMode,
+    int Scored,
+    double Mean,
+    int Errors,
+    int Truncated,
+    int ExtractionFailures,
+    IReadOnlyList<ScoreAggregate> Subjects,
+    IReadOnlyList<ScoreAggregate> Groups,
+    long PromptTokens,
+    long CompletionTokens,
+    double LatencyMs,
+    int Replies);

@@ -1,0 +1,22 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace ModelScout.Evaluation.Results;
+
+/// <summary>The canonical JSON of a <see cref="ModelRequest"/> and its SHA-256, the key a cached reply is matched on.</summary>
+public static class RequestHash
+{
+    /// <summary>Messages (role, text), max tokens, temperature, seed, stop and top logprobs as compact JSON.</summary>
+    public static string CanonicalJson(ModelRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var canonical = new CanonicalRequest(
+            [.. request.Messages.Select(m => new CanonicalMessage(m.Role.Value, m.Text))],
+            request.MaxTokens, request.Temperature, request.Seed, request.Stop, request.TopLogprobs);
+        return JsonSerializer.Serialize(canonical, EvalJsonContext.Default.CanonicalRequest);
+    }
+
+    /// <summary>Lower-case hex SHA-256 of <paramref name="canonicalJson"/>'s UTF-8 bytes.</summary>
+    public static string Of(string canonicalJson) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalJson)));
+}

@@ -1,0 +1,189 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using ModelScout.Evaluation.Clients;
+using ModelScout.Evaluation.Tests.Fakes;
+
+namespace ModelScout.Evaluation.Tests.Clients;
+
+public sealed class OpenAIEndpointChatClientTests : IAsyncLifetime, IDisposable
+{
+    private ScriptedEndpoint endpoint = null!;
+    private readonly HttpClient http = new();
+    private readonly List<TimeSpan> waits = [];
+
+    public async Task InitializeAsync() => endpoint = await ScriptedEndpoint.StartAsync();
+
+    public async Task DisposeAsync() => await endpoint.DisposeAsync();
+
+    public void Dispose() => http.Dispose();
+
+    private RetryingChatClient Client(int maxAttempts = 4) => new RetryingChatClient(
+        new OpenAIEndpointChatClient(endpoint.BaseUri, "scripted", "sk-test", http),
+        new RetryOptions
+        {
+            MaxAttempts = maxAttempts,
+            BaseDelay = TimeSpan.FromMilliseconds(1),
+            Delay = (d, _) =>
+            {
+                lock (waits) waits.Add(d);
+                return Task.CompletedTask;
+            },
+        });
+
+    private static JsonArray Logprobs() => JsonNode.Parse("""
+        [{"token":" B","logprob":-0.1,"bytes":[32,66],"top_logprobs":[{"token":" B","logprob":-0.1,"bytes":[32,66]},{"token":" A","logprob":-2.5,"bytes":[32,65]},{"token":" C","logprob":-3.0,"bytes":null}]}]
+        """)!.AsArray();
+
+    [Fact]
+    public async Task Sends_the_request_fields_and_maps_text_usage_finish_and_logprobs()
+    {
+        endpoint.Script = (_, _) => new Scripted(Text: "B", Finish: "length", Logprobs: Logprobs(), PromptTokens: 21, CompletionTokens: 1);
+        var request = new ModelRequest(0, [new ChatMessage(ChatRole.System, "Be brief."), new ChatMessage(ChatRole.User, "Pick é+")], 1,
+            Temperature: 0, Seed: 5, Stop: ["\n", "Q:"], TopLogprobs: 5);
+        using var client = Client();
+        var response = await client.GetResponseAsync(request.Messages, ModelReplies.Options(request));
+        var reply = ModelReplies.From(response, TimeSpan.FromMilliseconds(3));
+
+        var body = Assert.Single(endpoint.Bodies);
+        Assert.Equal("scripted", (string?)body["model"]);
+        Assert.Equal(1, (int?)body["max_tokens"]);
+        Assert.Equal(0, (double?)body["temperature"]);
+        Assert.Equal(5, (int?)body["seed"]);
+        Assert.Equal(["\n", "Q:"], body["stop"]!.AsArray().Select(s => (string?)s));
+        Assert.True((bool?)body["logprobs"]);
+        Assert.Equal(5, (int?)body["top_logprobs"]);
+        Assert.False((bool?)body["stream"]);
+        Assert.Equal("system", (string?)body["messages"]![0]!["role"]);
+        Assert.Equal("Pick é+", (string?)body["messages"]![1]!["content"]);
+        Assert.Equal("Bearer sk-test", Assert.Single(endpoint.Authorizations));
+
+        Assert.Equal("B", reply.Text);
+        Assert.Equal("length", reply.FinishReason);
+        Assert.Equal(21, reply.PromptTokens);
+        Assert.Equal(1, reply.CompletionTokens);
+        Assert.Equal(TimeSpan.FromMilliseconds(3), reply.Latency);
+        Assert.Contains("\"chatcmpl-1\"", reply.Raw, StringComparison.Ordinal);
+        var first = Assert.Single(reply.Logprobs!);
+        Assert.Equal([new TokenChoice(" B", -0.1), new TokenChoice(" A", -2.5), new TokenChoice(" C", -3.0)], first);
+        Assert.Equal(1, ModelReplies.Attempts(response));
+    }
+
+    [Fact]
+    public async Task Without_top_logprobs_none_are_asked_for()
+    {
+        using var client = Client();
+        var request = new ModelRequest(0, [new ChatMessage(ChatRole.User, "hi")], 3);
+        var reply = ModelReplies.From(await client.GetResponseAsync(request.Messages, ModelReplies.Options(request)), TimeSpan.Zero);
+        var body = Assert.Single(endpoint.Bodies);
+        Assert.Null(body["logprobs"]);
+        Assert.Null(body["top_logprobs"]);
+        Assert.Null(body["stop"]);
+        Assert.Null(reply.Logprobs);
+    }
+
+    [Fact]
+    public async Task A_500_is_retried_and_the_attempts_are_recorded()
+    {
+        endpoint.Script = (_, n) => n == 1 ? new Scripted(Status: 500) : new Scripted(Text: "fine");
+        using var client = Client();
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]);
+        Assert.Equal("fine", response.Text);
+        Assert.Equal(2, endpoint.Requests);
+        Assert.Equal(2, ModelReplies.Attempts(response));
+        Assert.Single(waits);
+    }
+
+    [Fact]
+    public async Task A_429_waits_at_least_its_Retry_After()
+    {
+        endpoint.Script = (_, n) => n == 1 ? new Scripted(Status: 429, RetryAfterSeconds: 3, ErrorMessage: "slow down") : new Scripted(Text: "ok");
+        using var client = Client();
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]);
+        Assert.Equal("ok", response.Text);
+        Assert.Equal(TimeSpan.FromSeconds(3), Assert.Single(waits));
+    }
+
+    [Fact]
+    public async Task Transient_failures_give_up_after_the_maximum_attempts()
+    {
+        endpoint.Script = (_, _) => new Scripted(Status: 503, ErrorMessage: "server busy");
+        using var client = Client(maxAttempts: 3);
+        var e = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]));
+        Assert.Equal(3, e.Attempts);
+        Assert.Equal(3, endpoint.Requests);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, e.Status);
+        Assert.Contains("server busy", e.Message, StringComparison.Ordinal);
+        // Exponential: each wait's jitter window is [0.5, 1.5) of 1, 2 ms.
+        Assert.Equal(2, waits.Count);
+    }
+
+    [Theory]
+    [InlineData(400, "bad field", false)]
+    [InlineData(400, "This model's maximum context length is 2048 tokens. However, you requested 4000 tokens", true)]
+    [InlineData(400, "the prompt is 900 tokens but the context window is 256; shorten it or raise num_ctx", true)]
+    [InlineData(401, "Invalid API Key", false)]
+    [InlineData(404, "model not found", false)]
+    public async Task Non_transient_errors_fail_at_once(int status, string message, bool tooLong)
+    {
+        endpoint.Script = (_, _) => new Scripted(Status: status, ErrorMessage: message);
+        using var client = Client();
+        var e = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]));
+        Assert.Equal(1, endpoint.Requests);
+        Assert.Equal(1, e.Attempts);
+        Assert.False(e.Transient);
+        Assert.Equal(tooLong, e.PromptTooLong);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        if (status == 401) Assert.Contains("--api-key", e.Message, StringComparison.Ordinal);
+        Assert.Empty(waits);
+    }
+
+    [Fact]
+    public async Task A_refused_connection_is_transient()
+    {
+        var closed = new Uri("http://127.0.0.1:1/v1");
+        using var client = new OpenAIEndpointChatClient(closed, "m", http: http);
+        var e = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]));
+        Assert.True(e.Transient);
+        Assert.Null(e.Status);
+        Assert.Contains("is the server running", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Probe_lists_the_served_models_when_the_model_is_missing()
+    {
+        endpoint.Models = ["llama3.1:8b", "qwen3:8b"];
+        var e = await Assert.ThrowsAsync<EndpointException>(() => EndpointProbe.ProbeAsync(endpoint.BaseUri, "gpt-4o", null, http));
+        Assert.Contains("llama3.1:8b, qwen3:8b", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, endpoint.Requests);
+    }
+
+    [Fact]
+    public async Task Probe_reads_the_version_and_finds_whether_logprobs_work()
+    {
+        endpoint.Models = ["scripted"];
+        endpoint.OllamaVersion = "0.12.3";
+        endpoint.Script = (b, _) => b["top_logprobs"] is null ? new Scripted(Text: "A") : new Scripted(Text: "B", Logprobs: Logprobs());
+        var info = await EndpointProbe.ProbeAsync(endpoint.BaseUri, "scripted", null, http);
+        Assert.True(info.LogprobsSupported);
+        Assert.Equal("ollama", info.Server);
+        Assert.Equal("0.12.3", info.ServerVersion);
+        Assert.Equal(["scripted"], info.Models);
+        var probe = Assert.Single(endpoint.Bodies);
+        Assert.Equal(1, (int?)probe["max_tokens"]);
+
+        endpoint.OllamaVersion = null;
+        endpoint.Script = (_, _) => new Scripted(Text: "A");
+        var without = await EndpointProbe.ProbeAsync(endpoint.BaseUri, "scripted", null, http);
+        Assert.False(without.LogprobsSupported);
+        Assert.Null(without.ServerVersion);
+    }
+
+    [Fact]
+    public void The_root_drops_the_version_segment()
+    {
+        Assert.Equal(new Uri("http://h:11434/"), EndpointProbe.Root(new Uri("http://h:11434/v1")));
+        Assert.Equal(new Uri("http://h:11434/"), EndpointProbe.Root(new Uri("http://h:11434/v1/")));
+        Assert.Equal(new Uri("http://h/x/chat/completions"), OpenAIEndpointChatClient.Combine(new Uri("http://h/x"), "chat/completions"));
+    }
+}

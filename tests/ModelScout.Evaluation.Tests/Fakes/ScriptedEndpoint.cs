@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace ModelScout.Evaluation.Tests.Fakes;
+
+/// <summary>What the scripted endpoint answers to one chat request.</summary>
+internal sealed record Scripted(int Status = 200, string? Text = null, string Finish = "stop", string? ErrorMessage = null, int? RetryAfterSeconds = null,
+    JsonArray? Logprobs = null, int PromptTokens = 7, int CompletionTokens = 3);
+
+/// <summary>
+/// An OpenAI-compatible endpoint on 127.0.0.1:0 whose answers a test scripts from the request: it counts requests and
+/// keeps their bodies, so a test can see exactly what was sent.
+/// </summary>
+internal sealed class ScriptedEndpoint : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private int requests;
+
+    private ScriptedEndpoint(WebApplication app, Uri root)
+    {
+        this.app = app;
+        Root = root;
+    }
+
+    public Uri Root { get; }
+
+    public Uri BaseUri => new(Root, "v1");
+
+    /// <summary>Chat requests received so far.</summary>
+    public int Requests => Volatile.Read(ref requests);
+
+    public ConcurrentQueue<JsonObject> Bodies { get; } = new();
+
+    public ConcurrentQueue<string?> Authorizations { get; } = new();
+
+    /// <summary>Answers a chat request given its body and its 1-based number; replaceable between runs.</summary>
+    public Func<JsonObject, int, Scripted> Script { get; set; } = (_, _) => new Scripted(Text: "ok");
+
+    /// <summary>Model ids for GET /v1/models.</summary>
+    public IReadOnlyList<string> Models { get; set; } = ["scripted"];
+
+    /// <summary>Answer for GET /api/version; null for 404.</summary>
+    public string? OllamaVersion { get; set; }
+
+    /// <summary>The last user message's text.</summary>
+    public static string LastUser(JsonObject body) =>
+        body["messages"]!.AsArray().Last(m => (string?)m!["role"] == "user")!["content"]!.GetValue<string>();
+
+    public static async Task<ScriptedEndpoint> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        ScriptedEndpoint? self = null;
+        app.MapPost("/v1/chat/completions", (HttpContext c) => self!.ChatAsync(c));
+        app.MapGet("/v1/models", (HttpContext c) => c.Response.WriteAsync(
+            new JsonObject { ["object"] = "list", ["data"] = new JsonArray([.. self!.Models.Select(m => (JsonNode)new JsonObject { ["id"] = m, ["object"] = "model", ["owned_by"] = "test" })]) }.ToJsonString()));
+        app.MapGet("/api/version", (HttpContext c) =>
+        {
+            if (self!.OllamaVersion is null)
+            {
+                c.Response.StatusCode = 404;
+                return Task.CompletedTask;
+            }
+            return c.Response.WriteAsync(new JsonObject { ["version"] = self.OllamaVersion }.ToJsonString());
+        });
+        await app.StartAsync();
+        self = new ScriptedEndpoint(app, new Uri(app.Urls.First() + "/"));
+        return self;
+    }
+
+    private async Task ChatAsync(HttpContext context)
+    {
+        var body = (await JsonNode.ParseAsync(context.Request.Body))!.AsObject();
+        var n = Interlocked.Increment(ref requests);
+        Bodies.Enqueue(body);
+        Authorizations.Enqueue(context.Request.Headers.Authorization.FirstOrDefault());
+        var s = Script(body, n);
+        context.Response.ContentType = "application/json";
+        if (s.Status != 200)
+        {
+            context.Response.StatusCode = s.Status;
+            if (s.RetryAfterSeconds is { } ra) context.Response.Headers.RetryAfter = ra.ToString(CultureInfo.InvariantCulture);
+            await context.Response.WriteAsync(new JsonObject
+            {
+                ["error"] = new JsonObject { ["message"] = s.ErrorMessage ?? "scripted failure", ["type"] = "api_error", ["param"] = null, ["code"] = null },
+            }.ToJsonString());
+            return;
+        }
+        var choice = new JsonObject
+        {
+            ["index"] = 0,
+            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = s.Text ?? "" },
+            ["logprobs"] = s.Logprobs is null ? null : new JsonObject { ["content"] = s.Logprobs },
+            ["finish_reason"] = s.Finish,
+        };
+        await context.Response.WriteAsync(new JsonObject
+        {
+            ["id"] = "chatcmpl-" + n.ToString(CultureInfo.InvariantCulture),
+            ["object"] = "chat.completion",
+            ["created"] = 1,
+            ["model"] = (string?)body["model"] ?? "",
+            ["choices"] = new JsonArray(choice),
+            ["usage"] = new JsonObject { ["prompt_tokens"] = s.PromptTokens, ["completion_tokens"] = s.CompletionTokens, ["total_tokens"] = s.PromptTokens + s.CompletionTokens },
+        }.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
