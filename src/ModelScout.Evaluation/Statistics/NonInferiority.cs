@@ -41,7 +41,7 @@ public sealed record NonInferiorityResult(
     int Count,
     int? AdditionalSamples)
 {
-    /// <summary>One line for people, in points: "inconclusive: need ≈ 412 more samples (B − A = −1.5 points, 95 % CI −4.1 … 1.1, margin 2)".</summary>
+    /// <summary>One line for people, in points: "inconclusive: need ≈ 412 more samples (B − A = -1.5 points, 95 % CI -4.1 … 1.1, margin 2)".</summary>
     public string Summary
     {
         get

@@ -99,7 +99,7 @@ public sealed class BootstrapAndVerdictTests
 
         var result = NonInferiority.Decide(-0.01, -0.04, 0.02, 0.02, ScoreScale.Fraction, 0.5, 1000);
         Assert.Equal(8604, result.AdditionalSamples);
-        Assert.Equal("inconclusive: need ≈ 8604 more samples (B − A = −1.0 points, 95 % CI −4.0 … 2.0, margin 2)", result.Summary);
+        Assert.Equal("inconclusive: need ≈ 8604 more samples (B − A = -1.0 points, 95 % CI -4.0 … 2.0, margin 2)", result.Summary);
     }
 
     [Fact]
