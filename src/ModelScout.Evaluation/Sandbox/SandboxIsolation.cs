@@ -43,9 +43,12 @@ public sealed record SandboxIsolation(SandboxIsolationKind Kind, string Python, 
         set -e
         d="$1"; who="$2"; shift 2
         if [ "$who" = nobody ]; then chown 65534:65534 "$d"; fi
-        mount --bind / /
-        while read -r _ mnt _ _; do
-          case "$mnt" in /proc|/proc/*|/dev|/dev/pts|*\\*) continue ;; esac
+        # /sys is hidden under an empty read-only tmpfs in one step instead of a remount per cgroup controller.
+        mount -t tmpfs -o ro,size=4k,mode=555 scout-sandbox /sys 2>/dev/null || mount -o remount,bind,ro /sys 2>/dev/null || true
+        while read -r _ mnt _ opts _; do
+          case "$mnt" in /proc|/proc/*|/dev|/dev/pts|/sys|/sys/*|*\\*) continue ;; esac
+          case "$opts" in ro|ro,*) continue ;; esac
+          # Per-mount flag in this namespace only: the host's mounts stay as they are.
           mount -o remount,bind,ro "$mnt" 2>/dev/null || true
         done < /proc/self/mounts
         mount --bind "$d" "$d"
