@@ -21,6 +21,11 @@ switch (mode)
     case "serve":
         return await FakeServer.RunAsync((int)Num("--port", 0));
     case "drive":
+        // Socket completions run on the epoll thread instead of hopping to a thread-pool worker: one wake-up fewer per
+        // read. The runtime reads this when the first socket is made, so it must be set before any networking
+        // (measured on 2 vCPUs: median added latency per chunk 0.09-0.10 ms against 0.12-0.17 ms without).
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         var result = await Driver.RunAsync(new Uri(Arg("--url", "http://127.0.0.1:8080/")), (int)Num("--concurrency", 64),
             TimeSpan.FromSeconds(Num("--seconds", 10)), TimeSpan.FromSeconds(Num("--warmup", 2)), (int)Num("--record-every", 10));
         Console.WriteLine(result);
