@@ -39,7 +39,31 @@ public static class BenchChartExporter
     /// <summary>Default image height in pixels.</summary>
     public const int DefaultHeight = 540;
 
+    /// <summary>Environment variable naming a TrueType/OpenType file to draw the charts' text with.</summary>
+    public const string FontVariable = "SCOUT_CHART_FONT";
+
+    private const string CustomFontName = "ScoutChartFont";
+
     private static readonly BenchChart[] AllCharts = [BenchChart.ThroughputLatency, BenchChart.Ttft, BenchChart.Tpot];
+
+    private static readonly Lazy<bool> FontReady = new(LoadFont);
+
+    /// <summary>
+    /// False when SkiaSharp finds no font: no system fonts (its Linux library reads /usr/share/fonts without fontconfig)
+    /// and no <see cref="FontVariable"/> file. The charts then render without any text, so callers should say so.
+    /// </summary>
+    public static bool FontsAvailable => FontReady.Value;
+
+    private static bool LoadFont()
+    {
+        if (Environment.GetEnvironmentVariable(FontVariable) is { Length: > 0 } file && File.Exists(file))
+        {
+            Fonts.AddFontFile(CustomFontName, file);
+            Fonts.Default = CustomFontName;
+            return true;
+        }
+        return SkiaSharp.SKFontManager.Default.FontFamilyCount > 0;
+    }
 
     /// <summary>
     /// Writes every chart next to <paramref name="path"/>: the throughput/latency chart to the path itself, the others with
@@ -103,6 +127,7 @@ public static class BenchChartExporter
     public static Plot Build(BenchReport report, BenchChart chart)
     {
         ArgumentNullException.ThrowIfNull(report);
+        _ = FontsAvailable;
         return chart switch
         {
             BenchChart.ThroughputLatency => ThroughputLatency(report),

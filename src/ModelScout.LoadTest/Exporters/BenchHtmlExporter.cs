@@ -163,6 +163,11 @@ public static class BenchHtmlExporter
     private static void Charts(StringBuilder html, BenchReport report)
     {
         html.Append("<h2>Charts</h2>\n");
+        if (!BenchChartExporter.FontsAvailable)
+        {
+            html.Append("<p>No font was found on the machine that drew these charts, so they have no labels. Install a font ")
+                .Append("(e.g. fonts-dejavu-core) or set ").Append(BenchChartExporter.FontVariable).Append(" to a .ttf file and rerun.</p>\n");
+        }
         foreach (var chart in new[] { BenchChart.ThroughputLatency, BenchChart.Ttft, BenchChart.Tpot })
         {
             var svg = BenchChartExporter.Svg(report, chart);
