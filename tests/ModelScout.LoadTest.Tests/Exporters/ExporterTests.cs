@@ -5,6 +5,12 @@ using ModelScout.LoadTest.Exporters;
 
 namespace ModelScout.LoadTest.Tests.Exporters;
 
+// Rendering is CPU-heavy (first use loads SkiaSharp and fonts); run alone so it cannot delay the timing tests'
+// scripted servers past their timeouts.
+[CollectionDefinition(nameof(ExporterTests), DisableParallelization = true)]
+public sealed class RenderingRunsAlone;
+
+[Collection(nameof(ExporterTests))]
 public sealed partial class ExporterTests
 {
     private const string Hostile = "<script>alert('x')</script>&co";
