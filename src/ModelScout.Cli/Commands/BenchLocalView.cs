@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ModelScout.Cli.Output;
+using ModelScout.Inference.Bench;
+using Spectre.Console;
+
+namespace ModelScout.Cli.Commands;
+
+/// <summary>
+/// How <c>scout bench --local</c> shows a <see cref="LocalBenchResult"/>: a llama-bench-style table, or the
+/// <c>modelscout/bench-local/v1</c> JSON document. No command is registered here; the bench command calls these.
+/// </summary>
+internal static class BenchLocalView
+{
+    public const string Schema = "modelscout/bench-local/v1";
+
+    /// <summary>One row per test, as llama-bench prints them: model, size, threads, batch, test, t/s (mean ± std).</summary>
+    public static Table Table(LocalBenchResult r)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("model").AddColumn(new TableColumn("size").RightAligned()).AddColumn(new TableColumn("threads").RightAligned())
+            .AddColumn(new TableColumn("n_batch").RightAligned()).AddColumn("test").AddColumn(new TableColumn("t/s").RightAligned());
+        var model = Format.Esc(Path.GetFileName(r.ModelPath) + (r.Architecture is { } a ? $" ({a})" : ""));
+        foreach (var t in r.Tests)
+        {
+            table.AddRow(model, Format.Bytes(r.FileBytes), I(r.Threads), I(r.BatchSize), t.Name,
+                string.Create(CultureInfo.InvariantCulture, $"{t.Mean:0.00} ± {t.StandardDeviation:0.00}"));
+        }
+        table.Caption(string.Create(CultureInfo.InvariantCulture,
+            $"{r.Repetitions} runs per test after one warm-up; model load {r.LoadDuration.TotalMilliseconds:0} ms (not in any test)"));
+        return table;
+    }
+
+    /// <summary>Writes the table to <paramref name="console"/>.</summary>
+    public static void Render(IAnsiConsole console, LocalBenchResult r)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        console.Write(Table(r));
+    }
+
+    /// <summary>The JSON document: settings, load time, and per test every run's seconds and tokens/s with mean and std.</summary>
+    public static BenchLocalJson Json(LocalBenchResult r) => new(
+        Schema,
+        r.ModelPath,
+        r.FileBytes,
+        r.Architecture,
+        r.Threads,
+        r.BatchSize,
+        r.MicroBatchSize,
+        r.Repetitions,
+        r.FlashAttention,
+        Math.Round(r.LoadDuration.TotalMilliseconds, 3),
+        r.Tests.Select(t => new BenchLocalTestJson(
+            t.Name,
+            t.Kind == LocalBenchTestKind.PromptProcessing ? "pp" : "tg",
+            t.Tokens,
+            Math.Round(t.Mean, 2),
+            Math.Round(t.StandardDeviation, 2),
+            t.Runs.Select(x => Math.Round(x.TotalSeconds, 6)).ToList(),
+            t.TokensPerSecond.Select(x => Math.Round(x, 2)).ToList())).ToList());
+
+    /// <summary>The JSON document as text (source-generated, AOT-safe).</summary>
+    public static string JsonText(LocalBenchResult r) => JsonSerializer.Serialize(Json(r), BenchLocalJsonContext.Default.BenchLocalJson);
+
+    private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
+}
+
+internal sealed record BenchLocalTestJson(string Name, string Kind, int Tokens, double MeanTokensPerSecond, double StdTokensPerSecond,
+    IReadOnlyList<double> RunSeconds, IReadOnlyList<double> RunTokensPerSecond);
+
+internal sealed record BenchLocalJson(string Schema, string Model, long FileBytes, string? Architecture, int Threads, int BatchSize, int MicroBatchSize,
+    int Repetitions, bool? FlashAttention, double LoadMs, IReadOnlyList<BenchLocalTestJson> Tests);
+
+// Its own context (same options as CliJson) so the bench command's JSON can be added without touching the shared one.
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(BenchLocalJson))]
+internal sealed partial class BenchLocalJsonContext : JsonSerializerContext;
