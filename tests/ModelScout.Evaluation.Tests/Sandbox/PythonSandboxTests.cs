@@ -48,6 +48,18 @@ public sealed class PythonSandboxTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelling_a_run_kills_it_and_throws()
+    {
+        var sandbox = Sandbox(new SandboxLimits { WallTimeout = TimeSpan.FromSeconds(60) });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sandbox.RunAsync("while True:\n    pass\n", cancel.Token));
+
+        Assert.Empty(ProcessesMentioning(workRoot));
+        Assert.Empty(Directory.GetFileSystemEntries(workRoot));
+    }
+
+    [Fact]
     public async Task The_cpu_limit_ends_a_busy_program_as_a_resource_limit()
     {
         var result = await Run(Sandbox(new SandboxLimits { CpuSeconds = 1, WallTimeout = TimeSpan.FromSeconds(30) }), "while True:\n    pass\n");
