@@ -239,26 +239,5 @@ public sealed class PythonSandboxTests : IDisposable
 
     private static string Py(string text) => "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 
-    private static List<int> ProcessesMentioning(string marker)
-    {
-        var found = new List<int>();
-        foreach (var entry in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(entry), out var pid)) continue;
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(entry, "cmdline"));
-                var stat = File.ReadAllText(Path.Combine(entry, "stat"));
-                var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
-                if (state != "Z" && cmdline.Contains(marker, StringComparison.Ordinal)) found.Add(pid);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return found;
-    }
+    private static List<int> ProcessesMentioning(string marker) => SandboxLayerTests.ProcessesMentioning(marker);
 }
