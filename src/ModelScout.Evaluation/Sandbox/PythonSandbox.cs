@@ -21,6 +21,13 @@ public sealed class PythonSandbox : ICodeRunner
         isolation = new Lazy<SandboxIsolation>(() => SandboxIsolation.For(this.limits.PythonPath));
     }
 
+    /// <summary>A given outer layer instead of the probed one, so that tests can exercise the weaker layers too.</summary>
+    internal PythonSandbox(SandboxLimits limits, SandboxIsolation isolation)
+    {
+        this.limits = limits;
+        this.isolation = new Lazy<SandboxIsolation>(isolation);
+    }
+
     /// <summary>The outer layer in use (probed on first use, cached per python for the process).</summary>
     public SandboxIsolation Isolation => isolation.Value;
 

@@ -89,7 +89,7 @@ public sealed record SandboxIsolation(SandboxIsolationKind Kind, string Python, 
         var fallback = new SandboxIsolation(SandboxIsolationKind.SessionOnly, resolved);
         return Works(fallback)
             ? fallback
-            : fallback with { Error = $"the sandbox launcher could not run with {resolved}: check that it is Python 3 with the standard library" };
+            : fallback with { Error = $"the sandbox launcher could not run with {resolved}: check that it is Python 3 with the standard library and that setsid (util-linux) is installed" };
     }
 
     private static bool Works(SandboxIsolation isolation)

@@ -48,6 +48,18 @@ public sealed class PythonSandboxTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelling_a_run_kills_it_and_throws()
+    {
+        var sandbox = Sandbox(new SandboxLimits { WallTimeout = TimeSpan.FromSeconds(60) });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sandbox.RunAsync("while True:\n    pass\n", cancel.Token));
+
+        Assert.Empty(ProcessesMentioning(workRoot));
+        Assert.Empty(Directory.GetFileSystemEntries(workRoot));
+    }
+
+    [Fact]
     public async Task The_cpu_limit_ends_a_busy_program_as_a_resource_limit()
     {
         var result = await Run(Sandbox(new SandboxLimits { CpuSeconds = 1, WallTimeout = TimeSpan.FromSeconds(30) }), "while True:\n    pass\n");
@@ -227,26 +239,5 @@ public sealed class PythonSandboxTests : IDisposable
 
     private static string Py(string text) => "'" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal) + "'";
 
-    private static List<int> ProcessesMentioning(string marker)
-    {
-        var found = new List<int>();
-        foreach (var entry in Directory.GetDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(entry), out var pid)) continue;
-            try
-            {
-                var cmdline = File.ReadAllText(Path.Combine(entry, "cmdline"));
-                var stat = File.ReadAllText(Path.Combine(entry, "stat"));
-                var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
-                if (state != "Z" && cmdline.Contains(marker, StringComparison.Ordinal)) found.Add(pid);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return found;
-    }
+    private static List<int> ProcessesMentioning(string marker) => SandboxLayerTests.ProcessesMentioning(marker);
 }

@@ -129,3 +129,32 @@ public sealed class BootstrapAndVerdictTests
         Assert.Equal(0.3 - 1.959963984540054 * Math.Sqrt(0.0021), accuracy.Interval95.Lower, 12);
     }
 }
+
+public sealed class PairedComparisonTests
+{
+    [Fact]
+    public void Binary_scores_get_mcnemar_and_ratings_do_not()
+    {
+        // 100 items: both right on 60, A only on 2, B only on 10, both wrong on 28.
+        var a = new double[100];
+        var b = new double[100];
+        for (var i = 0; i < 60; i++) a[i] = b[i] = 1;
+        for (var i = 60; i < 62; i++) a[i] = 1;
+        for (var i = 62; i < 72; i++) b[i] = 1;
+
+        var result = PairedComparison.Compare(a, b, marginPoints: 2, ScoreScale.Fraction, resamples: 4000, seed: 1);
+
+        Assert.Equal(0.62, result.A.Value, 12);
+        Assert.Equal(0.70, result.B.Value, 12);
+        Assert.NotNull(result.McNemar);
+        Assert.Equal((2, 10), (result.McNemar.OnlyA, result.McNemar.OnlyB));
+        // Exact: 2·(1 + 12 + 66)/4096.
+        Assert.Equal(158.0 / 4096, result.McNemar.PValue, 12);
+        Assert.Equal(0.08, result.Bootstrap.Difference, 12);
+        Assert.Equal(ComparisonVerdict.Superior, result.Verdict.Verdict);
+
+        var ratings = PairedComparison.Compare([7.5, 8, 6], [7, 8, 6.5], marginPoints: 1, ScoreScale.Rating, resamples: 500);
+        Assert.Null(ratings.McNemar);
+        Assert.Equal(1, ratings.Verdict.Margin, 12);
+    }
+}
