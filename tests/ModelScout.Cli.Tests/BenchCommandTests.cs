@@ -121,6 +121,54 @@ public sealed class BenchServeTests(StoriesServeFixture serve) : IClassFixture<S
         Assert.Contains("output throughput (tok/s)", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("ratio output_throughput vs 1:", run.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Html_png_and_svg_reports_are_written_beside_each_other_creating_the_folder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"scout-bench-{Guid.NewGuid():N}");
+        try
+        {
+            var run = Scout.Run("bench", "--endpoint", serve.Root + "v1", "--model", "stories", "--endpoint", serve.Root.ToString(), "--model", "stories",
+                "--concurrency", "1,2", "--requests", "2", "--rounds", "1", "--input-tokens", "8", "--output-tokens", "8", "--warmup", "0",
+                "--html", Path.Combine(folder, "html", "run.html"), "--png", Path.Combine(folder, "run.png"), "--svg", Path.Combine(folder, "run.svg"));
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            var html = File.ReadAllText(Path.Combine(folder, "html", "run.html"));
+            Assert.Contains("<svg", html, StringComparison.Ordinal);
+            Assert.Contains("(openai)", html, StringComparison.Ordinal);
+            Assert.Contains("(ollama)", html, StringComparison.Ordinal);
+            foreach (var name in new[] { "run", "run-ttft", "run-tpot" })
+            {
+                var png = File.ReadAllBytes(Path.Combine(folder, name + ".png"));
+                Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+                var svg = System.Xml.Linq.XDocument.Load(Path.Combine(folder, name + ".svg"));
+                Assert.Equal("svg", svg.Root!.Name.LocalName);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Local_measures_pp_and_tg_in_process_with_mean_and_std()
+    {
+        var run = Scout.Run("bench", "--local", RepoPaths.SharedModel("stories260K.gguf"), "--pp", "32", "--tg", "8", "--repetitions", "2", "--threads", "1", "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var json = JsonDocument.Parse(run.Stdout);
+        var root = json.RootElement;
+        Assert.Equal("modelscout/bench-local/v1", root.GetProperty("schema").GetString());
+        Assert.Equal(1, root.GetProperty("threads").GetInt32());
+        var tests = root.GetProperty("tests").EnumerateArray().ToList();
+        Assert.Equal(["pp32", "tg8"], tests.Select(t => t.GetProperty("name").GetString()));
+        foreach (var t in tests)
+        {
+            var runs = t.GetProperty("runTokensPerSecond").EnumerateArray().Select(x => x.GetDouble()).ToList();
+            Assert.Equal(2, runs.Count);
+            Assert.All(runs, r => Assert.True(r > 0));
+            Assert.Equal(runs.Average(), t.GetProperty("meanTokensPerSecond").GetDouble(), 0.02);
+        }
+    }
 }
 
 public sealed class BenchCommandTests
@@ -137,6 +185,8 @@ public sealed class BenchCommandTests
     [InlineData(new[] { "bench", "--endpoint", "http://a/v1", "--model", "m", "--duration", "soon" }, "--duration: 'soon' is not a positive time")]
     [InlineData(new[] { "bench", "--endpoint", "http://a/v1", "--model", "m", "--slo", "latency=5ms" }, "--slo: 'latency=5ms'")]
     [InlineData(new[] { "bench", "--endpoint", "http://a/v1", "--model", "m", "--api", "grpc" }, "--api: 'grpc'")]
+    [InlineData(new[] { "bench", "--local", "model.gguf", "--endpoint", "http://a/v1", "--model", "m" }, "run it on its own")]
+    [InlineData(new[] { "bench", "--local", "model.gguf", "--pp", "0", "--tg", "0" }, "leave nothing to measure")]
     [InlineData(new[] { "bench", "--endpoint", "http://a/v1", "--model", "m", "--requests", "2", "--rounds", "3" }, "--rounds 3 is more than --requests 2")]
     [InlineData(new[] { "bench", "--endpoint", "http://a/v1", "--model", "m", "--prompts", "x.jsonl", "--input-tokens", "5" }, "--input-tokens or --prompts")]
     public void Bad_flags_exit_2_saying_what_to_write(string[] args, string message)

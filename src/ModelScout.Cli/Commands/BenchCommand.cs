@@ -1,6 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
+using ModelScout.Inference.Bench;
+using ModelScout.Inference.Engine;
+using ModelScout.Inference.Store;
 using ModelScout.LoadTest;
+using ModelScout.LoadTest.Exporters;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -29,6 +33,14 @@ internal sealed class BenchCommand : ICommandBuilder
     private readonly Option<string> timeout = new("--timeout") { Description = "Limit for one request, headers to last token", DefaultValueFactory = _ => "300s", HelpName = "TIME" };
     private readonly Option<string?> apiKey = new("--api-key") { Description = "Send Authorization: Bearer KEY to every endpoint (also $SCOUT_BENCH_API_KEY)", HelpName = "KEY" };
     private readonly Option<string?> output = new("--out") { Description = "Also write the whole JSON report (modelscout/bench/v1) to this file", HelpName = "FILE" };
+    private readonly Option<string?> html = new("--html") { Description = "Also write a self-contained HTML report (tables, ratios, charts) to this file", HelpName = "FILE" };
+    private readonly Option<string?> png = new("--png") { Description = "Also draw the charts as PNG: FILE (throughput vs latency), FILE-ttft, FILE-tpot", HelpName = "FILE" };
+    private readonly Option<string?> svg = new("--svg") { Description = "Also draw the charts as SVG, named like --png", HelpName = "FILE" };
+    private readonly Option<string?> local = new("--local") { Description = "Measure llama.cpp in-process instead of an endpoint, like llama-bench: a stored model name or a GGUF path", HelpName = "FILE|NAME" };
+    private readonly Option<int> pp = new("--pp") { Description = "--local: prompt-processing test size in tokens (0 skips it)", DefaultValueFactory = _ => 512 };
+    private readonly Option<int> tg = new("--tg") { Description = "--local: text-generation test size in tokens (0 skips it)", DefaultValueFactory = _ => 128 };
+    private readonly Option<int?> threads = new("--threads") { Description = "--local: CPU threads (default: the engine's choice for this machine)", HelpName = "N" };
+    private readonly Option<int> repetitions = new("--repetitions") { Description = "--local: timed runs per test after one warm-up", DefaultValueFactory = _ => 5 };
 
     public Command Build(CommonOptions o)
     {
@@ -36,7 +48,7 @@ internal sealed class BenchCommand : ICommandBuilder
         foreach (var option in new Option[]
         {
             endpoints, models, apis, concurrency, rate, burstiness, maxConcurrency, requests, duration, inputTokens, outputTokens, prompts,
-            ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, output,
+            ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, output, html, png, svg, local, pp, tg, threads, repetitions,
         })
         {
             c.Options.Add(option);
@@ -46,6 +58,11 @@ internal sealed class BenchCommand : ICommandBuilder
 
     public int Run(CommandContext ctx)
     {
+        // Socket completions run inline on the epoll thread instead of hopping to the thread pool: on a 2-core machine
+        // this halves the generator's added latency per chunk (bench/loadgen.sh). Read once, before the first socket.
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        if (ctx.Parse.GetValue(local) is { } localModel) return RunLocal(ctx, localModel);
         var setup = Parse(ctx);
         using var cancel = new CancellationTokenSource();
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
@@ -67,7 +84,68 @@ internal sealed class BenchCommand : ICommandBuilder
     }
 
     /// <summary>Everything the command line asked for, checked.</summary>
-    internal sealed record BenchSetup(IReadOnlyList<BenchTarget> Targets, LoadPlan Plan, TimeSpan Timeout, string? PromptsFile, int InputTokens, string? ApiKey, string? Out);
+    internal sealed record BenchSetup(IReadOnlyList<BenchTarget> Targets, LoadPlan Plan, TimeSpan Timeout, string? PromptsFile, int InputTokens, string? ApiKey, string? Out)
+    {
+        public string? Html { get; init; }
+        public string? Png { get; init; }
+        public string? Svg { get; init; }
+    }
+
+    private int RunLocal(CommandContext ctx, string name)
+    {
+        var p = ctx.Parse;
+        if ((p.GetValue(endpoints) ?? []).Length > 0)
+            throw new CliException("--local measures the engine in-process; run it on its own, and measure endpoints in a second run");
+        if (p.GetValue(threads) is < 1) throw new CliException("--threads must be at least 1");
+        if (p.GetValue(pp) < 0 || p.GetValue(tg) < 0) throw new CliException("--pp and --tg are token counts: 0 or more");
+        if (p.GetValue(pp) == 0 && p.GetValue(tg) == 0) throw new CliException("--pp 0 and --tg 0 leave nothing to measure; give one of them tokens");
+        if (p.GetValue(repetitions) < 1) throw new CliException("--repetitions must be at least 1");
+        ResolvedModel resolved;
+        try
+        {
+            resolved = ModelResolvers.StoreThenFile(ctx.Store).Resolve(name);
+        }
+        catch (InferenceException e)
+        {
+            throw new CliException($"{e.Message}. Give a GGUF path or a name from `scout list`.", ExitCodes.NotFound);
+        }
+        var options = new LocalBenchOptions
+        {
+            ModelPath = resolved.GgufPath,
+            PromptTokens = p.GetValue(pp),
+            GenerateTokens = p.GetValue(tg),
+            Repetitions = p.GetValue(repetitions),
+        };
+        if (p.GetValue(threads) is { } n) options = options with { Threads = n };
+        else if (EngineSettings.FromEnvironment().Threads is var t and > 0) options = options with { Threads = t };
+        var progress = new Progress<LocalBenchProgress>(x =>
+        {
+            if (!ctx.Json) ctx.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{x.Test}: {x.Completed}/{x.Total}{(x.LastTokensPerSecond is { } v ? $"  {v:0.00} t/s" : "")}"));
+        });
+        LocalBenchResult result;
+        try
+        {
+            result = LocalBench.RunAsync(options, progress).GetAwaiter().GetResult();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"--local: {e.Message}");
+        }
+        catch (InferenceException e)
+        {
+            throw new CliException($"{e.Message}. `scout inspect FILE` shows what the file holds.", ExitCodes.Error);
+        }
+        if (ctx.Json)
+        {
+            ctx.Stdout.Write(BenchLocalView.JsonText(result));
+            ctx.Stdout.WriteLine();
+        }
+        else
+        {
+            BenchLocalView.Render(ctx.Human, result);
+        }
+        return ExitCodes.Ok;
+    }
 
     internal BenchSetup Parse(CommandContext ctx)
     {
@@ -87,7 +165,9 @@ internal sealed class BenchCommand : ICommandBuilder
             var (root, format) = Endpoint(urls[i], api);
             targets.Add(new BenchTarget($"{root.Authority}/{model}", root, model, format));
         }
-        // Two targets with the same label would make ratios and tables ambiguous; number them.
+        // Two targets with the same label would make ratios and tables ambiguous: name the API, then number them.
+        if (targets.Select(t => t.Label).Distinct().Count() != targets.Count)
+            targets = [.. targets.Select(t => t with { Label = $"{t.Label} ({(t.Format == StreamFormat.OpenAIChat ? "openai" : "ollama")})" })];
         if (targets.Select(t => t.Label).Distinct().Count() != targets.Count)
             targets = [.. targets.Select((t, i) => t with { Label = $"{i + 1}:{t.Label}" })];
 
@@ -127,7 +207,12 @@ internal sealed class BenchCommand : ICommandBuilder
             throw new CliException(e.Message);
         }
         var key = p.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("SCOUT_BENCH_API_KEY");
-        return new BenchSetup(targets, plan, Duration(p.GetValue(timeout) ?? "300s", "--timeout"), promptsFile, input, key is { Length: > 0 } ? key : null, p.GetValue(output));
+        return new BenchSetup(targets, plan, Duration(p.GetValue(timeout) ?? "300s", "--timeout"), promptsFile, input, key is { Length: > 0 } ? key : null, p.GetValue(output))
+        {
+            Html = p.GetValue(html),
+            Png = p.GetValue(png),
+            Svg = p.GetValue(svg),
+        };
     }
 
     /// <summary>The server root and the API: a path ending in /v1 means OpenAI, anything else Ollama, unless --api says.</summary>
@@ -265,7 +350,11 @@ internal sealed class BenchCommand : ICommandBuilder
                 throw new CliException($"--out: cannot write {path} ({e.Message}); check the folder exists and is writable", ExitCodes.Error);
             }
         }
-        // Further exporters (--html, --png, --svg) read the same report here.
+        Export("--html", setup.Html, path => BenchHtmlExporter.Save(report, path));
+        Export("--png", setup.Png, path => BenchChartExporter.Save(report, path));
+        Export("--svg", setup.Svg, path => BenchChartExporter.Save(report, path));
+        if ((setup.Html ?? setup.Png ?? setup.Svg) is not null && !BenchChartExporter.FontsAvailable)
+            ctx.Stderr.WriteLine("scout: no fonts found, so the charts have no labels; install one (apt-get install fonts-dejavu-core) or set SCOUT_CHART_FONT=FILE.ttf");
         if (ctx.Json)
         {
             ctx.Stdout.Write(BenchJsonExporter.ToJson(report));
@@ -281,6 +370,20 @@ internal sealed class BenchCommand : ICommandBuilder
             return ExitCodes.Error;
         }
         return ExitCodes.Ok;
+    }
+
+    private static void Export(string option, string? path, Action<string> write)
+    {
+        if (path is null) return;
+        try
+        {
+            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
+            write(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new CliException($"{option}: cannot write {path} ({e.Message}); check the folder exists and is writable", ExitCodes.Error);
+        }
     }
 
     // One request per target before anything else, so a wrong URL, API or model fails at once with what to check.

@@ -177,11 +177,13 @@ public static class BenchChartExporter
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         var levels = report.Levels;
-        (string Name, Func<LatencyStats, double> Value, LinePattern Pattern)[] series =
+        // Percentiles differ by marker and line width, not dash pattern: Skia's SVG canvas cannot draw path effects
+        // (it drops them and prints a warning per line), so dashes would vanish from the SVG.
+        (string Name, Func<LatencyStats, double> Value, MarkerShape Marker, float Width)[] series =
         [
-            ("median", s => s.Median, LinePattern.Solid),
-            ("p90", s => s.P90, LinePattern.Dashed),
-            ("p99", s => s.P99, LinePattern.Dotted),
+            ("median", s => s.Median, MarkerShape.FilledCircle, 2.5f),
+            ("p90", s => s.P90, MarkerShape.FilledSquare, 1.5f),
+            ("p99", s => s.P99, MarkerShape.FilledTriangleUp, 1f),
         ];
         for (var t = 0; t < report.Targets.Count; t++)
         {
@@ -197,13 +199,13 @@ public static class BenchChartExporter
                 stats.Add(metric(point.Summary));
             }
             if (xs.Count == 0) continue;
-            foreach (var (name, value, pattern) in series)
+            foreach (var (name, value, marker, width) in series)
             {
                 var line = plot.Add.Scatter(xs.ToArray(), stats.Select(value).ToArray(), color);
                 line.LegendText = $"{target.Label} {name}";
-                line.LinePattern = pattern;
-                line.LineWidth = 2;
-                line.MarkerSize = 6;
+                line.LineWidth = width;
+                line.MarkerShape = marker;
+                line.MarkerSize = 7;
             }
         }
         plot.Axes.Bottom.SetTicks(
