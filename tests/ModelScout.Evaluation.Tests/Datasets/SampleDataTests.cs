@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ModelScout.Evaluation.Datasets;
+using ModelScout.Evaluation.Sandbox;
 using ModelScout.Evaluation.Scoring;
 
 namespace ModelScout.Evaluation.Tests.Datasets;
@@ -60,6 +61,21 @@ public class SampleDataTests
             Assert.Equal(0, await RunPython(good));
             var stub = HumanEvalCompletion.BuildProgram(problem, new HumanEvalCompletionText("    return None\n", false, false));
             Assert.NotEqual(0, await RunPython(stub));
+        }
+    }
+
+    [Fact]
+    public async Task Every_sample_canonical_solution_passes_inside_the_sandbox_and_a_stub_fails_there()
+    {
+        // The same programs as above, through the sandbox HumanEval really uses (namespaces, rlimits, python guards).
+        var problems = HumanEvalLoader.Load(DatasetSource.Samples).Items;
+        using var pool = new SandboxPool(new PythonSandbox());
+        var good = await pool.RunAllAsync(problems.Select(p => HumanEvalCompletion.BuildProgram(p, new HumanEvalCompletionText(p.CanonicalSolution, false, false))), CancellationToken.None);
+        var stubs = await pool.RunAllAsync(problems.Select(p => HumanEvalCompletion.BuildProgram(p, new HumanEvalCompletionText("    return None\n", false, false))), CancellationToken.None);
+        for (var i = 0; i < problems.Count; i++)
+        {
+            Assert.True(good[i].Outcome == CodeRunOutcome.Passed, $"{problems[i].TaskId}: {good[i].Outcome} {good[i].Detail}");
+            Assert.Equal(CodeRunOutcome.Failed, stubs[i].Outcome);
         }
     }
 
