@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ModelScout.Cli.Chat;
 using ModelScout.Evaluation.Results;
-using ModelScout.Inference.Engine;
 
 namespace ModelScout.Cli.Tests;
 
@@ -11,9 +10,9 @@ public sealed class EvalCommandTests : IAsyncLifetime
     private readonly string dir = Directory.CreateTempSubdirectory("scout-eval-").FullName;
     private EvalScriptedEndpoint server = null!;
 
-    public async ValueTask InitializeAsync() => server = await EvalScriptedEndpoint.StartAsync();
+    public async Task InitializeAsync() => server = await EvalScriptedEndpoint.StartAsync();
 
-    public async ValueTask DisposeAsync()
+    public async Task DisposeAsync()
     {
         await server.DisposeAsync();
         Directory.Delete(dir, true);

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
@@ -65,7 +66,7 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
         var app = builder.Build();
         var endpoint = new EvalScriptedEndpoint(app);
         app.MapGet("/v1/models", () => Results.Text($$"""{"object":"list","data":[{"id":"{{Model}}","object":"model"}]}""", "application/json"));
-        app.MapPost("/v1/chat/completions", endpoint.ChatAsync);
+        app.MapPost("/v1/chat/completions", (Func<HttpContext, Task<IResult>>)endpoint.ChatAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         endpoint.BaseUri = new Uri(address.TrimEnd('/') + "/v1");

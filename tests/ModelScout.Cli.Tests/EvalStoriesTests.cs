@@ -16,10 +16,10 @@ public sealed class EvalStoriesTests : IAsyncLifetime
 {
     private readonly string dir = Directory.CreateTempSubdirectory("scout-eval-stories-").FullName;
     private ModelStore store = null!;
-    private ModelHost host = null!;
+    private IInferenceService host = null!;
     private ScoutServer server = null!;
 
-    public async ValueTask InitializeAsync()
+    public async Task InitializeAsync()
     {
         store = new ModelStore(Path.Combine(dir, "models"));
         await store.ImportAsync(RepoPaths.SharedModel("stories260K.gguf"), "stories:latest");
@@ -28,11 +28,11 @@ public sealed class EvalStoriesTests : IAsyncLifetime
         await server.StartAsync();
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task DisposeAsync()
     {
         await server.StopAsync();
         await server.DisposeAsync();
-        await host.DisposeAsync();
+        await ((IAsyncDisposable)host).DisposeAsync();
         Directory.Delete(dir, true);
     }
 
