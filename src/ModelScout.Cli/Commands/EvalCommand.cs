@@ -236,7 +236,8 @@ internal sealed class EvalCommand : ICommandBuilder
         if (setup.MmluMode == "loglikelihood" && host is null)
             throw new CliException("--mmlu-mode loglikelihood needs llama.cpp's engine, which this build did not provide", ExitCodes.Error);
         var client = new LocalLogprobsChatClient(new LocalChatClient(engine, resolved.Name));
-        var quant = info.FileType?.Name;
+        // Files that do not state a file type (stories260K) are named by the type most weights have, e.g. F32.
+        var quant = info.FileType?.Name ?? info.MainType.ToString();
         var label = $"{resolved.Name} in-process" + (quant is null ? "" : $" ({quant})");
         return new Target(client, new RunKey("local", resolved.Name, digest, quant), label, "modelscout (in-process)", Version(), true,
             template is null ? null : Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(template))),
