@@ -99,7 +99,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         {
             new FitCommand(), new RecommendCommand(), new ModelsCommand(), new ShowCommand(), new CompareCommand(),
             new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(), new InspectCommand(),
-            new RunModelCommand(), new ServeCommand(), new BenchCommand(),
+            new RunModelCommand(), new ServeCommand(), new BenchCommand(), new EvalCommand(),
             new ImportCommand(), new CreateCommand(), new ListCommand(), new RemoveCommand(), new CopyCommand(), new PullCommand(),
         };
         foreach (var builder in commands)

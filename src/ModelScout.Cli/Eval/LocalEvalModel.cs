@@ -1,0 +1,35 @@
+using Microsoft.Extensions.AI;
+using ModelScout.Evaluation;
+using ModelScout.Evaluation.Clients;
+using ModelScout.Inference.ChatClient;
+using ModelScout.Inference.Engine;
+
+namespace ModelScout.Cli.Eval;
+
+/// <summary>
+/// The in-process engine as the eval run loop sees an HTTP endpoint: <see cref="LocalChatClient"/> reports
+/// log-probabilities as the engine's <see cref="TokenLogprob"/> lists, the run loop reads <see cref="TokenChoice"/> lists
+/// under <see cref="ModelReplies.LogprobsKey"/>; this converts one into the other so MMLU's logprob mode scores a local
+/// model exactly as it scores a server.
+/// </summary>
+internal sealed class LocalLogprobsChatClient(IChatClient inner) : DelegatingChatClient(inner)
+{
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        var props = response.AdditionalProperties;
+        if (props is not null && props.TryGetValue(LocalChatClient.LogprobsKey, out var value) && value is IReadOnlyList<IReadOnlyList<TokenLogprob>> engine)
+            props[ModelReplies.LogprobsKey] = Convert(engine);
+        return response;
+    }
+
+    internal static IReadOnlyList<IReadOnlyList<TokenChoice>> Convert(IReadOnlyList<IReadOnlyList<TokenLogprob>> engine) =>
+        [.. engine.Select(position => (IReadOnlyList<TokenChoice>)[.. position.Select(t => new TokenChoice(t.Text, t.Logprob))])];
+}
+
+/// <summary>MMLU's exact log-likelihood mode over <see cref="ModelHost.LogLikelihoodAsync(string, string, IReadOnlyList{string}, CancellationToken)"/>.</summary>
+internal sealed class HostLogLikelihood(ModelHost host, string model) : ILogLikelihoodModel
+{
+    public Task<IReadOnlyList<double>> ScoreContinuationsAsync(string context, IReadOnlyList<string> continuations, CancellationToken cancellationToken) =>
+        host.LogLikelihoodAsync(model, context, continuations, cancellationToken);
+}

@@ -1,0 +1,148 @@
+using System.Text.Json;
+using ModelScout.Cli.Chat;
+using ModelScout.Evaluation.Results;
+
+namespace ModelScout.Cli.Tests;
+
+/// <summary>scout eval against a scripted endpoint whose answers give exactly known scores; resume after Ctrl-C.</summary>
+public sealed class EvalCommandTests : IAsyncLifetime
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("scout-eval-").FullName;
+    private EvalScriptedEndpoint server = null!;
+
+    public async Task InitializeAsync() => server = await EvalScriptedEndpoint.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await server.DisposeAsync();
+        Directory.Delete(dir, true);
+    }
+
+    private string[] Args(string db, params string[] extra) =>
+        ["eval", "--suite", "mmlu,gsm8k,math", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model, "--db", Path.Combine(dir, db), .. extra];
+
+    private static JsonElement Suite(JsonElement root, string name) =>
+        root.GetProperty("suites").EnumerateArray().Single(s => s.GetProperty("suite").GetString() == name);
+
+    [Fact]
+    public void Scores_are_exactly_what_the_scripted_answers_earn()
+    {
+        var run = Scout.Run([.. Args("a.db", "--json")]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var root = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal("modelscout/eval/v1", root.GetProperty("schema").GetString());
+        Assert.Equal("generative", root.GetProperty("mmluMode").GetString());
+        Assert.Equal("complete", root.GetProperty("status").GetString());
+        foreach (var name in new[] { "mmlu", "gsm8k", "math" })
+        {
+            var s = Suite(root, name);
+            Assert.Equal(s.GetProperty("total").GetInt32(), s.GetProperty("n").GetInt32());
+            Assert.Equal(server.ExpectedScore(name), s.GetProperty("score").GetDouble(), 4);
+            Assert.Equal(0, s.GetProperty("errors").GetInt32());
+            Assert.Equal(0, s.GetProperty("extractionFailures").GetInt32());
+        }
+        var gsm = Suite(root, "gsm8k").GetProperty("metrics");
+        Assert.Equal(server.ExpectedScore("gsm8k"), gsm.GetProperty("strict").GetDouble(), 4);
+        Assert.Equal(server.ExpectedScore("gsm8k"), gsm.GetProperty("flexible").GetDouble(), 4);
+        Assert.Equal(4, Suite(root, "mmlu").GetProperty("groups").GetArrayLength());
+        Assert.Equal(20 + 10 + 12, server.Answered);
+        Assert.Equal("mmlu:generative:0-shot", root.GetProperty("record").GetProperty("scoring_modes").GetProperty("mmlu").GetString());
+    }
+
+    [Fact]
+    public void A_cancelled_run_resumes_sending_only_the_unanswered_requests_and_ends_with_the_same_scores()
+    {
+        // The uninterrupted reference.
+        var reference = Scout.Run([.. Args("ref.db", "--json")]);
+        Assert.True(reference.ExitCode == 0, reference.Stderr);
+        var total = server.Answered;
+        server.ResetCount();
+
+        Action? interrupt = null;
+        var env = new RunEnvironment(new StringReader(""), false, (_, _) => throw new InvalidOperationException("no engine here"), action =>
+        {
+            interrupt = action;
+            return new Unsubscribe();
+        });
+        server.OnAnswered = n =>
+        {
+            if (n == 17) interrupt?.Invoke();
+        };
+        var first = Scout.RunWith(env, [.. Args("resume.db", "--json")]);
+        server.OnAnswered = null;
+        Assert.Equal(130, first.ExitCode);
+        Assert.Contains("Resume with:", first.Stderr, StringComparison.Ordinal);
+        Assert.Equal("interrupted", JsonDocument.Parse(first.Stdout).RootElement.GetProperty("status").GetString());
+
+        var runName = JsonDocument.Parse(first.Stdout).RootElement.GetProperty("run").GetString()!;
+        int stored;
+        using (var store = EvalStore.Open(Path.Combine(dir, "resume.db")))
+        {
+            var info = store.FindRun(runName)!;
+            stored = new[] { "mmlu", "gsm8k", "math" }.Sum(s => store.Replies(info, s).Count(r => r.Error is null));
+        }
+        Assert.InRange(stored, 1, total - 1);
+
+        server.ResetCount();
+        var second = Scout.Run([.. Args("resume.db", "--json")]);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Equal(total - stored, server.Answered);
+        var resumed = JsonDocument.Parse(second.Stdout).RootElement;
+        var full = JsonDocument.Parse(reference.Stdout).RootElement;
+        Assert.Equal(runName, resumed.GetProperty("run").GetString());
+        Assert.Equal(total - stored, resumed.GetProperty("sent").GetInt32());
+        foreach (var name in new[] { "mmlu", "gsm8k", "math" })
+        {
+            Assert.Equal(Suite(full, name).GetProperty("score").GetDouble(), Suite(resumed, name).GetProperty("score").GetDouble());
+            Assert.Equal(Suite(full, name).GetProperty("n").GetInt32(), Suite(resumed, name).GetProperty("n").GetInt32());
+            Assert.Equal(Suite(full, name).GetProperty("metrics").GetRawText(), Suite(resumed, name).GetProperty("metrics").GetRawText());
+        }
+    }
+
+    [Fact]
+    public void An_unknown_model_is_refused_listing_what_the_endpoint_serves()
+    {
+        var run = Scout.Run("eval", "--suite", "gsm8k", "--endpoint", server.BaseUri.ToString(), "--model", "gpt-9", "--db", Path.Combine(dir, "x.db"));
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains(EvalScriptedEndpoint.Model, run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--model", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, server.Answered);
+    }
+
+    [Theory]
+    [InlineData("mtbench", "--judge-endpoint")]
+    [InlineData("nope", "unknown suite 'nope'")]
+    public void Bad_command_lines_say_what_to_add(string suite, string message)
+    {
+        var run = Scout.Run("eval", "--suite", suite, "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model, "--db", Path.Combine(dir, "y.db"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(message, run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Without_a_target_it_asks_for_an_endpoint_or_a_local_model()
+    {
+        var run = Scout.Run("eval", "--suite", "gsm8k");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("--endpoint URL --model NAME", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_same_command_derives_the_same_run_name_and_other_options_another()
+    {
+        var a = Scout.Run([.. Args("n.db", "--json", "--limit", "2")]);
+        var b = Scout.Run([.. Args("n.db", "--json", "--limit", "2")]);
+        var c = Scout.Run([.. Args("n.db", "--json", "--limit", "3")]);
+        string Name(CliRun r) => JsonDocument.Parse(r.Stdout).RootElement.GetProperty("run").GetString()!;
+        Assert.Equal(Name(a), Name(b));
+        Assert.NotEqual(Name(a), Name(c));
+        Assert.Equal(0, JsonDocument.Parse(b.Stdout).RootElement.GetProperty("sent").GetInt32());
+    }
+
+    private sealed class Unsubscribe : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ModelScout.Evaluation.Datasets;
+
+namespace ModelScout.Cli.Tests;
+
+/// <summary>
+/// A deterministic OpenAI-compatible endpoint on 127.0.0.1:0 for scout eval: it recognises the sample MMLU, GSM8K and
+/// MATH items by their text and answers an item right exactly when <see cref="AnswersRight"/> says so, in the form each
+/// suite extracts (Answer: X, #### N, \boxed{}). No logprobs, so auto picks MMLU's generative mode.
+/// </summary>
+internal sealed class EvalScriptedEndpoint : IAsyncDisposable
+{
+    public const string Model = "scripted-1";
+
+    private readonly WebApplication app;
+    private readonly List<(string Text, string Id, string Right, string Wrong, string Suite)> items = [];
+    private int answered;
+
+    private EvalScriptedEndpoint(WebApplication app)
+    {
+        this.app = app;
+        foreach (var q in MmluLoader.Load(DatasetSource.Samples).Test)
+        {
+            var wrong = (char)('A' + (q.Answer - 'A' + 1) % 4);
+            items.Add((q.Question, q.Id, $"Let me think.\nAnswer: {q.Answer}", $"Hmm.\nAnswer: {wrong}", "mmlu"));
+        }
+        foreach (var p in Gsm8kLoader.Load(DatasetSource.Samples).Test)
+            items.Add((p.Question, p.Id, $"Working it out.\n#### {p.Gold}", "The answer is 7, I think.\n#### 999999", "gsm8k"));
+        foreach (var p in MathLoader.Load(DatasetSource.Samples).Items)
+            items.Add((p.Problem, p.Id, $"So the answer is $\\boxed{{{p.Answer}}}$.", "So the answer is $\\boxed{999999}$.", "math"));
+    }
+
+    /// <summary>Whether the endpoint answers item <paramref name="id"/> correctly: a fixed rule on the id's characters.</summary>
+    public static bool AnswersRight(string id) => id.Sum(c => c) % 3 != 0;
+
+    /// <summary>Chat requests answered (the probe's not counted).</summary>
+    public int Answered => Volatile.Read(ref answered);
+
+    /// <summary>Called after each answered chat request with the running count.</summary>
+    public Action<int>? OnAnswered { get; set; }
+
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>The exact score the endpoint earns on a suite's sample items.</summary>
+    public double ExpectedScore(string suite)
+    {
+        var ids = items.Where(i => i.Suite == suite).Select(i => i.Id).ToList();
+        return (double)ids.Count(AnswersRight) / ids.Count;
+    }
+
+    public void ResetCount() => Interlocked.Exchange(ref answered, 0);
+
+    public static async Task<EvalScriptedEndpoint> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var endpoint = new EvalScriptedEndpoint(app);
+        app.MapGet("/v1/models", () => Results.Text($$"""{"object":"list","data":[{"id":"{{Model}}","object":"model"}]}""", "application/json"));
+        app.MapPost("/v1/chat/completions", (Func<HttpContext, Task<IResult>>)endpoint.ChatAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        endpoint.BaseUri = new Uri(address.TrimEnd('/') + "/v1");
+        return endpoint;
+    }
+
+    private async Task<IResult> ChatAsync(HttpContext context)
+    {
+        using var doc = await JsonDocument.ParseAsync(context.Request.Body);
+        var messages = doc.RootElement.GetProperty("messages");
+        var last = messages[messages.GetArrayLength() - 1].GetProperty("content").GetString() ?? "";
+        string reply;
+        if (last == "Say A.")
+        {
+            reply = "A";
+        }
+        else
+        {
+            // The longest item text the prompt contains: one question's text is never cut short by another's.
+            var match = items.Where(i => last.Contains(i.Text, StringComparison.Ordinal)).OrderByDescending(i => i.Text.Length).FirstOrDefault();
+            if (match.Id is null) return Results.Text("""{"error":{"message":"the scripted endpoint does not know this prompt"}}""", "application/json", Encoding.UTF8, 400);
+            reply = AnswersRight(match.Id) ? match.Right : match.Wrong;
+            var count = Interlocked.Increment(ref answered);
+            OnAnswered?.Invoke(count);
+        }
+        var body = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["id"] = "chatcmpl-scripted",
+            ["object"] = "chat.completion",
+            ["created"] = 0,
+            ["model"] = Model,
+            ["choices"] = new object[] { new Dictionary<string, object> { ["index"] = 0, ["message"] = new Dictionary<string, string> { ["role"] = "assistant", ["content"] = reply }, ["finish_reason"] = "stop" } },
+            ["usage"] = new Dictionary<string, int> { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
+        });
+        return Results.Text(body, "application/json");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

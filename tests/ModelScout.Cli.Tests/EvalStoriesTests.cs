@@ -1,0 +1,90 @@
+using System.Text.Json;
+using ModelScout.Cli.Chat;
+using ModelScout.Inference.Engine;
+using ModelScout.Inference.Store;
+using ModelScout.Server.Hosting;
+using ModelScout.Testing;
+
+namespace ModelScout.Cli.Tests;
+
+/// <summary>
+/// scout eval end to end with a real model: stories260K behind scout serve on 127.0.0.1:0 (every suite, MT-Bench judged by
+/// the same server) and in-process with --local. The model writes children's stories, so scores sit near chance; what is
+/// checked is that every suite runs, scores land in range and the modes are the ones the probe should pick.
+/// </summary>
+public sealed class EvalStoriesTests : IAsyncLifetime
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("scout-eval-stories-").FullName;
+    private ModelStore store = null!;
+    private IInferenceService host = null!;
+    private ScoutServer server = null!;
+
+    public async Task InitializeAsync()
+    {
+        store = new ModelStore(Path.Combine(dir, "models"));
+        await store.ImportAsync(RepoPaths.SharedModel("stories260K.gguf"), "stories:latest");
+        host = new ModelHost(store, new EngineSettings { Threads = 1, Parallel = 1, KeepAlive = TimeSpan.FromMinutes(10) });
+        server = ScoutServer.Create(new ServerServices(host, store, new ServerSettings { Host = "127.0.0.1", Port = 0, ShutdownGrace = TimeSpan.FromSeconds(5) }));
+        await server.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await server.StopAsync();
+        await server.DisposeAsync();
+        await ((IAsyncDisposable)host).DisposeAsync();
+        Directory.Delete(dir, true);
+    }
+
+    private static JsonElement Suite(JsonElement root, string name) =>
+        root.GetProperty("suites").EnumerateArray().Single(s => s.GetProperty("suite").GetString() == name);
+
+    [Fact]
+    public void Every_suite_runs_against_scout_serve()
+    {
+        var api = new Uri(server.Address, "v1").ToString();
+        var run = Scout.Run("eval", "--suite", "mmlu,humaneval,gsm8k,math,mtbench", "--endpoint", api, "--model", "stories:latest",
+            "--judge-endpoint", api, "--limit", "2", "--max-tokens", "40", "--db", Path.Combine(dir, "eval.db"), "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+        var root = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal("logprob", root.GetProperty("mmluMode").GetString());
+        foreach (var name in new[] { "mmlu", "humaneval", "gsm8k", "math", "mtbench" })
+        {
+            var s = Suite(root, name);
+            Assert.Equal(2, s.GetProperty("n").GetInt32());
+            Assert.Equal(0, s.GetProperty("errors").GetInt32());
+            Assert.InRange(s.GetProperty("score").GetDouble(), 0, name == "mtbench" ? 10 : 1);
+            Assert.InRange(s.GetProperty("extractionFailureRate").GetDouble(), 0, 1);
+        }
+        // A children's-story model answers a letter at the answer position rarely; logprob mode still reads a letter from the top 20.
+        Assert.Equal("mmlu:logprob:5-shot", Suite(root, "mmlu").GetProperty("scoringMode").GetString());
+        Assert.True(Suite(root, "humaneval").GetProperty("metrics").TryGetProperty("pass@1", out _));
+        Assert.True(Suite(root, "mtbench").GetProperty("promptTokens").GetInt64() > 0);
+        Assert.StartsWith("mtbench:single-judge", Suite(root, "mtbench").GetProperty("scoringMode").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Local_runs_mmlu_by_log_likelihood_and_gsm8k_in_process()
+    {
+        var env = new RunEnvironment(new StringReader(""), false, (resolver, settings) => new ModelHost(resolver, settings with { Threads = 1 }), _ => new Nothing());
+        var run = Scout.RunWith(env, "eval", "--suite", "mmlu,gsm8k", "--local", RepoPaths.SharedModel("stories260K.gguf"), "--limit", "2", "--max-tokens", "32",
+            "--db", Path.Combine(dir, "local.db"), "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+        var root = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal("loglikelihood", root.GetProperty("mmluMode").GetString());
+        Assert.StartsWith("sha256:", root.GetProperty("modelDigest").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("quantization").GetString()));
+        Assert.Equal(2, Suite(root, "mmlu").GetProperty("n").GetInt32());
+        Assert.Equal(2, Suite(root, "gsm8k").GetProperty("n").GetInt32());
+        Assert.InRange(Suite(root, "mmlu").GetProperty("score").GetDouble(), 0, 1);
+        // Log-likelihood mode sends no chat requests; only GSM8K's two do.
+        Assert.Equal(2, root.GetProperty("sent").GetInt32());
+    }
+
+    private sealed class Nothing : IDisposable
+    {
+        public void Dispose()
+        {
+        }
+    }
+}
