@@ -108,6 +108,12 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
             command.SetAction(parse => Execute(parse, options, stdout, stderr, builder));
             root.Subcommands.Add(command);
         }
+        // scout eval runs a suite itself, and reads finished runs through its subcommands.
+        var eval = root.Subcommands.Single(c => c.Name == "eval");
+        Func<ParseResult, ICommandBuilder, int> execute = (parse, builder) => Execute(parse, options, stdout, stderr, builder);
+        eval.Subcommands.Add(EvalCompareCommand.Create(options, execute));
+        eval.Subcommands.Add(EvalReportCommand.Create(options, execute));
+        eval.Subcommands.Add(EvalListCommand.Create(options, execute));
         var result = root.Parse(args);
         if (result.Errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
         {

@@ -62,7 +62,7 @@ internal sealed class EvalCompareCommand : ICommandBuilder
         var code = result.Verdict is "superior" or "non-inferior" ? ExitCodes.Ok : ExitCodes.Negative;
         if (ctx.Json)
         {
-            ctx.WriteJson(result, EvalCliJson.Default.EvalCompareJson);
+            ctx.WriteJson(result, EvalReportsJson.Default.EvalCompareJson);
             return code;
         }
         Render(ctx, result);

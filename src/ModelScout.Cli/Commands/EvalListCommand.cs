@@ -50,7 +50,7 @@ internal sealed class EvalListCommand : ICommandBuilder
         }
         if (ctx.Json)
         {
-            ctx.WriteJson(new EvalListJson("modelscout/eval-list/v1", path, runs), EvalCliJson.Default.EvalListJson);
+            ctx.WriteJson(new EvalListJson("modelscout/eval-list/v1", path, runs), EvalReportsJson.Default.EvalListJson);
             return ExitCodes.Ok;
         }
         if (runs.Count == 0)

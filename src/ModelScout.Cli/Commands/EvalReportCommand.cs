@@ -53,7 +53,7 @@ internal sealed class EvalReportCommand : ICommandBuilder
         }
         if (ctx.Json)
         {
-            ctx.WriteJson(report, EvalCliJson.Default.EvalReportJson);
+            ctx.WriteJson(report, EvalReportsJson.Default.EvalReportJson);
             return ExitCodes.Ok;
         }
         Render(ctx, report);

@@ -57,4 +57,4 @@ internal sealed record ListedSuiteJson(string Suite, string? ScoringMode, int Sc
 [JsonSerializable(typeof(EvalCompareJson))]
 [JsonSerializable(typeof(EvalReportJson))]
 [JsonSerializable(typeof(EvalListJson))]
-internal sealed partial class EvalCliJson : JsonSerializerContext;
+internal sealed partial class EvalReportsJson : JsonSerializerContext;

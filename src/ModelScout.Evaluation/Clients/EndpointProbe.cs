@@ -26,7 +26,8 @@ public static class EndpointProbe
         ArgumentNullException.ThrowIfNull(http);
         var (models, serverHeader) = await ModelsAsync(baseUri, apiKey, http, cancellationToken).ConfigureAwait(false);
         // Some servers (llama.cpp with one model) answer to any name; only an explicit list that lacks it is an error.
-        if (models.Count > 0 && !models.Contains(model, StringComparer.Ordinal))
+        // Ollama-style servers list "name:latest" but answer to "name" as well.
+        if (models.Count > 0 && !models.Contains(model, StringComparer.Ordinal) && !(!model.Contains(':', StringComparison.Ordinal) && models.Contains(model + ":latest", StringComparer.Ordinal)))
             throw new EndpointException($"{baseUri} does not serve model '{model}'; it serves: {string.Join(", ", models)}. Pass one of these to --model");
         var (server, version) = await VersionAsync(baseUri, apiKey, http, cancellationToken).ConfigureAwait(false);
         server ??= serverHeader;

@@ -104,7 +104,8 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
             {
                 var response = await client.GetResponseAsync(request.Messages, ModelReplies.Options(request), ct).ConfigureAwait(false);
                 var reply = ModelReplies.From(response, Stopwatch.GetElapsedTime(started));
-                var truncated = string.Equals(reply.FinishReason, "length", StringComparison.Ordinal);
+                // A one-token request (MMLU's logprob mode reads the first position only) ends at its limit by design.
+                var truncated = request.MaxTokens > 1 && string.Equals(reply.FinishReason, "length", StringComparison.Ordinal);
                 if (truncated) tracker.Truncation();
                 store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, reply, null, ModelReplies.Attempts(response), truncated, DateTimeOffset.UtcNow));
                 replies.Add(reply);
