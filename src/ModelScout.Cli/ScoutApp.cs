@@ -102,18 +102,17 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
             new RunModelCommand(), new ServeCommand(), new BenchCommand(), new EvalCommand(),
             new ImportCommand(), new CreateCommand(), new ListCommand(), new RemoveCommand(), new CopyCommand(), new PullCommand(),
         };
-        foreach (var builder in commands)
+        Command Wire(ICommandBuilder builder)
         {
             var command = builder.Build(options);
             command.SetAction(parse => Execute(parse, options, stdout, stderr, builder));
-            root.Subcommands.Add(command);
+            return command;
         }
-        // scout eval runs a suite itself, and reads finished runs through its subcommands.
+        foreach (var builder in commands) root.Subcommands.Add(Wire(builder));
+        // scout eval runs suites itself, and reads finished runs through its subcommands.
         var eval = root.Subcommands.Single(c => c.Name == "eval");
-        Func<ParseResult, ICommandBuilder, int> execute = (parse, builder) => Execute(parse, options, stdout, stderr, builder);
-        eval.Subcommands.Add(EvalCompareCommand.Create(options, execute));
-        eval.Subcommands.Add(EvalReportCommand.Create(options, execute));
-        eval.Subcommands.Add(EvalListCommand.Create(options, execute));
+        foreach (var builder in new ICommandBuilder[] { new EvalCompareCommand(), new EvalReportCommand(), new EvalListCommand() })
+            eval.Subcommands.Add(Wire(builder));
         var result = root.Parse(args);
         if (result.Errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
         {

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using Microsoft.Extensions.AI;
-using ModelScout.Cli.Commands;
 using ModelScout.Evaluation;
 using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Datasets;
@@ -96,41 +94,8 @@ internal sealed class EvalFixture : IDisposable
         Assert.False(result.Cancelled);
     }
 
-    /// <summary>Runs <c>scout eval ARGS</c> with the three subcommands wired as the eval command will wire them.</summary>
-    public CliRun Scout(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var options = new CommonOptions();
-        var root = new RootCommand("test");
-        root.Options.Add(options.Json);
-        root.Options.Add(options.CatalogFile);
-        var eval = new Command("eval");
-        int Execute(ParseResult parse, ICommandBuilder builder)
-        {
-            var ctx = new CommandContext(parse, options, stdout, stderr, new FixedMachineSource(), new ScoutSettings(null), 140,
-                () => throw new InvalidOperationException("eval reports never need the engine"));
-            try
-            {
-                return builder.Run(ctx);
-            }
-            catch (CliException e)
-            {
-                // What ScoutApp.Fail does for every command.
-                if (ctx.Json) ctx.WriteJson(new Output.ErrorJson("modelscout/error/v1", e.Message, e.ExitCode, e.Suggestions), Output.CliJson.Default.ErrorJson);
-                stderr.WriteLine($"scout: {e.Message}");
-                return e.ExitCode;
-            }
-        }
-        eval.Subcommands.Add(EvalCompareCommand.Create(options, Execute));
-        eval.Subcommands.Add(EvalReportCommand.Create(options, Execute));
-        eval.Subcommands.Add(EvalListCommand.Create(options, Execute));
-        root.Subcommands.Add(eval);
-        var parse = root.Parse(["eval", .. args]);
-        Assert.Empty(parse.Errors);
-        var code = parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
-        return new CliRun(code, stdout.ToString().ReplaceLineEndings("\n"), stderr.ToString().ReplaceLineEndings("\n"));
-    }
+    /// <summary>Runs <c>scout eval ARGS</c> through the real ScoutApp (the tests pass <c>--db</c>).</summary>
+    public static CliRun Scout(params string[] args) => Tests.Scout.Run(["eval", .. args]);
 
     public void Dispose()
     {

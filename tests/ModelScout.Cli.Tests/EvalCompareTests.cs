@@ -19,7 +19,7 @@ public sealed class EvalCompareTests : IDisposable
         await fx.RunAsync("a", new ScriptedEvalClient(None), ["mmlu", "gsm8k"]);
         await fx.RunAsync("b", new ScriptedEvalClient(None), ["mmlu", "gsm8k"]);
 
-        var r = fx.Scout("compare", "a", "b", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("compare", "a", "b", "--db", fx.Db, "--json");
 
         Assert.Equal(0, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
@@ -44,7 +44,7 @@ public sealed class EvalCompareTests : IDisposable
         await fx.RunAsync("incumbent", new ScriptedEvalClient(None), ["gsm8k"]);
         await fx.RunAsync("candidate", new ScriptedEvalClient(allGsm), ["gsm8k"]);
 
-        var r = fx.Scout("compare", "incumbent", "candidate", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("compare", "incumbent", "candidate", "--db", fx.Db, "--json");
 
         Assert.Equal(4, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
@@ -69,7 +69,7 @@ public sealed class EvalCompareTests : IDisposable
         await fx.RunAsync("a", new ScriptedEvalClient(None), ["mmlu"]);
         await fx.RunAsync("b", new ScriptedEvalClient(nutrition), ["mmlu"]);
 
-        var r = fx.Scout("compare", "a", "b", "--margin", "2", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("compare", "a", "b", "--margin", "2", "--db", fx.Db, "--json");
 
         Assert.Equal(4, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
@@ -88,7 +88,7 @@ public sealed class EvalCompareTests : IDisposable
         Assert.Equal(0, subjects["philosophy"]);
 
         // A wide margin turns the same data non-inferior.
-        var wide = fx.Scout("compare", "a", "b", "--margin", "50", "--db", fx.Db, "--json");
+        var wide = EvalFixture.Scout("compare", "a", "b", "--margin", "50", "--db", fx.Db, "--json");
         Assert.Equal(0, wide.ExitCode);
         Assert.Contains("\"verdict\": \"non-inferior\"", wide.Stdout, StringComparison.Ordinal);
     }
@@ -100,7 +100,7 @@ public sealed class EvalCompareTests : IDisposable
         await fx.RunAsync("a", new ScriptedEvalClient(None), ["mmlu"]);
         await fx.RunAsync("b", new ScriptedEvalClient(miss), ["mmlu"]);
 
-        var r = fx.Scout("compare", "a", "b", "--db", fx.Db);
+        var r = EvalFixture.Scout("compare", "a", "b", "--db", fx.Db);
 
         Assert.Equal(4, r.ExitCode);
         Assert.Contains("inconclusive: need ≈ 37 more", r.Stdout, StringComparison.Ordinal);
@@ -114,14 +114,14 @@ public sealed class EvalCompareTests : IDisposable
         await fx.RunAsync("gen", new ScriptedEvalClient(None), ["mmlu"], MmluMode.Generative);
         await fx.RunAsync("lp", new ScriptedEvalClient(None), ["mmlu"], MmluMode.Logprob);
 
-        var refused = fx.Scout("compare", "gen", "lp", "--db", fx.Db);
+        var refused = EvalFixture.Scout("compare", "gen", "lp", "--db", fx.Db);
         Assert.Equal(1, refused.ExitCode);
         Assert.Contains("mmlu:generative:0-shot", refused.Stderr, StringComparison.Ordinal);
         Assert.Contains("mmlu:logprob:5-shot", refused.Stderr, StringComparison.Ordinal);
         Assert.Contains("--allow-mixed-scoring", refused.Stderr, StringComparison.Ordinal);
         Assert.Equal("", refused.Stdout);
 
-        var allowed = fx.Scout("compare", "gen", "lp", "--allow-mixed-scoring", "--db", fx.Db, "--json");
+        var allowed = EvalFixture.Scout("compare", "gen", "lp", "--allow-mixed-scoring", "--db", fx.Db, "--json");
         Assert.Equal(0, allowed.ExitCode);
         using var doc = JsonDocument.Parse(allowed.Stdout);
         var s = Suite(doc.RootElement, "mmlu");
@@ -136,7 +136,7 @@ public sealed class EvalCompareTests : IDisposable
         await fx.RunAsync("a", new ScriptedEvalClient(None), ["gsm8k"]);
         await fx.RunAsync("b", new ScriptedEvalClient(None, failing), ["gsm8k"]);
 
-        var r = fx.Scout("compare", "a", "b", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("compare", "a", "b", "--db", fx.Db, "--json");
 
         using var doc = JsonDocument.Parse(r.Stdout);
         var g = Suite(doc.RootElement, "gsm8k");
@@ -147,7 +147,7 @@ public sealed class EvalCompareTests : IDisposable
         Assert.Equal(failing, ids);
         Assert.Equal(0, g.GetProperty("difference").GetDouble());
 
-        var human = fx.Scout("compare", "a", "b", "--db", fx.Db);
+        var human = EvalFixture.Scout("compare", "a", "b", "--db", fx.Db);
         Assert.Contains("left out 2 item(s) scored only in A and 0 only in B", human.Stdout, StringComparison.Ordinal);
     }
 
@@ -157,7 +157,7 @@ public sealed class EvalCompareTests : IDisposable
         await fx.RunAsync("a", new ScriptedEvalClient(None), ["mmlu", "gsm8k"]);
         await fx.RunAsync("b", new ScriptedEvalClient(None), ["gsm8k"]);
 
-        var r = fx.Scout("compare", "a", "b", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("compare", "a", "b", "--db", fx.Db, "--json");
 
         Assert.Equal(0, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
@@ -173,7 +173,7 @@ public sealed class EvalCompareTests : IDisposable
         await fx.RunAsync("llama-q4", new ScriptedEvalClient(None), ["gsm8k"]);
         await fx.RunAsync("gpt-incumbent", new ScriptedEvalClient(None), ["gsm8k"]);
 
-        var r = fx.Scout("compare", "llama-q4", "nope", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("compare", "llama-q4", "nope", "--db", fx.Db, "--json");
 
         Assert.Equal(3, r.ExitCode);
         Assert.Contains("no eval run named 'nope'", r.Stderr, StringComparison.Ordinal);
@@ -187,7 +187,7 @@ public sealed class EvalCompareTests : IDisposable
     [Fact]
     public void A_missing_results_file_is_not_found_and_says_how_to_make_one()
     {
-        var r = fx.Scout("compare", "a", "b", "--db", Path.Combine(fx.Dir, "none.db"));
+        var r = EvalFixture.Scout("compare", "a", "b", "--db", Path.Combine(fx.Dir, "none.db"));
         Assert.Equal(3, r.ExitCode);
         Assert.Contains("scout eval --suite", r.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(fx.Dir, "none.db")));

@@ -18,7 +18,7 @@ public sealed class EvalReportTests : IDisposable
         var miss = ScriptedEvalClient.Gsm8kProblems.Take(1).Select(p => "gsm8k:" + p.Id).ToHashSet();
         await fx.RunAsync("llama", new ScriptedEvalClient(miss), ["mmlu", "gsm8k"], model: "llama3.1:8b", quant: "Q4_K_M", endpoint: "http://127.0.0.1:11434/v1");
 
-        var r = fx.Scout("report", "llama", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("report", "llama", "--db", fx.Db, "--json");
 
         Assert.Equal(0, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
@@ -51,7 +51,7 @@ public sealed class EvalReportTests : IDisposable
         Assert.Equal(90, gsm.GetProperty("metrics").GetProperty("strict").GetDouble());
         Assert.Contains("measured 90.0 ± 18.6 (n = 10)", gsm.GetProperty("line").GetString(), StringComparison.Ordinal);
 
-        var human = fx.Scout("report", "llama", "--db", fx.Db);
+        var human = EvalFixture.Scout("report", "llama", "--db", fx.Db);
         Assert.Equal(0, human.ExitCode);
         Assert.Contains("mmlu: published " + published.ToString("0.0", CultureInfo.InvariantCulture), human.Stdout, StringComparison.Ordinal);
         Assert.Contains(model.Name, human.Stdout, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class EvalReportTests : IDisposable
     {
         await fx.RunAsync("mine", new ScriptedEvalClient(None), ["gsm8k"], model: "my-finetune-v3");
 
-        var r = fx.Scout("report", "mine", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("report", "mine", "--db", fx.Db, "--json");
 
         Assert.Equal(0, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
@@ -78,7 +78,7 @@ public sealed class EvalReportTests : IDisposable
     {
         await fx.RunAsync("local", new ScriptedEvalClient(None), ["gsm8k"], model: "/models/qwen2.5-7b-Q4_K_M.gguf", endpoint: "local");
 
-        var r = fx.Scout("report", "local", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("report", "local", "--db", fx.Db, "--json");
 
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.Equal(Catalog.Embedded.FindModel("qwen2.5:7b")!.Model.Id, doc.RootElement.GetProperty("catalogModel").GetProperty("id").GetString());
@@ -91,7 +91,7 @@ public sealed class EvalReportTests : IDisposable
         await fx.RunAsync("evil", new ScriptedEvalClient(None), ["mmlu"], model: hostile, endpoint: "http://x/?a=<b>");
         var file = Path.Combine(fx.Dir, "out", "report.html");
 
-        var r = fx.Scout("report", "evil", "--html", file, "--db", fx.Db);
+        var r = EvalFixture.Scout("report", "evil", "--html", file, "--db", fx.Db);
 
         Assert.Equal(0, r.ExitCode);
         var html = File.ReadAllText(file);
@@ -111,7 +111,7 @@ public sealed class EvalReportTests : IDisposable
     {
         await fx.RunAsync("only-run", new ScriptedEvalClient(None), ["gsm8k"]);
 
-        var r = fx.Scout("report", "other", "--db", fx.Db);
+        var r = EvalFixture.Scout("report", "other", "--db", fx.Db);
 
         Assert.Equal(3, r.ExitCode);
         Assert.Contains("Runs in ", r.Stderr, StringComparison.Ordinal);
@@ -125,7 +125,7 @@ public sealed class EvalReportTests : IDisposable
         await fx.RunAsync("first", new ScriptedEvalClient(None), ["gsm8k"]);
         await fx.RunAsync("second", new ScriptedEvalClient(miss), ["gsm8k"], model: "other-model");
 
-        var r = fx.Scout("list", "--db", fx.Db, "--json");
+        var r = EvalFixture.Scout("list", "--db", fx.Db, "--json");
 
         Assert.Equal(0, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
@@ -136,7 +136,7 @@ public sealed class EvalReportTests : IDisposable
         Assert.Equal(50, runs[0].GetProperty("suites")[0].GetProperty("score").GetDouble());
         Assert.Equal(100, runs[1].GetProperty("suites")[0].GetProperty("score").GetDouble());
 
-        var human = fx.Scout("list", "--db", fx.Db);
+        var human = EvalFixture.Scout("list", "--db", fx.Db);
         Assert.Contains("gsm8k 50.0 (n=10)", human.Stdout, StringComparison.Ordinal);
     }
 
@@ -144,7 +144,7 @@ public sealed class EvalReportTests : IDisposable
     public void List_on_a_missing_file_is_empty_and_creates_nothing()
     {
         var path = Path.Combine(fx.Dir, "absent.db");
-        var r = fx.Scout("list", "--db", path, "--json");
+        var r = EvalFixture.Scout("list", "--db", path, "--json");
         Assert.Equal(0, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
         Assert.Equal(0, doc.RootElement.GetProperty("runs").GetArrayLength());

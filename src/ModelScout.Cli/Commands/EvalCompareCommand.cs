@@ -19,16 +19,6 @@ internal sealed class EvalCompareCommand : ICommandBuilder
     private readonly Option<bool> allowMixed = new("--allow-mixed-scoring") { Description = "Compare suites even when the two runs scored them differently (e.g. MMLU logprob against generative)" };
     private readonly Option<string?> db = EvalDatabase.Option();
 
-    /// <summary>The <c>compare</c> subcommand of <c>scout eval</c>, its action routed through <paramref name="execute"/> (ScoutApp's error handling).</summary>
-    public static Command Create(CommonOptions options, Func<ParseResult, ICommandBuilder, int> execute)
-    {
-        ArgumentNullException.ThrowIfNull(execute);
-        var builder = new EvalCompareCommand();
-        var command = builder.Build(options);
-        command.SetAction(parse => execute(parse, builder));
-        return command;
-    }
-
     public Command Build(CommonOptions o)
     {
         var c = new Command("compare", "Compare two eval runs item by item: per-suite and per-subject deltas (B − A) with 95 % paired-bootstrap intervals, McNemar's test for right/wrong suites, and a verdict against --margin.");

@@ -12,16 +12,6 @@ internal sealed class EvalListCommand : ICommandBuilder
 {
     private readonly Option<string?> db = EvalDatabase.Option();
 
-    /// <summary>The <c>list</c> subcommand of <c>scout eval</c>, its action routed through <paramref name="execute"/> (ScoutApp's error handling).</summary>
-    public static Command Create(CommonOptions options, Func<ParseResult, ICommandBuilder, int> execute)
-    {
-        ArgumentNullException.ThrowIfNull(execute);
-        var builder = new EvalListCommand();
-        var command = builder.Build(options);
-        command.SetAction(parse => execute(parse, builder));
-        return command;
-    }
-
     public Command Build(CommonOptions o)
     {
         var c = new Command("list", "List the eval runs in the results file, newest first, with their model, endpoint, status and scores.");

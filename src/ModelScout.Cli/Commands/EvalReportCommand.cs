@@ -13,16 +13,6 @@ internal sealed class EvalReportCommand : ICommandBuilder
     private readonly Option<string?> html = new("--html") { Description = "Also write the report as one self-contained HTML page", HelpName = "FILE" };
     private readonly Option<string?> db = EvalDatabase.Option();
 
-    /// <summary>The <c>report</c> subcommand of <c>scout eval</c>, its action routed through <paramref name="execute"/> (ScoutApp's error handling).</summary>
-    public static Command Create(CommonOptions options, Func<ParseResult, ICommandBuilder, int> execute)
-    {
-        ArgumentNullException.ThrowIfNull(execute);
-        var builder = new EvalReportCommand();
-        var command = builder.Build(options);
-        command.SetAction(parse => execute(parse, builder));
-        return command;
-    }
-
     public Command Build(CommonOptions o)
     {
         var c = new Command("report", "Show an eval run's results next to the catalog's published scores for that model: per-subject and category breakdowns, extraction-failure rates, tokens, latency and how to reproduce it.");
