@@ -58,6 +58,34 @@ public sealed class EvalReportTests : IDisposable
     }
 
     [Fact]
+    public async Task The_runs_tokens_are_priced_at_each_hosted_api_and_the_measured_one_is_marked()
+    {
+        var api = Catalog.Embedded.Document.Cost.Api;
+        var priced = api[0];
+        await fx.RunAsync("hosted", new ScriptedEvalClient(None), ["gsm8k"], model: priced.Id, endpoint: "https://api.example.com/v1");
+
+        var r = EvalFixture.Scout("report", "hosted", "--db", fx.Db, "--json");
+
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var suite = doc.RootElement.GetProperty("suites")[0];
+        var prompt = suite.GetProperty("promptTokens").GetInt64();
+        var completion = suite.GetProperty("completionTokens").GetInt64();
+        Assert.True(prompt > 0 && completion > 0);
+        var cost = doc.RootElement.GetProperty("cost").EnumerateArray().ToList();
+        Assert.Equal(api.Count, cost.Count);
+        Assert.Equal(priced.Id, cost[0].GetProperty("api").GetString());
+        Assert.True(cost[0].GetProperty("runModel").GetBoolean());
+        Assert.All(cost.Skip(1), c => Assert.False(c.GetProperty("runModel").GetBoolean()));
+        var expected = (prompt * priced.InputUsdPerMTok + completion * priced.OutputUsdPerMTok) / 1e6;
+        Assert.Equal(expected, cost[0].GetProperty("usd").GetDouble(), 6);
+
+        var human = EvalFixture.Scout("report", "hosted", "--db", fx.Db);
+        Assert.Contains($"{priced.Id} $", human.Stdout, StringComparison.Ordinal);
+        Assert.Contains("(this run's model)", human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_model_the_catalog_does_not_know_is_reported_without_published_scores_and_says_so()
     {
         await fx.RunAsync("mine", new ScriptedEvalClient(None), ["gsm8k"], model: "my-finetune-v3");

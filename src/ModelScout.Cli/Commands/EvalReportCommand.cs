@@ -85,6 +85,12 @@ internal sealed class EvalReportCommand : ICommandBuilder
             if (s.Subjects.Count > 0)
                 con.MarkupLine("[grey]  by subject: " + Format.Esc(string.Join(", ", s.Subjects.Select(g => $"{g.Key} {N(g.Score)} (n={g.Count})"))) + "[/]");
         }
+        if (r.Cost.Count > 0)
+        {
+            var prices = r.Cost.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Api} ${c.Usd:0.####}{(c.RunModel ? " (this run's model)" : "")}"));
+            con.MarkupLine(Format.Esc(string.Create(CultureInfo.InvariantCulture,
+                $"Cost of these {r.Cost[0].PromptTokens:N0} prompt + {r.Cost[0].CompletionTokens:N0} completion tokens at list prices: ")) + Format.Esc(string.Join(", ", prices)));
+        }
         var rec = r.Record;
         var facts = new List<string>();
         if (rec.ServerVersion is { } sv) facts.Add("server " + sv);

@@ -30,7 +30,11 @@ internal sealed record SubjectCompareJson(string Subject, int Paired, double Sco
 internal sealed record SkippedSuiteJson(string Suite, string Reason);
 
 internal sealed record EvalReportJson(string Schema, RunRefJson Run, CatalogMatchJson? CatalogModel, string? CatalogNote, ReproducibilityRecord Record,
-    IReadOnlyList<SuiteReportJson> Suites);
+    IReadOnlyList<SuiteReportJson> Suites, IReadOnlyList<RunCostJson> Cost);
+
+/// <summary>What this run's tokens cost at one hosted API's list prices (the catalog's); RunModel when the run measured that API's model.</summary>
+internal sealed record RunCostJson(string Api, string Provider, string Model, double InputUsdPerMTok, double OutputUsdPerMTok, long PromptTokens,
+    long CompletionTokens, double Usd, bool RunModel);
 
 internal sealed record CatalogMatchJson(string Id, string Name, string MatchedBy);
 

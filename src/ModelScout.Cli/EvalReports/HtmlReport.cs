@@ -71,6 +71,19 @@ internal static class HtmlReport
             Breakdown(h, "Subject", s.Subjects);
         }
 
+        if (report.Cost.Count > 0)
+        {
+            h.Append("<h2>Cost at hosted list prices</h2>\n<table>\n<tr><th>API</th><th>Input $/Mtok</th><th>Output $/Mtok</th><th>This run's tokens</th></tr>\n");
+            foreach (var price in report.Cost)
+            {
+                h.Append("<tr><td>").Append(E(price.Api + (price.RunModel ? " (this run's model)" : ""))).Append("</td><td>")
+                    .Append(price.InputUsdPerMTok.ToString("0.###", CultureInfo.InvariantCulture)).Append("</td><td>")
+                    .Append(price.OutputUsdPerMTok.ToString("0.###", CultureInfo.InvariantCulture)).Append("</td><td>$")
+                    .Append(price.Usd.ToString("0.####", CultureInfo.InvariantCulture)).Append("</td></tr>\n");
+            }
+            h.Append("</table>\n");
+        }
+
         h.Append("<h2>Reproducibility</h2>\n<table>\n");
         var r = report.Record;
         Row(h, "Endpoint", r.Endpoint);

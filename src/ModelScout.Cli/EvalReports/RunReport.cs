@@ -18,7 +18,23 @@ internal static class RunReport
             ? $"the catalog has no model called '{run.Key.ModelId}', so there are no published scores to compare with (`scout models` lists the catalog)"
             : null;
         return new EvalReportJson("modelscout/eval-report/v1", info, match is { } m ? new CatalogMatchJson(m.Model.Id, m.Model.Name, m.MatchedBy) : null,
-            note, run.Record, suites);
+            note, run.Record, suites, Cost(catalog, run.Key.ModelId, suites));
+    }
+
+    /// <summary>
+    /// The run's tokens priced at every hosted API the catalog lists: the bill of this run when it measured that API,
+    /// and otherwise what the same eval would have cost there, the figure a team weighs against running it locally.
+    /// </summary>
+    internal static IReadOnlyList<RunCostJson> Cost(Catalog catalog, string modelId, IReadOnlyList<SuiteReportJson> suites)
+    {
+        var prompt = suites.Sum(s => s.PromptTokens);
+        var completion = suites.Sum(s => s.CompletionTokens);
+        return catalog.Document.Cost.Api
+            .Select(a => new RunCostJson(a.Id, a.Provider, a.Model, a.InputUsdPerMTok, a.OutputUsdPerMTok, prompt, completion,
+                Math.Round((prompt * a.InputUsdPerMTok + completion * a.OutputUsdPerMTok) / 1e6, 6),
+                string.Equals(a.Id, modelId, StringComparison.OrdinalIgnoreCase) || string.Equals(a.Model, modelId, StringComparison.OrdinalIgnoreCase)))
+            .OrderByDescending(c => c.RunModel)
+            .ToList();
     }
 
     private static SuiteReportJson Suite(EvalStore store, EvalRunInfo run, string suite, ModelEntry? model, RunRefJson info)
