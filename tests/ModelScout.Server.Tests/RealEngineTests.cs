@@ -106,16 +106,22 @@ public sealed class RealEngineBehaviourTests(StoriesFixture fixture) : IClassFix
     public async Task Hundred_concurrent_requests_into_a_queue_of_ten_some_503_the_rest_complete_none_hang()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var statuses = await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
+        int[] statuses = [];
+        // The burst has to overflow the queue for a 503 to be due: on a loaded machine the client may connect so slowly
+        // that the engine keeps up, so up to three bursts; every burst must still answer only 200 or 503.
+        for (var burst = 0; burst < 3 && !statuses.Contains(503); burst++)
         {
-            var (path, body) = i % 2 == 0
-                ? ("/v1/completions", """{"model":"llama3.1:8b","prompt":"Once upon a time","max_tokens":64,"temperature":0}""")
-                : ("/api/generate", """{"model":"llama3.1:8b","prompt":"Once upon a time","raw":true,"stream":false,"options":{"temperature":0,"num_predict":64}}""");
-            using var response = await H.Http.PostAsync(path, Json(body), timeout.Token);
-            await response.Content.ReadAsStringAsync(timeout.Token);
-            return (int)response.StatusCode;
-        }));
-        Assert.All(statuses, s => Assert.True(s is 200 or 503, $"status {s}"));
+            statuses = await Task.WhenAll(Enumerable.Range(0, 100).Select(async i =>
+            {
+                var (path, body) = i % 2 == 0
+                    ? ("/v1/completions", """{"model":"llama3.1:8b","prompt":"Once upon a time","max_tokens":64,"temperature":0}""")
+                    : ("/api/generate", """{"model":"llama3.1:8b","prompt":"Once upon a time","raw":true,"stream":false,"options":{"temperature":0,"num_predict":64}}""");
+                using var response = await H.Http.PostAsync(path, Json(body), timeout.Token);
+                await response.Content.ReadAsStringAsync(timeout.Token);
+                return (int)response.StatusCode;
+            }));
+            Assert.All(statuses, s => Assert.True(s is 200 or 503, $"status {s}"));
+        }
         Assert.Contains(503, statuses);
         Assert.True(statuses.Count(s => s == 200) >= 12, $"{statuses.Count(s => s == 200)} completed");
         await HttpBehaviourTests.WaitUntilAsync(() => H.Engine.Snapshot().Models.All(m => m.Running == 0 && m.Waiting == 0));
