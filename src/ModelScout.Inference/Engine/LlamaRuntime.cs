@@ -20,7 +20,7 @@ public static class LlamaRuntime
         {
             if (logger is not null) sink = logger;
             if (initialized) return;
-            if (!NativeLibraryConfig.LLama.LibraryHasLoaded) NativeLibraryConfig.All.WithLogCallback(OnLog);
+            if (!NativeLibraryConfig.LLama.LibraryHasLoaded) NativeLibraryConfig.All.WithLogCallback(OnLog).WithSelectingPolicy(new CpuLibraryPolicy());
             initialized = true;
             NativeApi.llama_empty_call();
         }
