@@ -5,6 +5,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using Microsoft.Extensions.AI;
 using ModelScout.Cli.Eval;
+using ModelScout.Cli.EvalReports;
 using ModelScout.Evaluation;
 using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Datasets;
@@ -45,7 +46,7 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<string?> judgeEndpoint = new("--judge-endpoint") { Description = "OpenAI-compatible API base of the MT-Bench judge (use a strong model)", HelpName = "URL" };
     private readonly Option<string?> judgeModel = new("--judge-model") { Description = "Judge model id (default: --model when the judge endpoint is --endpoint)", HelpName = "NAME" };
     private readonly Option<string?> judgeApiKey = new("--judge-api-key") { Description = "Bearer key for the judge (default: --api-key when the judge endpoint is --endpoint)", HelpName = "KEY" };
-    private readonly Option<string?> db = new("--db") { Description = $"The result store (also ${ScoutSettings.EvalDatabaseVariable}; default ~/.scout/eval.db)", HelpName = "FILE" };
+    private readonly Option<string?> db = EvalDatabase.Option();
     private readonly Option<int?> threads = new("--threads") { Description = "CPU threads for --local (default: SCOUT_NUM_THREAD, else chosen from the cores)", HelpName = "N" };
 
     public Command Build(CommonOptions options)
@@ -155,7 +156,7 @@ internal sealed class EvalCommand : ICommandBuilder
             new SampleSelection(limitValue, fractionValue, p.GetValue(seed)), concurrencyValue,
             p.GetValue(data) ?? ScoutSettings.EvalData, p.GetValue(runName), shotsValue, mode, p.GetValue(gsm8kFewShot), samplesValue, temperatureValue,
             p.GetValue(seed), maxTokensValue, judgeUri, judgeModelText, judgeKey is { Length: > 0 } ? judgeKey : null,
-            p.GetValue(db) ?? ScoutSettings.EvalDatabase, threadsValue);
+            EvalDatabase.PathFrom(p, db), threadsValue);
     }
 
     private static Uri Url(string text, string option)

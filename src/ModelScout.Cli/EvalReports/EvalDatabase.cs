@@ -9,19 +9,19 @@ namespace ModelScout.Cli.EvalReports;
 /// </summary>
 internal static class EvalDatabase
 {
-    /// <summary>A fresh <c>--db</c> option for one command.</summary>
+    /// <summary>A fresh <c>--db</c> option for one command (scout eval and each of its subcommands).</summary>
     public static Option<string?> Option() =>
-        new("--db") { Description = $"The eval results file (also ${EvalStore.PathVariable}; default ~/.scout/eval.db)", HelpName = "FILE" };
+        new("--db") { Description = $"The eval results file (also ${ScoutSettings.EvalDatabaseVariable}; default ~/.scout/eval.db)", HelpName = "FILE" };
 
     /// <summary>The path the option or the environment picks.</summary>
     public static string PathFrom(ParseResult parse, Option<string?> db) =>
-        parse.GetValue(db) is { Length: > 0 } path ? path : EvalStore.DefaultPath;
+        parse.GetValue(db) is { Length: > 0 } path ? path : ScoutSettings.EvalDatabase;
 
     /// <summary>Opens an existing store; a missing file throws a <see cref="CliException"/> saying what to do.</summary>
     public static EvalStore OpenExisting(string path)
     {
         if (!File.Exists(path))
-            throw new CliException($"no eval results at {path}. Run `scout eval --suite ...` first, or point --db (or ${EvalStore.PathVariable}) at the results file.", ExitCodes.NotFound);
+            throw new CliException($"no eval results at {path}. Run `scout eval --suite ...` first, or point --db (or ${ScoutSettings.EvalDatabaseVariable}) at the results file.", ExitCodes.NotFound);
         try
         {
             return EvalStore.Open(path);

@@ -112,13 +112,19 @@ public sealed class MmluSuite : IEvalSuite
         var sb = new StringBuilder();
         sb.Append("Below are multiple choice questions about ").Append(MmluSubjects.DisplayName(question.Subject))
             .Append(", each followed by the letter of its correct answer.\n\n");
+        AppendShots(sb, question);
+        AppendQuestion(sb, question);
+        return sb.ToString();
+    }
+
+    // The dev examples, each with its answer letter, as both prompt styles show them.
+    private void AppendShots(StringBuilder sb, MmluQuestion question)
+    {
         foreach (var shot in Shots(question))
         {
             AppendQuestion(sb, shot);
             sb.Append(' ').Append(shot.Answer).Append("\n\n");
         }
-        AppendQuestion(sb, question);
-        return sb.ToString();
     }
 
     internal string GenerativePrompt(MmluQuestion question)
@@ -126,11 +132,7 @@ public sealed class MmluSuite : IEvalSuite
         var sb = new StringBuilder();
         sb.Append("Answer this multiple choice question about ").Append(MmluSubjects.DisplayName(question.Subject))
             .Append(". Reason through it step by step, then end your reply with a line of the form \"Answer: X\", where X is A, B, C or D.\n\n");
-        foreach (var shot in Shots(question))
-        {
-            AppendQuestion(sb, shot);
-            sb.Append(' ').Append(shot.Answer).Append("\n\n");
-        }
+        AppendShots(sb, question);
         sb.Append(question.Question);
         for (var i = 0; i < 4; i++) sb.Append('\n').Append((char)('A' + i)).Append(") ").Append(question.Choices[i]);
         return sb.ToString();
