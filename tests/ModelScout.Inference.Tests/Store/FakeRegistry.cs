@@ -187,7 +187,9 @@ internal sealed class FakeRegistry : IAsyncDisposable
         ctx.Response.ContentType = "application/octet-stream";
 
         long? drop = null;
-        if (dropAt.TryGetValue(key, out var at) && at > start && at <= end && dropsLeft.AddOrUpdate(key, 0, (_, n) => n - 1) >= 0) drop = at;
+        // A request that starts at the drop offset (the client got every byte before the
+        // previous drop) is dropped before its first byte, so a drop repeats reliably.
+        if (dropAt.TryGetValue(key, out var at) && at >= start && at <= end && dropsLeft.AddOrUpdate(key, 0, (_, n) => n - 1) >= 0) drop = at;
         long? stall = stallAt.TryGetValue(key, out var s) && s >= start && s <= end ? s : null;
         var pos = start;
         try
