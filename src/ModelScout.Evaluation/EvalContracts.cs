@@ -54,6 +54,12 @@ public sealed record SampleScore(
     IReadOnlyDictionary<string, double>? Metrics = null,
     string? Detail = null);
 
+/// <summary>
+/// Thrown by <see cref="IEvalSuite.ScoreAsync"/> when an item has every reply but no honest score can be given (MT-Bench:
+/// the judge rated no turn). The run records it as an error for the item, not as a zero, and the next run scores it again.
+/// </summary>
+public sealed class ScoringException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>A suite: its items, the requests each needs, and how a set of replies scores.</summary>
 public interface IEvalSuite
 {

@@ -82,7 +82,7 @@ public sealed record ScoreAggregate(string Key, int Count, double Mean);
 
 /// <summary>What a report needs of one suite in one run, read from the store (so a resumed run counts both halves).</summary>
 /// <param name="Scored">Items with a score.</param>
-/// <param name="Errors">Items whose latest attempt failed and that have no score.</param>
+/// <param name="Errors">Items with no score because a request failed after retries or the item could not be scored (see <see cref="EvalStore.ScoringErrors"/>).</param>
 /// <param name="Truncated">Replies cut at max_tokens plus requests whose prompt did not fit.</param>
 public sealed record SuiteSummary(
     string Suite,

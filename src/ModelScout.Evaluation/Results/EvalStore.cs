@@ -15,7 +15,7 @@ public sealed class RunKeyMismatchException(string message) : Exception(message)
 public sealed class EvalStore : IDisposable
 {
     /// <summary>The schema this code writes; older files are migrated forward, newer ones refused.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>Environment variable that overrides <see cref="DefaultPath"/>.</summary>
     public const string PathVariable = "SCOUT_EVAL_DB";
@@ -130,6 +130,14 @@ public sealed class EvalStore : IDisposable
                 created TEXT NOT NULL,
                 PRIMARY KEY (run_id, suite, item_id)
             ) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS scoring_errors (
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                suite TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                error TEXT NOT NULL,
+                created TEXT NOT NULL,
+                PRIMARY KEY (run_id, suite, item_id)
+            ) WITHOUT ROWID;
             """, tx);
         Execute(c, $"PRAGMA user_version = {SchemaVersion.ToString(CultureInfo.InvariantCulture)}", tx);
         tx.Commit();
@@ -197,10 +205,12 @@ public sealed class EvalStore : IDisposable
             using var tx = connection.BeginTransaction();
             using var replies = Command("DELETE FROM replies WHERE run_id = (SELECT id FROM runs WHERE name = $name)", ("$name", name));
             using var scores = Command("DELETE FROM scores WHERE run_id = (SELECT id FROM runs WHERE name = $name)", ("$name", name));
+            using var unscored = Command("DELETE FROM scoring_errors WHERE run_id = (SELECT id FROM runs WHERE name = $name)", ("$name", name));
             using var run = Command("DELETE FROM runs WHERE name = $name", ("$name", name));
-            replies.Transaction = scores.Transaction = run.Transaction = tx;
+            replies.Transaction = scores.Transaction = unscored.Transaction = run.Transaction = tx;
             replies.ExecuteNonQuery();
             scores.ExecuteNonQuery();
+            unscored.ExecuteNonQuery();
             var deleted = run.ExecuteNonQuery() > 0;
             tx.Commit();
             return deleted;
@@ -283,6 +293,43 @@ public sealed class EvalStore : IDisposable
             Bind(insertScore, run.Id, item.Suite, item.Id, item.Subject, item.Group, score.Score, score.Extracted, score.ExtractionFailed ? 1 : 0, metrics, score.Detail,
                 scoringMode, Time(DateTimeOffset.UtcNow));
             insertScore.ExecuteNonQuery();
+            using var clear = Command("DELETE FROM scoring_errors WHERE run_id = $run AND suite = $suite AND item_id = $item",
+                ("$run", run.Id), ("$suite", item.Suite), ("$item", item.Id));
+            clear.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>
+    /// Records that an item's replies are all in but it could not be scored (the judge never gave a rating, the scorer
+    /// failed). The item counts as an error, not as a zero, and the next run scores it again from the stored replies.
+    /// </summary>
+    public void SaveScoringError(EvalRunInfo run, EvalItem item, string error)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentException.ThrowIfNullOrWhiteSpace(error);
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            using var cmd = Command("""
+                INSERT OR REPLACE INTO scoring_errors (run_id, suite, item_id, error, created) VALUES ($run, $suite, $item, $error, $created)
+                """, ("$run", run.Id), ("$suite", item.Suite), ("$item", item.Id), ("$error", error), ("$created", Time(DateTimeOffset.UtcNow)));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Items of one suite that have every reply but could not be scored, with why, in item-id order.</summary>
+    public IReadOnlyList<(string ItemId, string Error)> ScoringErrors(EvalRunInfo run, string suite)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        lock (gate)
+        {
+            using var cmd = Command("SELECT item_id, error FROM scoring_errors WHERE run_id = $run AND suite = $suite ORDER BY item_id",
+                ("$run", run.Id), ("$suite", suite));
+            using var r = cmd.ExecuteReader();
+            var list = new List<(string, string)>();
+            while (r.Read()) list.Add((r.GetString(0), r.GetString(1)));
+            return list;
         }
     }
 
@@ -346,8 +393,10 @@ public sealed class EvalStore : IDisposable
             }
             using var replies = Command("""
                 SELECT COALESCE(SUM(truncated), 0), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(latency_ms), 0), COUNT(*),
-                       (SELECT COUNT(DISTINCT e.item_id) FROM replies e WHERE e.run_id = $run AND e.suite = $suite AND e.error IS NOT NULL
-                            AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.run_id = $run AND s.suite = $suite AND s.item_id = e.item_id))
+                       (SELECT COUNT(*) FROM (
+                            SELECT e.item_id FROM replies e WHERE e.run_id = $run AND e.suite = $suite AND e.error IS NOT NULL
+                            UNION SELECT u.item_id FROM scoring_errors u WHERE u.run_id = $run AND u.suite = $suite) failed
+                        WHERE NOT EXISTS (SELECT 1 FROM scores s WHERE s.run_id = $run AND s.suite = $suite AND s.item_id = failed.item_id))
                 FROM replies WHERE run_id = $run AND suite = $suite
                 """, ("$run", run.Id), ("$suite", suite));
             using var q = replies.ExecuteReader();

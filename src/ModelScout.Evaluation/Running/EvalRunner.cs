@@ -29,7 +29,7 @@ public sealed record EvalRunResult(IReadOnlyList<SuiteSummary> Suites, int Sent,
 /// Runs suites against a chat client, storing every reply as it arrives and every score. Rerunning resumes: a step
 /// whose reply is stored (for the same request, by prompt hash) is read back instead of sent, and scored items are
 /// skipped. A request that fails after the client's retries is stored as an error and its item reported as errored;
-/// the next run tries it again.
+/// the next run tries it again. So is an item whose scorer fails (<see cref="ScoringException"/> or any other error).
 /// </summary>
 public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOptions? options = null)
 {
@@ -119,7 +119,18 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
                 return false;
             }
         }
-        var score = await suite.ScoreAsync(item, replies, ct).ConfigureAwait(false);
+        SampleScore score;
+        try
+        {
+            score = await suite.ScoreAsync(item, replies, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // One item that cannot be scored (a judge that never rates, a judge endpoint that is down, a scorer bug) must not
+            // end a long run or pass for a zero: it is stored as an error and scored again, from the stored replies, next run.
+            store.SaveScoringError(run, item, e is ScoringException ? e.Message : $"scoring failed: {e.GetType().Name}: {e.Message}");
+            return false;
+        }
         store.SaveScore(run, item, score, suite.ScoringMode);
         return true;
     }

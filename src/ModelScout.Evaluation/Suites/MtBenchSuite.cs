@@ -17,7 +17,8 @@ public sealed record MtBenchOptions(
 
 /// <summary>
 /// MT-Bench: two-turn conversations answered by the model under test and graded 1–10 per turn by a judge model.
-/// Score is the mean of the turns the judge rated; Subject is the category.
+/// Score is the mean of the turns the judge rated; Subject is the category. An item with no rated turn is not scored
+/// (<see cref="ScoringException"/>): the run reports it as an error and judges it again next time.
 /// </summary>
 public sealed class MtBenchSuite : IEvalSuite
 {
@@ -112,7 +113,9 @@ public sealed class MtBenchSuite : IEvalSuite
                 failures.Add($"turn {turn + 1}: the judge gave no [[rating]] from 1 to 10 in two tries");
             }
         }
-        var score = ratings.Count > 0 ? ratings.Average() : 0;
+        // FastChat leaves unrated judgments out of every mean; a zero would drag a 1–10 mean below the scale's floor.
+        if (ratings.Count == 0) throw new ScoringException(string.Join("; ", failures));
+        var score = ratings.Average();
         var extracted = string.Join(' ', metrics.Select(kv => $"{kv.Key}={SuiteSupport.Number(kv.Value)}"));
         return new SampleScore(score, extracted.Length > 0 ? extracted : null, failures.Count > 0, metrics,
             failures.Count > 0 ? string.Join("; ", failures) : null);

@@ -76,3 +76,23 @@ internal sealed class TempDb : IDisposable
         }
     }
 }
+
+/// <summary><see cref="LetterSuite"/> whose scorer fails for the items <paramref name="failing"/> names: a
+/// <see cref="ScoringException"/> for "q003", any other exception for the rest.</summary>
+internal sealed class FailingScorerSuite(int count, params string[] failing) : IEvalSuite
+{
+    private readonly LetterSuite inner = new(count);
+
+    public string Name => inner.Name;
+
+    public string ScoringMode => inner.ScoringMode;
+
+    public IReadOnlyList<EvalItem> Items => inner.Items;
+
+    public ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies) => inner.NextRequest(item, replies);
+
+    public Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken) =>
+        !failing.Contains(item.Id) ? inner.ScoreAsync(item, replies, cancellationToken)
+        : item.Id == "q003" ? throw new ScoringException("the judge gave no rating")
+        : throw new InvalidOperationException("scorer bug");
+}

@@ -89,6 +89,24 @@ public sealed class EvalStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_schema_1_file_gains_the_scoring_errors_table_and_keeps_its_runs()
+    {
+        using (var store = EvalStore.Open(db.Path)) store.OpenRun("old", Key, Record);
+        using (var c = new SqliteConnection($"Data Source={db.Path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "DROP TABLE scoring_errors; PRAGMA user_version = 1";
+            cmd.ExecuteNonQuery();
+        }
+        using var upgraded = EvalStore.Open(db.Path);
+        var run = upgraded.FindRun("old")!;
+        upgraded.SaveScoringError(run, new EvalItem("mtbench", "81"), "no rating");
+        Assert.Equal([("81", "no rating")], upgraded.ScoringErrors(run, "mtbench"));
+        Assert.Equal(1, upgraded.Summarize(run, "mtbench").Errors);
+    }
+
+    [Fact]
     public void A_file_from_a_newer_schema_is_refused()
     {
         using (var c = new SqliteConnection($"Data Source={db.Path};Pooling=False"))

@@ -187,4 +187,33 @@ public sealed class EvalRunnerTests : IAsyncLifetime, IDisposable
         Assert.Equal(2, again.Reused);
         Assert.Equal(3, again.Suites[0].Scored);
     }
+
+    [Fact]
+    public async Task An_item_that_cannot_be_scored_is_an_error_not_a_zero_and_the_next_run_scores_it_from_stored_replies()
+    {
+        using var store = EvalStore.Open(db.Path);
+        var run = store.OpenRun("unscored", Key, new ReproducibilityRecord());
+        var first = await new EvalRunner(Client(), store).RunAsync(run, [new FailingScorerSuite(10, "q003", "q005")]);
+
+        // The run goes on past both (odd) items; they count as errors and stay out of the mean: the five even items are right.
+        Assert.False(first.Cancelled);
+        Assert.Equal(10, first.Sent);
+        var summary = first.Suites[0];
+        Assert.Equal((8, 2), (summary.Scored, summary.Errors));
+        Assert.Equal(5 / 8.0, summary.Mean, 12);
+        Assert.Equal(RunStatus.Complete, store.FindRun("unscored")!.Status);
+        var why = store.ScoringErrors(run, "letters");
+        Assert.Equal(["q003", "q005"], why.Select(e => e.ItemId));
+        Assert.Equal("the judge gave no rating", why[0].Error);
+        Assert.Contains("InvalidOperationException: scorer bug", why[1].Error, StringComparison.Ordinal);
+
+        // The rerun sends nothing: both items are scored from their stored replies and their errors are cleared.
+        var before = endpoint.Requests;
+        var again = await new EvalRunner(Client(), store).RunAsync(store.OpenRun("unscored", Key, new ReproducibilityRecord()), [new LetterSuite(10)]);
+        Assert.Equal(0, endpoint.Requests - before);
+        Assert.Equal((0, 2), (again.Sent, again.Reused));
+        Assert.Equal((10, 0), (again.Suites[0].Scored, again.Suites[0].Errors));
+        Assert.Empty(store.ScoringErrors(run, "letters"));
+        Assert.True(store.DeleteRun("unscored"));
+    }
 }

@@ -290,6 +290,17 @@ public class MtBenchSuiteTests
         Assert.Contains("turn 2", score.Detail, StringComparison.Ordinal);
         Assert.Equal(3, judge.Calls.Count);
     }
+
+    [Fact]
+    public async Task A_judge_that_rates_no_turn_leaves_the_item_unscored_rather_than_zero()
+    {
+        var judge = new FakeJudge((_, _) => "It is fine, I suppose.");
+        var suite = new MtBenchSuite(Data, judge, new MtBenchOptions(Selection: new SampleSelection(Limit: 1)));
+        var e = await Assert.ThrowsAsync<ScoringException>(() => new ScriptedModel((_, _) => ScriptedModel.Text("answer")).RunAsync(suite));
+        Assert.Contains("turn 1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("turn 2", e.Message, StringComparison.Ordinal);
+        Assert.Equal(4, judge.Calls.Count);
+    }
 }
 
 public class SuiteCatalogTests
