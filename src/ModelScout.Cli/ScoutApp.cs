@@ -71,8 +71,23 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
 
     public void WriteJson<T>(T value, JsonTypeInfo<T> info)
     {
-        Stdout.Write(JsonSerializer.Serialize(value, info));
+        Stdout.Write(JsonText(value, info));
         Stdout.WriteLine();
+    }
+
+    /// <summary>
+    /// JSON for stdout and files, escaped only where JSON requires it: the default encoder also escapes '+', '&lt;',
+    /// '&amp;' and every non-ASCII letter for safe embedding in HTML, which turns "Q4_K_M+ctx" or "Müller" into
+    /// \u escapes that jq prints back but people and grep do not read. HTML reports escape on their own.
+    /// </summary>
+    public static string JsonText<T>(T value, JsonTypeInfo<T> info)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = info.Options.WriteIndented, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            JsonSerializer.Serialize(writer, value, info);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     public ModelEntry ResolveModel(string name, bool openOnly = false)

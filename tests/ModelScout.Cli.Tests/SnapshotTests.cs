@@ -39,5 +39,15 @@ public class SnapshotTests
         var run = Scout.Run(args);
         Assert.True(run.ExitCode is 0 or 4, run.Stderr);
         Snapshot.Match(snapshot, run.Stdout);
+        // Only what JSON requires is escaped: quotes, dashes, section signs and '+' stay readable.
+        Assert.DoesNotMatch(@"\\u00(27|60|2B|3C|A7)|\\u20", run.Stdout);
+        using var doc = System.Text.Json.JsonDocument.Parse(run.Stdout);
+    }
+
+    [Fact]
+    public void Json_text_escapes_only_what_json_requires()
+    {
+        var text = CommandContext.JsonText("Q4_K_M+ctx <b> Müller's \"run\"\n", Commands.CliStrings.Default.String);
+        Assert.Equal("\"Q4_K_M+ctx <b> Müller's \\\"run\\\"\\n\"", text);
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using ModelScout.Cli.Output;
 using ModelScout.Inference.Bench;
@@ -61,7 +60,7 @@ internal static class BenchLocalView
             t.TokensPerSecond.Select(x => Math.Round(x, 2)).ToList())).ToList());
 
     /// <summary>The JSON document as text (source-generated, AOT-safe).</summary>
-    public static string JsonText(LocalBenchResult r) => JsonSerializer.Serialize(Json(r), BenchLocalJsonContext.Default.BenchLocalJson);
+    public static string JsonText(LocalBenchResult r) => CommandContext.JsonText(Json(r), BenchLocalJsonContext.Default.BenchLocalJson);
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
 }
