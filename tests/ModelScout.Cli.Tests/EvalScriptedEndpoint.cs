@@ -49,6 +49,12 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
 
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>The bare hex digest GET /api/tags lists for <see cref="Model"/>, as Ollama writes it; null: no /api/tags (404).</summary>
+    public string? TagsDigest { get; set; }
+
+    /// <summary>The quantization_level GET /api/tags lists.</summary>
+    public string TagsQuantization { get; set; } = "Q4_K_M";
+
     /// <summary>The exact score the endpoint earns on a suite's sample items.</summary>
     public double ExpectedScore(string suite)
     {
@@ -67,6 +73,9 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
         var endpoint = new EvalScriptedEndpoint(app);
         app.MapGet("/v1/models", () => Results.Text($$"""{"object":"list","data":[{"id":"{{Model}}","object":"model"}]}""", "application/json"));
         app.MapPost("/v1/chat/completions", (Func<HttpContext, Task<IResult>>)endpoint.ChatAsync);
+        app.MapGet("/api/tags", () => endpoint.TagsDigest is not { } digest
+            ? Results.NotFound()
+            : Results.Text($$$"""{"models":[{"name":"{{{Model}}}","model":"{{{Model}}}","digest":"{{{digest}}}","details":{"format":"gguf","quantization_level":"{{{endpoint.TagsQuantization}}}"}}]}""", "application/json"));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         endpoint.BaseUri = new Uri(address.TrimEnd('/') + "/v1");
