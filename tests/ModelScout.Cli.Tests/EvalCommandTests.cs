@@ -172,6 +172,25 @@ public sealed class EvalCommandTests : IAsyncLifetime
         Assert.Equal(2, server.Answered);
     }
 
+    [Fact]
+    public void Mmlu_logprob_mode_asks_for_as_many_alternatives_as_the_endpoint_accepted()
+    {
+        server.MaxTopLogprobs = 5;
+        var run = Scout.Run("eval", "--suite", "mmlu", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model,
+            "--db", Path.Combine(dir, "lp.db"), "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var root = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal("logprob", root.GetProperty("mmluMode").GetString());
+        Assert.Equal(5, root.GetProperty("record").GetProperty("max_top_logprobs").GetInt32());
+        var asked = server.TopLogprobsAsked.ToList();
+        // The probe: 20 refused, 5 accepted; then every question with 5.
+        Assert.Equal([20, 5], asked.Take(2));
+        Assert.Equal(Suite(root, "mmlu").GetProperty("n").GetInt32(), asked.Skip(2).Count());
+        Assert.All(asked.Skip(2), n => Assert.Equal(5, n));
+        Assert.Equal(server.ExpectedScore("mmlu"), Suite(root, "mmlu").GetProperty("score").GetDouble(), 4);
+        Assert.Equal(0, Suite(root, "mmlu").GetProperty("extractionFailures").GetInt32());
+    }
+
     private sealed class Unsubscribe : IDisposable
     {
         public void Dispose()
