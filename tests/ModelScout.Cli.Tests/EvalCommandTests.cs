@@ -139,6 +139,58 @@ public sealed class EvalCommandTests : IAsyncLifetime
         Assert.Equal(0, JsonDocument.Parse(b.Stdout).RootElement.GetProperty("sent").GetInt32());
     }
 
+    [Fact]
+    public void A_new_model_file_behind_the_same_name_never_resumes_the_old_models_run()
+    {
+        string[] Gsm8k(params string[] extra) =>
+            ["eval", "--suite", "gsm8k", "--limit", "2", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model, "--db", Path.Combine(dir, "d.db"), "--json", .. extra];
+        var first = new string('a', 64);
+        server.TagsDigest = first;
+        var derived = Scout.Run(Gsm8k());
+        Assert.True(derived.ExitCode == 0, derived.Stderr);
+        var root = JsonDocument.Parse(derived.Stdout).RootElement;
+        Assert.Equal("sha256:" + first, root.GetProperty("modelDigest").GetString());
+        Assert.Equal("Q4_K_M", root.GetProperty("quantization").GetString());
+        Assert.Equal(0, root.GetProperty("record").GetProperty("max_top_logprobs").GetInt32());
+        Assert.Contains($"{EvalScriptedEndpoint.Model} (Q4_K_M) via", derived.Stderr, StringComparison.Ordinal);
+        var named = Scout.Run(Gsm8k("--run", "mine"));
+        Assert.True(named.ExitCode == 0, named.Stderr);
+
+        // The same endpoint and name now serve another file.
+        server.TagsDigest = new string('b', 64);
+        var refused = Scout.Run(Gsm8k("--run", "mine"));
+        Assert.Equal(ExitCodes.Error, refused.ExitCode);
+        Assert.Contains($"model digest: stored 'sha256:{first}', asked 'sha256:{server.TagsDigest}'", refused.Stderr, StringComparison.Ordinal);
+
+        // The derived name includes the digest: the same command starts a fresh run and reuses nothing.
+        server.ResetCount();
+        var fresh = Scout.Run(Gsm8k());
+        Assert.True(fresh.ExitCode == 0, fresh.Stderr);
+        var freshRoot = JsonDocument.Parse(fresh.Stdout).RootElement;
+        Assert.NotEqual(root.GetProperty("run").GetString(), freshRoot.GetProperty("run").GetString());
+        Assert.Equal(2, freshRoot.GetProperty("sent").GetInt32());
+        Assert.Equal(2, server.Answered);
+    }
+
+    [Fact]
+    public void Mmlu_logprob_mode_asks_for_as_many_alternatives_as_the_endpoint_accepted()
+    {
+        server.MaxTopLogprobs = 5;
+        var run = Scout.Run("eval", "--suite", "mmlu", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model,
+            "--db", Path.Combine(dir, "lp.db"), "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var root = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal("logprob", root.GetProperty("mmluMode").GetString());
+        Assert.Equal(5, root.GetProperty("record").GetProperty("max_top_logprobs").GetInt32());
+        var asked = server.TopLogprobsAsked.ToList();
+        // The probe: 20 refused, 5 accepted; then every question with 5.
+        Assert.Equal([20, 5], asked.Take(2));
+        Assert.Equal(Suite(root, "mmlu").GetProperty("n").GetInt32(), asked.Skip(2).Count());
+        Assert.All(asked.Skip(2), n => Assert.Equal(5, n));
+        Assert.Equal(server.ExpectedScore("mmlu"), Suite(root, "mmlu").GetProperty("score").GetDouble(), 4);
+        Assert.Equal(0, Suite(root, "mmlu").GetProperty("extractionFailures").GetInt32());
+    }
+
     private sealed class Unsubscribe : IDisposable
     {
         public void Dispose()

@@ -49,6 +49,21 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
 
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>The bare hex digest GET /api/tags lists for <see cref="Model"/>, as Ollama writes it; null: no /api/tags (404).</summary>
+    public string? TagsDigest { get; set; }
+
+    /// <summary>
+    /// Null: logprobs are ignored (the default). Otherwise the most top_logprobs accepted: more is answered 400, and an
+    /// MMLU reply's first token comes with that many alternatives, its letter first.
+    /// </summary>
+    public int? MaxTopLogprobs { get; set; }
+
+    /// <summary>The top_logprobs of every chat request that asked for some, the probe's included.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<int> TopLogprobsAsked { get; } = new();
+
+    /// <summary>The quantization_level GET /api/tags lists.</summary>
+    public string TagsQuantization { get; set; } = "Q4_K_M";
+
     /// <summary>The exact score the endpoint earns on a suite's sample items.</summary>
     public double ExpectedScore(string suite)
     {
@@ -67,6 +82,9 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
         var endpoint = new EvalScriptedEndpoint(app);
         app.MapGet("/v1/models", () => Results.Text($$"""{"object":"list","data":[{"id":"{{Model}}","object":"model"}]}""", "application/json"));
         app.MapPost("/v1/chat/completions", (Func<HttpContext, Task<IResult>>)endpoint.ChatAsync);
+        app.MapGet("/api/tags", () => endpoint.TagsDigest is not { } digest
+            ? Results.NotFound()
+            : Results.Text($$$"""{"models":[{"name":"{{{Model}}}","model":"{{{Model}}}","digest":"{{{digest}}}","details":{"format":"gguf","quantization_level":"{{{endpoint.TagsQuantization}}}"}}]}""", "application/json"));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         endpoint.BaseUri = new Uri(address.TrimEnd('/') + "/v1");
@@ -78,6 +96,10 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
         using var doc = await JsonDocument.ParseAsync(context.Request.Body);
         var messages = doc.RootElement.GetProperty("messages");
         var last = messages[messages.GetArrayLength() - 1].GetProperty("content").GetString() ?? "";
+        var top = doc.RootElement.TryGetProperty("top_logprobs", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt32() : 0;
+        if (top > 0) TopLogprobsAsked.Enqueue(top);
+        if (top > MaxTopLogprobs)
+            return Results.Text($$$"""{"error":{"message":"top_logprobs must be at most {{{MaxTopLogprobs}}}"}}""", "application/json", Encoding.UTF8, 400);
         string reply;
         if (last == "Say A.")
         {
@@ -98,10 +120,27 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
             ["object"] = "chat.completion",
             ["created"] = 0,
             ["model"] = Model,
-            ["choices"] = new object[] { new Dictionary<string, object> { ["index"] = 0, ["message"] = new Dictionary<string, string> { ["role"] = "assistant", ["content"] = reply }, ["finish_reason"] = "stop" } },
+            ["choices"] = new object[] { Choice(reply, MaxTopLogprobs is null ? 0 : top) },
             ["usage"] = new Dictionary<string, int> { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
         });
         return Results.Text(body, "application/json");
+    }
+
+    // The reply's letter (its last character for MMLU's "Answer: X") first among `top` alternatives, the others after.
+    private static Dictionary<string, object> Choice(string reply, int top)
+    {
+        var choice = new Dictionary<string, object> { ["index"] = 0, ["message"] = new Dictionary<string, string> { ["role"] = "assistant", ["content"] = reply }, ["finish_reason"] = "stop" };
+        if (top == 0) return choice;
+        var letter = reply[^1];
+        var tokens = new List<string> { letter.ToString() };
+        tokens.AddRange("ABCD".Where(c => c != letter).Select(c => c.ToString()));
+        for (var i = 0; tokens.Count < top; i++) tokens.Add("word" + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var letters = tokens.Take(top).Select((tok, i) => new Dictionary<string, object> { ["token"] = " " + tok, ["logprob"] = -0.5 - i });
+        choice["logprobs"] = new Dictionary<string, object>
+        {
+            ["content"] = new object[] { new Dictionary<string, object> { ["token"] = " " + letter, ["logprob"] = -0.5, ["top_logprobs"] = letters.ToArray() } },
+        };
+        return choice;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using ModelScout.Cli.Chat;
 using ModelScout.Inference.Engine;
@@ -48,6 +49,11 @@ public sealed class EvalStoriesTests : IAsyncLifetime
         Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
         var root = JsonDocument.Parse(run.Stdout).RootElement;
         Assert.Equal("logprob", root.GetProperty("mmluMode").GetString());
+        // scout serve has Ollama's /api/tags and /api/show: the run key names the GGUF itself and its type.
+        using (var file = File.OpenRead(RepoPaths.SharedModel("stories260K.gguf")))
+            Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(file)), root.GetProperty("modelDigest").GetString());
+        Assert.Equal("F32", root.GetProperty("quantization").GetString());
+        Assert.Equal(20, root.GetProperty("record").GetProperty("max_top_logprobs").GetInt32());
         foreach (var name in new[] { "mmlu", "humaneval", "gsm8k", "math", "mtbench" })
         {
             var s = Suite(root, name);

@@ -176,10 +176,15 @@ internal sealed class EvalCommand : ICommandBuilder
         string Label,
         string? Server,
         string? ServerVersion,
-        bool LogprobsSupported,
+        int MaxTopLogprobs,
         string? ChatTemplateHash,
         ILogLikelihoodModel? LogLikelihood,
-        IAsyncDisposable? Engine);
+        IAsyncDisposable? Engine,
+        string? ModelPath = null,
+        bool Probed = false)
+    {
+        public bool LogprobsSupported => MaxTopLogprobs > 0;
+    }
 
     private async Task<int> RunAsync(CommandContext ctx)
     {
@@ -218,8 +223,12 @@ internal sealed class EvalCommand : ICommandBuilder
             throw new CliException("interrupted while probing the endpoint; nothing was run", RunModelCommand.Interrupted);
         }
         var client = new RetryingChatClient(new OpenAIEndpointChatClient(uri, setup.Model!, setup.ApiKey, http));
-        var label = $"{setup.Model} via {uri}" + (info.Server is { } s ? $" ({s}{(info.ServerVersion is { } v ? " " + v : "")})" : "");
-        return new Target(client, new RunKey(uri.ToString(), setup.Model!), label, info.Server, info.ServerVersion, info.LogprobsSupported, null, null, null);
+        var label = $"{setup.Model}{(info.Quantization is { } q ? $" ({q})" : "")} via {uri}"
+            + (info.Server is { } s ? $" ({s}{(info.ServerVersion is { } v ? " " + v : "")})" : "");
+        // The digest and quantization are known only where the server has Ollama's /api/tags (scout serve, Ollama); they
+        // join the key so a model replaced behind the same name never resumes the old model's run.
+        return new Target(client, new RunKey(uri.ToString(), setup.Model!, info.ModelDigest, info.Quantization), label, info.Server, info.ServerVersion,
+            info.MaxTopLogprobs, null, null, null, info.ModelPath, Probed: true);
     }
 
     private static Target OpenLocal(CommandContext ctx, EvalSetup setup)
@@ -240,7 +249,7 @@ internal sealed class EvalCommand : ICommandBuilder
         // Files that do not state a file type (stories260K) are named by the type most weights have, e.g. F32.
         var quant = info.FileType?.Name ?? info.MainType.ToString();
         var label = $"{resolved.Name} in-process" + (quant is null ? "" : $" ({quant})");
-        return new Target(client, new RunKey("local", resolved.Name, digest, quant), label, "modelscout (in-process)", Version(), true,
+        return new Target(client, new RunKey("local", resolved.Name, digest, quant), label, "modelscout (in-process)", Version(), MmluOptions.DefaultTopLogprobs,
             template is null ? null : Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(template))),
             host is null ? null : new HostLogLikelihood(host, resolved.Name), engine as IAsyncDisposable);
     }
@@ -282,7 +291,7 @@ internal sealed class EvalCommand : ICommandBuilder
 
         var selection = setup.Selection;
         var settings = new SuiteSettings(
-            new MmluOptions(mode, setup.Shots, MaxTokens: setup.MaxTokens ?? 512, Temperature: setup.Temperature ?? 0, Selection: selection),
+            new MmluOptions(mode, setup.Shots, TopLogprobs: TopLogprobs(target), MaxTokens: setup.MaxTokens ?? 512, Temperature: setup.Temperature ?? 0, Selection: selection),
             new HumanEvalOptions(setup.Samples, setup.Temperature ?? 0.8, setup.MaxTokens ?? 768, setup.Seed, selection),
             new Gsm8kOptions(setup.Gsm8kFewShot ? Gsm8kPrompt.EightShotCot : Gsm8kPrompt.ZeroShot, setup.MaxTokens ?? 512, setup.Temperature ?? 0, selection),
             new MathOptions(setup.MaxTokens ?? 1024, setup.Temperature ?? 0, selection),
@@ -328,6 +337,8 @@ internal sealed class EvalCommand : ICommandBuilder
             ModelDigest = target.Key.ModelDigest,
             Quantization = target.Key.Quantization,
             ServerVersion = target.Server is null ? null : target.ServerVersion is null ? target.Server : $"{target.Server} {target.ServerVersion}",
+            ModelPath = target.ModelPath,
+            MaxTopLogprobs = target.Probed ? target.MaxTopLogprobs : null,
             Sampling = runKeySettings.Where(kv => kv.Value is not null && kv.Key is not ("data" or "digest")).ToDictionary(kv => kv.Key, kv => kv.Value!),
             Seed = setup.Seed,
             ChatTemplateHash = target.ChatTemplateHash,
@@ -382,6 +393,10 @@ internal sealed class EvalCommand : ICommandBuilder
         }
         return ExitCodes.Ok;
     }
+
+    // Logprob mode asks for as many alternatives as the endpoint accepted, at most MMLU's usual 20.
+    private static int TopLogprobs(Target target) =>
+        target.LogprobsSupported ? Math.Min(MmluOptions.DefaultTopLogprobs, target.MaxTopLogprobs) : MmluOptions.DefaultTopLogprobs;
 
     private static EvalStore OpenStore(string path)
     {

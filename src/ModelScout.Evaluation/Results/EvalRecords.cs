@@ -35,6 +35,10 @@ public sealed record ReproducibilityRecord
     [JsonPropertyName("model_digest")] public string? ModelDigest { get; init; }
     [JsonPropertyName("quantization")] public string? Quantization { get; init; }
     [JsonPropertyName("server_version")] public string? ServerVersion { get; init; }
+    /// <summary>The model file the server reported (llama.cpp's <c>/props</c> model_path); null when it said none.</summary>
+    [JsonPropertyName("model_path")] public string? ModelPath { get; init; }
+    /// <summary>The most <c>top_logprobs</c> the endpoint accepted when probed (0: no logprobs); null when not probed.</summary>
+    [JsonPropertyName("max_top_logprobs")] public int? MaxTopLogprobs { get; init; }
     [JsonPropertyName("sampling")] public IReadOnlyDictionary<string, string>? Sampling { get; init; }
     [JsonPropertyName("seed")] public int? Seed { get; init; }
     [JsonPropertyName("chat_template_sha256")] public string? ChatTemplateHash { get; init; }

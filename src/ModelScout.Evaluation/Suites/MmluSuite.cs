@@ -20,15 +20,20 @@ public enum MmluMode
 
 /// <summary>MMLU settings.</summary>
 /// <param name="Shots">Dev examples per prompt, 0..5; null means 5 for the logprob modes and 0 for generative.</param>
-/// <param name="TopLogprobs">Alternatives asked for in logprob mode (20, or 5 where an endpoint caps it).</param>
+/// <param name="TopLogprobs">Alternatives asked for in logprob mode: <see cref="DefaultTopLogprobs"/>, or fewer where the
+/// endpoint's probe found a lower cap (a letter missing from fewer alternatives is less likely than every one listed).</param>
 /// <param name="MaxTokens">Generative mode's budget for the reasoning.</param>
 public sealed record MmluOptions(
     MmluMode Mode = MmluMode.Logprob,
     int? Shots = null,
-    int TopLogprobs = 20,
+    int TopLogprobs = MmluOptions.DefaultTopLogprobs,
     int MaxTokens = 512,
     double Temperature = 0,
-    SampleSelection? Selection = null);
+    SampleSelection? Selection = null)
+{
+    /// <summary>The alternatives logprob mode asks for when the endpoint allows: 20, OpenAI's and vLLM's cap.</summary>
+    public const int DefaultTopLogprobs = 20;
+}
 
 /// <summary>MMLU: four-choice questions in 57 subjects; Subject is the subject, Group its category.</summary>
 public sealed class MmluSuite : IEvalSuite

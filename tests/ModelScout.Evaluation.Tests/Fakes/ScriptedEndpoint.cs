@@ -48,6 +48,15 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
     /// <summary>Answer for GET /api/version; null for 404.</summary>
     public string? OllamaVersion { get; set; }
 
+    /// <summary>Answer for GET /api/tags (Ollama's model list); null for 404.</summary>
+    public JsonObject? Tags { get; set; }
+
+    /// <summary>Answers POST /api/show given its body; null (the property or the answer) for 404.</summary>
+    public Func<JsonObject, JsonObject?>? Show { get; set; }
+
+    /// <summary>Bodies of POST /api/show received so far.</summary>
+    public ConcurrentQueue<JsonObject> ShowBodies { get; } = new();
+
     /// <summary>The last user message's text.</summary>
     public static string LastUser(JsonObject body) =>
         body["messages"]!.AsArray().Last(m => (string?)m!["role"] == "user")!["content"]!.GetValue<string>();
@@ -70,6 +79,27 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
                 return Task.CompletedTask;
             }
             return c.Response.WriteAsync(new JsonObject { ["version"] = self.OllamaVersion }.ToJsonString());
+        });
+        app.MapGet("/api/tags", (HttpContext c) =>
+        {
+            if (self!.Tags is not { } tags)
+            {
+                c.Response.StatusCode = 404;
+                return Task.CompletedTask;
+            }
+            return c.Response.WriteAsync(tags.ToJsonString());
+        });
+        app.MapPost("/api/show", async (HttpContext c) =>
+        {
+            var body = (await JsonNode.ParseAsync(c.Request.Body))!.AsObject();
+            self!.ShowBodies.Enqueue(body);
+            if (self.Show?.Invoke(body) is not { } show)
+            {
+                c.Response.StatusCode = 404;
+                await c.Response.WriteAsync("""{"error":"model not found"}""");
+                return;
+            }
+            await c.Response.WriteAsync(show.ToJsonString());
         });
         await app.StartAsync();
         self = new ScriptedEndpoint(app, new Uri(app.Urls.First() + "/"));

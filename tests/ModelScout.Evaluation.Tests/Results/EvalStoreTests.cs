@@ -121,6 +121,22 @@ public sealed class EvalStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_new_model_file_behind_the_same_endpoint_and_name_does_not_resume_the_old_run()
+    {
+        using var store = EvalStore.Open(db.Path);
+        var before = new RunKey("http://127.0.0.1:11434/v1/", "qwen3:8b", "sha256:" + new string('a', 64), "Q4_K_M");
+        var run = store.OpenRun("ollama", before, Record);
+        store.SaveScore(run, new EvalItem("mmlu", "1"), new SampleScore(1, "A", false), "m");
+
+        var after = before with { ModelDigest = "sha256:" + new string('b', 64) };
+        var e = Assert.Throws<RunKeyMismatchException>(() => store.OpenRun("ollama", after, Record));
+        Assert.Contains($"model digest: stored '{before.ModelDigest}', asked '{after.ModelDigest}'", e.Message, StringComparison.Ordinal);
+        // A key that now knows the digest differs from one stored without it, too.
+        Assert.Throws<RunKeyMismatchException>(() => store.OpenRun("ollama", before with { ModelDigest = null }, Record));
+        Assert.Equal(run.Id, store.OpenRun("ollama", before, Record).Id);
+    }
+
+    [Fact]
     public void Same_key_resumes_and_a_different_model_is_refused_naming_what_differs()
     {
         using var store = EvalStore.Open(db.Path);

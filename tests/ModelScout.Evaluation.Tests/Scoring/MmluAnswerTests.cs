@@ -56,6 +56,22 @@ public class MmluAnswerTests
     }
 
     [Fact]
+    public void With_few_alternatives_a_missing_letter_is_neither_chosen_nor_given_a_probability()
+    {
+        // An endpoint capped at top_logprobs 1: only the chosen token is known. The letters absent from the list are less
+        // likely than it, so it wins; they get no made-up log-probability in the detail.
+        var one = MmluAnswer.FromLogprobs([[new(" C", -1.7)]]);
+        Assert.Equal('C', one.Letter);
+        Assert.Null(one.Failure);
+        Assert.Equal(['C'], one.LetterLogprobs!.Keys);
+
+        // A capped list without any letter is an extraction failure, not a wrong answer scored as if read.
+        var none = MmluAnswer.FromLogprobs([[new(" Once", -0.3), new(" The", -1.1)]]);
+        Assert.Null(none.Letter);
+        Assert.Contains("none of A, B, C, D", none.Failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Logprobs_without_any_letter_or_without_logprobs_fail()
     {
         Assert.Null(MmluAnswer.FromLogprobs([[new(" The", -0.1), new(" E", -0.3)]]).Letter);
