@@ -23,6 +23,7 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
     private readonly WebApplication app;
     private readonly List<(string Text, string Id, string Right, string Wrong, string Suite)> items = [];
     private int answered;
+    private int judged;
 
     private EvalScriptedEndpoint(WebApplication app)
     {
@@ -40,6 +41,16 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
 
     /// <summary>Whether the endpoint answers item <paramref name="id"/> correctly: a fixed rule on the id's characters.</summary>
     public static bool AnswersRight(string id) => id.Sum(c => c) % 3 != 0;
+
+    /// <summary>Whether <paramref name="prompt"/> is one of MT-Bench's grading prompts (the answer under review is framed in it).</summary>
+    public static bool IsJudgePrompt(string prompt) =>
+        prompt.Contains("[The assistant's answer]", StringComparison.Ordinal) || prompt.Contains("[End of conversation]", StringComparison.Ordinal);
+
+    /// <summary>The rating the endpoint gives a grading prompt as a judge.</summary>
+    public static int JudgeRating(string prompt) => 1 + prompt.Length % 10;
+
+    /// <summary>Grading prompts answered as a judge.</summary>
+    public int Judged => Volatile.Read(ref judged);
 
     /// <summary>Chat requests answered (the probe's not counted).</summary>
     public int Answered => Volatile.Read(ref answered);
@@ -104,6 +115,12 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
         if (last == "Say A.")
         {
             reply = "A";
+        }
+        else if (IsJudgePrompt(last))
+        {
+            // As a judge: a verdict with a rating from 1 to 10 fixed by the prompt, so a rerun gives the same one.
+            reply = $"A short answer; it could say more. Rating: [[{JudgeRating(last)}]]";
+            Interlocked.Increment(ref judged);
         }
         else
         {

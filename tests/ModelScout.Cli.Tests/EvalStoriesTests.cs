@@ -9,8 +9,9 @@ using ModelScout.Testing;
 namespace ModelScout.Cli.Tests;
 
 /// <summary>
-/// scout eval end to end with a real model: stories260K behind scout serve on 127.0.0.1:0 (every suite, MT-Bench judged by
-/// the same server) and in-process with --local. The model writes children's stories, so scores sit near chance; what is
+/// scout eval end to end with a real model: stories260K behind scout serve on 127.0.0.1:0 (every suite, MT-Bench graded by
+/// a scripted judge endpoint, as a team would grade with a strong hosted model; and once by stories itself, which never
+/// gives a rating) and in-process with --local. The model writes children's stories, so scores sit near chance; what is
 /// checked is that every suite runs, scores land in range and the modes are the ones the probe should pick.
 /// </summary>
 public sealed class EvalStoriesTests : IAsyncLifetime
@@ -41,12 +42,16 @@ public sealed class EvalStoriesTests : IAsyncLifetime
         root.GetProperty("suites").EnumerateArray().Single(s => s.GetProperty("suite").GetString() == name);
 
     [Fact]
-    public void Every_suite_runs_against_scout_serve()
+    public async Task Every_suite_runs_against_scout_serve()
     {
+        await using var judge = await EvalScriptedEndpoint.StartAsync();
         var api = new Uri(server.Address, "v1").ToString();
         var run = Scout.Run("eval", "--suite", "mmlu,humaneval,gsm8k,math,mtbench", "--endpoint", api, "--model", "stories:latest",
-            "--judge-endpoint", api, "--limit", "2", "--max-tokens", "40", "--db", Path.Combine(dir, "eval.db"), "--json");
+            "--judge-endpoint", judge.BaseUri.ToString(), "--judge-model", EvalScriptedEndpoint.Model,
+            "--limit", "2", "--max-tokens", "40", "--db", Path.Combine(dir, "eval.db"), "--json");
         Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+        // Two questions, two turns each, every one graded once.
+        Assert.Equal(4, judge.Judged);
         var root = JsonDocument.Parse(run.Stdout).RootElement;
         Assert.Equal("logprob", root.GetProperty("mmluMode").GetString());
         // scout serve has Ollama's /api/tags and /api/show: the run key names the GGUF itself and its type.
@@ -67,6 +72,30 @@ public sealed class EvalStoriesTests : IAsyncLifetime
         Assert.True(Suite(root, "humaneval").GetProperty("metrics").TryGetProperty("pass@1", out _));
         Assert.True(Suite(root, "mtbench").GetProperty("promptTokens").GetInt64() > 0);
         Assert.StartsWith("mtbench:single-judge", Suite(root, "mtbench").GetProperty("scoringMode").GetString(), StringComparison.Ordinal);
+        Assert.InRange(Suite(root, "mtbench").GetProperty("score").GetDouble(), 1, 10);
+    }
+
+    [Fact]
+    public void A_judge_that_never_rates_leaves_items_as_errors_to_rerun_not_zeros()
+    {
+        // stories260K grading itself writes a story, never "[[n]]": the item has both answers but no score.
+        var api = new Uri(server.Address, "v1").ToString();
+        var db = Path.Combine(dir, "selfjudge.db");
+        string[] args = ["eval", "--suite", "mtbench", "--endpoint", api, "--model", "stories:latest", "--judge-endpoint", api,
+            "--limit", "1", "--max-tokens", "24", "--db", db, "--json"];
+        var run = Scout.Run(args);
+        Assert.True(run.ExitCode == 1, run.Stderr + run.Stdout);
+        Assert.Contains("rerun", run.Stderr, StringComparison.Ordinal);
+        var mtbench = Suite(JsonDocument.Parse(run.Stdout).RootElement, "mtbench");
+        Assert.Equal((0, 1), (mtbench.GetProperty("n").GetInt32(), mtbench.GetProperty("errors").GetInt32()));
+        Assert.False(mtbench.TryGetProperty("score", out _), "an unscored suite has no score");
+
+        // The rerun sends the model under test nothing: only the judge is asked again.
+        var again = Scout.Run(args);
+        Assert.True(again.ExitCode == 1, again.Stderr + again.Stdout);
+        var root = JsonDocument.Parse(again.Stdout).RootElement;
+        Assert.Equal(0, root.GetProperty("sent").GetInt32());
+        Assert.Equal(2, root.GetProperty("reused").GetInt32());
     }
 
     [Fact]
