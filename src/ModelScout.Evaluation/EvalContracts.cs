@@ -32,6 +32,8 @@ public sealed record TokenChoice(string Token, double Logprob);
 /// <param name="FinishReason">"stop", "length", ... as the endpoint said; "length" is truncation.</param>
 /// <param name="Logprobs">Per generated token: the chosen token first, then the alternatives; null when not asked or not offered.</param>
 /// <param name="Raw">The endpoint's response body (or the engine's text) kept for the record.</param>
+/// <param name="Shortened">How many times the run loop asked <see cref="IEvalSuite.Shorten"/> for a shorter request before
+/// this one fitted the context; 0 when the request as first built was answered. Set by the run loop, not stored.</param>
 public sealed record ModelReply(
     string Text,
     string? FinishReason,
@@ -39,7 +41,8 @@ public sealed record ModelReply(
     int CompletionTokens,
     IReadOnlyList<IReadOnlyList<TokenChoice>>? Logprobs,
     TimeSpan Latency,
-    string? Raw = null);
+    string? Raw = null,
+    int Shortened = 0);
 
 /// <summary>The score of one item once every step has its reply.</summary>
 /// <param name="Score">0..1 for accuracy suites, the pass fraction for HumanEval, 1..10 for MT-Bench.</param>
@@ -77,6 +80,13 @@ public interface IEvalSuite
 
     /// <summary>Scores an item once <see cref="NextRequest"/> has returned null.</summary>
     Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A shorter request for the same step after the endpoint said <paramref name="tooLong"/> does not fit the model's
+    /// context (MMLU: one dev example fewer, Hendrycks' rule); null when there is none. Must be deterministic, keep the
+    /// step, and be a pure function of its arguments: a resumed run walks the same chain to recognise a stored reply.
+    /// </summary>
+    ModelRequest? Shorten(EvalItem item, ModelRequest tooLong) => null;
 }
 
 /// <summary>Runs an untrusted program (a HumanEval candidate) and says whether it passed.</summary>
@@ -107,6 +117,10 @@ public sealed record CodeRunResult(CodeRunOutcome Outcome, string Detail, TimeSp
 /// </summary>
 public interface ILogLikelihoodModel
 {
-    /// <summary>One summed log-probability per continuation, in order.</summary>
+    /// <summary>
+    /// One summed log-probability per continuation, in order. Throws an <see cref="Clients.EndpointException"/> whose
+    /// <see cref="Clients.EndpointException.PromptTooLong"/> is true when the context and a continuation do not fit the
+    /// model's context window, so the suite can try a shorter context.
+    /// </summary>
     Task<IReadOnlyList<double>> ScoreContinuationsAsync(string context, IReadOnlyList<string> continuations, CancellationToken cancellationToken);
 }

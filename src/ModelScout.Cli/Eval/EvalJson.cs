@@ -9,7 +9,8 @@ internal sealed record EvalBreakdownJson(string Key, int Count, double Mean);
 /// <summary>One suite of <c>modelscout/eval/v1</c>.</summary>
 /// <param name="Score">Mean score: accuracy (0..1), pass fraction, or the MT-Bench rating (1..10); null when nothing scored.</param>
 /// <param name="StandardError">Of <paramref name="Score"/>: binomial for 0/1 suites, s/√n otherwise; null below two items.</param>
-/// <param name="Metrics">Means of the named side scores: gsm8k strict/flexible, humaneval pass@k, mtbench turn1/turn2.</param>
+/// <param name="Shortened">Items answered only after a prompt that did not fit the context was shortened (MMLU: fewer shots).</param>
+/// <param name="Metrics">Means of the named side scores: gsm8k strict/flexible, humaneval pass@k, mtbench turn1/turn2, mmlu shots.</param>
 internal sealed record EvalSuiteJson(
     string Suite,
     string? ScoringMode,
@@ -19,6 +20,7 @@ internal sealed record EvalSuiteJson(
     double? StandardError,
     int Errors,
     int Truncated,
+    int Shortened,
     int ExtractionFailures,
     double? ExtractionFailureRate,
     IReadOnlyDictionary<string, double> Metrics,

@@ -36,6 +36,7 @@ internal static class EvalOutput
                 double.IsFinite(estimate.StandardError) && values.Count >= 2 ? Round(estimate.StandardError) : null,
                 summary.Errors,
                 summary.Truncated,
+                summary.Shortened ?? 0,
                 summary.ExtractionFailures,
                 summary.Scored > 0 ? Round((double)summary.ExtractionFailures / summary.Scored) : null,
                 metrics,
@@ -72,7 +73,7 @@ internal static class EvalOutput
                 s.Errors.ToString(CultureInfo.InvariantCulture),
                 s.Truncated.ToString(CultureInfo.InvariantCulture),
                 s.ExtractionFailureRate is { } r ? $"{Number(r * 100, "0")}%" : "-",
-                Markup.Escape(string.Join("  ", s.Metrics.Select(kv => $"{kv.Key} {Number(kv.Value * scale, scale == 1 ? "0.00" : "0.0")}"))));
+                Markup.Escape(string.Join("  ", s.Metrics.Select(kv => SideScore(kv.Key, kv.Value, scale)))));
         }
         console.Write(table);
         foreach (var s in json.Suites)
@@ -89,6 +90,11 @@ internal static class EvalOutput
         if (json.Suites.Any(s => s.FromSamples))
             console.MarkupLine("[grey]Scores on the built-in samples only show that the pipeline works; use --data DIR for real numbers.[/]");
     }
+
+    // Side scores are fractions shown as percentages, except counts such as MMLU's mean shots per prompt.
+    private static string SideScore(string key, double value, int scale) => key == "shots"
+        ? $"{key} {Number(value, "0.##")}"
+        : $"{key} {Number(value * scale, scale == 1 ? "0.00" : "0.0")}";
 
     private static string BreakdownName(string suite) => suite switch
     {

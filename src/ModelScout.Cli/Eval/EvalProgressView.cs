@@ -35,6 +35,7 @@ internal static class EvalProgressView
         sb.Append(CultureInfo.InvariantCulture, $"{p.Suite} {p.Done}/{p.Total}");
         if (p.Errors > 0) sb.Append(CultureInfo.InvariantCulture, $", {p.Errors} errors");
         if (p.Truncated > 0) sb.Append(CultureInfo.InvariantCulture, $", {p.Truncated} truncated");
+        if (p.Shortened > 0) sb.Append(CultureInfo.InvariantCulture, $", {p.Shortened} shortened to fit");
         if (p.Eta is { } eta && p.Done < p.Total) sb.Append(CultureInfo.InvariantCulture, $", about {Format.Duration(eta)} left");
         return sb.ToString();
     }

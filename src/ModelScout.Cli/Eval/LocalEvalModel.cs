@@ -10,13 +10,22 @@ namespace ModelScout.Cli.Eval;
 /// The in-process engine as the eval run loop sees an HTTP endpoint: <see cref="LocalChatClient"/> reports
 /// log-probabilities as the engine's <see cref="TokenLogprob"/> lists, the run loop reads <see cref="TokenChoice"/> lists
 /// under <see cref="ModelReplies.LogprobsKey"/>; this converts one into the other so MMLU's logprob mode scores a local
-/// model exactly as it scores a server.
+/// model exactly as it scores a server. A prompt longer than the context fails as a server's would: an
+/// <see cref="EndpointException"/> with <see cref="EndpointException.PromptTooLong"/>, so the run loop shortens it.
 /// </summary>
 internal sealed class LocalLogprobsChatClient(IChatClient inner) : DelegatingChatClient(inner)
 {
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InferenceException e) when (e.ContextOverflow)
+        {
+            throw EndpointException.ContextOverflow(e.Message, e);
+        }
         var props = response.AdditionalProperties;
         if (props is not null && props.TryGetValue(LocalChatClient.LogprobsKey, out var value) && value is IReadOnlyList<IReadOnlyList<TokenLogprob>> engine)
             props[ModelReplies.LogprobsKey] = Convert(engine);
@@ -30,6 +39,16 @@ internal sealed class LocalLogprobsChatClient(IChatClient inner) : DelegatingCha
 /// <summary>MMLU's exact log-likelihood mode over <see cref="ModelHost.LogLikelihoodAsync(string, string, IReadOnlyList{string}, CancellationToken)"/>.</summary>
 internal sealed class HostLogLikelihood(ModelHost host, string model) : ILogLikelihoodModel
 {
-    public Task<IReadOnlyList<double>> ScoreContinuationsAsync(string context, IReadOnlyList<string> continuations, CancellationToken cancellationToken) =>
-        host.LogLikelihoodAsync(model, context, continuations, cancellationToken);
+    public async Task<IReadOnlyList<double>> ScoreContinuationsAsync(string context, IReadOnlyList<string> continuations, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await host.LogLikelihoodAsync(model, context, continuations, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InferenceException e) when (e.ContextOverflow)
+        {
+            // The suite drops dev examples on this signal, as it does when a server refuses the prompt.
+            throw EndpointException.ContextOverflow(e.Message, e);
+        }
+    }
 }

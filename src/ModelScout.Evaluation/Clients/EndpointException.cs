@@ -28,10 +28,18 @@ public sealed partial class EndpointException : Exception
     public TimeSpan? RetryAfter { get; }
 
     /// <summary>A 400 that says the prompt is longer than the context window: counted as truncation.</summary>
-    public bool PromptTooLong { get; }
+    public bool PromptTooLong { get; private init; }
 
     /// <summary>How many times the request was sent before giving up (set by the retrying client).</summary>
     public int Attempts { get; set; } = 1;
+
+    /// <summary>
+    /// A prompt the model refused because it is longer than the context window, reported by an engine that says so
+    /// directly rather than in an HTTP error body (the in-process engine): a 400 whose <see cref="PromptTooLong"/> is true
+    /// whatever the wording.
+    /// </summary>
+    public static EndpointException ContextOverflow(string message, Exception? inner = null) =>
+        new(message, HttpStatusCode.BadRequest, inner: inner) { PromptTooLong = true };
 
     /// <summary>Whether <paramref name="status"/> is worth retrying.</summary>
     public static bool IsTransient(HttpStatusCode status) => (int)status is 408 or 429 or 500 or 502 or 503 or 504;

@@ -88,6 +88,8 @@ public sealed record ScoreAggregate(string Key, int Count, double Mean);
 /// <param name="Scored">Items with a score.</param>
 /// <param name="Errors">Items with no score because a request failed after retries or the item could not be scored (see <see cref="EvalStore.ScoringErrors"/>).</param>
 /// <param name="Truncated">Replies cut at max_tokens plus requests whose prompt did not fit.</param>
+/// <param name="Shortened">Items answered only after the suite shortened a prompt the model refused as too long (MMLU with
+/// fewer shots). Counted by the run loop, which knows the suite; null in a summary read from the store alone.</param>
 public sealed record SuiteSummary(
     string Suite,
     string? ScoringMode,
@@ -101,4 +103,5 @@ public sealed record SuiteSummary(
     long PromptTokens,
     long CompletionTokens,
     double LatencyMs,
-    int Replies);
+    int Replies,
+    int? Shortened = null);

@@ -9,7 +9,8 @@ namespace ModelScout.Evaluation.Running;
 /// <param name="Done">Items finished (scored or errored), including those a previous invocation finished.</param>
 /// <param name="Errors">Items that failed in this invocation.</param>
 /// <param name="Eta">Time left at the recent pace; null until a few items have finished.</param>
-public sealed record EvalProgress(string Suite, int Done, int Total, int Errors, int Truncated, TimeSpan? Eta);
+/// <param name="Shortened">Items answered in this invocation only after the suite shortened a prompt that did not fit.</param>
+public sealed record EvalProgress(string Suite, int Done, int Total, int Errors, int Truncated, TimeSpan? Eta, int Shortened = 0);
 
 /// <summary>How <see cref="EvalRunner"/> runs.</summary>
 public sealed record EvalRunnerOptions
@@ -28,7 +29,9 @@ public sealed record EvalRunResult(IReadOnlyList<SuiteSummary> Suites, int Sent,
 /// <summary>
 /// Runs suites against a chat client, storing every reply as it arrives and every score. Rerunning resumes: a step
 /// whose reply is stored (for the same request, by prompt hash) is read back instead of sent, and scored items are
-/// skipped. A request that fails after the client's retries is stored as an error and its item reported as errored;
+/// skipped. A request refused because its prompt does not fit the context is replaced by the suite's shorter version
+/// (<see cref="IEvalSuite.Shorten"/>) until one fits or the suite has none; a stored reply to a shortened request is
+/// recognised on resume by walking the same chain. A request that fails after the client's retries is stored as an error and its item reported as errored;
 /// the next run tries it again. So is an item whose scorer fails (<see cref="ScoringException"/> or any other error).
 /// </summary>
 public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOptions? options = null)
@@ -61,7 +64,7 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
             }
         }
         store.SetStatus(run, cancelled ? RunStatus.Interrupted : RunStatus.Complete);
-        var summaries = suites.Select(s => store.Summarize(run, s.Name)).ToList();
+        var summaries = suites.Select(s => store.Summarize(run, s.Name) with { Shortened = CountShortened(s, store.Replies(run, s.Name)) }).ToList();
         return new EvalRunResult(summaries, counters.Sent, counters.Reused, cancelled);
     }
 
@@ -87,36 +90,56 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
         Counters counters, SuiteTracker tracker, CancellationToken ct)
     {
         var replies = new List<ModelReply>();
-        while (suite.NextRequest(item, replies) is { } request)
+        var shortenedItem = false;
+        while (suite.NextRequest(item, replies) is { } full)
         {
-            var json = RequestHash.CanonicalJson(request);
-            var hash = RequestHash.Of(json);
-            if (cached.TryGetValue((item.Id, request.Step), out var stored) && stored.PromptHash == hash)
+            if (cached.TryGetValue((item.Id, full.Step), out var stored) && StoredDepth(suite, item, full, stored.PromptHash) is { } depth)
             {
-                replies.Add(stored.Reply!);
+                replies.Add(stored.Reply! with { Shortened = depth });
                 Interlocked.Increment(ref counters.Reused);
                 continue;
             }
-            ct.ThrowIfCancellationRequested();
-            var started = Stopwatch.GetTimestamp();
-            Interlocked.Increment(ref counters.Sent);
-            try
+            var request = full;
+            var json = RequestHash.CanonicalJson(request);
+            var hash = RequestHash.Of(json);
+            for (var shortened = 0; ; shortened++)
             {
-                var response = await client.GetResponseAsync(request.Messages, ModelReplies.Options(request), ct).ConfigureAwait(false);
-                var reply = ModelReplies.From(response, Stopwatch.GetElapsedTime(started));
-                // A one-token request (MMLU's logprob mode reads the first position only) ends at its limit by design.
-                var truncated = request.MaxTokens > 1 && string.Equals(reply.FinishReason, "length", StringComparison.Ordinal);
-                if (truncated) tracker.Truncation();
-                store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, reply, null, ModelReplies.Attempts(response), truncated, DateTimeOffset.UtcNow));
-                replies.Add(reply);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                var attempts = e is EndpointException ee ? ee.Attempts : 1;
-                var tooLong = e is EndpointException { PromptTooLong: true };
-                if (tooLong) tracker.Truncation();
-                store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, null, e.Message, attempts, tooLong, DateTimeOffset.UtcNow));
-                return false;
+                ct.ThrowIfCancellationRequested();
+                var started = Stopwatch.GetTimestamp();
+                Interlocked.Increment(ref counters.Sent);
+                try
+                {
+                    var response = await client.GetResponseAsync(request.Messages, ModelReplies.Options(request), ct).ConfigureAwait(false);
+                    var reply = ModelReplies.From(response, Stopwatch.GetElapsedTime(started)) with { Shortened = shortened };
+                    // A one-token request (MMLU's logprob mode reads the first position only) ends at its limit by design.
+                    var truncated = request.MaxTokens > 1 && string.Equals(reply.FinishReason, "length", StringComparison.Ordinal);
+                    if (truncated) tracker.Truncation();
+                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, reply, null, ModelReplies.Attempts(response), truncated, DateTimeOffset.UtcNow));
+                    replies.Add(reply);
+                    if (shortened > 0 && !shortenedItem)
+                    {
+                        shortenedItem = true;
+                        tracker.Shortening();
+                    }
+                    break;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    var tooLong = e is EndpointException { PromptTooLong: true };
+                    // Hendrycks' rule: while the prompt does not fit, ask the suite for a shorter one (fewer shots) and
+                    // send that for the same step. The refusals are not stored: the step's row holds what finally happened.
+                    if (tooLong && shortened < MaxShortenings && Shorter(suite, item, request, hash) is { } shorter)
+                    {
+                        request = shorter;
+                        json = RequestHash.CanonicalJson(request);
+                        hash = RequestHash.Of(json);
+                        continue;
+                    }
+                    var attempts = e is EndpointException ee ? ee.Attempts : 1;
+                    if (tooLong) tracker.Truncation();
+                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, null, e.Message, attempts, tooLong, DateTimeOffset.UtcNow));
+                    return false;
+                }
             }
         }
         SampleScore score;
@@ -135,6 +158,66 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
         return true;
     }
 
+    // A guard against a suite whose Shorten never runs out; MMLU needs at most five.
+    private const int MaxShortenings = 32;
+
+    // The suite's shorter version of a refused request, or null when it has none (or returns the same request again).
+    private static ModelRequest? Shorter(IEvalSuite suite, EvalItem item, ModelRequest tooLong, string tooLongHash)
+    {
+        if (suite.Shorten(item, tooLong) is not { } shorter) return null;
+        if (shorter.Step != tooLong.Step)
+            throw new InvalidOperationException($"suite {suite.Name} shortened step {tooLong.Step} of {item.Id} into step {shorter.Step}; Shorten must keep the step");
+        return RequestHash.Of(RequestHash.CanonicalJson(shorter)) == tooLongHash ? null : shorter;
+    }
+
+    /// <summary>
+    /// Which request of a step a stored reply answered: 0 for <paramref name="full"/>, n for the n-th shorter version
+    /// <see cref="IEvalSuite.Shorten"/> gives (a run whose longer prompts were refused); null when it answered none of them
+    /// (the prompt changed since), so the step must be sent again. Pure computation: nothing is sent.
+    /// </summary>
+    public static int? StoredDepth(IEvalSuite suite, EvalItem item, ModelRequest full, string storedHash)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(full);
+        var request = full;
+        var hash = RequestHash.Of(RequestHash.CanonicalJson(request));
+        for (var depth = 0; ; depth++)
+        {
+            if (hash == storedHash) return depth;
+            if (depth >= MaxShortenings || Shorter(suite, item, request, hash) is not { } shorter) return null;
+            request = shorter;
+            hash = RequestHash.Of(RequestHash.CanonicalJson(request));
+        }
+    }
+
+    /// <summary>
+    /// Items of <paramref name="suite"/> whose stored replies answer a shortened request for some step, found by replaying
+    /// each item's steps over the stored replies (so items finished by earlier invocations count too).
+    /// </summary>
+    public static int CountShortened(IEvalSuite suite, IReadOnlyList<StoredReply> stored)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(stored);
+        var answered = new Dictionary<(string, int), StoredReply>();
+        foreach (var r in stored)
+            if (r.Error is null && r.Reply is not null) answered[(r.ItemId, r.Step)] = r;
+        if (answered.Count == 0) return 0;
+        var count = 0;
+        foreach (var item in suite.Items)
+        {
+            var replies = new List<ModelReply>();
+            var shortened = false;
+            while (suite.NextRequest(item, replies) is { } full && answered.TryGetValue((item.Id, full.Step), out var r)
+                && StoredDepth(suite, item, full, r.PromptHash) is { } depth)
+            {
+                shortened |= depth > 0;
+                replies.Add(r.Reply! with { Shortened = depth });
+            }
+            if (shortened) count++;
+        }
+        return count;
+    }
+
     private sealed class Counters
     {
         public int Sent;
@@ -149,11 +232,14 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
         private int done = alreadyDone;
         private int errors;
         private int truncated;
+        private int shortened;
         private long last = Stopwatch.GetTimestamp();
         private double? interval;
         private int samples;
 
         public void Truncation() => Interlocked.Increment(ref truncated);
+
+        public void Shortening() => Interlocked.Increment(ref shortened);
 
         public void Finished(bool failed)
         {
@@ -177,7 +263,7 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
             lock (gate)
             {
                 TimeSpan? eta = samples >= 3 && interval is { } i ? TimeSpan.FromSeconds(i * (total - done)) : null;
-                p = new EvalProgress(suite, done, total, errors, Volatile.Read(ref truncated), eta);
+                p = new EvalProgress(suite, done, total, errors, Volatile.Read(ref truncated), eta, Volatile.Read(ref shortened));
             }
             progress.Report(p);
         }

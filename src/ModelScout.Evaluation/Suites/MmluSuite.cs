@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Datasets;
 using ModelScout.Evaluation.Scoring;
 
@@ -74,22 +75,48 @@ public sealed class MmluSuite : IEvalSuite
     {
         var question = SuiteSupport.Find(_byId, item, Name);
         if (replies.Count > 0) return null;
-        return _options.Mode switch
-        {
-            MmluMode.Logprob => new ModelRequest(0, SuiteSupport.User(Prompt(question)), MaxTokens: 1, Temperature: 0, TopLogprobs: _options.TopLogprobs),
-            MmluMode.Generative => new ModelRequest(0, SuiteSupport.User(GenerativePrompt(question)), _options.MaxTokens, _options.Temperature),
-            _ => null,
-        };
+        return Request(question, ShotsFor(question));
     }
+
+    /// <summary>
+    /// Hendrycks' rule for a prompt that does not fit the context: the same question with one dev example fewer; null at
+    /// zero shots, or when <paramref name="tooLong"/> is not one of this question's prompts.
+    /// </summary>
+    public ModelRequest? Shorten(EvalItem item, ModelRequest tooLong)
+    {
+        ArgumentNullException.ThrowIfNull(tooLong);
+        var question = SuiteSupport.Find(_byId, item, Name);
+        // The shot count is read back by matching the prompt, so a resumed run needs nothing stored to walk the same chain.
+        var text = tooLong.Messages.Count > 0 ? tooLong.Messages[^1].Text : null;
+        for (var k = ShotsFor(question); k > 0; k--)
+        {
+            if (Request(question, k) is { } request && string.Equals(request.Messages[^1].Text, text, StringComparison.Ordinal))
+                return Request(question, k - 1) is { } shorter ? shorter with { Step = tooLong.Step } : null;
+        }
+        return null;
+    }
+
+    private ModelRequest? Request(MmluQuestion question, int shots) => _options.Mode switch
+    {
+        MmluMode.Logprob => new ModelRequest(0, SuiteSupport.User(Prompt(question, shots)), MaxTokens: 1, Temperature: 0, TopLogprobs: _options.TopLogprobs),
+        MmluMode.Generative => new ModelRequest(0, SuiteSupport.User(GenerativePrompt(question, shots)), _options.MaxTokens, _options.Temperature),
+        _ => null,
+    };
+
+    // The dev examples a full prompt for this question shows: the configured count, or fewer where the subject has fewer.
+    private int ShotsFor(MmluQuestion question) =>
+        _shots == 0 ? 0 : Math.Min(_shots, _data.Dev.GetValueOrDefault(question.Subject)?.Count ?? 0);
 
     public async Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
     {
         var question = SuiteSupport.Find(_byId, item, Name);
         MmluExtraction extraction;
+        var shots = ShotsFor(question);
         switch (_options.Mode)
         {
             case MmluMode.LogLikelihood:
-                var scores = await _logLikelihood!.ScoreContinuationsAsync(Prompt(question), Continuations, cancellationToken);
+                IReadOnlyList<double> scores;
+                (scores, shots) = await LogLikelihoodAsync(question, shots, cancellationToken).ConfigureAwait(false);
                 if (scores.Count != 4) throw new InvalidOperationException($"the model scored {scores.Count} continuations, expected 4");
                 var letters = new Dictionary<char, double>();
                 for (var i = 0; i < 4; i++) letters[(char)('A' + i)] = scores[i];
@@ -98,53 +125,74 @@ public sealed class MmluSuite : IEvalSuite
             case MmluMode.Logprob:
                 SuiteSupport.RequireReplies(replies, 1, item);
                 extraction = MmluAnswer.FromLogprobs(replies[0].Logprobs);
+                shots -= replies[0].Shortened;
                 break;
             default:
                 SuiteSupport.RequireReplies(replies, 1, item);
                 extraction = MmluAnswer.FromText(replies[0].Text);
+                shots -= replies[0].Shortened;
                 break;
         }
         var correct = extraction.Letter == question.Answer;
         var detail = extraction.Failure ?? (extraction.LetterLogprobs is { Count: > 0 } lp
             ? string.Join(' ', lp.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value.ToString("0.###", CultureInfo.InvariantCulture)}"))
             : null);
-        return new SampleScore(correct ? 1 : 0, extraction.Letter?.ToString(), extraction.Letter is null, Detail: detail);
+        // Per item, so the report's mean shots tells a reader when a "5-shot" run was not 5-shot throughout.
+        var metrics = new Dictionary<string, double> { ["shots"] = shots };
+        return new SampleScore(correct ? 1 : 0, extraction.Letter?.ToString(), extraction.Letter is null, metrics, detail);
+    }
+
+    // The in-process form of Hendrycks' rule: drop one dev example at a time while the model says the context does not fit.
+    private async Task<(IReadOnlyList<double> Scores, int Shots)> LogLikelihoodAsync(MmluQuestion question, int shots, CancellationToken ct)
+    {
+        for (var k = shots; ; k--)
+        {
+            try
+            {
+                return (await _logLikelihood!.ScoreContinuationsAsync(Prompt(question, k), Continuations, ct).ConfigureAwait(false), k);
+            }
+            catch (EndpointException e) when (e.PromptTooLong)
+            {
+                if (k == 0) throw new ScoringException($"the question does not fit the model's context even with no examples: {e.Message}", e);
+            }
+        }
     }
 
     /// <summary>The Hendrycks-style prompt: a header naming the subject, the dev examples with their answers, the question ending in "Answer:".</summary>
-    internal string Prompt(MmluQuestion question)
+    internal string Prompt(MmluQuestion question) => Prompt(question, ShotsFor(question));
+
+    private string Prompt(MmluQuestion question, int shots)
     {
         var sb = new StringBuilder();
         sb.Append("Below are multiple choice questions about ").Append(MmluSubjects.DisplayName(question.Subject))
             .Append(", each followed by the letter of its correct answer.\n\n");
-        AppendShots(sb, question);
+        AppendShots(sb, question, shots);
         AppendQuestion(sb, question);
         return sb.ToString();
     }
 
     // The dev examples, each with its answer letter, as both prompt styles show them.
-    private void AppendShots(StringBuilder sb, MmluQuestion question)
+    private void AppendShots(StringBuilder sb, MmluQuestion question, int shots)
     {
-        foreach (var shot in Shots(question))
+        foreach (var shot in shots == 0 ? [] : _data.Dev.GetValueOrDefault(question.Subject)?.Take(shots) ?? [])
         {
             AppendQuestion(sb, shot);
             sb.Append(' ').Append(shot.Answer).Append("\n\n");
         }
     }
 
-    internal string GenerativePrompt(MmluQuestion question)
+    internal string GenerativePrompt(MmluQuestion question) => GenerativePrompt(question, ShotsFor(question));
+
+    private string GenerativePrompt(MmluQuestion question, int shots)
     {
         var sb = new StringBuilder();
         sb.Append("Answer this multiple choice question about ").Append(MmluSubjects.DisplayName(question.Subject))
             .Append(". Reason through it step by step, then end your reply with a line of the form \"Answer: X\", where X is A, B, C or D.\n\n");
-        AppendShots(sb, question);
+        AppendShots(sb, question, shots);
         sb.Append(question.Question);
         for (var i = 0; i < 4; i++) sb.Append('\n').Append((char)('A' + i)).Append(") ").Append(question.Choices[i]);
         return sb.ToString();
     }
-
-    private IEnumerable<MmluQuestion> Shots(MmluQuestion question) =>
-        _shots == 0 ? [] : _data.Dev.GetValueOrDefault(question.Subject)?.Take(_shots) ?? [];
 
     private static void AppendQuestion(StringBuilder sb, MmluQuestion q)
     {

@@ -16,6 +16,9 @@ public class InferenceException : Exception
 
     /// <summary>The request field at fault, when there is one (OpenAI's <c>param</c>).</summary>
     public string? Param { get; init; }
+
+    /// <summary>The prompt (or scoring context) is longer than the context window: a caller can retry with a shorter one.</summary>
+    public bool ContextOverflow { get; init; }
 }
 
 /// <summary>Error classes, each with one HTTP status.</summary>

@@ -48,7 +48,7 @@ internal sealed partial class LoadedModel
             if (tokens.Length == prefix.Length) continue;
             if (tokens.Length > NumCtx)
                 throw new InferenceException(InferenceErrorKind.InvalidRequest,
-                    $"context and continuation {c} are {tokens.Length} tokens, more than the context window of {NumCtx}; shorten the context (fewer shots) or raise num_ctx") { Param = "context" };
+                    $"context and continuation {c} are {tokens.Length} tokens, more than the context window of {NumCtx}; shorten the context (fewer shots) or raise num_ctx") { Param = "context", ContextOverflow = true };
             results[c] = Evaluate(tokens, prefix.Length);
         }
         return results;

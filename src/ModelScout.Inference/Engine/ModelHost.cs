@@ -85,7 +85,7 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
                 if (!request.TruncatePrompt)
                     throw new InferenceException(InferenceErrorKind.InvalidRequest,
                         $"the prompt is {tokens.Length} tokens but the context window is {lm.NumCtx}; shorten it or raise num_ctx")
-                    { Param = "messages" };
+                    { Param = "messages", ContextOverflow = true };
                 tokens = Truncate(tokens, lm.NumCtx, options.NumKeep ?? 4, maxTokens);
                 truncated = true;
             }

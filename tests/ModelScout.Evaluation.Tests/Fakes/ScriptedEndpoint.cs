@@ -21,6 +21,7 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
 {
     private readonly WebApplication app;
     private int requests;
+    private int refused;
 
     private ScriptedEndpoint(WebApplication app, Uri root)
     {
@@ -41,6 +42,15 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
 
     /// <summary>Answers a chat request given its body and its 1-based number; replaceable between runs.</summary>
     public Func<JsonObject, int, Scripted> Script { get; set; } = (_, _) => new Scripted(Text: "ok");
+
+    /// <summary>
+    /// When set, a chat request whose messages hold more characters than this is refused with the 400 a server sends
+    /// for a prompt longer than its context (vLLM's and OpenAI's wording), before <see cref="Script"/> is asked.
+    /// </summary>
+    public int? MaxPromptChars { get; set; }
+
+    /// <summary>Requests refused by <see cref="MaxPromptChars"/> so far (they count in <see cref="Requests"/> too).</summary>
+    public int Refused => Volatile.Read(ref refused);
 
     /// <summary>Model ids for GET /v1/models.</summary>
     public IReadOnlyList<string> Models { get; set; } = ["scripted"];
@@ -112,7 +122,10 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
         var n = Interlocked.Increment(ref requests);
         Bodies.Enqueue(body);
         Authorizations.Enqueue(context.Request.Headers.Authorization.FirstOrDefault());
-        var s = Script(body, n);
+        var chars = body["messages"]!.AsArray().Sum(m => ((string?)m!["content"])?.Length ?? 0);
+        var s = MaxPromptChars is { } max && chars > max
+            ? Refuse(chars, max)
+            : Script(body, n);
         context.Response.ContentType = "application/json";
         if (s.Status != 200)
         {
@@ -140,6 +153,13 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
             ["choices"] = new JsonArray(choice),
             ["usage"] = new JsonObject { ["prompt_tokens"] = s.PromptTokens, ["completion_tokens"] = s.CompletionTokens, ["total_tokens"] = s.PromptTokens + s.CompletionTokens },
         }.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+    }
+
+    private Scripted Refuse(int chars, int max)
+    {
+        Interlocked.Increment(ref refused);
+        return new Scripted(Status: 400, ErrorMessage: string.Create(CultureInfo.InvariantCulture,
+            $"This model's maximum context length is {max} tokens. However, your messages resulted in {chars} tokens. Please reduce the length of the messages."));
     }
 
     public async ValueTask DisposeAsync()
