@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Datasets;
 using ModelScout.Evaluation.Suites;
 
@@ -92,6 +93,86 @@ public class MmluSuiteTests
         Assert.Equal([" A", " B", " C", " D"], seen);
         Assert.Equal(5, scores.Sum(s => s.Score));
         Assert.Equal("mmlu:loglikelihood:5-shot", suite.ScoringMode);
+    }
+
+    // Dev examples in a prompt: every example closes with "Answer: X"; the logprob prompt's question with a bare "Answer:" too.
+    private static int ShotsIn(string prompt, MmluMode mode = MmluMode.Logprob) => prompt.Split("\nAnswer:").Length - (mode == MmluMode.Generative ? 1 : 2);
+
+    [Theory]
+    [InlineData(MmluMode.Logprob)]
+    [InlineData(MmluMode.Generative)]
+    public void Shorten_drops_one_dev_example_at_a_time_down_to_zero_shots_then_has_none(MmluMode mode)
+    {
+        var suite = new MmluSuite(Data, new MmluOptions(mode, Shots: 5, Selection: new SampleSelection(Limit: 2)));
+        foreach (var item in suite.Items)
+        {
+            var request = suite.NextRequest(item, [])!;
+            var shots = new List<int> { ShotsIn(request.Messages[^1].Text, mode) };
+            while (suite.Shorten(item, request) is { } shorter)
+            {
+                Assert.Equal(request.Step, shorter.Step);
+                Assert.True(shorter.Messages[^1].Text.Length < request.Messages[^1].Text.Length);
+                // Everything but the examples stays: the same question and the same sampling settings.
+                Assert.Equal((request.MaxTokens, request.TopLogprobs, request.Temperature), (shorter.MaxTokens, shorter.TopLogprobs, shorter.Temperature));
+                request = shorter;
+                shots.Add(ShotsIn(request.Messages[^1].Text, mode));
+            }
+            Assert.Equal([5, 4, 3, 2, 1, 0], shots);
+        }
+        // A request that is not one of the item's prompts has no shorter form.
+        Assert.Null(suite.Shorten(suite.Items[0], suite.NextRequest(suite.Items[1], [])!));
+    }
+
+    [Fact]
+    public async Task Scores_record_the_shots_of_the_prompt_that_was_answered()
+    {
+        var suite = new MmluSuite(Data, new MmluOptions(Shots: 3, Selection: new SampleSelection(Limit: 3)));
+        var scores = new List<SampleScore>();
+        for (var i = 0; i < 3; i++)
+        {
+            // The run loop says how many times it shortened the request before this reply.
+            var reply = ScriptedModel.Logprobs((" A", -0.1)) with { Shortened = i };
+            scores.Add(await suite.ScoreAsync(suite.Items[i], [reply], CancellationToken.None));
+        }
+        Assert.Equal([3.0, 2.0, 1.0], scores.Select(s => s.Metrics!["shots"]));
+    }
+
+    [Fact]
+    public async Task LogLikelihood_mode_drops_shots_while_the_model_says_the_context_does_not_fit()
+    {
+        // A model whose context holds one character less than the shortest 5-shot prompt (logprob mode builds the same
+        // prompts): the in-process engine's refusal, as the CLI maps it.
+        var prompts = new MmluSuite(Data);
+        var window = prompts.Items.Min(i => prompts.NextRequest(i, [])!.Messages[0].Text.Length) - 1;
+        var contexts = new List<string>();
+        var ll = new FakeLogLikelihood((context, _) =>
+        {
+            contexts.Add(context);
+            if (context.Length > window)
+                throw EndpointException.ContextOverflow($"context and continuation 0 are {context.Length} tokens, more than the context window of {window}");
+            return [-0.5, -1, -2, -3];
+        });
+        var suite = new MmluSuite(Data, new MmluOptions(MmluMode.LogLikelihood), ll);
+
+        var scores = await new ScriptedModel((_, _) => throw new InvalidOperationException("no requests expected")).RunAsync(suite);
+
+        // Each item used the most shots whose prompt fits, and tried every larger count first, one at a time.
+        var fitted = contexts.Where(c => c.Length <= window).ToList();
+        Assert.Equal(20, fitted.Count);
+        Assert.Equal(fitted.Select(c => (double)ShotsIn(c)), scores.Select(s => s.Metrics!["shots"]));
+        Assert.Contains(scores, s => s.Metrics!["shots"] < 5);
+        Assert.Equal(20 * 5 - scores.Sum(s => s.Metrics!["shots"]), contexts.Count - 20);
+        Assert.All(scores, s => Assert.Equal("A", s.Extracted));
+    }
+
+    [Fact]
+    public async Task LogLikelihood_mode_with_no_room_even_for_the_question_is_a_scoring_error()
+    {
+        var ll = new FakeLogLikelihood((context, _) => throw EndpointException.ContextOverflow("the context window is 16"));
+        var suite = new MmluSuite(Data, new MmluOptions(MmluMode.LogLikelihood, Selection: new SampleSelection(Limit: 1)), ll);
+        var e = await Assert.ThrowsAsync<ScoringException>(() => suite.ScoreAsync(suite.Items[0], [], CancellationToken.None));
+        Assert.Contains("even with no examples", e.Message, StringComparison.Ordinal);
+        Assert.Equal(6, ll.Calls);
     }
 
     [Fact]
