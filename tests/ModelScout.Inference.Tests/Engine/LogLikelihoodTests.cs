@@ -53,6 +53,7 @@ public sealed class LogLikelihoodTests
         var longText = string.Concat(Enumerable.Repeat(" and the dog ran to the park", 100));
         var e = await Assert.ThrowsAsync<InferenceException>(() => host.LogLikelihoodAsync("stories", "Once", [longText], Greedy));
         Assert.Contains("context window", e.Message, StringComparison.Ordinal);
+        Assert.True(e.ContextOverflow);
     }
 
     [Fact]

@@ -324,6 +324,7 @@ public sealed class ModelHostTests : IDisposable
         }
         var missing = await Assert.ThrowsAsync<InferenceException>(() => Run(host, new GenerationRequest { Model = "nope", Prompt = "hi" }));
         Assert.Equal(InferenceErrorKind.ModelNotFound, missing.Kind);
+        Assert.False(missing.ContextOverflow);
 
         var (_, ids, _) = await Run(host, new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = Greedy with { NumPredict = 3 } });
         Assert.Equal(GreedyIds[..3], ids);
@@ -337,6 +338,8 @@ public sealed class ModelHostTests : IDisposable
         var e = await Assert.ThrowsAsync<InferenceException>(() => Run(host, new GenerationRequest { Model = "stories", Prompt = longPrompt, Options = Greedy with { NumCtx = 64, NumPredict = 4 } }));
         Assert.Equal(InferenceErrorKind.InvalidRequest, e.Kind);
         Assert.Contains("num_ctx", e.Message, StringComparison.Ordinal);
+        // Marked as an overflow, so a caller (scout eval) can retry with a shorter prompt rather than fail.
+        Assert.True(e.ContextOverflow);
 
         var (_, ids, stats) = await Run(host, new GenerationRequest { Model = "stories", Prompt = longPrompt, TruncatePrompt = true, Options = Greedy with { NumCtx = 64, NumPredict = 4 } });
         Assert.True(stats.PromptTruncated);
