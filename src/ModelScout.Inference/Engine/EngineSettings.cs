@@ -26,6 +26,13 @@ public sealed record EngineSettings
     /// <summary>Layers to offload to a GPU backend when one is built in (llama.cpp's -ngl); the CPU backend ignores it.</summary>
     public int GpuLayers { get; init; } = 999;
 
+    /// <summary>
+    /// One KV buffer shared by every slot (true) or one per slot (false, the default: null). With one buffer, every
+    /// sequence in a batch attends over the cells all sequences occupy; `scout bench` measured per-slot buffers 1.6x
+    /// (4 streams) to 3.3x (one stream) faster on stories260K (docs/benchmarks.md). SCOUT_KV_UNIFIED (1/0).
+    /// </summary>
+    public bool? KvUnified { get; init; }
+
     /// <summary>Flash attention on or off; null = <see cref="FlashAttentionFor"/>. SCOUT_FLASH_ATTENTION (1/0).</summary>
     public bool? FlashAttention { get; init; }
 
@@ -63,6 +70,7 @@ public sealed record EngineSettings
         if (Int(getenv, "SCOUT_MAX_QUEUE", "OLLAMA_MAX_QUEUE") is { } q) s = s with { MaxQueue = q };
         if (Int(getenv, "SCOUT_MAX_LOADED_MODELS", "OLLAMA_MAX_LOADED_MODELS") is { } m) s = s with { MaxLoadedModels = m };
         if (getenv("SCOUT_FLASH_ATTENTION") is { Length: > 0 } fa) s = s with { FlashAttention = fa is "1" or "true" or "on" };
+        if (getenv("SCOUT_KV_UNIFIED") is { Length: > 0 } kv) s = s with { KvUnified = kv is "1" or "true" or "on" };
         var ka = getenv("SCOUT_KEEP_ALIVE") ?? getenv("OLLAMA_KEEP_ALIVE");
         if (!string.IsNullOrWhiteSpace(ka)) s = s with { KeepAlive = KeepAliveParser.Parse(ka) };
         return s;

@@ -41,6 +41,29 @@ internal sealed partial class LoadedModel : IDisposable
     public long FileBytes { get; }
     public TimeSpan LoadDuration { get; }
 
+    /// <summary>llama.cpp's parameters for a serving context: <paramref name="numCtx"/> cells for each of the settings' parallel slots.</summary>
+    internal static ModelParams ContextParameters(string path, int numCtx, GgufModelInfo info, EngineSettings settings)
+    {
+        var parallel = Math.Max(1, settings.Parallel);
+        var p = new ModelParams(path)
+        {
+            ContextSize = (uint)(numCtx * parallel),
+            SeqMax = (uint)parallel,
+            BatchSize = (uint)settings.BatchSize,
+            UBatchSize = (uint)settings.BatchSize,
+            Threads = settings.Threads,
+            BatchThreads = settings.Threads,
+            GpuLayerCount = settings.GpuLayers,
+        };
+        var h = info.Hyper;
+        var headDimension = h.KeyLength ?? (h.EmbeddingLength / h.HeadCount);
+        if (EngineSettings.FlashAttentionFor(headDimension, settings.FlashAttention) is { } fa) p.FlashAttention = fa;
+        // LLamaSharp asks llama.cpp for one KV buffer shared by all slots unless told otherwise; per-slot buffers keep each
+        // sequence's attention to its own cells, which is what a server of independent requests wants.
+        p.KVUnified = settings.KvUnified ?? false;
+        return p;
+    }
+
     /// <summary>Validates the file in managed code, then lets llama.cpp load it; every failure becomes a ModelLoadFailed error.</summary>
     public static LoadedModel Load(ResolvedModel model, int numCtx, EngineSettings settings, ILogger logger)
     {
@@ -72,19 +95,7 @@ internal sealed partial class LoadedModel : IDisposable
         }
         numCtx = Math.Max(numCtx, 16);
         var parallel = Math.Max(1, settings.Parallel);
-        var p = new ModelParams(model.GgufPath)
-        {
-            ContextSize = (uint)(numCtx * parallel),
-            SeqMax = (uint)parallel,
-            BatchSize = (uint)settings.BatchSize,
-            UBatchSize = (uint)settings.BatchSize,
-            Threads = settings.Threads,
-            BatchThreads = settings.Threads,
-            GpuLayerCount = settings.GpuLayers,
-        };
-        var h = info.Hyper;
-        var headDimension = h.KeyLength ?? (h.EmbeddingLength / h.HeadCount);
-        if (EngineSettings.FlashAttentionFor(headDimension, settings.FlashAttention) is { } fa) p.FlashAttention = fa;
+        var p = ContextParameters(model.GgufPath, numCtx, info, settings);
         LLamaWeights? weights = null;
         LLamaContext? context = null;
         try

@@ -87,15 +87,32 @@ public sealed class EngineContractTests
     public void Default_threads_leave_room_for_the_rest_of_the_process(int cores, int threads) =>
         Assert.Equal(threads, EngineSettings.DefaultThreads(cores));
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void A_serving_context_has_one_kv_buffer_per_slot_unless_asked_to_share(bool? unified, bool expected)
+    {
+        var (header, _) = ModelScout.Gguf.GgufValidator.ValidateFile(ModelHostTests.Stories);
+        var p = LoadedModel.ContextParameters(ModelHostTests.Stories, 256, ModelScout.Gguf.GgufModelInfo.From(header),
+            new EngineSettings { Threads = 1, Parallel = 4, KvUnified = unified });
+        Assert.Equal(expected, p.KVUnified);
+        Assert.Equal((4u, 1024u), (p.SeqMax, p.ContextSize));
+        // stories260K's heads are 8 wide: flash attention stays off (see EngineSettings.FlashAttentionFor).
+        Assert.False(p.FlashAttention);
+    }
+
     [Fact]
     public void Settings_come_from_scout_names_then_ollama_names()
     {
-        var env = new Dictionary<string, string> { ["OLLAMA_NUM_PARALLEL"] = "2", ["SCOUT_MAX_QUEUE"] = "10", ["OLLAMA_MAX_QUEUE"] = "99", ["OLLAMA_KEEP_ALIVE"] = "-1", ["SCOUT_FLASH_ATTENTION"] = "1" };
+        var env = new Dictionary<string, string> { ["OLLAMA_NUM_PARALLEL"] = "2", ["SCOUT_MAX_QUEUE"] = "10", ["OLLAMA_MAX_QUEUE"] = "99", ["OLLAMA_KEEP_ALIVE"] = "-1", ["SCOUT_FLASH_ATTENTION"] = "1", ["SCOUT_KV_UNIFIED"] = "1" };
         var s = EngineSettings.FromEnvironment(n => env.GetValueOrDefault(n));
         Assert.Equal(2, s.Parallel);
         Assert.Equal(10, s.MaxQueue);
         Assert.Equal(Timeout.InfiniteTimeSpan, s.KeepAlive);
         Assert.True(s.FlashAttention);
+        Assert.True(s.KvUnified);
+        Assert.Null(EngineSettings.FromEnvironment(_ => null).KvUnified);
         Assert.Throws<ArgumentException>(() => EngineSettings.FromEnvironment(n => n == "SCOUT_NUM_PARALLEL" ? "lots" : null));
     }
 
