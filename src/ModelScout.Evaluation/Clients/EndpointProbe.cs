@@ -64,7 +64,7 @@ public static class EndpointProbe
     private static async Task<(List<string> Models, string? Server)> ModelsAsync(Uri baseUri, string? apiKey, HttpClient http, CancellationToken ct)
     {
         var uri = OpenAIEndpointChatClient.Combine(baseUri, "models");
-        using var request = Get(uri, apiKey);
+        using var request = Request(HttpMethod.Get, uri, apiKey);
         HttpResponseMessage response;
         try
         {
@@ -185,14 +185,13 @@ public static class EndpointProbe
 
     private static async Task<JsonElement?> GetJsonAsync(Uri uri, string? apiKey, HttpClient http, CancellationToken ct)
     {
-        using var request = Get(uri, apiKey);
+        using var request = Request(HttpMethod.Get, uri, apiKey);
         return await JsonObjectAsync(request, http, ct).ConfigureAwait(false);
     }
 
     private static async Task<JsonElement?> PostJsonAsync(Uri uri, string body, string? apiKey, HttpClient http, CancellationToken ct)
     {
-        using var request = Get(uri, apiKey);
-        request.Method = HttpMethod.Post;
+        using var request = Request(HttpMethod.Post, uri, apiKey);
         request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         return await JsonObjectAsync(request, http, ct).ConfigureAwait(false);
     }
@@ -235,9 +234,9 @@ public static class EndpointProbe
         return 0;
     }
 
-    private static HttpRequestMessage Get(Uri uri, string? apiKey)
+    private static HttpRequestMessage Request(HttpMethod method, Uri uri, string? apiKey)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        var request = new HttpRequestMessage(method, uri);
         if (!string.IsNullOrEmpty(apiKey)) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         return request;
     }

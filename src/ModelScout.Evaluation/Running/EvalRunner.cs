@@ -71,9 +71,7 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
     private async Task RunSuiteAsync(EvalRunInfo run, IEvalSuite suite, Counters counters, IProgress<EvalProgress>? progress, CancellationToken ct)
     {
         var scored = store.Scores(run, suite.Name).Select(s => s.Item.Id).ToHashSet(StringComparer.Ordinal);
-        var cached = new Dictionary<(string, int), StoredReply>();
-        foreach (var r in store.Replies(run, suite.Name))
-            if (r.Error is null && r.Reply is not null) cached[(r.ItemId, r.Step)] = r;
+        var cached = Answered(store.Replies(run, suite.Name));
         var pending = suite.Items.Where(i => !scored.Contains(i.Id)).ToList();
         var tracker = new SuiteTracker(suite.Name, suite.Items.Count, suite.Items.Count - pending.Count, progress);
         tracker.Report();
@@ -190,6 +188,15 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
         }
     }
 
+    // The stored replies a run can reuse, by item and step (error rows are retried, not reused).
+    private static Dictionary<(string, int), StoredReply> Answered(IEnumerable<StoredReply> stored)
+    {
+        var answered = new Dictionary<(string, int), StoredReply>();
+        foreach (var r in stored)
+            if (r.Error is null && r.Reply is not null) answered[(r.ItemId, r.Step)] = r;
+        return answered;
+    }
+
     /// <summary>
     /// Items of <paramref name="suite"/> whose stored replies answer a shortened request for some step, found by replaying
     /// each item's steps over the stored replies (so items finished by earlier invocations count too).
@@ -198,9 +205,7 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(stored);
-        var answered = new Dictionary<(string, int), StoredReply>();
-        foreach (var r in stored)
-            if (r.Error is null && r.Reply is not null) answered[(r.ItemId, r.Step)] = r;
+        var answered = Answered(stored);
         if (answered.Count == 0) return 0;
         var count = 0;
         foreach (var item in suite.Items)
