@@ -425,31 +425,46 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             {
                 victim = Remove(e);
             }
-            else if (alive == Timeout.InfiniteTimeSpan || alive < TimeSpan.Zero)
-            {
-                e.ExpiresAt = DateTimeOffset.MaxValue;
-                e.Timer?.Dispose();
-                e.Timer = null;
-            }
             else
             {
-                e.ExpiresAt = time.GetUtcNow() + alive;
-                e.Timer?.Dispose();
-                e.Timer = time.CreateTimer(_ => Expire(e), null, alive, Timeout.InfiniteTimeSpan);
+                e.ExpiresAt = KeepAliveParser.ExpiryFrom(time.GetUtcNow(), alive);
+                ArmExpiry(e);
             }
         }
         victim?.Dispose();
     }
+
+    // Caller holds gate. A timer cannot wait longer than ~49 days, so a longer keep-alive wakes up at that bound and
+    // re-arms (Expire checks the clock); a model that never expires gets no timer at all.
+    private void ArmExpiry(Entry e)
+    {
+        e.Timer?.Dispose();
+        e.Timer = null;
+        if (e.ExpiresAt == DateTimeOffset.MaxValue) return;
+        var due = e.ExpiresAt - time.GetUtcNow();
+        if (due < TimeSpan.Zero) due = TimeSpan.Zero;
+        if (due > LongestTimerWait) due = LongestTimerWait;
+        e.Timer = time.CreateTimer(_ => Expire(e), null, due, Timeout.InfiniteTimeSpan);
+    }
+
+    private static readonly TimeSpan LongestTimerWait = TimeSpan.FromDays(30);
 
     private void Expire(Entry e)
     {
         LoadedModel? victim = null;
         lock (gate)
         {
-            if (e.Refs == 0 && e.Model is not null && time.GetUtcNow() >= e.ExpiresAt && entries.TryGetValue(e.Resolved.Name, out var current) && current == e)
+            if (e.Refs == 0 && e.Model is not null && entries.TryGetValue(e.Resolved.Name, out var current) && current == e)
             {
-                logger.LogInformation("{Model}: idle past its keep-alive; unloading", e.Resolved.Name);
-                victim = Remove(e);
+                if (time.GetUtcNow() >= e.ExpiresAt)
+                {
+                    logger.LogInformation("{Model}: idle past its keep-alive; unloading", e.Resolved.Name);
+                    victim = Remove(e);
+                }
+                else
+                {
+                    ArmExpiry(e);
+                }
             }
         }
         victim?.Dispose();
@@ -475,7 +490,7 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
         MemoryBytes = e.EstimatedBytes,
         ContextLength = e.Model?.NumCtx ?? e.RequestedCtx,
         Parallel = Math.Max(1, settings.Parallel),
-        ExpiresAt = e.Refs > 0 ? time.GetUtcNow() + (e.KeepAlive ?? settings.KeepAlive) : e.ExpiresAt,
+        ExpiresAt = e.Refs > 0 ? KeepAliveParser.ExpiryFrom(time.GetUtcNow(), e.KeepAlive ?? settings.KeepAlive) : e.ExpiresAt,
         LoadDuration = e.Model?.LoadDuration ?? TimeSpan.Zero,
     };
 

@@ -140,8 +140,8 @@ public sealed partial class ScoutServer : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} model={Model} status={Status} prompt_tokens={PromptTokens} completion_tokens={CompletionTokens} duration_ms={DurationMs}")]
     private static partial void RequestDone(ILogger log, string method, string path, string model, int status, int promptTokens, int completionTokens, double durationMs);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
-    private static partial void RequestFailed(ILogger log, Exception error, string method, string path);
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed (request {RequestId})")]
+    private static partial void RequestFailed(ILogger log, Exception error, string method, string path, string requestId);
 
     /// <summary>Turns every failure into a JSON error in the API's shape; nothing escapes to crash the process.</summary>
     private static async Task ShapeErrorsAsync(HttpContext context, RequestDelegate next, ILogger log, ServerSettings settings)
@@ -165,9 +165,9 @@ public sealed partial class ScoutServer : IAsyncDisposable
                     $"request body is larger than the {settings.MaxRequestBodyBytes / (1024 * 1024)} MiB limit; send less, or raise SCOUT_MAX_BODY_BYTES", "invalid_request_error", null, "request_too_large"),
                 BadHttpRequestException bad => new ApiProblem(bad.StatusCode, bad.Message, "invalid_request_error"),
                 OperationCanceledException when services(context).Stopping.IsCancellationRequested => new ApiProblem(503, "the server is shutting down; retry against the next instance", "server_busy_error", null, "shutting_down"),
-                _ => new ApiProblem(500, $"internal error: {e.Message}", "api_error"),
+                _ => new ApiProblem(500, $"internal error (request {context.TraceIdentifier}): {e.Message} The server log has the details under that request id.", "api_error"),
             };
-            if (problem.Status >= 500) RequestFailed(log, e, context.Request.Method, context.Request.Path.Value ?? "/");
+            if (problem.Status >= 500) RequestFailed(log, e, context.Request.Method, context.Request.Path.Value ?? "/", context.TraceIdentifier);
             if (context.Response.HasStarted)
             {
                 // Headers are out: the best left is to end the stream with an error the client can read.

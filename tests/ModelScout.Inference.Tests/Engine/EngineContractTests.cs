@@ -35,6 +35,46 @@ public sealed class EngineContractTests
         Assert.Contains("\"5m\"", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("9223372036854775808")]
+    [InlineData("1e300")]
+    [InlineData("2562048h")]
+    [InlineData("99999999999999999999999999999999999999999h")]
+    public void A_keep_alive_longer_than_gos_longest_duration_is_refused_naming_the_field(string text)
+    {
+        var e = Assert.Throws<InferenceException>(() => KeepAliveParser.Parse(text));
+        Assert.Equal("keep_alive", e.Param);
+        Assert.Contains("longest accepted", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("9223372036854775808")]
+    [InlineData("1e300")]
+    [InlineData("9223372037")]
+    public void A_keep_alive_number_longer_than_gos_longest_duration_is_refused(string json) =>
+        Assert.Equal("keep_alive", Assert.Throws<InferenceException>(() => KeepAliveParser.Parse(JsonDocument.Parse(json).RootElement)).Param);
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("1e400")]
+    [InlineData("1..5s")]
+    public void Not_a_number_and_infinity_are_not_durations(string text) =>
+        Assert.Equal("keep_alive", Assert.Throws<InferenceException>(() => KeepAliveParser.Parse(text)).Param);
+
+    [Fact]
+    public void The_longest_keep_alive_is_accepted_and_an_expiry_past_the_calendars_end_saturates()
+    {
+        Assert.Equal(KeepAliveParser.Max, KeepAliveParser.Parse("2562047h47m16.854775807s"));
+        var now = DateTimeOffset.Parse("2026-12-06T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(now + KeepAliveParser.Max, KeepAliveParser.ExpiryFrom(now, KeepAliveParser.Max));
+        Assert.Equal(DateTimeOffset.MaxValue, KeepAliveParser.ExpiryFrom(DateTimeOffset.MaxValue - TimeSpan.FromDays(1), KeepAliveParser.Max));
+        Assert.Equal(DateTimeOffset.MaxValue, KeepAliveParser.ExpiryFrom(now, Timeout.InfiniteTimeSpan));
+        Assert.Equal(DateTimeOffset.MaxValue, KeepAliveParser.ExpiryFrom(DateTimeOffset.MaxValue, TimeSpan.FromSeconds(1)));
+        Assert.Equal(now.AddMinutes(5), KeepAliveParser.ExpiryFrom(now, TimeSpan.FromMinutes(5)));
+    }
+
     [Fact]
     public void Keep_alive_json_takes_numbers_and_strings()
     {

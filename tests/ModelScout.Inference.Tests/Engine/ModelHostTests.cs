@@ -380,6 +380,25 @@ public sealed class ModelHostTests : IDisposable
     }
 
     [Fact]
+    public async Task A_keep_alive_of_centuries_or_past_a_timers_reach_expires_on_time()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-28T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var host = Host(Settings(), clock);
+        await Run(host, new GenerationRequest { Model = "stories", Prompt = "Once", Options = Greedy with { NumPredict = 1 }, KeepAlive = KeepAliveParser.Max });
+        Assert.Equal(clock.GetUtcNow() + KeepAliveParser.Max, Assert.Single(host.Loaded).ExpiresAt);
+        clock.Advance(TimeSpan.FromDays(400));
+        Assert.Single(host.Loaded);
+
+        // 90 days is past what one timer can wait (~49.7 days): the host wakes at its bound and waits again.
+        await Run(host, new GenerationRequest { Model = "stories", Prompt = "Once", Options = Greedy with { NumPredict = 1 }, KeepAlive = TimeSpan.FromDays(90) });
+        Assert.Equal(clock.GetUtcNow() + TimeSpan.FromDays(90), Assert.Single(host.Loaded).ExpiresAt);
+        for (var day = 0; day < 89; day++) clock.Advance(TimeSpan.FromDays(1));
+        Assert.Single(host.Loaded);
+        clock.Advance(TimeSpan.FromDays(1));
+        Assert.Empty(host.Loaded);
+    }
+
+    [Fact]
     public async Task An_empty_prompt_only_loads_the_model()
     {
         await using var host = Host();
