@@ -9,9 +9,9 @@ namespace ModelScout.Cli;
 internal sealed class CommonOptions
 {
     public Option<bool> Json { get; } = new("--json") { Description = "Write JSON to stdout (schema in docs/json.md); human notes go to stderr", Recursive = true };
-    public Option<string?> CatalogFile { get; } = new("--catalog") { Description = $"A catalog JSON file overlaid on the embedded one (also ${ScoutSettings.CatalogVariable})", Recursive = true, HelpName = "FILE" };
+    public Option<string?> CatalogFile { get; } = new("--catalog") { Description = $"A catalog JSON file overlaid on the embedded one (also ${ScoutVariables.Catalog.Name}; default {ScoutVariables.Catalog.Default})", Recursive = true, HelpName = "FILE" };
 
-    public Option<string?> Models { get; } = new("--models") { Description = "The model store directory (also $SCOUT_MODELS; default ~/.modelscout/models)", HelpName = "DIR" };
+    public Option<string?> Models { get; } = new("--models") { Description = $"The model store directory (also ${ScoutVariables.Models.Name}; default {ScoutVariables.Models.Default})", HelpName = "DIR" };
 
     public Option<string[]> Gpu { get; } = new("--gpu", "--gpus") { Description = "Plan for these GPUs instead of probing: \"RTX 4090\", 2x\"RTX 3090\", h100-sxm (repeatable)", HelpName = "GPU", AllowMultipleArgumentsPerToken = false };
     public Option<string?> Vram { get; } = new("--vram") { Description = "GPU memory in GiB (alone: one GPU of that size; with --gpu: overrides its size)", HelpName = "GIB" };

@@ -2,4 +2,4 @@ using System.Text;
 using ModelScout.Cli;
 
 Console.OutputEncoding = Encoding.UTF8;
-return new ScoutApp(new SystemMachineSource(), ScoutSettings.FromEnvironment()).Run(args, Console.Out, Console.Error);
+return new ScoutApp(new SystemMachineSource(), new ScoutSettings()).Run(args, Console.Out, Console.Error);

@@ -28,21 +28,24 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
     public TextWriter Stdout { get; } = stdout;
     public TextWriter Stderr { get; } = stderr;
 
-    public Catalog Catalog => catalog ??= Catalog.Load(Parse.GetValue(Options.CatalogFile) ?? settings.CatalogFile);
+    /// <summary>Every setting scout reads, and where its data lives (<c>scout env</c> lists them).</summary>
+    public ScoutSettings Settings { get; } = settings;
+
+    public Catalog Catalog => catalog ??= Catalog.Load(Parse.GetValue(Options.CatalogFile) ?? Settings.CatalogOverlay);
 
     public FitPlanner Planner => planner ??= new FitPlanner(Catalog);
 
     /// <summary>Stdin, the engine and Ctrl-C for <c>scout run</c>; built on first use so other commands never load llama.cpp.</summary>
     public RunEnvironment RunEnvironment => run ??= runEnvironment();
 
-    /// <summary>The model store: --models, else $SCOUT_MODELS, else ~/.modelscout/models. Opening it creates nothing.</summary>
-    public ModelStore Store => store ??= new ModelStore(Parse.GetValue(Options.Models) is { Length: > 0 } dir ? dir : ModelStore.DefaultRoot());
+    /// <summary>The model store: --models, else $SCOUT_MODELS, else $SCOUT_HOME/models. Opening it creates nothing.</summary>
+    public ModelStore Store => store ??= new ModelStore(Parse.GetValue(Options.Models) is { Length: > 0 } dir ? dir : Settings.Models);
 
     private ModelStore? store;
 
     /// <summary>True when stderr is a terminal a live progress display can redraw.</summary>
     public bool ProgressOnTerminal => ReferenceEquals(Stderr, System.Console.Error) && !System.Console.IsErrorRedirected
-        && Environment.GetEnvironmentVariable("NO_COLOR") is not { Length: > 0 } && Environment.GetEnvironmentVariable("CI") is not { Length: > 0 };
+        && Settings.Get(ScoutVariables.NoColor) is null && Settings.Get(ScoutVariables.Ci) is null;
 
     /// <summary>Human output: stdout normally, stderr when stdout carries JSON.</summary>
     public IAnsiConsole Human => human ??= Console(Json ? Stderr : Stdout);
@@ -57,7 +60,7 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
     {
         var interactive = ReferenceEquals(writer, System.Console.Out) && !System.Console.IsOutputRedirected
             || ReferenceEquals(writer, System.Console.Error) && !System.Console.IsErrorRedirected;
-        var plain = !interactive || Environment.GetEnvironmentVariable("NO_COLOR") is { Length: > 0 };
+        var plain = !interactive || Settings.Get(ScoutVariables.NoColor) is not null;
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(writer),
@@ -116,6 +119,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
             new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(), new InspectCommand(),
             new RunModelCommand(), new ServeCommand(), new BenchCommand(), new EvalCommand(),
             new ImportCommand(), new CreateCommand(), new ListCommand(), new RemoveCommand(), new CopyCommand(), new PullCommand(),
+            new EnvCommand(),
         };
         Command Wire(ICommandBuilder builder)
         {
@@ -143,6 +147,20 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width, () => runEnvironment ?? RunEnvironment.FromConsole());
         try
         {
+            return Handle(ctx, builder);
+        }
+        finally
+        {
+            // Data an earlier version left elsewhere is moved into the home the first time a command looks for it.
+            foreach (var note in settings.Notes) stderr.WriteLine($"scout: {note}");
+            settings.Notes.Clear();
+        }
+    }
+
+    private static int Handle(CommandContext ctx, ICommandBuilder builder)
+    {
+        try
+        {
             return builder.Run(ctx);
         }
         catch (CliException e)
@@ -151,7 +169,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         }
         catch (CatalogException e)
         {
-            return Fail(ctx, e.Message + Environment.NewLine + "Fix the catalog file or drop --catalog / " + ScoutSettings.CatalogVariable + ".", ExitCodes.Error, []);
+            return Fail(ctx, e.Message + Environment.NewLine + "Fix the catalog file or drop --catalog / " + ScoutVariables.Catalog.Name + ".", ExitCodes.Error, []);
         }
         catch (ModelScout.Hardware.UnknownHardwareException e)
         {

@@ -33,12 +33,19 @@ internal static class Scout
 {
     public static CliRun Run(params string[] args) => RunWith(null, args);
 
+    /// <summary>The profile folder the CLI sees in tests: no variable is set, so nothing of the real user's home is read.</summary>
+    public static string IsolatedHome { get; } = Directory.CreateTempSubdirectory("scout-cli-home-").FullName;
+
     /// <summary>Runs with <paramref name="run"/> as stdin, engine and Ctrl-C for <c>scout run</c>.</summary>
-    public static CliRun RunWith(ModelScout.Cli.Chat.RunEnvironment? run, params string[] args)
+    public static CliRun RunWith(ModelScout.Cli.Chat.RunEnvironment? run, params string[] args) =>
+        RunIn(new ModelScout.Core.Settings.ScoutSettings(_ => null, IsolatedHome), run, args);
+
+    /// <summary>Runs with <paramref name="settings"/> as the environment and home the CLI sees.</summary>
+    public static CliRun RunIn(ModelScout.Core.Settings.ScoutSettings settings, ModelScout.Cli.Chat.RunEnvironment? run, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = new ScoutApp(new FixedMachineSource(), new ScoutSettings(null), 140, run).Run(args, stdout, stderr);
+        var code = new ScoutApp(new FixedMachineSource(), settings, 140, run).Run(args, stdout, stderr);
         return new CliRun(code, stdout.ToString().ReplaceLineEndings("\n"), stderr.ToString().ReplaceLineEndings("\n"));
     }
 }

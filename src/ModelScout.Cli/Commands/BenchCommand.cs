@@ -206,7 +206,7 @@ internal sealed class BenchCommand : ICommandBuilder
         {
             throw new CliException(e.Message);
         }
-        var key = p.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("SCOUT_BENCH_API_KEY");
+        var key = p.GetValue(apiKey) ?? ctx.Settings.Get(ScoutVariables.BenchApiKey);
         return new BenchSetup(targets, plan, Duration(p.GetValue(timeout) ?? "300s", "--timeout"), promptsFile, input, key is { Length: > 0 } ? key : null, p.GetValue(output))
         {
             Html = p.GetValue(html),
@@ -350,11 +350,13 @@ internal sealed class BenchCommand : ICommandBuilder
                 throw new CliException($"--out: cannot write {path} ({e.Message}); check the folder exists and is writable", ExitCodes.Error);
             }
         }
+        if ((setup.Html ?? setup.Png ?? setup.Svg) is not null && ctx.Settings.Get(ScoutVariables.ChartFont) is { } font && !BenchChartExporter.UseFontFile(font))
+            ctx.Stderr.WriteLine($"scout: {ScoutVariables.ChartFont.Name}={font} is not a file; drawing with the system's fonts");
         Export("--html", setup.Html, path => BenchHtmlExporter.Save(report, path));
         Export("--png", setup.Png, path => BenchChartExporter.Save(report, path));
         Export("--svg", setup.Svg, path => BenchChartExporter.Save(report, path));
         if ((setup.Html ?? setup.Png ?? setup.Svg) is not null && !BenchChartExporter.FontsAvailable)
-            ctx.Stderr.WriteLine("scout: no fonts found, so the charts have no labels; install one (apt-get install fonts-dejavu-core) or set SCOUT_CHART_FONT=FILE.ttf");
+            ctx.Stderr.WriteLine("scout: no fonts found, so the charts have no labels; install one (apt-get install fonts-dejavu-core) or set " + ScoutVariables.ChartFont.Name + "=FILE.ttf");
         if (ctx.Json)
         {
             ctx.Stdout.Write(BenchJsonExporter.ToJson(report));

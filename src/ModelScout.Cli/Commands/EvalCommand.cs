@@ -34,7 +34,7 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<int?> limit = new("--limit") { Description = "At most N items per suite (the same N items every time for a given --seed)", HelpName = "N" };
     private readonly Option<double?> fraction = new("--fraction") { Description = "This share of each suite's items, 0 < F <= 1", HelpName = "F" };
     private readonly Option<int> concurrency = new("--concurrency") { Description = "Items in flight at once (match the server's parallel slots)", DefaultValueFactory = _ => 1, HelpName = "N" };
-    private readonly Option<string?> data = new("--data") { Description = $"Folder with mmlu/, humaneval/, gsm8k/, math/, mtbench/ in their public formats (also ${ScoutSettings.EvalDataVariable}); default: the built-in samples", HelpName = "DIR" };
+    private readonly Option<string?> data = new("--data") { Description = $"Folder with mmlu/, humaneval/, gsm8k/, math/, mtbench/ in their public formats (also ${ScoutVariables.EvalData.Name}); default: the built-in samples", HelpName = "DIR" };
     private readonly Option<string?> runName = new("--run") { Description = "Name of the run in the result store; default derived from the command, so rerunning it resumes", HelpName = "NAME" };
     private readonly Option<int?> shots = new("--shots") { Description = "MMLU dev examples per prompt, 0-5 (default 5 for logprob/loglikelihood, 0 for generative)", HelpName = "N" };
     private readonly Option<string> mmluMode = new("--mmlu-mode") { Description = "MMLU scoring: auto (logprob when the endpoint returns logprobs, else generative; loglikelihood with --local), logprob, generative, loglikelihood", DefaultValueFactory = _ => "auto", HelpName = "MODE" };
@@ -90,8 +90,9 @@ internal sealed class EvalCommand : ICommandBuilder
         string Database,
         int? Threads);
 
-    internal EvalSetup Parse(ParseResult p)
+    internal EvalSetup Parse(CommandContext ctx)
     {
+        var p = ctx.Parse;
         var suiteText = p.GetValue(suite) ?? throw new CliException($"choose the suites: --suite {string.Join(',', SuiteCatalog.Names)} (any of them, comma-separated)");
         var suites = new List<string>();
         foreach (var part in suiteText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
@@ -136,7 +137,7 @@ internal sealed class EvalCommand : ICommandBuilder
         var judgeText = p.GetValue(judgeEndpoint);
         var judgeUri = judgeText is null ? null : Url(judgeText, "--judge-endpoint");
         var judgeModelText = p.GetValue(judgeModel);
-        var key = p.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("SCOUT_EVAL_API_KEY");
+        var key = p.GetValue(apiKey) ?? ctx.Settings.Get(ScoutVariables.EvalApiKey);
         var judgeKey = p.GetValue(judgeApiKey);
         var sameJudge = judgeUri is not null && endpointUri is not null && SameUrl(judgeUri, endpointUri);
         if (suites.Contains("mtbench"))
@@ -154,9 +155,9 @@ internal sealed class EvalCommand : ICommandBuilder
 
         return new EvalSetup(suites, endpointUri, modelText, key is { Length: > 0 } ? key : null, localText,
             new SampleSelection(limitValue, fractionValue, p.GetValue(seed)), concurrencyValue,
-            p.GetValue(data) ?? ScoutSettings.EvalData, p.GetValue(runName), shotsValue, mode, p.GetValue(gsm8kFewShot), samplesValue, temperatureValue,
+            p.GetValue(data) ?? ctx.Settings.Get(ScoutVariables.EvalData), p.GetValue(runName), shotsValue, mode, p.GetValue(gsm8kFewShot), samplesValue, temperatureValue,
             p.GetValue(seed), maxTokensValue, judgeUri, judgeModelText, judgeKey is { Length: > 0 } ? judgeKey : null,
-            EvalDatabase.PathFrom(p, db), threadsValue);
+            EvalDatabase.PathFrom(ctx, db), threadsValue);
     }
 
     private static Uri Url(string text, string option)
@@ -188,7 +189,7 @@ internal sealed class EvalCommand : ICommandBuilder
 
     private async Task<int> RunAsync(CommandContext ctx)
     {
-        var setup = Parse(ctx.Parse);
+        var setup = Parse(ctx);
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
         using var cts = new CancellationTokenSource();
         using var interrupt = ctx.RunEnvironment.OnInterrupt(cts.Cancel);
@@ -406,7 +407,7 @@ internal sealed class EvalCommand : ICommandBuilder
         }
         catch (Exception e) when (e is InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
         {
-            throw new CliException($"cannot open the result store {path}: {e.Message}; pass --db FILE or set {ScoutSettings.EvalDatabaseVariable}", ExitCodes.Error);
+            throw new CliException($"cannot open the result store {path}: {e.Message}; pass --db FILE or set {ScoutVariables.EvalDatabase.Name}", ExitCodes.Error);
         }
     }
 

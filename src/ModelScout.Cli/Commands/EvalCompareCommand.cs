@@ -34,7 +34,7 @@ internal sealed class EvalCompareCommand : ICommandBuilder
     {
         var marginPoints = ctx.Parse.GetValue(margin);
         if (double.IsNaN(marginPoints) || marginPoints < 0) throw new CliException("--margin must be zero or more points");
-        using var store = EvalDatabase.OpenExisting(EvalDatabase.PathFrom(ctx.Parse, db));
+        using var store = EvalDatabase.OpenExisting(EvalDatabase.PathFrom(ctx, db));
         var a = EvalDatabase.FindRun(store, ctx.Parse.GetValue(runA)!);
         var b = EvalDatabase.FindRun(store, ctx.Parse.GetValue(runB)!);
         EvalCompareJson result;

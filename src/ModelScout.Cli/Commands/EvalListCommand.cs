@@ -21,7 +21,7 @@ internal sealed class EvalListCommand : ICommandBuilder
 
     public int Run(CommandContext ctx)
     {
-        var path = Path.GetFullPath(EvalDatabase.PathFrom(ctx.Parse, db));
+        var path = Path.GetFullPath(EvalDatabase.PathFrom(ctx, db));
         var runs = new List<ListedRunJson>();
         if (File.Exists(path))
         {

@@ -24,7 +24,7 @@ internal sealed class EvalReportCommand : ICommandBuilder
 
     public int Run(CommandContext ctx)
     {
-        using var store = EvalDatabase.OpenExisting(EvalDatabase.PathFrom(ctx.Parse, db));
+        using var store = EvalDatabase.OpenExisting(EvalDatabase.PathFrom(ctx, db));
         var info = EvalDatabase.FindRun(store, ctx.Parse.GetValue(run)!);
         var report = RunReport.Build(store, info, ctx.Catalog);
         if (ctx.Parse.GetValue(html) is { Length: > 0 } file)

@@ -5,23 +5,23 @@ namespace ModelScout.Cli.EvalReports;
 
 /// <summary>
 /// The result store as the read-only eval commands see it: <c>--db FILE</c>, else <c>$SCOUT_EVAL_DB</c>, else
-/// <c>~/.scout/eval.db</c>. A missing file is an error that says how to make one, rather than an empty new database.
+/// <c>$SCOUT_HOME/eval.db</c>. A missing file is an error that says how to make one, rather than an empty new database.
 /// </summary>
 internal static class EvalDatabase
 {
     /// <summary>A fresh <c>--db</c> option for one command (scout eval and each of its subcommands).</summary>
     public static Option<string?> Option() =>
-        new("--db") { Description = $"The eval results file (also ${ScoutSettings.EvalDatabaseVariable}; default ~/.scout/eval.db)", HelpName = "FILE" };
+        new("--db") { Description = $"The eval results file (also ${ScoutVariables.EvalDatabase.Name}; default {ScoutVariables.EvalDatabase.Default})", HelpName = "FILE" };
 
     /// <summary>The path the option or the environment picks.</summary>
-    public static string PathFrom(ParseResult parse, Option<string?> db) =>
-        parse.GetValue(db) is { Length: > 0 } path ? path : ScoutSettings.EvalDatabase;
+    public static string PathFrom(CommandContext ctx, Option<string?> db) =>
+        ctx.Parse.GetValue(db) is { Length: > 0 } path ? path : ctx.Settings.EvalDatabase;
 
     /// <summary>Opens an existing store; a missing file throws a <see cref="CliException"/> saying what to do.</summary>
     public static EvalStore OpenExisting(string path)
     {
         if (!File.Exists(path))
-            throw new CliException($"no eval results at {path}. Run `scout eval --suite ...` first, or point --db (or ${ScoutSettings.EvalDatabaseVariable}) at the results file.", ExitCodes.NotFound);
+            throw new CliException($"no eval results at {path}. Run `scout eval --suite ...` first, or point --db (or ${ScoutVariables.EvalDatabase.Name}) at the results file.", ExitCodes.NotFound);
         try
         {
             return EvalStore.Open(path);

@@ -132,6 +132,12 @@ internal sealed record RunJson(string Schema, string Model, string Response, str
     private static double? Round(double? v) => v is { } x ? Math.Round(x, 2) : null;
 }
 
+internal sealed record EnvJson(string Schema, EnvPathsJson Paths, IReadOnlyList<EnvVariableJson> Variables);
+
+internal sealed record EnvPathsJson(string Home, string Models, string EvalDatabase, string? CatalogOverlay, string Cache, string UiData);
+
+internal sealed record EnvVariableJson(string Name, string Area, string Value, string From, IReadOnlyList<string> Aliases, string Description);
+
 internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IReadOnlyList<string> Suggestions);
 
 [JsonSourceGenerationOptions(
@@ -150,6 +156,7 @@ internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IRea
 [JsonSerializable(typeof(RuntimesJson))]
 [JsonSerializable(typeof(CostJson))]
 [JsonSerializable(typeof(ErrorJson))]
+[JsonSerializable(typeof(EnvJson))]
 [JsonSerializable(typeof(InspectJson))]
 [JsonSerializable(typeof(RunJson))]
 [JsonSerializable(typeof(MachineJson))]

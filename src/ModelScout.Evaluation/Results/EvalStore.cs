@@ -17,9 +17,6 @@ public sealed class EvalStore : IDisposable
     /// <summary>The schema this code writes; older files are migrated forward, newer ones refused.</summary>
     public const int SchemaVersion = 2;
 
-    /// <summary>Environment variable that overrides <see cref="DefaultPath"/>.</summary>
-    public const string PathVariable = "SCOUT_EVAL_DB";
-
     private readonly SqliteConnection connection;
     private readonly Lock gate = new();
     private readonly SqliteCommand insertReply;
@@ -39,17 +36,6 @@ public sealed class EvalStore : IDisposable
             INSERT OR REPLACE INTO scores (run_id, suite, item_id, subject, grp, score, extracted, extraction_failed, metrics_json, detail, scoring_mode, created)
             VALUES ($run, $suite, $item, $subject, $grp, $score, $extracted, $failed, $metrics, $detail, $mode, $created)
             """, "$run", "$suite", "$item", "$subject", "$grp", "$score", "$extracted", "$failed", "$metrics", "$detail", "$mode", "$created");
-    }
-
-    /// <summary><c>$SCOUT_EVAL_DB</c>, else <c>~/.scout/eval.db</c>.</summary>
-    public static string DefaultPath
-    {
-        get
-        {
-            var env = Environment.GetEnvironmentVariable(PathVariable);
-            if (!string.IsNullOrWhiteSpace(env)) return env;
-            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".scout", "eval.db");
-        }
     }
 
     /// <summary>The file this store writes.</summary>
@@ -80,7 +66,7 @@ public sealed class EvalStore : IDisposable
     {
         var version = Convert.ToInt32(Scalar(c, "PRAGMA user_version"), CultureInfo.InvariantCulture);
         if (version > SchemaVersion)
-            throw new InvalidOperationException($"{path} was written by a newer ModelScout (schema {version}, this one reads up to {SchemaVersion}); update scout or point {PathVariable} at another file");
+            throw new InvalidOperationException($"{path} was written by a newer ModelScout (schema {version}, this one reads up to {SchemaVersion}); update scout or point --db (SCOUT_EVAL_DB) at another file");
         if (version == SchemaVersion) return;
         using var tx = c.BeginTransaction();
         Execute(c, """

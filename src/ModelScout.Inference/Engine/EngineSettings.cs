@@ -1,3 +1,5 @@
+using ModelScout.Core.Settings;
+
 namespace ModelScout.Inference.Engine;
 
 /// <summary>
@@ -60,31 +62,27 @@ public sealed record EngineSettings
         _ => logicalCores / 2,
     };
 
-    /// <summary>Settings from the environment over the defaults.</summary>
+    /// <summary>Settings from the environment over the defaults (the variables are declared in <see cref="ScoutVariables"/>).</summary>
     public static EngineSettings FromEnvironment(Func<string, string?>? getenv = null)
     {
         getenv ??= Environment.GetEnvironmentVariable;
         var s = new EngineSettings();
-        if (Int(getenv, "SCOUT_NUM_THREAD") is { } t) s = s with { Threads = t };
-        if (Int(getenv, "SCOUT_NUM_PARALLEL", "OLLAMA_NUM_PARALLEL") is { } p) s = s with { Parallel = p };
-        if (Int(getenv, "SCOUT_MAX_QUEUE", "OLLAMA_MAX_QUEUE") is { } q) s = s with { MaxQueue = q };
-        if (Int(getenv, "SCOUT_MAX_LOADED_MODELS", "OLLAMA_MAX_LOADED_MODELS") is { } m) s = s with { MaxLoadedModels = m };
-        if (getenv("SCOUT_FLASH_ATTENTION") is { Length: > 0 } fa) s = s with { FlashAttention = fa is "1" or "true" or "on" };
-        if (getenv("SCOUT_KV_UNIFIED") is { Length: > 0 } kv) s = s with { KvUnified = kv is "1" or "true" or "on" };
-        var ka = getenv("SCOUT_KEEP_ALIVE") ?? getenv("OLLAMA_KEEP_ALIVE");
-        if (!string.IsNullOrWhiteSpace(ka)) s = s with { KeepAlive = KeepAliveParser.Parse(ka) };
+        if (Int(getenv, ScoutVariables.NumThread) is { } t) s = s with { Threads = t };
+        if (Int(getenv, ScoutVariables.NumParallel) is { } p) s = s with { Parallel = p };
+        if (Int(getenv, ScoutVariables.MaxQueue) is { } q) s = s with { MaxQueue = q };
+        if (Int(getenv, ScoutVariables.MaxLoadedModels) is { } m) s = s with { MaxLoadedModels = m };
+        if (ScoutVariables.FlashAttention.Read(getenv) is { } fa) s = s with { FlashAttention = On(fa.Value) };
+        if (ScoutVariables.KvUnified.Read(getenv) is { } kv) s = s with { KvUnified = On(kv.Value) };
+        if (ScoutVariables.KeepAlive.Read(getenv) is { } ka) s = s with { KeepAlive = KeepAliveParser.Parse(ka.Value) };
         return s;
     }
 
-    private static int? Int(Func<string, string?> getenv, params string[] names)
+    private static bool On(string value) => value is "1" or "true" or "on";
+
+    private static int? Int(Func<string, string?> getenv, ScoutVariable variable)
     {
-        foreach (var n in names)
-        {
-            var v = getenv(n);
-            if (string.IsNullOrWhiteSpace(v)) continue;
-            if (int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var i) && i >= 0) return i;
-            throw new ArgumentException($"{n}={v} is not a non-negative integer");
-        }
-        return null;
+        if (variable.Read(getenv) is not (var value, var from)) return null;
+        if (int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var i) && i >= 0) return i;
+        throw new ArgumentException($"{from}={value} is not a non-negative integer");
     }
 }

@@ -39,30 +39,28 @@ public static class BenchChartExporter
     /// <summary>Default image height in pixels.</summary>
     public const int DefaultHeight = 540;
 
-    /// <summary>Environment variable naming a TrueType/OpenType file to draw the charts' text with.</summary>
-    public const string FontVariable = "SCOUT_CHART_FONT";
-
     private const string CustomFontName = "ScoutChartFont";
 
     private static readonly BenchChart[] AllCharts = [BenchChart.ThroughputLatency, BenchChart.Ttft, BenchChart.Tpot];
 
-    private static readonly Lazy<bool> FontReady = new(LoadFont);
+    private static bool customFont;
 
     /// <summary>
     /// False when SkiaSharp finds no font: no system fonts (its Linux library reads /usr/share/fonts without fontconfig)
-    /// and no <see cref="FontVariable"/> file. The charts then render without any text, so callers should say so.
+    /// and no file given to <see cref="UseFontFile"/>. The charts then render without any text, so callers should say so.
     /// </summary>
-    public static bool FontsAvailable => FontReady.Value;
+    public static bool FontsAvailable => customFont || SystemFonts.Value;
 
-    private static bool LoadFont()
+    private static readonly Lazy<bool> SystemFonts = new(() => SkiaSharp.SKFontManager.Default.FontFamilyCount > 0);
+
+    /// <summary>Draws the charts' text with the TrueType/OpenType file at <paramref name="file"/>; false when there is no such file.</summary>
+    public static bool UseFontFile(string file)
     {
-        if (Environment.GetEnvironmentVariable(FontVariable) is { Length: > 0 } file && File.Exists(file))
-        {
-            Fonts.AddFontFile(CustomFontName, file);
-            Fonts.Default = CustomFontName;
-            return true;
-        }
-        return SkiaSharp.SKFontManager.Default.FontFamilyCount > 0;
+        if (string.IsNullOrWhiteSpace(file) || !File.Exists(file)) return false;
+        Fonts.AddFontFile(CustomFontName, file);
+        Fonts.Default = CustomFontName;
+        customFont = true;
+        return true;
     }
 
     /// <summary>
@@ -127,7 +125,6 @@ public static class BenchChartExporter
     public static Plot Build(BenchReport report, BenchChart chart)
     {
         ArgumentNullException.ThrowIfNull(report);
-        _ = FontsAvailable;
         return chart switch
         {
             BenchChart.ThroughputLatency => ThroughputLatency(report),

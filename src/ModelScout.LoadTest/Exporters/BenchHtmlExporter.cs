@@ -166,7 +166,7 @@ public static class BenchHtmlExporter
         if (!BenchChartExporter.FontsAvailable)
         {
             html.Append("<p>No font was found on the machine that drew these charts, so they have no labels. Install a font ")
-                .Append("(e.g. fonts-dejavu-core) or set ").Append(BenchChartExporter.FontVariable).Append(" to a .ttf file and rerun.</p>\n");
+                .Append("(e.g. fonts-dejavu-core) or point SCOUT_CHART_FONT at a .ttf file and rerun.</p>\n");
         }
         foreach (var chart in new[] { BenchChart.ThroughputLatency, BenchChart.Ttft, BenchChart.Tpot })
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ModelScout.Core.Settings;
 using ModelScout.Inference.Engine;
 
 namespace ModelScout.Server.Hosting;
@@ -44,17 +45,17 @@ public sealed record ServerSettings
     {
         getenv ??= Environment.GetEnvironmentVariable;
         var s = new ServerSettings { Engine = EngineSettings.FromEnvironment(getenv) };
-        if (getenv("SCOUT_HOST") is { Length: > 0 } host)
+        if (ScoutVariables.Host.Read(getenv) is (var host, var hostFrom))
         {
-            var (h, p) = HostAddress.Parse(host, "SCOUT_HOST");
+            var (h, p) = HostAddress.Parse(host, hostFrom);
             s = s with { Host = h, Port = p };
         }
-        if (getenv("SCOUT_API_KEY") is { Length: > 0 } key) s = s with { ApiKey = key };
-        if (getenv("SCOUT_ORIGINS") is { Length: > 0 } origins) s = s with { Origins = SplitOrigins(origins) };
-        if (getenv("SCOUT_MAX_BODY_BYTES") is { Length: > 0 } body)
+        if (ScoutVariables.ApiKey.Read(getenv) is { } key) s = s with { ApiKey = key.Value };
+        if (ScoutVariables.Origins.Read(getenv) is { } origins) s = s with { Origins = SplitOrigins(origins.Value) };
+        if (ScoutVariables.MaxBodyBytes.Read(getenv) is (var body, var bodyFrom))
         {
             if (!long.TryParse(body, NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes) || bytes < 1024)
-                throw new ArgumentException($"SCOUT_MAX_BODY_BYTES={body} is not a byte count of at least 1024");
+                throw new ArgumentException($"{bodyFrom}={body} is not a byte count of at least 1024");
             s = s with { MaxRequestBodyBytes = bytes };
         }
         return s;

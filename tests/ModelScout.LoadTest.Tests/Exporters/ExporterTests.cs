@@ -77,7 +77,7 @@ public sealed partial class ExporterTests
     [Fact]
     public void Svg_charts_parse_as_xml_and_name_every_target()
     {
-        Assert.True(BenchChartExporter.FontsAvailable, $"no font on this machine: install one (fonts-dejavu-core) or set {BenchChartExporter.FontVariable}");
+        Assert.True(BenchChartExporter.FontsAvailable, $"no font on this machine: install one (fonts-dejavu-core) or set SCOUT_CHART_FONT");
         var report = Report();
         foreach (var chart in new[] { BenchChart.ThroughputLatency, BenchChart.Ttft, BenchChart.Tpot })
         {

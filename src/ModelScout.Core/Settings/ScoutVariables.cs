@@ -1,0 +1,125 @@
+namespace ModelScout.Core.Settings;
+
+/// <summary>One environment variable scout reads: its name, the older or Ollama names it also accepts, its default and meaning.</summary>
+/// <param name="Name">The variable, e.g. <c>SCOUT_HOME</c>.</param>
+/// <param name="Area">Which part of scout reads it (home, serve, engine, eval, bench, output).</param>
+/// <param name="Default">The value used when it is unset, as a person would write it.</param>
+/// <param name="Description">What it changes.</param>
+/// <param name="Aliases">Names read when <paramref name="Name"/> is unset, in order (Ollama's, so an Ollama set-up carries over).</param>
+public sealed record ScoutVariable(string Name, string Area, string Default, string Description, params string[] Aliases)
+{
+    /// <summary>The value set for this variable or, failing that, its first alias that is set; null when none is.</summary>
+    public (string Value, string From)? Read(Func<string, string?> getenv)
+    {
+        ArgumentNullException.ThrowIfNull(getenv);
+        foreach (var name in (string[])[Name, .. Aliases])
+        {
+            if (getenv(name) is { } value && !string.IsNullOrWhiteSpace(value)) return (value.Trim(), name);
+        }
+        return null;
+    }
+}
+
+/// <summary>
+/// Every environment variable scout reads, declared once (as Ollama's <c>envconfig</c> does). Code that reads a setting
+/// names it through these fields; <c>scout env</c> lists them with their values, and docs/cli.md documents them.
+/// </summary>
+public static class ScoutVariables
+{
+    /// <summary>The one folder scout keeps its data in.</summary>
+    public static readonly ScoutVariable Home = new("SCOUT_HOME", "home", "~/.modelscout",
+        "the folder that holds the model store, the eval results, the catalog overlay and cached measurements");
+
+    /// <summary>The model store.</summary>
+    public static readonly ScoutVariable Models = new("SCOUT_MODELS", "home", "$SCOUT_HOME/models",
+        "the model store (Ollama's layout: blobs/ and manifests/)");
+
+    /// <summary>The eval results database.</summary>
+    public static readonly ScoutVariable EvalDatabase = new("SCOUT_EVAL_DB", "home", "$SCOUT_HOME/eval.db",
+        "the SQLite file scout eval keeps its runs in");
+
+    /// <summary>A catalog overlay.</summary>
+    public static readonly ScoutVariable Catalog = new("SCOUT_CATALOG", "home", "$SCOUT_HOME/catalog.json when present",
+        "a JSON file overlaid on the built-in catalog (same shape; entries replace by id)");
+
+    /// <summary>Eval data sets.</summary>
+    public static readonly ScoutVariable EvalData = new("SCOUT_EVAL_DATA", "eval", "the built-in sample sets",
+        "the folder holding mmlu/, humaneval/, gsm8k/, math/ and mtbench/ when --data is not given");
+
+    /// <summary>Key for eval endpoints.</summary>
+    public static readonly ScoutVariable EvalApiKey = new("SCOUT_EVAL_API_KEY", "eval", "none",
+        "the API key scout eval sends to --endpoint when --api-key is not given");
+
+    /// <summary>Key for bench endpoints.</summary>
+    public static readonly ScoutVariable BenchApiKey = new("SCOUT_BENCH_API_KEY", "bench", "none",
+        "the API key scout bench sends to each --endpoint when --api-key is not given");
+
+    /// <summary>Chart font.</summary>
+    public static readonly ScoutVariable ChartFont = new("SCOUT_CHART_FONT", "bench", "a font found on the system",
+        "a TrueType font file for the PNG/SVG charts of scout bench and scout eval report");
+
+    /// <summary>Registry for short names.</summary>
+    public static readonly ScoutVariable Registry = new("SCOUT_REGISTRY", "store", "https://registry.ollama.ai/",
+        "the registry scout pull uses for names without a host");
+
+    /// <summary>Listen address.</summary>
+    public static readonly ScoutVariable Host = new("SCOUT_HOST", "serve", "127.0.0.1:11434",
+        "where scout serve listens (read like OLLAMA_HOST: host, :port, host:port or http://host:port)");
+
+    /// <summary>Server API key.</summary>
+    public static readonly ScoutVariable ApiKey = new("SCOUT_API_KEY", "serve", "none (no key asked)",
+        "when set, every request but / and /health needs Authorization: Bearer KEY");
+
+    /// <summary>Extra CORS origins.</summary>
+    public static readonly ScoutVariable Origins = new("SCOUT_ORIGINS", "serve", "local origins only",
+        "extra browser origins allowed by CORS, comma-separated (patterns may use *)");
+
+    /// <summary>Request size limit.</summary>
+    public static readonly ScoutVariable MaxBodyBytes = new("SCOUT_MAX_BODY_BYTES", "serve", "33554432 (32 MiB)",
+        "the largest request body scout serve accepts (at least 1024)");
+
+    /// <summary>Generation threads.</summary>
+    public static readonly ScoutVariable NumThread = new("SCOUT_NUM_THREAD", "engine", "1 on 2 cores, cores-1 up to 8, half above",
+        "llama.cpp threads per model");
+
+    /// <summary>Parallel slots.</summary>
+    public static readonly ScoutVariable NumParallel = new("SCOUT_NUM_PARALLEL", "engine", "4",
+        "requests one model answers at once (continuous batching slots)", "OLLAMA_NUM_PARALLEL");
+
+    /// <summary>Queue length.</summary>
+    public static readonly ScoutVariable MaxQueue = new("SCOUT_MAX_QUEUE", "engine", "512",
+        "requests waiting for a slot before new ones get 503", "OLLAMA_MAX_QUEUE");
+
+    /// <summary>Loaded-model cap.</summary>
+    public static readonly ScoutVariable MaxLoadedModels = new("SCOUT_MAX_LOADED_MODELS", "engine", "0 (as many as memory holds)",
+        "models kept loaded at once", "OLLAMA_MAX_LOADED_MODELS");
+
+    /// <summary>Keep-alive.</summary>
+    public static readonly ScoutVariable KeepAlive = new("SCOUT_KEEP_ALIVE", "engine", "5m",
+        "how long an idle model stays loaded (5m, 1h, 0 to unload at once, -1 for ever)", "OLLAMA_KEEP_ALIVE");
+
+    /// <summary>Flash attention.</summary>
+    public static readonly ScoutVariable FlashAttention = new("SCOUT_FLASH_ATTENTION", "engine", "off for attention heads narrower than 64, else llama.cpp's choice",
+        "1/true/on forces flash attention on, anything else off");
+
+    /// <summary>Shared KV buffer.</summary>
+    public static readonly ScoutVariable KvUnified = new("SCOUT_KV_UNIFIED", "engine", "0 (one KV buffer per slot)",
+        "1/true/on shares one KV buffer between slots");
+
+    /// <summary>Colour off.</summary>
+    public static readonly ScoutVariable NoColor = new("NO_COLOR", "output", "unset",
+        "any value turns colour and live progress off (no-color.org)");
+
+    /// <summary>Set by CI systems.</summary>
+    public static readonly ScoutVariable Ci = new("CI", "output", "unset",
+        "any value turns live progress displays off (CI systems set it)");
+
+    /// <summary>Every variable, in the order <c>scout env</c> lists them.</summary>
+    public static IReadOnlyList<ScoutVariable> All { get; } =
+    [
+        Home, Models, EvalDatabase, Catalog, Registry,
+        Host, ApiKey, Origins, MaxBodyBytes,
+        NumThread, NumParallel, MaxQueue, MaxLoadedModels, KeepAlive, FlashAttention, KvUnified,
+        EvalData, EvalApiKey, BenchApiKey, ChartFont, NoColor, Ci,
+    ];
+}
