@@ -65,9 +65,9 @@ public sealed class TranslatorTests
     [InlineData("""{"messages":[{"role":"user","content":"x"}]}""", "model")]
     public void Ollama_chat_requests_the_server_cannot_honour_are_invalid_requests_naming_the_field(string json, string param)
     {
-        var e = Assert.Throws<InferenceException>(() => OllamaTranslator.ToGeneration(JsonSerializer.Deserialize(json, Wire.ChatRequest)!));
-        Assert.Equal(InferenceErrorKind.InvalidRequest, e.Kind);
-        Assert.Equal(param, e.Param);
+        var problem = ApiProblem.Of(Assert.ThrowsAny<Exception>(() => OllamaTranslator.ToGeneration(JsonSerializer.Deserialize(json, Wire.ChatRequest)!)));
+        Assert.Equal(400, problem?.Status);
+        Assert.Equal(param, problem?.Param);
     }
 
     [Fact]
@@ -129,9 +129,9 @@ public sealed class TranslatorTests
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"stop":[1,2]}""", "stop")]
     public void OpenAI_chat_requests_the_server_cannot_honour_are_invalid_requests_naming_the_param(string json, string param)
     {
-        var e = Assert.Throws<InferenceException>(() => OpenAITranslator.ToGeneration(JsonSerializer.Deserialize(json, Wire.ChatCompletionRequest)!));
-        Assert.Equal(InferenceErrorKind.InvalidRequest, e.Kind);
-        Assert.Equal(param, e.Param);
+        var problem = ApiProblem.Of(Assert.ThrowsAny<Exception>(() => OpenAITranslator.ToGeneration(JsonSerializer.Deserialize(json, Wire.ChatCompletionRequest)!)));
+        Assert.Equal(400, problem?.Status);
+        Assert.Equal(param, problem?.Param);
     }
 
     [Fact]
@@ -203,8 +203,8 @@ public sealed class TranslatorTests
     [Fact]
     public void Dimensions_cut_vectors_and_renormalise()
     {
-        var cut = OllamaTranslator.Truncate([[3f, 4f, 12f]], 2, normalize: true);
+        var cut = RequestFields.CutVectors([[3f, 4f, 12f]], 2, normalize: true);
         Assert.Equal([0.6f, 0.8f], cut[0]);
-        Assert.Throws<InferenceException>(() => OllamaTranslator.Truncate([[1f]], 2, normalize: true));
+        Assert.Equal("dimensions", Assert.Throws<ApiException>(() => RequestFields.CutVectors([[1f]], 2, normalize: true)).Problem.Param);
     }
 }

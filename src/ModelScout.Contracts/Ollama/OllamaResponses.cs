@@ -2,39 +2,42 @@ using System.Text.Json.Serialization;
 
 namespace ModelScout.Contracts.Ollama;
 
-/// <summary>One streamed /api/generate object, or the whole answer when not streaming. Timings only when <c>done</c>.</summary>
-public sealed record GenerateResponse
+/// <summary>
+/// The timings Ollama embeds in the last object of /api/generate and /api/chat (Go's <c>api.Metrics</c>), in
+/// nanoseconds. Declared once; the answers that carry them derive from it, and the property order keeps the fields
+/// where Ollama writes them (after <c>done_reason</c>/<c>context</c>, before <c>logprobs</c>).
+/// </summary>
+public abstract record OllamaMetrics
 {
-    [JsonPropertyName("model")] public required string Model { get; init; }
-    [JsonPropertyName("created_at")] public required string CreatedAt { get; init; }
-    [JsonPropertyName("response")] public string Response { get; init; } = "";
-    [JsonPropertyName("done")] public bool Done { get; init; }
-    [JsonPropertyName("done_reason")] public string? DoneReason { get; init; }
-    [JsonPropertyName("context")] public IReadOnlyList<int>? Context { get; init; }
-    [JsonPropertyName("total_duration")] public long? TotalDuration { get; init; }
-    [JsonPropertyName("load_duration")] public long? LoadDuration { get; init; }
-    [JsonPropertyName("prompt_eval_count")] public int? PromptEvalCount { get; init; }
-    [JsonPropertyName("prompt_eval_duration")] public long? PromptEvalDuration { get; init; }
-    [JsonPropertyName("eval_count")] public int? EvalCount { get; init; }
-    [JsonPropertyName("eval_duration")] public long? EvalDuration { get; init; }
-    [JsonPropertyName("logprobs")] public IReadOnlyList<OllamaLogprob>? Logprobs { get; init; }
+    [JsonPropertyName("total_duration"), JsonPropertyOrder(10)] public long? TotalDuration { get; set; }
+    [JsonPropertyName("load_duration"), JsonPropertyOrder(11)] public long? LoadDuration { get; set; }
+    [JsonPropertyName("prompt_eval_count"), JsonPropertyOrder(12)] public int? PromptEvalCount { get; set; }
+    [JsonPropertyName("prompt_eval_duration"), JsonPropertyOrder(13)] public long? PromptEvalDuration { get; set; }
+    [JsonPropertyName("eval_count"), JsonPropertyOrder(14)] public int? EvalCount { get; set; }
+    [JsonPropertyName("eval_duration"), JsonPropertyOrder(15)] public long? EvalDuration { get; set; }
 }
 
-/// <summary>One streamed /api/chat object, or the whole answer when not streaming.</summary>
-public sealed record ChatResponse
+/// <summary>One streamed /api/generate object, or the whole answer when not streaming. Timings only when <c>done</c>.</summary>
+public sealed record GenerateResponse : OllamaMetrics
 {
-    [JsonPropertyName("model")] public required string Model { get; init; }
-    [JsonPropertyName("created_at")] public required string CreatedAt { get; init; }
-    [JsonPropertyName("message")] public required OllamaMessage Message { get; init; }
-    [JsonPropertyName("done")] public bool Done { get; init; }
-    [JsonPropertyName("done_reason")] public string? DoneReason { get; init; }
-    [JsonPropertyName("total_duration")] public long? TotalDuration { get; init; }
-    [JsonPropertyName("load_duration")] public long? LoadDuration { get; init; }
-    [JsonPropertyName("prompt_eval_count")] public int? PromptEvalCount { get; init; }
-    [JsonPropertyName("prompt_eval_duration")] public long? PromptEvalDuration { get; init; }
-    [JsonPropertyName("eval_count")] public int? EvalCount { get; init; }
-    [JsonPropertyName("eval_duration")] public long? EvalDuration { get; init; }
-    [JsonPropertyName("logprobs")] public IReadOnlyList<OllamaLogprob>? Logprobs { get; init; }
+    [JsonPropertyName("model"), JsonPropertyOrder(1)] public required string Model { get; init; }
+    [JsonPropertyName("created_at"), JsonPropertyOrder(2)] public required string CreatedAt { get; init; }
+    [JsonPropertyName("response"), JsonPropertyOrder(3)] public string Response { get; init; } = "";
+    [JsonPropertyName("done"), JsonPropertyOrder(4)] public bool Done { get; init; }
+    [JsonPropertyName("done_reason"), JsonPropertyOrder(5)] public string? DoneReason { get; init; }
+    [JsonPropertyName("context"), JsonPropertyOrder(6)] public IReadOnlyList<int>? Context { get; init; }
+    [JsonPropertyName("logprobs"), JsonPropertyOrder(20)] public IReadOnlyList<OllamaLogprob>? Logprobs { get; init; }
+}
+
+/// <summary>One streamed /api/chat object, or the whole answer when not streaming. Timings only when <c>done</c>.</summary>
+public sealed record ChatResponse : OllamaMetrics
+{
+    [JsonPropertyName("model"), JsonPropertyOrder(1)] public required string Model { get; init; }
+    [JsonPropertyName("created_at"), JsonPropertyOrder(2)] public required string CreatedAt { get; init; }
+    [JsonPropertyName("message"), JsonPropertyOrder(3)] public required OllamaMessage Message { get; init; }
+    [JsonPropertyName("done"), JsonPropertyOrder(4)] public bool Done { get; init; }
+    [JsonPropertyName("done_reason"), JsonPropertyOrder(5)] public string? DoneReason { get; init; }
+    [JsonPropertyName("logprobs"), JsonPropertyOrder(20)] public IReadOnlyList<OllamaLogprob>? Logprobs { get; init; }
 }
 
 /// <summary>A token's log-probability and its alternatives.</summary>

@@ -19,12 +19,12 @@ public static class LlamaCppEndpoints
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/health", context =>
         {
-            var loading = OllamaEndpoints.Services(context).Engine.Snapshot().Loading;
+            var loading = ServerServices.Of(context).Engine.Snapshot().Loading;
             return WireWriter.JsonAsync(context, new HealthResponse { Status = loading ? "loading model" : "ok" }, Wire.HealthResponse, loading ? 503 : 200);
         });
         app.MapGet("/metrics", async context =>
         {
-            var s = OllamaEndpoints.Services(context);
+            var s = ServerServices.Of(context);
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
             await context.Response.WriteAsync(s.Metrics.Render(s.Engine.Snapshot()), context.RequestAborted);
         });
@@ -35,7 +35,7 @@ public static class LlamaCppEndpoints
 
     private static async Task TokenizeAsync(HttpContext context)
     {
-        var s = OllamaEndpoints.Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.TokenizeRequest);
         var model = ModelFor(s, request.Model);
         RequestTelemetry.Of(context).Model = model;
@@ -52,7 +52,7 @@ public static class LlamaCppEndpoints
 
     private static async Task DetokenizeAsync(HttpContext context)
     {
-        var s = OllamaEndpoints.Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.DetokenizeRequest);
         var model = ModelFor(s, request.Model);
         RequestTelemetry.Of(context).Model = model;

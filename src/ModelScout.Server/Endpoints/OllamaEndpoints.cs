@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using ModelScout.Contracts;
 using ModelScout.Contracts.Ollama;
 using ModelScout.Gguf;
@@ -34,10 +33,10 @@ public static class OllamaEndpoints
             return context.Response.WriteAsync("Ollama is running", context.RequestAborted);
         });
         app.MapMethods("/api/version", ["GET", "HEAD"], context => WireWriter.JsonAsync(context, new VersionResponse { Version = CompatibleVersion }, Wire.VersionResponse));
-        app.MapMethods("/api/tags", ["GET", "HEAD"], context => WireWriter.JsonAsync(context, StoreTranslator.Tags(Services(context).Store.List()), Wire.ModelListResponse));
+        app.MapMethods("/api/tags", ["GET", "HEAD"], context => WireWriter.JsonAsync(context, StoreTranslator.Tags(ServerServices.Of(context).Store.List()), Wire.ModelListResponse));
         app.MapGet("/api/ps", context =>
         {
-            var s = Services(context);
+            var s = ServerServices.Of(context);
             return WireWriter.JsonAsync(context, StoreTranslator.Running(s.Engine.Loaded, s.Store.Find), Wire.ModelListResponse);
         });
         app.MapPost("/api/show", ShowAsync);
@@ -52,20 +51,18 @@ public static class OllamaEndpoints
         app.MapMethods("/api/blobs/{digest}", ["HEAD"], context =>
         {
             var digest = (string)context.Request.RouteValues["digest"]!;
-            context.Response.StatusCode = Services(context).Store.BlobPath(digest) is null ? 404 : 200;
+            context.Response.StatusCode = ServerServices.Of(context).Store.BlobPath(digest) is null ? 404 : 200;
             return Task.CompletedTask;
         });
         app.MapPost("/api/blobs/{digest}", UploadBlobAsync);
         return app;
     }
 
-    internal static ServerServices Services(HttpContext context) => context.RequestServices.GetRequiredService<ServerServices>();
-
     private static async Task GenerateAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.GenerateRequest);
-        var model = OllamaTranslator.RequireModel(request.Model);
+        var model = RequestFields.RequireModel(request.Model);
         RequestTelemetry.Of(context).Model = model;
         if (OllamaTranslator.IsLoadOnly(request))
         {
@@ -81,9 +78,9 @@ public static class OllamaEndpoints
 
     private static async Task ChatAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.ChatRequest);
-        var model = OllamaTranslator.RequireModel(request.Model);
+        var model = RequestFields.RequireModel(request.Model);
         RequestTelemetry.Of(context).Model = model;
         if (OllamaTranslator.IsLoadOnly(request))
         {
@@ -158,7 +155,7 @@ public static class OllamaEndpoints
 
     private static async Task EmbedAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.EmbedRequest);
         var embedding = OllamaTranslator.ToEmbedding(request);
         RequestTelemetry.Of(context).Model = embedding.Model;
@@ -174,7 +171,7 @@ public static class OllamaEndpoints
         await WireWriter.JsonAsync(context, new EmbedResponse
         {
             Model = embedding.Model,
-            Embeddings = OllamaTranslator.Truncate(result.Vectors, request.Dimensions, normalize: true),
+            Embeddings = RequestFields.CutVectors(result.Vectors, request.Dimensions, normalize: true),
             TotalDuration = OllamaTranslator.Nanoseconds(result.TotalDuration),
             LoadDuration = OllamaTranslator.Nanoseconds(result.LoadDuration),
             PromptEvalCount = result.PromptTokens,
@@ -183,7 +180,7 @@ public static class OllamaEndpoints
 
     private static async Task EmbeddingsAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.EmbeddingsRequest);
         var embedding = OllamaTranslator.ToEmbedding(request);
         RequestTelemetry.Of(context).Model = embedding.Model;
@@ -200,9 +197,9 @@ public static class OllamaEndpoints
 
     private static async Task ShowAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.ModelNameRequest);
-        var name = OllamaTranslator.RequireModel(request.EffectiveModel);
+        var name = RequestFields.RequireModel(request.EffectiveModel);
         RequestTelemetry.Of(context).Model = name;
         var model = s.Store.Find(name) ?? throw NotFound(name);
         await WireWriter.JsonAsync(context, StoreTranslator.Show(model, ModelInfo(model.ModelPath)), Wire.ShowResponse);
@@ -210,7 +207,7 @@ public static class OllamaEndpoints
 
     private static async Task CopyAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.CopyRequest);
         if (string.IsNullOrWhiteSpace(request.Source)) throw ApiProblem.Missing("source", "the model to copy");
         if (string.IsNullOrWhiteSpace(request.Destination)) throw ApiProblem.Missing("destination", "the new name");
@@ -221,9 +218,9 @@ public static class OllamaEndpoints
 
     private static async Task DeleteAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.ModelNameRequest);
-        var name = OllamaTranslator.RequireModel(request.EffectiveModel);
+        var name = RequestFields.RequireModel(request.EffectiveModel);
         if (!s.Store.Remove(name)) throw NotFound(name);
         await s.Engine.UnloadAsync(name);
         context.Response.StatusCode = 200;
@@ -231,9 +228,9 @@ public static class OllamaEndpoints
 
     private static async Task PullAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.PullRequest);
-        var name = OllamaTranslator.RequireModel(request.EffectiveModel);
+        var name = RequestFields.RequireModel(request.EffectiveModel);
         RequestTelemetry.Of(context).Model = name;
         await ProgressAsync(context, request.Stream ?? true,
             progress => s.Store.PullAsync(name, new PullOptions { Insecure = request.Insecure ?? false }, progress, context.RequestAborted));
@@ -241,9 +238,9 @@ public static class OllamaEndpoints
 
     private static async Task CreateAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.CreateRequest);
-        var name = OllamaTranslator.RequireModel(request.EffectiveModel);
+        var name = RequestFields.RequireModel(request.EffectiveModel);
         RequestTelemetry.Of(context).Model = name;
         var definition = StoreTranslator.Definition(request);
         await ProgressAsync(context, request.Stream ?? true, progress => s.Store.CreateAsync(name, definition, progress, context.RequestAborted));
@@ -304,7 +301,7 @@ public static class OllamaEndpoints
     /// <summary>Stores an uploaded blob after checking its sha256 (the store keeps nothing that does not match).</summary>
     private static async Task UploadBlobAsync(HttpContext context)
     {
-        var s = Services(context);
+        var s = ServerServices.Of(context);
         var digest = (string)context.Request.RouteValues["digest"]!;
         if (!digest.StartsWith("sha256:", StringComparison.Ordinal) || digest.Length != 71 || !digest[7..].All(char.IsAsciiHexDigitLower))
             throw ApiProblem.Invalid("digest", $"'{digest}' is not a digest: use sha256: followed by 64 lower-case hex digits");

@@ -21,11 +21,11 @@ public static class OpenAIEndpoints
     public static IEndpointRouteBuilder MapOpenAI(this IEndpointRouteBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapGet("/v1/models", context => WireWriter.JsonAsync(context, StoreTranslator.OpenAIModels(OllamaEndpoints.Services(context).Store.List()), Wire.OpenAIModelList));
+        app.MapGet("/v1/models", context => WireWriter.JsonAsync(context, StoreTranslator.OpenAIModels(ServerServices.Of(context).Store.List()), Wire.OpenAIModelList));
         app.MapGet("/v1/models/{**id}", context =>
         {
             var id = (string)context.Request.RouteValues["id"]!;
-            var model = OllamaEndpoints.Services(context).Store.Find(id)
+            var model = ServerServices.Of(context).Store.Find(id)
                 ?? throw new InferenceException(InferenceErrorKind.ModelNotFound, $"The model '{id}' does not exist; GET /v1/models lists the models here") { Param = "model" };
             return WireWriter.JsonAsync(context, StoreTranslator.OpenAIModel(model), Wire.OpenAIModel);
         });
@@ -37,7 +37,7 @@ public static class OpenAIEndpoints
 
     private static async Task ChatAsync(HttpContext context)
     {
-        var s = OllamaEndpoints.Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.ChatCompletionRequest);
         var generation = OpenAITranslator.ToGeneration(request);
         var n = OpenAITranslator.Choices(request.N);
@@ -70,7 +70,7 @@ public static class OpenAIEndpoints
 
     private static async Task CompletionsAsync(HttpContext context)
     {
-        var s = OllamaEndpoints.Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.CompletionRequest);
         var generation = OpenAITranslator.ToGeneration(request);
         var n = OpenAITranslator.Choices(request.N);
@@ -109,13 +109,13 @@ public static class OpenAIEndpoints
 
     private static async Task EmbeddingsAsync(HttpContext context)
     {
-        var s = OllamaEndpoints.Services(context);
+        var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.OpenAIEmbeddingRequest);
         var embedding = OpenAITranslator.ToEmbedding(request);
         RequestTelemetry.Of(context).Model = embedding.Model;
         var result = await s.Engine.EmbedAsync(embedding, context.RequestAborted);
         RequestTelemetry.Of(context).PromptTokens = result.PromptTokens;
-        var vectors = OllamaTranslator.Truncate(result.Vectors, request.Dimensions, normalize: true);
+        var vectors = RequestFields.CutVectors(result.Vectors, request.Dimensions, normalize: true);
         await WireWriter.JsonAsync(context, OpenAITranslator.Embeddings(embedding.Model, vectors, result.PromptTokens, request.EncodingFormat == "base64"), Wire.EmbeddingList);
     }
 

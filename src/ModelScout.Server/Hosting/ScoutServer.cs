@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Connections;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,7 +10,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ModelScout.Inference.Engine;
 using ModelScout.Server.Endpoints;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
@@ -156,11 +154,8 @@ public sealed partial class ScoutServer : IAsyncDisposable
         }
         catch (Exception e)
         {
-            var problem = e switch
+            var problem = ApiProblem.Of(e) ?? e switch
             {
-                ApiException api => api.Problem,
-                InferenceException inference => ApiProblem.From(inference),
-                JsonException json => ApiProblem.FromJson(json),
                 BadHttpRequestException { StatusCode: 413 } => new ApiProblem(413,
                     $"request body is larger than the {settings.MaxRequestBodyBytes / (1024 * 1024)} MiB limit; send less, or raise SCOUT_MAX_BODY_BYTES", "invalid_request_error", null, "request_too_large"),
                 BadHttpRequestException bad => new ApiProblem(bad.StatusCode, bad.Message, "invalid_request_error"),

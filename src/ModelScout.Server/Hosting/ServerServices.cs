@@ -1,5 +1,7 @@
 using ModelScout.Inference.Engine;
 using ModelScout.Inference.Store;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using ModelScout.Server.Metrics;
 
 namespace ModelScout.Server.Hosting;
@@ -14,6 +16,13 @@ public sealed class ServerServices
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         Metrics = metrics ?? new ServerMetrics();
         Time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The services of the server answering <paramref name="context"/>.</summary>
+    public static ServerServices Of(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.RequestServices.GetRequiredService<ServerServices>();
     }
 
     public IInferenceService Engine { get; }

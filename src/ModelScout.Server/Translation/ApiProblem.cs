@@ -38,10 +38,21 @@ public sealed record ApiProblem(int Status, string Message, string Type, string?
     }
 
     /// <summary>A required field is absent or empty.</summary>
-    public static InferenceException Missing(string field, string what) =>
-        new(InferenceErrorKind.InvalidRequest, $"{field} is required: {what}") { Param = field };
+    public static ApiException Missing(string field, string what) => Invalid(field, $"{field} is required: {what}");
 
     /// <summary>A field has a value the server cannot honour.</summary>
-    public static InferenceException Invalid(string field, string message) =>
-        new(InferenceErrorKind.InvalidRequest, message) { Param = field };
+    public static ApiException Invalid(string field, string message) => new(new ApiProblem(400, message, "invalid_request_error", field));
+
+    /// <summary>
+    /// The one place an exception of a known area becomes an HTTP answer: the server's own (<see cref="ApiException"/>),
+    /// the engine's (<see cref="InferenceException"/>) and a body that is not JSON. Null for anything else, which the
+    /// server answers as an internal error.
+    /// </summary>
+    public static ApiProblem? Of(Exception error) => error switch
+    {
+        ApiException api => api.Problem,
+        InferenceException inference => From(inference),
+        JsonException json => FromJson(json),
+        _ => null,
+    };
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using ModelScout.Contracts.Ollama;
 using ModelScout.Inference.Engine;
@@ -24,7 +23,7 @@ public static class OllamaTranslator
     public static GenerationRequest ToGeneration(GenerateRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var model = RequireModel(request.Model);
+        var model = RequestFields.RequireModel(request.Model);
         if (request.Images is { Count: > 0 }) throw NoImages("images");
         if (!string.IsNullOrEmpty(request.Suffix))
             throw ApiProblem.Invalid("suffix", "suffix (fill-in-the-middle) is not supported; put the whole prompt in prompt");
@@ -41,7 +40,7 @@ public static class OllamaTranslator
             Format = Format(request.Format),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
-            TopLogprobs = TopLogprobs(request.TopLogprobs),
+            TopLogprobs = RequestFields.TopLogprobs(request.TopLogprobs),
             // Ollama keeps num_keep tokens and the end of a prompt too long for the context; OpenAI's API fails instead.
             TruncatePrompt = true,
         };
@@ -51,7 +50,7 @@ public static class OllamaTranslator
     public static GenerationRequest ToGeneration(ChatRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var model = RequireModel(request.Model);
+        var model = RequestFields.RequireModel(request.Model);
         if (request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
             throw ApiProblem.Invalid("tools", "tool calling is not supported by scout serve yet; send the request without tools");
         RejectThinking(request.Think);
@@ -72,7 +71,7 @@ public static class OllamaTranslator
             Format = Format(request.Format),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
-            TopLogprobs = TopLogprobs(request.TopLogprobs),
+            TopLogprobs = RequestFields.TopLogprobs(request.TopLogprobs),
             // Ollama keeps num_keep tokens and the end of a prompt too long for the context; OpenAI's API fails instead.
             TruncatePrompt = true,
         };
@@ -113,25 +112,8 @@ public static class OllamaTranslator
         new() { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = false, Logprobs = Logprobs(logprobs) };
 
     /// <summary>The last /api/generate object; <paramref name="text"/> is the whole answer when not streaming, else "".</summary>
-    public static GenerateResponse GenerateDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null)
-    {
-        ArgumentNullException.ThrowIfNull(stats);
-        return new()
-        {
-            Model = model,
-            CreatedAt = CreatedAt(now),
-            Response = text,
-            Done = true,
-            DoneReason = DoneReasonText(stats.DoneReason),
-            TotalDuration = Nanoseconds(stats.TotalDuration),
-            LoadDuration = Nanoseconds(stats.LoadDuration),
-            PromptEvalCount = stats.PromptTokens,
-            PromptEvalDuration = Nanoseconds(stats.PromptEvalDuration),
-            EvalCount = stats.CompletionTokens,
-            EvalDuration = Nanoseconds(stats.EvalDuration),
-            Logprobs = Logprobs(logprobs),
-        };
-    }
+    public static GenerateResponse GenerateDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null) =>
+        Timed(new GenerateResponse { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = true, DoneReason = DoneReasonText(stats?.DoneReason ?? DoneReason.Stop), Logprobs = Logprobs(logprobs) }, stats);
 
     /// <summary>The answer to a load-only or unload /api/generate.</summary>
     public static GenerateResponse GenerateLoaded(string model, DateTimeOffset now, string doneReason) =>
@@ -142,24 +124,20 @@ public static class OllamaTranslator
         new() { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(text), Done = false, Logprobs = Logprobs(logprobs) };
 
     /// <summary>The last /api/chat object; <paramref name="text"/> is the whole answer when not streaming, else "".</summary>
-    public static ChatResponse ChatDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null)
+    public static ChatResponse ChatDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null) =>
+        Timed(new ChatResponse { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(text), Done = true, DoneReason = DoneReasonText(stats?.DoneReason ?? DoneReason.Stop), Logprobs = Logprobs(logprobs) }, stats);
+
+    /// <summary>Fills the embedded timings of a final answer from the engine's statistics.</summary>
+    private static T Timed<T>(T response, GenerationStats? stats) where T : OllamaMetrics
     {
         ArgumentNullException.ThrowIfNull(stats);
-        return new()
-        {
-            Model = model,
-            CreatedAt = CreatedAt(now),
-            Message = Assistant(text),
-            Done = true,
-            DoneReason = DoneReasonText(stats.DoneReason),
-            TotalDuration = Nanoseconds(stats.TotalDuration),
-            LoadDuration = Nanoseconds(stats.LoadDuration),
-            PromptEvalCount = stats.PromptTokens,
-            PromptEvalDuration = Nanoseconds(stats.PromptEvalDuration),
-            EvalCount = stats.CompletionTokens,
-            EvalDuration = Nanoseconds(stats.EvalDuration),
-            Logprobs = Logprobs(logprobs),
-        };
+        response.TotalDuration = Nanoseconds(stats.TotalDuration);
+        response.LoadDuration = Nanoseconds(stats.LoadDuration);
+        response.PromptEvalCount = stats.PromptTokens;
+        response.PromptEvalDuration = Nanoseconds(stats.PromptEvalDuration);
+        response.EvalCount = stats.CompletionTokens;
+        response.EvalDuration = Nanoseconds(stats.EvalDuration);
+        return response;
     }
 
     /// <summary>The answer to a load-only or unload /api/chat.</summary>
@@ -174,8 +152,8 @@ public static class OllamaTranslator
         {
             Token = l.Chosen.Text,
             Logprob = l.Chosen.Logprob,
-            Bytes = Bytes(l.Chosen.Text),
-            TopLogprobs = [.. l.Top.Select(t => new OllamaLogprob { Token = t.Text, Logprob = t.Logprob, Bytes = Bytes(t.Text) })],
+            Bytes = RequestFields.Utf8Bytes(l.Chosen.Text),
+            TopLogprobs = [.. l.Top.Select(t => new OllamaLogprob { Token = t.Text, Logprob = t.Logprob, Bytes = RequestFields.Utf8Bytes(t.Text) })],
         })];
     }
 
@@ -186,8 +164,8 @@ public static class OllamaTranslator
         if (request.Dimensions is < 1) throw ApiProblem.Invalid("dimensions", "dimensions must be a positive integer");
         return new EmbeddingRequest
         {
-            Model = RequireModel(request.Model),
-            Inputs = Inputs(request.Input, "input"),
+            Model = RequestFields.RequireModel(request.Model),
+            Inputs = RequestFields.Inputs(request.Input, "input"),
             Truncate = request.Truncate ?? true,
             Normalize = true,
             Options = ModelOptions.FromJson(request.Options ?? default),
@@ -201,70 +179,13 @@ public static class OllamaTranslator
         ArgumentNullException.ThrowIfNull(request);
         return new EmbeddingRequest
         {
-            Model = RequireModel(request.Model),
+            Model = RequestFields.RequireModel(request.Model),
             Inputs = string.IsNullOrEmpty(request.Prompt) ? [] : [request.Prompt],
             Normalize = false,
             Options = ModelOptions.FromJson(request.Options ?? default),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
         };
     }
-
-    /// <summary>A string or an array of strings; absent or null = no inputs.</summary>
-    public static IReadOnlyList<string> Inputs(JsonElement? input, string field)
-    {
-        if (input is not { } e) return [];
-        switch (e.ValueKind)
-        {
-            case JsonValueKind.Undefined or JsonValueKind.Null: return [];
-            case JsonValueKind.String: return e.GetString() is { Length: > 0 } s ? [s] : [];
-            case JsonValueKind.Array:
-                var list = new List<string>();
-                foreach (var item in e.EnumerateArray())
-                {
-                    if (item.ValueKind != JsonValueKind.String)
-                        throw ApiProblem.Invalid(field, $"{field} must be a string or an array of strings; token-id arrays are not supported");
-                    list.Add(item.GetString()!);
-                }
-                return list;
-            default:
-                throw ApiProblem.Invalid(field, $"{field} must be a string or an array of strings");
-        }
-    }
-
-    /// <summary>
-    /// Keeps the first <paramref name="dimensions"/> values of each vector (Matryoshka-style) and scales it back to unit
-    /// length when the vectors were normalised.
-    /// </summary>
-    public static IReadOnlyList<float[]> Truncate(IReadOnlyList<float[]> vectors, int? dimensions, bool normalize)
-    {
-        ArgumentNullException.ThrowIfNull(vectors);
-        if (dimensions is not { } d) return vectors;
-        var result = new List<float[]>(vectors.Count);
-        foreach (var v in vectors)
-        {
-            if (d > v.Length) throw ApiProblem.Invalid("dimensions", $"dimensions {d} is more than the model's embedding length {v.Length}");
-            var cut = v[..d];
-            if (normalize)
-            {
-                var norm = Math.Sqrt(cut.Sum(x => (double)x * x));
-                if (norm > 0) for (var i = 0; i < cut.Length; i++) cut[i] = (float)(cut[i] / norm);
-            }
-            result.Add(cut);
-        }
-        return result;
-    }
-
-    internal static string RequireModel(string? model) =>
-        string.IsNullOrWhiteSpace(model) ? throw ApiProblem.Missing("model", "name a model, for example \"llama3.1:8b\" (GET /api/tags lists them)") : model;
-
-    internal static int TopLogprobs(int? top) => top switch
-    {
-        null => 0,
-        < 0 or > 20 => throw ApiProblem.Invalid("top_logprobs", $"top_logprobs must be between 0 and 20, got {top}"),
-        _ => top.Value,
-    };
-
-    internal static IReadOnlyList<int> Bytes(string text) => [.. Encoding.UTF8.GetBytes(text).Select(b => (int)b)];
 
     private static OllamaMessage Assistant(string text) => new() { Role = "assistant", Content = text };
 
@@ -274,7 +195,7 @@ public static class OllamaTranslator
             throw ApiProblem.Invalid("think", "thinking is not supported by scout serve; send think: false or leave it out");
     }
 
-    private static InferenceException NoImages(string field) =>
+    private static ApiException NoImages(string field) =>
         ApiProblem.Invalid(field, "images are not supported: scout serve runs text-only models; send text content");
 
     private static string Shorten(string raw) => raw.Length <= 40 ? raw : raw[..40] + "...";

@@ -25,7 +25,7 @@ public static class OpenAITranslator
     public static GenerationRequest ToGeneration(ChatCompletionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var model = OllamaTranslator.RequireModel(request.Model);
+        var model = RequestFields.RequireModel(request.Model);
         if (request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
             throw ApiProblem.Invalid("tools", "tool calling is not supported by scout serve yet; send the request without tools");
         if (request.Messages is null or { Count: 0 })
@@ -51,7 +51,7 @@ public static class OpenAITranslator
             Format = Format(request.ResponseFormat),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = logprobs,
-            TopLogprobs = OllamaTranslator.TopLogprobs(request.TopLogprobs),
+            TopLogprobs = RequestFields.TopLogprobs(request.TopLogprobs),
         };
     }
 
@@ -59,11 +59,11 @@ public static class OpenAITranslator
     public static GenerationRequest ToGeneration(CompletionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var model = OllamaTranslator.RequireModel(request.Model);
+        var model = RequestFields.RequireModel(request.Model);
         if (!string.IsNullOrEmpty(request.Suffix))
             throw ApiProblem.Invalid("suffix", "suffix (fill-in-the-middle) is not supported; put the whole prompt in prompt");
         if (request.Echo == true) throw ApiProblem.Invalid("echo", "echo is not supported; the prompt is not repeated in the answer");
-        var prompts = OllamaTranslator.Inputs(request.Prompt, "prompt");
+        var prompts = RequestFields.Inputs(request.Prompt, "prompt");
         if (prompts.Count > 1) throw ApiProblem.Invalid("prompt", "send one prompt per request (an array of several prompts is not supported); use n for several completions");
         if (request.Logprobs is < 0 or > 20) throw ApiProblem.Invalid("logprobs", $"logprobs must be between 0 and 20, got {request.Logprobs}");
         return new GenerationRequest
@@ -217,11 +217,11 @@ public static class OpenAITranslator
     public static EmbeddingRequest ToEmbedding(OpenAIEmbeddingRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var model = OllamaTranslator.RequireModel(request.Model);
+        var model = RequestFields.RequireModel(request.Model);
         if (request.EncodingFormat is not (null or "float" or "base64"))
             throw ApiProblem.Invalid("encoding_format", $"encoding_format '{request.EncodingFormat}' is not one of float, base64");
         if (request.Dimensions is < 1) throw ApiProblem.Invalid("dimensions", "dimensions must be a positive integer");
-        var inputs = OllamaTranslator.Inputs(request.Input, "input");
+        var inputs = RequestFields.Inputs(request.Input, "input");
         if (inputs.Count == 0) throw ApiProblem.Missing("input", "a string or an array of strings to embed");
         return new EmbeddingRequest
         {
@@ -261,8 +261,8 @@ public static class OpenAITranslator
     {
         Token = l.Chosen.Text,
         Logprob = l.Chosen.Logprob,
-        Bytes = OllamaTranslator.Bytes(l.Chosen.Text),
-        TopLogprobs = [.. l.Top.Select(t => new TopLogprob { Token = t.Text, Logprob = t.Logprob, Bytes = OllamaTranslator.Bytes(t.Text) })],
+        Bytes = RequestFields.Utf8Bytes(l.Chosen.Text),
+        TopLogprobs = [.. l.Top.Select(t => new TopLogprob { Token = t.Text, Logprob = t.Logprob, Bytes = RequestFields.Utf8Bytes(t.Text) })],
     };
 
     private static Dictionary<string, double> TopMap(IReadOnlyList<TokenLogprob> top)

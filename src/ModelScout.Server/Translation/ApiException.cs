@@ -1,8 +1,9 @@
-using ModelScout.Server.Translation;
+namespace ModelScout.Server.Translation;
 
-namespace ModelScout.Server.Hosting;
-
-/// <summary>A request the server answers with an error before any response body was written.</summary>
+/// <summary>
+/// The server's own error: a request it refuses (a field it cannot honour, a body that is not JSON, an unknown path),
+/// carrying the <see cref="ApiProblem"/> to answer with.
+/// </summary>
 public sealed class ApiException : Exception
 {
     public ApiException(ApiProblem problem) : base(problem?.Message) => Problem = problem ?? throw new ArgumentNullException(nameof(problem));
