@@ -1,5 +1,4 @@
 using ModelScout.Calibration;
-using ModelScout.Core.Catalog;
 using ModelScout.Core.Memory;
 using ModelScout.Gguf;
 

@@ -65,7 +65,10 @@ internal sealed class CommonOptions
         p.GetValue(Cores),
         p.GetValue(RamBandwidth));
 
-    public long ContextOr(ParseResult p, long fallback) => p.GetValue(Context) is { } c ? Units.ParseContext(c, "--ctx") : fallback;
+    public long ContextOr(ParseResult p, long fallback) => ContextAsked(p) ?? fallback;
+
+    /// <summary>--ctx when given; null leaves the context to the planner.</summary>
+    public long? ContextAsked(ParseResult p) => p.GetValue(Context) is { } c ? Units.ParseContext(c, "--ctx") : null;
 
     public KvSettings Kv(ParseResult p, int defaultUbatch)
     {

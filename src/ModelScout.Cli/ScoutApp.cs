@@ -20,6 +20,7 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
 
     private Catalog? catalog;
     private FitPlanner? planner;
+    private ModelScout.Core.Planning.DeploymentPlanner? deployments;
 
     public ParseResult Parse { get; } = parse;
     public CommonOptions Options { get; } = options;
@@ -34,6 +35,9 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
     public Catalog Catalog => catalog ??= Catalog.Load(Parse.GetValue(Options.CatalogFile) ?? Settings.CatalogOverlay);
 
     public FitPlanner Planner => planner ??= new FitPlanner(Catalog);
+
+    /// <summary>The planning service behind fit, recommend, runtimes and inspect; it shares <see cref="Planner"/>.</summary>
+    public ModelScout.Core.Planning.DeploymentPlanner Deployments => deployments ??= new(Catalog, Planner);
 
     /// <summary>Stdin, the engine and Ctrl-C for <c>scout run</c>; built on first use so other commands never load llama.cpp.</summary>
     public RunEnvironment RunEnvironment => run ??= runEnvironment();

@@ -8,14 +8,14 @@ public class FileModelTests
 {
     private static readonly Catalog.Catalog Catalog = ModelScout.Core.Catalog.Catalog.Embedded;
 
-    private static GgufFile Read(GgufWriter w)
+    internal static GgufFile Read(GgufWriter w)
     {
         var bytes = w.ToArray();
         return GgufReader.Read(new MemoryStream(bytes), bytes.Length);
     }
 
     // A two-block llama with GQA, written tensor by tensor as llama.cpp names them.
-    private static GgufWriter TinyLlama(string arch = "llama", bool output = true)
+    internal static GgufWriter TinyLlama(string arch = "llama", bool output = true)
     {
         const int e = 256, heads = 4, kv = 2, hd = 64, ff = 512, vocab = 1000, blocks = 2;
         var w = new GgufWriter()

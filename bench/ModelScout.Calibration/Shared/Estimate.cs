@@ -1,4 +1,3 @@
-using ModelScout.Core.Catalog;
 using ModelScout.Core.Memory;
 
 namespace ModelScout.Calibration;

@@ -1,4 +1,4 @@
-using ModelScout.Core.Catalog;
+using ModelScout.Core.Memory;
 
 namespace ModelScout.Calibration;
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using System.Security.Cryptography;
 using Microsoft.Extensions.AI;
 using ModelScout.Cli.Eval;
 using ModelScout.Cli.EvalReports;
@@ -226,9 +225,7 @@ internal sealed class EvalCommand : ICommandBuilder
         var client = new RetryingChatClient(new OpenAIEndpointChatClient(uri, setup.Model!, setup.ApiKey, http));
         var label = $"{setup.Model}{(info.Quantization is { } q ? $" ({q})" : "")} via {uri}"
             + (info.Server is { } s ? $" ({s}{(info.ServerVersion is { } v ? " " + v : "")})" : "");
-        // The digest and quantization are known only where the server has Ollama's /api/tags (scout serve, Ollama); they
-        // join the key so a model replaced behind the same name never resumes the old model's run.
-        return new Target(client, new RunKey(uri.ToString(), setup.Model!, info.ModelDigest, info.Quantization), label, info.Server, info.ServerVersion,
+        return new Target(client, RunKey.ForEndpoint(uri, setup.Model!, info.ModelDigest, info.Quantization), label, info.Server, info.ServerVersion,
             info.MaxTopLogprobs, null, null, null, info.ModelPath, Probed: true);
     }
 
@@ -250,8 +247,8 @@ internal sealed class EvalCommand : ICommandBuilder
         // Files that do not state a file type (stories260K) are named by the type most weights have, e.g. F32.
         var quant = info.FileType?.Name ?? info.MainType.ToString();
         var label = $"{resolved.Name} in-process" + (quant is null ? "" : $" ({quant})");
-        return new Target(client, new RunKey("local", resolved.Name, digest, quant), label, "modelscout (in-process)", Version(), MmluOptions.DefaultTopLogprobs,
-            template is null ? null : Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(template))),
+        return new Target(client, RunKey.ForLocal(resolved.Name, digest, quant), label, "modelscout (in-process)", Version(), MmluOptions.DefaultTopLogprobs,
+            template is null ? null : ContentHash.Hex(template),
             host is null ? null : new HostLogLikelihood(host, resolved.Name), engine as IAsyncDisposable);
     }
 
@@ -260,8 +257,7 @@ internal sealed class EvalCommand : ICommandBuilder
     {
         var length = new FileInfo(path).Length;
         if (length > 1L << 30) ctx.Stderr.WriteLine($"hashing {path} ({length / (1L << 20)} MiB) for the run key ...");
-        using var stream = File.OpenRead(path);
-        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream));
+        return ContentHash.FileDigest(path);
     }
 
     internal static string Version() =>
@@ -315,22 +311,23 @@ internal sealed class EvalCommand : ICommandBuilder
             }
         }
 
-        var runKeySettings = new Dictionary<string, string?>
+        var runSettings = new EvalRunSettings
         {
-            ["limit"] = setup.Selection.Limit?.ToString(CultureInfo.InvariantCulture),
-            ["fraction"] = setup.Selection.Fraction?.ToString("R", CultureInfo.InvariantCulture),
-            ["seed"] = setup.Seed.ToString(CultureInfo.InvariantCulture),
-            ["shots"] = setup.Shots?.ToString(CultureInfo.InvariantCulture),
-            ["mmlu"] = setup.MmluMode,
-            ["gsm8k"] = setup.Gsm8kFewShot ? "8shot" : null,
-            ["samples"] = setup.Samples.ToString(CultureInfo.InvariantCulture),
-            ["temperature"] = setup.Temperature?.ToString("R", CultureInfo.InvariantCulture),
-            ["max_tokens"] = setup.MaxTokens?.ToString(CultureInfo.InvariantCulture),
-            ["data"] = setup.DataDirectory is null ? null : Path.GetFullPath(setup.DataDirectory),
-            ["judge"] = setup.Suites.Contains("mtbench") ? $"{setup.JudgeEndpoint} {setup.JudgeModel}" : null,
-            ["digest"] = target.Key.ModelDigest,
+            Suites = setup.Suites,
+            Limit = setup.Selection.Limit,
+            Fraction = setup.Selection.Fraction,
+            Seed = setup.Seed,
+            Shots = setup.Shots,
+            MmluMode = setup.MmluMode,
+            Gsm8kEightShot = setup.Gsm8kFewShot,
+            Samples = setup.Samples,
+            Temperature = setup.Temperature,
+            MaxTokens = setup.MaxTokens,
+            DataDirectory = setup.DataDirectory,
+            JudgeEndpoint = setup.JudgeEndpoint,
+            JudgeModel = setup.JudgeModel,
         };
-        var name = setup.RunName ?? EvalRunName.For(target.Key.Endpoint, target.Key.ModelId, setup.Suites, runKeySettings);
+        var name = setup.RunName ?? runSettings.RunName(target.Key);
         var record = new ReproducibilityRecord
         {
             Endpoint = target.Key.Endpoint,
@@ -340,7 +337,7 @@ internal sealed class EvalCommand : ICommandBuilder
             ServerVersion = target.Server is null ? null : target.ServerVersion is null ? target.Server : $"{target.Server} {target.ServerVersion}",
             ModelPath = target.ModelPath,
             MaxTopLogprobs = target.Probed ? target.MaxTopLogprobs : null,
-            Sampling = runKeySettings.Where(kv => kv.Value is not null && kv.Key is not ("data" or "digest")).ToDictionary(kv => kv.Key, kv => kv.Value!),
+            Sampling = runSettings.Sampling,
             Seed = setup.Seed,
             ChatTemplateHash = target.ChatTemplateHash,
             DatasetHashes = built.SelectMany(b => b.Files).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First().Sha256),

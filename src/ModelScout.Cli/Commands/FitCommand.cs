@@ -1,6 +1,5 @@
 using System.CommandLine;
 using ModelScout.Cli.Output;
-using ModelScout.Core.Catalog;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
 using Spectre.Console;
@@ -36,72 +35,40 @@ internal sealed class FitCommand : ICommandBuilder
         var preference = Enum.TryParse<QuantPreference>(p.GetValue(prefer), true, out var pref)
             ? pref
             : throw new CliException($"--prefer: '{p.GetValue(prefer)}' is not balanced, quality or speed");
-        var options = new FitOptions(context, kv, p.GetValue(quant), preference);
         var needs = o.Needs(p);
 
         var names = p.GetValue(model) ?? [];
-        List<Planned> plans;
+        List<DeploymentPlan> plans;
         if (p.GetValue(file) is { } path)
         {
             if (names.Length > 0 || p.GetValue(quant) is not null) throw new CliException("--file plans one file as it is; drop --model and --quant");
-            plans = [PlanFile(ctx, path, machine, options, explicitContext: p.GetValue(o.Context) is not null)];
+            var (header, _, _) = GgufLoader.LoadValid(path);
+            var planned = ctx.Deployments.PlanFile(header, path, machine, o.ContextAsked(p), kv).Plan;
+            plans = [planned];
             names = [path];
-            context = plans[0].Fit.Best?.Placement.Context ?? context;
+            context = planned.Fit.Best?.Placement.Context ?? context;
         }
         else
         {
+            var options = new FitOptions(context, kv, p.GetValue(quant), preference);
             var models = names.Length > 0 ? names.Select(n => ctx.ResolveModel(n, openOnly: true)).ToList() : catalog.OpenModels.ToList();
-            plans = models.Select(m => Plan(ctx, m, machine, options, needs)).ToList();
+            plans = models.Select(m => ctx.Deployments.Plan(m, machine, options, needs)).ToList();
         }
 
         if (ctx.Json)
         {
             ctx.WriteJson(new FitJson("modelscout/fit/v1", MachineJson.From(machine), context, kv.KeyType.ToString().ToLowerInvariant(), kv.FlashAttention,
-                plans.Select(x => x.Json).ToList()), CliJson.Default.FitJson);
+                plans.Select(ModelFitJson.From).ToList()), CliJson.Default.FitJson);
         }
         else
         {
             Render(ctx, machine, context, kv, plans, names.Length > 0 || p.GetValue(details), p.GetValue(all));
         }
         foreach (var w in machine.Warnings) ctx.Notes.MarkupLine($"[yellow]warning:[/] {Format.Esc(w)}");
-        return names.Length > 0 && plans.Any(x => !x.Fit.Fits) ? ExitCodes.Negative : ExitCodes.Ok;
+        return names.Length > 0 && plans.Any(x => !x.Fits) ? ExitCodes.Negative : ExitCodes.Ok;
     }
 
-    internal sealed record Planned(ModelFit Fit, IReadOnlyList<RunCommand> Commands, VllmPlan? Vllm, RuntimeChoice? Runtime, ModelFitJson Json);
-
-    private static Planned PlanFile(CommandContext ctx, string path, Machine machine, FitOptions options, bool explicitContext)
-    {
-        var (header, _, _) = GgufLoader.LoadValid(path);
-        var fileModel = FileModel.From(header, ctx.Catalog, Path.GetFileName(path.TrimEnd('/')));
-        // Without --ctx, the practical default never exceeds what the file was trained for.
-        if (!explicitContext) options = options with { Context = Math.Min(options.Context, fileModel.Entry.Context!.Max) };
-        var fit = ctx.Planner.PlanFile(fileModel, machine, options);
-        IReadOnlyList<RunCommand> commands = fit.Fits ? RunCommands.ForFile(path, Path.GetFileNameWithoutExtension(path.TrimEnd('/')), fit.Best!, options.Context) : [];
-        var json = new ModelFitJson(fileModel.Entry.Id, fileModel.Entry.Name, null, fit.Fits, fit.Why, fit.Best is { } b ? LevelJson.From(b) : null,
-            commands.Select(CommandJson.From).ToList(), null, null, fit.Notes);
-        return new Planned(fit, commands, null, null, json);
-    }
-
-    internal static Planned Plan(CommandContext ctx, ModelEntry m, Machine machine, FitOptions options, RuntimeNeeds needs)
-    {
-        var catalog = ctx.Catalog;
-        var fit = ctx.Planner.Plan(m, machine, options);
-        IReadOnlyList<RunCommand> commands = [];
-        VllmPlan? vllm = null;
-        RuntimeChoice? runtime = null;
-        if (fit.Fits)
-        {
-            vllm = machine.HasGpu ? VllmPlanner.Plan(m, machine, options.Context, catalog.Document.Estimator.Speed) : null;
-            commands = RunCommands.For(catalog, m, fit.Best!, options.Context, vllm);
-            runtime = RuntimeAdvisor.Choose(catalog, machine, fit.Best, vllm, commands, needs);
-        }
-        var json = new ModelFitJson(m.Id, m.Name, m.Ollama?.Tags.FirstOrDefault(), fit.Fits, fit.Why, fit.Best is { } b ? LevelJson.From(b) : null,
-            commands.Select(CommandJson.From).ToList(), VllmJson.From(vllm),
-            runtime is null ? null : new RuntimeJson(runtime.Runtime.Id, runtime.Runtime.Name, runtime.Reason, runtime.Command?.Command), fit.Notes);
-        return new Planned(fit, commands, vllm, runtime, json);
-    }
-
-    private static void Render(CommandContext ctx, Machine machine, long context, ModelScout.Core.Memory.KvSettings kv, List<Planned> plans, bool details, bool showAll)
+    private static void Render(CommandContext ctx, Machine machine, long context, ModelScout.Core.Memory.KvSettings kv, List<DeploymentPlan> plans, bool details, bool showAll)
     {
         var con = ctx.Human;
         con.MarkupLine($"[bold]{(machine.Simulated ? "Simulated machine" : "This machine")}:[/] {Format.Esc(Format.Machine(machine))}");
@@ -136,7 +103,7 @@ internal sealed class FitCommand : ICommandBuilder
 
         if (details)
         {
-            foreach (var x in plans) RenderDetails(con, x);
+            foreach (var x in plans) PlanView.Details(con, x);
         }
         foreach (var a in machine.Assumptions) con.MarkupLine($"[grey]assumed: {Format.Esc(a)}[/]");
     }
@@ -144,32 +111,4 @@ internal sealed class FitCommand : ICommandBuilder
     private static string Short(ModelFit f) => f.Best is { Kind: FitKind.DoesNotFit } b
         ? $"needs {Format.Bytes(b.Memory.Total)} {(f.Levels.Count > 1 ? "even " : "")}at {b.Level.Id}"
         : f.Why;
-
-    internal static void RenderDetails(IAnsiConsole con, Planned x)
-    {
-        var f = x.Fit;
-        con.WriteLine();
-        con.Write(new Rule($"[bold]{Format.Esc(f.Model.Name)}[/]").LeftJustified());
-        if (!f.Fits)
-        {
-            con.MarkupLine($"[red]Does not fit:[/] {Format.Esc(f.Why)}");
-            return;
-        }
-        var b = f.Best!;
-        con.MarkupLine($"{Format.Esc(char.ToUpperInvariant(f.Why[0]) + f.Why[1..])}. File {Format.Gb(b.Weights.TotalBytes)} ({b.Weights.BitsPerWeight:0.00} bits per weight), runs on {Format.Placement(b)}.");
-        var t = new Table().Border(TableBorder.Simple);
-        t.AddColumns("Device", "Weights", "KV cache", "Compute", "Overhead", "Total", "Layers");
-        foreach (var d in b.Memory.Gpus.Where(g => g.Total > 0).Append(b.Memory.Host))
-            t.AddRow(Format.Esc(d.Device), Format.Bytes(d.Weights), Format.Bytes(d.KvCache), Format.Bytes(d.Compute + d.Output), Format.Bytes(d.Overhead), $"[bold]{Format.Bytes(d.Total)}[/]", d.Layers.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        con.Write(t);
-        if (b.Speed is { } s) con.MarkupLine($"Decode: {Format.Speed(s)} tok/s ({Format.Esc(s.Basis)}).");
-        foreach (var n in f.Notes) con.MarkupLine($"[grey]· {Format.Esc(n)}[/]");
-        if (x.Runtime is { } r) con.MarkupLine($"Runtime: [bold]{Format.Esc(r.Runtime.Name)}[/] — {Format.Esc(r.Reason)}");
-        foreach (var c in x.Commands)
-        {
-            con.MarkupLine($"  [cyan]{Format.Esc(c.Command)}[/]");
-            foreach (var n in c.Notes) con.MarkupLine($"    [grey]{Format.Esc(n)}[/]");
-        }
-        if (x.Vllm is { Fits: false } v) con.MarkupLine($"  [grey]vLLM: {Format.Esc(v.Reason)}[/]");
-    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
+using ModelScout.Core.Planning;
 using ModelScout.Gguf;
 using Spectre.Console;
 
@@ -42,20 +43,16 @@ internal sealed class InspectCommand : ICommandBuilder
         }
 
         var catalog = ctx.Catalog;
-        var model = FileModel.From(file, catalog, Path.GetFileName(path.TrimEnd('/')));
         var machine = ctx.Machines.Get(ctx.Options.Hardware(p), catalog);
-        var context = ctx.Options.ContextOr(p, Math.Min(catalog.Document.ContextGuidance.Default, model.Entry.Context!.Max));
-        var fit = ctx.Planner.PlanFile(model, machine, new FitOptions(context, ctx.Options.Kv(p, catalog.Document.Estimator.DefaultUbatch)));
-        IReadOnlyList<RunCommand> commands = fit.Fits ? RunCommands.ForFile(path, Path.GetFileNameWithoutExtension(path.TrimEnd('/')), fit.Best!, context) : [];
+        var planned = ctx.Deployments.PlanFile(file, path, machine, ctx.Options.ContextAsked(p), ctx.Options.Kv(p, catalog.Document.Estimator.DefaultUbatch));
 
         if (ctx.Json)
         {
-            var planJson = new ModelFitJson(model.Entry.Id, model.Entry.Name, null, fit.Fits, fit.Why, fit.Best is { } b ? LevelJson.From(b) : null,
-                commands.Select(CommandJson.From).ToList(), null, null, fit.Notes);
-            ctx.WriteJson(Describe(ctx, path, file, downloaded, report, model, planJson, machine, p.GetValue(tensors), p.GetValue(metadata)) with { Context = context }, CliJson.Default.InspectJson);
+            ctx.WriteJson(Describe(ctx, path, file, downloaded, report, planned.File, ModelFitJson.From(planned.Plan), machine, p.GetValue(tensors), p.GetValue(metadata))
+                with { Context = planned.Context }, CliJson.Default.InspectJson);
             return ExitCodes.Ok;
         }
-        Render(ctx, path, file, downloaded, report, model, fit, commands, machine, context, p.GetValue(tensors), p.GetValue(metadata));
+        Render(ctx, path, file, downloaded, report, planned, machine, p.GetValue(tensors), p.GetValue(metadata));
         return ExitCodes.Ok;
     }
 
@@ -77,10 +74,11 @@ internal sealed class InspectCommand : ICommandBuilder
             plan, machine is null ? null : MachineJson.From(machine), null, downloaded);
     }
 
-    private static void Render(CommandContext ctx, string path, GgufFile f, long? downloaded, GgufValidationReport report, FileModel model, ModelFit fit,
-        IReadOnlyList<RunCommand> commands, Machine machine, long context, bool withTensors, bool withMetadata)
+    private static void Render(CommandContext ctx, string path, GgufFile f, long? downloaded, GgufValidationReport report, FilePlan planned, Machine machine,
+        bool withTensors, bool withMetadata)
     {
         var con = ctx.Human;
+        var model = planned.File;
         var info = model.Info;
         var h = info.Hyper;
         con.Write(new Rule($"[bold]{Format.Esc(Path.GetFileName(path.TrimEnd('/')))}[/]").LeftJustified());
@@ -120,9 +118,8 @@ internal sealed class InspectCommand : ICommandBuilder
             con.MarkupLine($"[grey]{type} (not the main {info.MainType}): {Format.Esc(Summarise(names))}[/]");
 
         con.WriteLine();
-        con.MarkupLine($"[bold]At {Format.Tokens(context)} context on {Format.Esc(machine.Simulated ? "the described machine" : "this machine")}[/] ({Format.Esc(Format.Machine(machine))}):");
-        var planned = new FitCommand.Planned(fit, commands, null, null, null!);
-        FitCommand.RenderDetails(con, planned);
+        con.MarkupLine($"[bold]At {Format.Tokens(planned.Context)} context on {Format.Esc(machine.Simulated ? "the described machine" : "this machine")}[/] ({Format.Esc(Format.Machine(machine))}):");
+        PlanView.Details(con, planned.Plan);
 
         if (withMetadata)
         {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using ModelScout.Cli.Output;
-using ModelScout.Core.Machines;
+using ModelScout.Core.Planning;
 using ModelScout.Core.Recommend;
 using Spectre.Console;
 
@@ -41,20 +41,9 @@ internal sealed class RecommendCommand : ICommandBuilder
         var useCases = p.GetValue(useCase) is { } name
             ? [catalog.FindUseCase(name) ?? throw new CliException($"unknown use case '{name}'; known: {string.Join(", ", catalog.Document.UseCases.Select(u => u.Id))}", ExitCodes.NotFound)]
             : catalog.Document.UseCases;
-        Machine? probed = null;
-        var recommender = new Recommender(catalog, ctx.Planner);
-        var results = new List<Recommendation>();
-        foreach (var u in useCases)
-        {
-            // Some use cases name their own target (an edge device, a GPU cluster): plan on it unless told otherwise.
-            var onProfile = p.GetValue(asGuide) || (hardware.IsEmpty && u.Target == "assumed-profile");
-            var machine = onProfile
-                ? ctx.Machines.Get(hardware with { Profile = u.AssumedProfile }, catalog)
-                : probed ??= ctx.Machines.Get(hardware, catalog);
-            var context = ctx.Options.ContextOr(p, u.Context);
-            var kv = ctx.Options.Kv(p, catalog.Document.Estimator.DefaultUbatch);
-            results.Add(recommender.Recommend(new RecommendOptions(u, machine, context, kv, mode, users, ctx.Options.Needs(p))));
-        }
+        var request = new RecommendRequest(ctx.Options.ContextAsked(p), ctx.Options.Kv(p, catalog.Document.Estimator.DefaultUbatch), mode, users, ctx.Options.Needs(p),
+            OnGuideHardware: p.GetValue(asGuide), MachineDescribed: !hardware.IsEmpty);
+        var results = ctx.Deployments.Recommend(useCases, request, profile => ctx.Machines.Get(profile is null ? hardware : hardware with { Profile = profile }, catalog));
 
         var n = Math.Max(1, p.GetValue(top));
         if (ctx.Json)
@@ -84,7 +73,7 @@ internal sealed class RecommendCommand : ICommandBuilder
             new ScoreJson(Math.Round(c.Score.Metric, 2), c.Score.MetricBasis, c.Score.Verified, Math.Round(c.Score.QuantLossPct, 2), c.Score.Endorsement, c.Score.License, Math.Round(c.Score.Speed, 2), c.Score.Penalty, Math.Round(c.Score.Total, 2)),
             c.Reasons, c.Commands.Select(CommandJson.From).ToList())).ToList(),
         r.Excluded.Select(e => new ExcludedJson(e.Model.Id, e.Model.Name, e.Reason)).ToList(),
-        r.Runtime is { } rt ? new RuntimeJson(rt.Runtime.Id, rt.Runtime.Name, rt.Reason, rt.Command?.Command) : null,
+        RuntimeJson.From(r.Runtime),
         r.GuidePickNote,
         r.Notes);
 
@@ -126,7 +115,7 @@ internal sealed class RecommendCommand : ICommandBuilder
         con.MarkupLine("[grey]Score = benchmark x (1 - quantization loss) + guide endorsement + licence + speed - penalties; --json shows each part.[/]");
     }
 
-    private static void RenderSummary(IAnsiConsole con, List<Recommendation> results)
+    private static void RenderSummary(IAnsiConsole con, IReadOnlyList<Recommendation> results)
     {
         con.MarkupLine($"On: {Format.Esc(Format.Machine(results[0].Options.Machine))}");
         var targets = results.Where(r => !ReferenceEquals(r.Options.Machine, results[0].Options.Machine)).Select(r => $"{r.UseCase.Title} on {r.UseCase.AssumedProfile}").ToList();

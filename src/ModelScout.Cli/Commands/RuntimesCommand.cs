@@ -22,21 +22,18 @@ internal sealed class RuntimesCommand : ICommandBuilder
     {
         var p = ctx.Parse;
         var catalog = ctx.Catalog;
-        RuntimeChoice? choice = null;
-        FitCommand.Planned? planned = null;
+        DeploymentPlan? planned = null;
         if (p.GetValue(model) is { } name)
         {
             var m = ctx.ResolveModel(name, openOnly: true);
             var machine = ctx.Machines.Get(ctx.Options.Hardware(p), catalog);
             var options = new FitOptions(ctx.Options.ContextOr(p, catalog.Document.ContextGuidance.Default), ctx.Options.Kv(p, catalog.Document.Estimator.DefaultUbatch));
-            planned = FitCommand.Plan(ctx, m, machine, options, ctx.Options.Needs(p));
-            choice = planned.Runtime;
+            planned = ctx.Deployments.Plan(m, machine, options, ctx.Options.Needs(p));
         }
         if (ctx.Json)
         {
-            ctx.WriteJson(new RuntimesJson("modelscout/runtimes/v1", catalog.Document.Runtimes,
-                choice is null ? null : new RuntimeJson(choice.Runtime.Id, choice.Runtime.Name, choice.Reason, choice.Command?.Command)), CliJson.Default.RuntimesJson);
-            return planned is { Fit.Fits: false } ? ExitCodes.Negative : ExitCodes.Ok;
+            ctx.WriteJson(new RuntimesJson("modelscout/runtimes/v1", catalog.Document.Runtimes, RuntimeJson.From(planned?.Runtime)), CliJson.Default.RuntimesJson);
+            return planned is { Fits: false } ? ExitCodes.Negative : ExitCodes.Ok;
         }
         var con = ctx.Human;
         var t = new Table().Border(TableBorder.Rounded).Expand();
@@ -50,8 +47,8 @@ internal sealed class RuntimesCommand : ICommandBuilder
         }
         con.Write(t);
         con.MarkupLine("[grey]Speed and throughput claims are the guide's; check them on your hardware with scout bench (the Verify capability).[/]");
-        if (planned is not null) FitCommand.RenderDetails(con, planned);
+        if (planned is not null) PlanView.Details(con, planned);
         else con.MarkupLine("[grey]Which one for you: scout runtimes --model llama3.1:8b [--users 8 | --gui | --fastest][/]");
-        return planned is { Fit.Fits: false } ? ExitCodes.Negative : ExitCodes.Ok;
+        return planned is { Fits: false } ? ExitCodes.Negative : ExitCodes.Ok;
     }
 }

@@ -58,9 +58,16 @@ internal sealed record VllmJson(bool Fits, int TensorParallel, string Checkpoint
     public static VllmJson? From(VllmPlan? v) => v is null ? null : new(v.Fits, v.TensorParallel, v.Checkpoint, v.BytesPerParameter, v.PerGpuBytes, SpeedJson.From(v.Speed), v.Reason);
 }
 
-internal sealed record ModelFitJson(string Id, string Name, string? OllamaTag, bool Fits, string Why, LevelJson? Best, IReadOnlyList<CommandJson> Commands, VllmJson? Vllm, RuntimeJson? Runtime, IReadOnlyList<string> Notes);
+internal sealed record ModelFitJson(string Id, string Name, string? OllamaTag, bool Fits, string Why, LevelJson? Best, IReadOnlyList<CommandJson> Commands, VllmJson? Vllm, RuntimeJson? Runtime, IReadOnlyList<string> Notes)
+{
+    public static ModelFitJson From(DeploymentPlan x) => new(x.Model.Id, x.Model.Name, x.Model.Ollama?.Tags.FirstOrDefault(), x.Fits, x.Fit.Why,
+        x.Fit.Best is { } b ? LevelJson.From(b) : null, x.Commands.Select(CommandJson.From).ToList(), VllmJson.From(x.Vllm), RuntimeJson.From(x.Runtime), x.Fit.Notes);
+}
 
-internal sealed record RuntimeJson(string Id, string Name, string Reason, string? Command);
+internal sealed record RuntimeJson(string Id, string Name, string Reason, string? Command)
+{
+    public static RuntimeJson? From(RuntimeChoice? r) => r is null ? null : new(r.Runtime.Id, r.Runtime.Name, r.Reason, r.Command?.Command);
+}
 
 internal sealed record FitJson(string Schema, MachineJson Machine, long Context, string KvCacheType, bool FlashAttention, IReadOnlyList<ModelFitJson> Models);
 

@@ -1,3 +1,5 @@
+using ModelScout.Core.Memory;
+
 namespace ModelScout.Core.Catalog;
 
 // Properties with defaults have setters: the JSON source generator would overwrite init-only defaults with null when a key is absent.

@@ -1,4 +1,3 @@
-using ModelScout.Core.Catalog;
 using ModelScout.Gguf;
 
 namespace ModelScout.Core.Memory;

@@ -1,4 +1,3 @@
-using ModelScout.Core.Catalog;
 
 namespace ModelScout.Core.Memory;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using ModelScout.Core.Catalog;
 using ModelScout.Gguf;
 
 namespace ModelScout.Core.Memory;

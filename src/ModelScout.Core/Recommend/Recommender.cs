@@ -33,7 +33,22 @@ public sealed record RecommendOptions(UseCase UseCase, Machine Machine, long Con
 public sealed record ScoreBreakdown(double Metric, string MetricBasis, bool Verified, double QuantLossPct, double Endorsement, double License, double Speed, double Penalty, double Total);
 
 /// <summary>A ranked model with its plan and reasons.</summary>
-public sealed record Candidate(ModelEntry Model, QuantFit Fit, LicenseReport License, ScoreBreakdown Score, IReadOnlyList<string> Reasons, IReadOnlyList<RunCommand> Commands, VllmPlan? Vllm);
+/// <param name="Plan">The model's plan on the machine, with its run commands and runtime.</param>
+/// <param name="License">The checkpoint and licence the rank assumes.</param>
+public sealed record Candidate(DeploymentPlan Plan, LicenseReport License, ScoreBreakdown Score, IReadOnlyList<string> Reasons)
+{
+    /// <summary>The model ranked.</summary>
+    public ModelEntry Model => Plan.Model;
+
+    /// <summary>The level and placement chosen (a candidate always fits).</summary>
+    public QuantFit Fit => Plan.Fit.Best!;
+
+    /// <summary>The command for every runtime that can run it.</summary>
+    public IReadOnlyList<RunCommand> Commands => Plan.Commands;
+
+    /// <summary>vLLM's sizing, on machines with GPUs.</summary>
+    public VllmPlan? Vllm => Plan.Vllm;
+}
 
 /// <summary>A model left out, and why.</summary>
 public sealed record Exclusion(ModelEntry Model, string Reason);
@@ -80,12 +95,7 @@ public sealed class Recommender
         }
         ranked = ranked.OrderByDescending(c => c.Score.Total).ThenBy(c => c.Fit.Weights.TotalBytes).ToList();
 
-        RuntimeChoice? runtime = null;
-        if (ranked.Count > 0)
-        {
-            var top = ranked[0];
-            runtime = RuntimeAdvisor.Choose(catalog, o.Machine, top.Fit, top.Vllm, top.Commands, o.Runtime ?? new RuntimeNeeds());
-        }
+        var runtime = ranked.Count > 0 ? ranked[0].Plan.Runtime : null;
         return new Recommendation(u, o, ranked, excluded, runtime, GapAdvice(u), GuidePickNote(u, ranked, excluded), Notes(o));
     }
 
@@ -158,9 +168,8 @@ public sealed class Recommender
         if (spills && u.Weights.OffloadPenalty > 0) reasons.Add("spills to system RAM");
         if (!metric.Value.Verified) reasons.Add("score unconfirmed by a primary source");
 
-        var vllm = o.Machine.HasGpu ? VllmPlanner.Plan(model, o.Machine, o.Context, catalog.Document.Estimator.Speed) : null;
-        var commands = RunCommands.For(catalog, model, q, o.Context, vllm);
-        return (new Candidate(model, q, best, score, reasons, commands, vllm), null);
+        var plan = DeploymentPlan.For(catalog, fit, o.Machine, o.Context, o.Runtime ?? new RuntimeNeeds());
+        return (new Candidate(plan, best, score, reasons), null);
     }
 
     /// <summary>The use case's metric for a model: the first listed published figure, else the guide's.</summary>

@@ -1,5 +1,5 @@
 using System.Reflection;
-using System.Security.Cryptography;
+using ModelScout.Evaluation.Results;
 
 namespace ModelScout.Evaluation.Datasets;
 
@@ -25,7 +25,7 @@ public abstract class DatasetSource
     internal (byte[] Bytes, string Sha256) ReadWithDigest(string path)
     {
         var bytes = ReadAllBytes(path);
-        return (bytes, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        return (bytes, ContentHash.Hex(bytes));
     }
 
     /// <summary>A directory on disk.</summary>

@@ -8,6 +8,26 @@ namespace ModelScout.Evaluation.Results;
 /// </summary>
 public sealed record RunKey(string Endpoint, string ModelId, string? ModelDigest = null, string? Quantization = null)
 {
+    /// <summary>What <see cref="Endpoint"/> says for a model evaluated in-process.</summary>
+    public const string InProcess = "local";
+
+    /// <summary>
+    /// The key of a run against an OpenAI-compatible endpoint. The digest and quantization are known only where the server
+    /// has Ollama's API (scout serve, Ollama); they join the key so a model replaced behind the same name never resumes
+    /// the old model's run.
+    /// </summary>
+    public static RunKey ForEndpoint(Uri baseUri, string model, string? modelDigest, string? quantization)
+    {
+        ArgumentNullException.ThrowIfNull(baseUri);
+        return new RunKey(baseUri.ToString(), model, modelDigest, quantization);
+    }
+
+    /// <summary>
+    /// The key of an in-process run. Store blobs carry their digest; a loose file gets <see cref="ContentHash.FileDigest"/>,
+    /// so the key tells two files of the same name apart.
+    /// </summary>
+    public static RunKey ForLocal(string model, string modelDigest, string? quantization) => new(InProcess, model, modelDigest, quantization);
+
     /// <summary>The fields of <paramref name="other"/> that differ from this key, as "field: stored → asked" lines.</summary>
     public IReadOnlyList<string> Differences(RunKey other)
     {

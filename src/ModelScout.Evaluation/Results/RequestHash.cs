@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 
 namespace ModelScout.Evaluation.Results;
@@ -18,5 +16,5 @@ public static class RequestHash
     }
 
     /// <summary>Lower-case hex SHA-256 of <paramref name="canonicalJson"/>'s UTF-8 bytes.</summary>
-    public static string Of(string canonicalJson) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalJson)));
+    public static string Of(string canonicalJson) => ContentHash.Hex(canonicalJson);
 }

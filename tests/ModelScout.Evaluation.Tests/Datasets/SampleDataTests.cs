@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ModelScout.Evaluation.Datasets;
 using ModelScout.Evaluation.Sandbox;
 using ModelScout.Evaluation.Scoring;
+using ModelScout.Evaluation.Suites;
 
 namespace ModelScout.Evaluation.Tests.Datasets;
 

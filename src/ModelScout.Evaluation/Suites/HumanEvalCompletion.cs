@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using ModelScout.Evaluation.Datasets;
 
-namespace ModelScout.Evaluation.Scoring;
+namespace ModelScout.Evaluation.Suites;
 
 /// <summary>How a reply was turned into code.</summary>
 /// <param name="Code">What goes after the prompt.</param>

@@ -1,7 +1,7 @@
 using ModelScout.Evaluation.Datasets;
-using ModelScout.Evaluation.Scoring;
+using ModelScout.Evaluation.Suites;
 
-namespace ModelScout.Evaluation.Tests.Scoring;
+namespace ModelScout.Evaluation.Tests.Suites;
 
 public class HumanEvalCompletionTests
 {

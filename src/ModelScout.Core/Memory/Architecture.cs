@@ -1,4 +1,4 @@
-namespace ModelScout.Core.Catalog;
+namespace ModelScout.Core.Memory;
 
 /// <summary>
 /// The hyper-parameters that decide a model's tensor shapes and KV cache, as llama.cpp reads them from a GGUF.
