@@ -183,6 +183,10 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         {
             return Fail(ctx, e.Message, e.Kind == InferenceErrorKind.ModelNotFound ? ExitCodes.NotFound : ExitCodes.Error, []);
         }
+        catch (ModelScout.Evaluation.EvalException e)
+        {
+            return Fail(ctx, e.Hint is null ? e.Message : $"{e.Message}. {e.Hint}", e.NotFound ? ExitCodes.NotFound : ExitCodes.Error, []);
+        }
         catch (OperationCanceledException)
         {
             return Fail(ctx, "interrupted; nothing half-written was kept as a model. Run the same command again (a pull resumes where it stopped).", ExitCodes.Error, []);

@@ -61,7 +61,33 @@ public sealed record SampleScore(
 /// Thrown by <see cref="IEvalSuite.ScoreAsync"/> when an item has every reply but no honest score can be given (MT-Bench:
 /// the judge rated no turn). The run records it as an error for the item, not as a zero, and the next run scores it again.
 /// </summary>
-public sealed class ScoringException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class ScoringException(string message, Exception? inner = null) : EvalException(message, inner);
+
+/// <summary>
+/// Evaluation's error type: every failure scout eval reports to its caller (a dataset in the wrong format, an endpoint
+/// that fails, a run key that does not match, an answer that cannot be scored) derives from it, so a caller maps the
+/// area once (the CLI to an exit code).
+/// </summary>
+public class EvalException : Exception
+{
+    public EvalException()
+    {
+    }
+
+    public EvalException(string message) : base(message)
+    {
+    }
+
+    public EvalException(string message, Exception? inner) : base(message, inner)
+    {
+    }
+
+    /// <summary>True when what was asked for is not there (a model the endpoint does not serve, a missing file).</summary>
+    public bool NotFound { get; init; }
+
+    /// <summary>What the user can do about it, added to the message where one is known.</summary>
+    public string? Hint { get; init; }
+}
 
 /// <summary>A suite: its items, the requests each needs, and how a set of replies scores.</summary>
 public interface IEvalSuite

@@ -7,7 +7,6 @@ using ModelScout.Cli.Eval;
 using ModelScout.Cli.EvalReports;
 using ModelScout.Evaluation;
 using ModelScout.Evaluation.Clients;
-using ModelScout.Evaluation.Datasets;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Sandbox;
@@ -213,11 +212,6 @@ internal sealed class EvalCommand : ICommandBuilder
         {
             info = await EndpointProbe.ProbeAsync(uri, setup.Model!, setup.ApiKey, http, ct).ConfigureAwait(false);
         }
-        catch (EndpointException e)
-        {
-            var unknownModel = e.Message.Contains("does not serve model", StringComparison.Ordinal);
-            throw new CliException(e.Message, unknownModel ? ExitCodes.NotFound : ExitCodes.Error);
-        }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             throw new CliException("interrupted while probing the endpoint; nothing was run", RunModelCommand.Interrupted);
@@ -301,10 +295,6 @@ internal sealed class EvalCommand : ICommandBuilder
             {
                 built.Add(SuiteCatalog.Build(suiteName, setup.DataDirectory, settings, services));
             }
-            catch (DatasetFormatException e)
-            {
-                throw new CliException($"{e.Message}. docs/eval-datasets.md describes the layout and formats", ExitCodes.Error);
-            }
             catch (InvalidOperationException e)
             {
                 throw new CliException(e.Message);
@@ -347,15 +337,7 @@ internal sealed class EvalCommand : ICommandBuilder
         };
 
         using var store = OpenStore(setup.Database);
-        EvalRunInfo run;
-        try
-        {
-            run = store.OpenRun(name, target.Key, record);
-        }
-        catch (RunKeyMismatchException e)
-        {
-            throw new CliException(e.Message, ExitCodes.Error);
-        }
+        var run = store.OpenRun(name, target.Key, record);
         var resume = ResumeCommand(ctx.Parse, setup.RunName is null ? name : null);
         ctx.Stderr.WriteLine($"run {name}: {target.Label}; MMLU mode {mode.ToString().ToLowerInvariant()}; store {store.FilePath}");
         if (built.Any(b => b.FromSamples)) ctx.Stderr.WriteLine("note: using ModelScout's small built-in sample sets; pass --data DIR for the real datasets (docs/eval-datasets.md)");

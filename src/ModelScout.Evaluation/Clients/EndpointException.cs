@@ -7,7 +7,7 @@ namespace ModelScout.Evaluation.Clients;
 /// A request to an endpoint that failed: an HTTP error status, a refused or dropped connection, a timeout, or a body
 /// that is not a chat completion. Says whether a retry can help and whether the prompt did not fit the context.
 /// </summary>
-public sealed partial class EndpointException : Exception
+public sealed partial class EndpointException : EvalException
 {
     public EndpointException(string message, HttpStatusCode? status = null, bool transient = false, TimeSpan? retryAfter = null, Exception? inner = null)
         : base(message, inner)

@@ -52,7 +52,7 @@ public static class EndpointProbe
         // Some servers (llama.cpp with one model) answer to any name; only an explicit list that lacks it is an error.
         // Ollama-style servers list "name:latest" but answer to "name" as well.
         if (models.Count > 0 && !models.Any(m => Matches(m, model)))
-            throw new EndpointException($"{baseUri} does not serve model '{model}'; it serves: {string.Join(", ", models)}. Pass one of these to --model");
+            throw new EndpointException($"{baseUri} does not serve model '{model}'; it serves: {string.Join(", ", models)}. Pass one of these to --model") { NotFound = true };
         var (server, version, modelPath) = await VersionAsync(baseUri, apiKey, http, cancellationToken).ConfigureAwait(false);
         server ??= serverHeader;
         var (digest, quantization) = await IdentityAsync(baseUri, model, apiKey, http, cancellationToken).ConfigureAwait(false);

@@ -10,25 +10,22 @@ public sealed record DatasetFile(string Path, string Sha256, int Rows);
 public sealed record LoadedDataset<T>(IReadOnlyList<T> Items, IReadOnlyList<DatasetFile> Files);
 
 /// <summary>A dataset file that is not in the format its suite expects; says which file, which line and what is wrong.</summary>
-public sealed class DatasetFormatException : Exception
+public sealed class DatasetFormatException : EvalException
 {
-    public DatasetFormatException()
-    {
-    }
+    private const string Layout = "docs/eval-datasets.md describes the layout and formats";
 
-    public DatasetFormatException(string message) : base(message)
-    {
-    }
+    public DatasetFormatException() => Hint = Layout;
 
-    public DatasetFormatException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
+    public DatasetFormatException(string message) : base(message) => Hint = Layout;
+
+    public DatasetFormatException(string message, Exception innerException) : base(message, innerException) => Hint = Layout;
 
     public DatasetFormatException(string file, int line, string problem)
         : base(line > 0 ? $"{file}:{line}: {problem}" : $"{file}: {problem}")
     {
         File = file;
         Line = line;
+        Hint = Layout;
     }
 
     /// <summary>The file at fault, as the loader names it.</summary>

@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace ModelScout.Evaluation.Results;
 
 /// <summary>Reusing a run name with a different endpoint, model, digest or quantization.</summary>
-public sealed class RunKeyMismatchException(string message) : Exception(message);
+public sealed class RunKeyMismatchException(string message) : EvalException(message);
 
 /// <summary>
 /// Runs, replies and scores of <c>scout eval</c> in one SQLite file. Every reply and score is committed as it arrives
