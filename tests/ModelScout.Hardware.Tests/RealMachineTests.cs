@@ -34,7 +34,7 @@ public class RealMachineTests
     public void Real_files_read_text_and_list_directories()
     {
         var files = new SystemFiles();
-        var root = TestFiles.RepositoryRoot;
+        var root = ModelScout.Testing.RepoPaths.Root;
 
         Assert.Contains("ModelScout", files.ReadText(Path.Combine(root, "ModelScout.slnx")), StringComparison.Ordinal);
         Assert.Null(files.ReadText(Path.Combine(root, "no-such-file.txt")));
