@@ -6,6 +6,7 @@ namespace ModelScout.Evaluation.Tests.Sandbox;
 
 // Every outer layer, not only the one the probe picks on this machine: the fallbacks must classify outcomes the same
 // way and leave nothing running. (Fork bombs stay in PythonSandboxTests: as root only the uid-65534 layer bounds them.)
+// Each theory has one [SandboxLayer] row per SandboxIsolationKind; a new kind needs a row of its own.
 public sealed class SandboxLayerTests : IDisposable
 {
     private readonly string workRoot = Path.Combine(Path.GetTempPath(), "scout-sandbox-layer-" + Guid.NewGuid().ToString("N"));
