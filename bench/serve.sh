@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Serving performance (issue 4), in ONE run, on one model and thread count (default ../shared/models/stories260K.gguf,
-# 1 thread; with 2 threads llama.cpp's spinning workers collapse generation on this 2-vCPU machine):
+# Serving performance (issue 4), in ONE run, on one model and thread count (default
+# tests/Fixtures/models/stories260K.gguf, 1 thread; with 2 threads llama.cpp's spinning workers collapse generation on
+# this 2-vCPU machine):
 #   (e) the peer first: node bench/serve-peer/measure.mjs, llama.cpp as node-llama-cpp 3.21.1 packages it (prebuilt
 #       linux-x64 CPU binary, build: "never", gpu: false): generation tok/s, 128-token prompt tok/s, peak RSS, greedy ids;
 #   then bench/ModelScout.ServeBench, which reads the peer's figures and prints everything with ratios:
@@ -15,7 +16,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$root/bench/out"
-model="$(realpath "${MODEL:-$root/../shared/models/stories260K.gguf}")"
+model="$(realpath "${MODEL:-$root/tests/Fixtures/models/stories260K.gguf}")"
 runs="${RUNS:-5}"
 threads="${THREADS:-1}"
 tokens="${TOKENS:-256}"

@@ -6,8 +6,9 @@ using ModelScout.Gguf.Fuzzing;
 // A fuzz campaign over GgufReader + GgufValidator + GgufModelInfo, with the mutator of the CI fuzz tests:
 //   dotnet run -c Release --project bench/ModelScout.GgufFuzz -- --minutes 10 [--seed N] [--threads N] [--out DIR]
 //   dotnet run -c Release --project bench/ModelScout.GgufFuzz -- --replay FILE [--unknown-length]
-// Seeds are the writer-made files and the shared models; variants that parse are fed back as new seeds (a corpus
-// kept apart by a coarse shape signature). Every failure is saved as a replay file under --out.
+// Seeds are the writer-made files and the two tiny models in tests/Fixtures/models (--models DIR reads them elsewhere); variants
+// that parse are fed back as new seeds (a corpus kept apart by a coarse shape signature). Every failure is saved as a
+// replay file under --out.
 
 var options = Options.Parse(args);
 if (options.Replay is { } replayPath) return Campaign.Replay(replayPath, !options.UnknownLength);
@@ -19,7 +20,7 @@ internal sealed record Options(double Minutes, ulong Seed, int Threads, string O
     {
         var root = FindRoot();
         var o = new Options(10, (ulong)DateTime.UtcNow.Ticks, Math.Max(1, Environment.ProcessorCount), Path.Combine(root, "bench", "out", "fuzz"),
-            Path.GetFullPath(Path.Combine(root, "..", "shared", "models")), null, false);
+            Path.Combine(root, "tests", "Fixtures", "models"), null, false);
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");

@@ -9,7 +9,7 @@ using LLama.Native;
 //
 //   dotnet run -c Release --project bench/ModelScout.GrammarProbe -- CASES [MODEL]
 //     CASES  a text file of grammars, each introduced by a line "### name" (the name line is not part of the grammar)
-//     MODEL  a GGUF whose vocabulary the grammar is built against (default: ../shared/models/stories260K.gguf)
+//     MODEL  a GGUF whose vocabulary the grammar is built against (default: tests/Fixtures/models/stories260K.gguf)
 //
 // Prints one line per case: name, outcome (accepted / crashed rc=N / timed out after 20 s), seconds, and llama.cpp's reason.
 
@@ -31,7 +31,7 @@ if (args.Length is < 1 or > 2)
     return 2;
 }
 
-var model = Path.GetFullPath(args.Length == 2 ? args[1] : Path.Combine(FindRoot(), "..", "shared", "models", "stories260K.gguf"));
+var model = Path.GetFullPath(args.Length == 2 ? args[1] : Path.Combine(FindRoot(), "tests", "Fixtures", "models", "stories260K.gguf"));
 foreach (var (name, grammar) in ReadCases(args[0]))
 {
     var clock = Stopwatch.StartNew();

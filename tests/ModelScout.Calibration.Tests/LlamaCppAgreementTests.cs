@@ -1,6 +1,7 @@
 using System.Globalization;
 using ModelScout.Core.Memory;
 using ModelScout.Gguf;
+using ModelScout.Testing;
 
 namespace ModelScout.Calibration.Tests;
 
@@ -101,7 +102,7 @@ public sealed class LlamaCppAgreementTests : IDisposable
     [Fact]
     public void Llama_cpp_and_the_gguf_reader_agree_on_stories260K()
     {
-        var path = TestPaths.SharedModel("stories260K.gguf");
+        var path = RepoPaths.Model("stories260K.gguf");
         var info = GgufModelInfo.From(GgufReader.ReadFile(path));
         Assert.Equal(292_800, info.Parameters);
 

@@ -20,7 +20,7 @@ public sealed class StoriesServeFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var store = new ModelStore(root);
-        await store.ImportAsync(Path.GetFullPath(RepoPaths.SharedModel("stories260K.gguf")), "stories");
+        await store.ImportAsync(Path.GetFullPath(RepoPaths.Model("stories260K.gguf")), "stories");
         var settings = new ServerSettings { Host = "127.0.0.1", Port = 0, Engine = new EngineSettings { Threads = 1, Parallel = 4, KeepAlive = TimeSpan.FromMinutes(10) } };
         engine = new ModelHost(store, settings.Engine);
         server = ScoutServer.Create(new ServerServices(engine, store, settings), _ => { });
@@ -153,7 +153,7 @@ public sealed class BenchServeTests(StoriesServeFixture serve) : IClassFixture<S
     [Fact]
     public void Local_measures_pp_and_tg_in_process_with_mean_and_std()
     {
-        var run = Scout.Run("bench", "--local", RepoPaths.SharedModel("stories260K.gguf"), "--pp", "32", "--tg", "8", "--repetitions", "2", "--threads", "1", "--json");
+        var run = Scout.Run("bench", "--local", RepoPaths.Model("stories260K.gguf"), "--pp", "32", "--tg", "8", "--repetitions", "2", "--threads", "1", "--json");
         Assert.True(run.ExitCode == 0, run.Stderr);
         using var json = JsonDocument.Parse(run.Stdout);
         var root = json.RootElement;

@@ -27,7 +27,7 @@ public sealed class EvalLocalShortenTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var store = new ModelStore(Path.Combine(dir, "models"));
-        await store.ImportAsync(RepoPaths.SharedModel("stories260K.gguf"), "stories:latest");
+        await store.ImportAsync(RepoPaths.Model("stories260K.gguf"), "stories:latest");
         engine = new ModelHost(store, new EngineSettings { Threads = 1, Parallel = 1, KeepAlive = TimeSpan.FromMinutes(5) });
     }
 

@@ -24,7 +24,7 @@ public sealed class EvalStoriesTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         store = new ModelStore(Path.Combine(dir, "models"));
-        await store.ImportAsync(RepoPaths.SharedModel("stories260K.gguf"), "stories:latest");
+        await store.ImportAsync(RepoPaths.Model("stories260K.gguf"), "stories:latest");
         host = new ModelHost(store, new EngineSettings { Threads = 1, Parallel = 1, KeepAlive = TimeSpan.FromMinutes(10) });
         server = ScoutServer.Create(new ServerServices(host, store, new ServerSettings { Host = "127.0.0.1", Port = 0, ShutdownGrace = TimeSpan.FromSeconds(5) }));
         await server.StartAsync();
@@ -55,7 +55,7 @@ public sealed class EvalStoriesTests : IAsyncLifetime
         var root = JsonDocument.Parse(run.Stdout).RootElement;
         Assert.Equal("logprob", root.GetProperty("mmluMode").GetString());
         // scout serve has Ollama's /api/tags and /api/show: the run key names the GGUF itself and its type.
-        using (var file = File.OpenRead(RepoPaths.SharedModel("stories260K.gguf")))
+        using (var file = File.OpenRead(RepoPaths.Model("stories260K.gguf")))
             Assert.Equal("sha256:" + Convert.ToHexStringLower(SHA256.HashData(file)), root.GetProperty("modelDigest").GetString());
         Assert.Equal("F32", root.GetProperty("quantization").GetString());
         Assert.Equal(20, root.GetProperty("record").GetProperty("max_top_logprobs").GetInt32());
@@ -102,7 +102,7 @@ public sealed class EvalStoriesTests : IAsyncLifetime
     public void Local_runs_mmlu_by_log_likelihood_and_gsm8k_in_process()
     {
         var env = new RunEnvironment(new StringReader(""), false, (resolver, settings) => new ModelHost(resolver, settings with { Threads = 1 }), _ => new Nothing());
-        var run = Scout.RunWith(env, "eval", "--suite", "mmlu,gsm8k", "--local", RepoPaths.SharedModel("stories260K.gguf"), "--limit", "2", "--max-tokens", "32",
+        var run = Scout.RunWith(env, "eval", "--suite", "mmlu,gsm8k", "--local", RepoPaths.Model("stories260K.gguf"), "--limit", "2", "--max-tokens", "32",
             "--db", Path.Combine(dir, "local.db"), "--json");
         Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
         var root = JsonDocument.Parse(run.Stdout).RootElement;

@@ -53,7 +53,7 @@ internal static class Scout
 /// <summary>Compares output with a file under Snapshots/; SCOUT_UPDATE_SNAPSHOTS=1 rewrites them.</summary>
 internal static class Snapshot
 {
-    private static string Dir => Path.Combine(RepoRoot(), "tests", "ModelScout.Cli.Tests", "Snapshots");
+    private static string Dir => Path.Combine(ModelScout.Testing.RepoPaths.Root, "tests", "ModelScout.Cli.Tests", "Snapshots");
 
     public static void Match(string name, string actual)
     {
@@ -86,6 +86,4 @@ internal static class Snapshot
         }
         return (0, "", "");
     }
-
-    public static string RepoRoot() => ModelScout.Testing.RepoPaths.Root;
 }

@@ -2,13 +2,12 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;
 
 public class InspectTests
 {
-    private static string Model(string name) => Path.GetFullPath(Path.Combine(Snapshot.RepoRoot(), "..", "shared", "models", name));
-
     private static string Stable(string output, string path) => output.Replace(path, "<FILE>", StringComparison.Ordinal);
 
     [Fact]
@@ -17,7 +16,7 @@ public class InspectTests
         // A fixed path keeps the rendered command lines (and so their wrapping) the same on every checkout.
         var dir = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "scout-inspect-snapshot"));
         var path = Path.Combine(dir.FullName, "stories260K.gguf");
-        File.Copy(Model("stories260K.gguf"), path, overwrite: true);
+        File.Copy(RepoPaths.Model("stories260K.gguf"), path, overwrite: true);
         var run = Scout.Run("inspect", path, "--profile", "cpu-32gb");
         Assert.Equal(0, run.ExitCode);
         Snapshot.Match("inspect-stories260k.txt", Stable(run.Stdout, path));
@@ -26,7 +25,7 @@ public class InspectTests
     [Fact]
     public void Inspect_json_reports_the_header_the_shape_and_an_exact_plan()
     {
-        var path = Model("stories260K.gguf");
+        var path = RepoPaths.Model("stories260K.gguf");
         var run = Scout.Run("inspect", path, "--json", "--tensors", "--metadata", "--cpu-only", "--ram", "8");
         Assert.Equal(0, run.ExitCode);
         var doc = JsonDocument.Parse(run.Stdout).RootElement;
@@ -45,7 +44,7 @@ public class InspectTests
     [Fact]
     public void Validate_exits_4_with_the_byte_and_the_field_for_a_truncated_file()
     {
-        var bytes = File.ReadAllBytes(Model("stories260K.gguf"));
+        var bytes = File.ReadAllBytes(RepoPaths.Model("stories260K.gguf"));
         var path = Path.Combine(Path.GetTempPath(), $"scout-cut-{Guid.NewGuid():N}.gguf");
         File.WriteAllBytes(path, bytes.AsSpan(0, 5000).ToArray());
         try
@@ -54,7 +53,7 @@ public class InspectTests
             Assert.Equal(4, run.ExitCode);
             Assert.Contains("at byte 4996", run.Stderr, StringComparison.Ordinal);
             Assert.Contains("tokenizer.ggml.tokens", run.Stderr, StringComparison.Ordinal);
-            Assert.Equal(0, Scout.Run("inspect", "--validate", Model("stories260K.gguf")).ExitCode);
+            Assert.Equal(0, Scout.Run("inspect", "--validate", RepoPaths.Model("stories260K.gguf")).ExitCode);
         }
         finally
         {
@@ -83,7 +82,7 @@ public class InspectTests
     [Fact]
     public void Fit_file_plans_the_file_at_its_own_context()
     {
-        var path = Model("llama-2-tiny-random.gguf");
+        var path = RepoPaths.Model("llama-2-tiny-random.gguf");
         var run = Scout.Run("fit", "--file", path, "--json", "--gpu", "RTX 4090");
         Assert.Equal(0, run.ExitCode);
         var doc = JsonDocument.Parse(run.Stdout).RootElement;
@@ -104,7 +103,7 @@ public sealed class RemoteInspectTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         app = builder.Build();
-        var model = Path.GetFullPath(Path.Combine(Snapshot.RepoRoot(), "..", "shared", "models", "llama-2-tiny-random.gguf"));
+        var model = RepoPaths.Model("llama-2-tiny-random.gguf");
         app.MapGet("/models/tiny.gguf", () => Results.File(model, "application/octet-stream", enableRangeProcessing: true));
         await app.StartAsync();
         baseUrl = app.Urls.First();

@@ -7,7 +7,7 @@ namespace ModelScout.Cli.Tests;
 /// <summary>scout run through the real engine (ModelHost over llama.cpp) on stories260K, greedy, one thread.</summary>
 public class RunEngineTests
 {
-    private static readonly string Stories = Path.GetFullPath(RepoPaths.SharedModel("stories260K.gguf"));
+    private static readonly string Stories = Path.GetFullPath(RepoPaths.Model("stories260K.gguf"));
 
     private static RunEnvironment Real(string stdin, bool terminal) =>
         new(new StringReader(stdin), terminal, (resolver, settings) => new ModelHost(resolver, settings with { Threads = 1 }), _ => new Nothing());

@@ -10,7 +10,7 @@ namespace ModelScout.Cli.Tests;
 /// <summary>scout run against a scripted engine: the REPL's commands, history, Ctrl-C, one-shot input and output forms.</summary>
 public class RunTests
 {
-    private static readonly string Stories = Path.GetFullPath(RepoPaths.SharedModel("stories260K.gguf"));
+    private static readonly string Stories = Path.GetFullPath(RepoPaths.Model("stories260K.gguf"));
 
     private static RunEnvironment Env(IInferenceService engine, string stdin = "", bool terminal = false, Action<Action>? interrupts = null) =>
         new(new StringReader(stdin), terminal, (_, _) => engine, action =>

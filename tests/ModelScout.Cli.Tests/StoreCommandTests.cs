@@ -6,7 +6,7 @@ namespace ModelScout.Cli.Tests;
 public sealed class StoreCommandTests : IDisposable
 {
     private readonly string dir = Path.Combine(Path.GetTempPath(), "scout-cli-store-" + Guid.NewGuid().ToString("N"));
-    private static string Stories => RepoPaths.SharedModel("stories260K.gguf");
+    private static string Stories => RepoPaths.Model("stories260K.gguf");
 
     public void Dispose()
     {

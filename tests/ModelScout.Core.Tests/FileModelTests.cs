@@ -1,6 +1,7 @@
 using ModelScout.Core.Fit;
 using ModelScout.Core.Memory;
 using ModelScout.Gguf;
+using ModelScout.Testing;
 
 namespace ModelScout.Core.Tests;
 
@@ -107,7 +108,7 @@ public class FileModelTests
     [Fact]
     public void Stories260K_matches_no_catalog_model_and_plans_on_a_CPU()
     {
-        var f = GgufReader.ReadFile(Paths.Shared("models", "stories260K.gguf"));
+        var f = GgufReader.ReadFile(RepoPaths.Model("stories260K.gguf"));
         var m = FileModel.From(f, Catalog, "stories260K.gguf");
         Assert.Null(m.CatalogMatch);
         Assert.Equal(292_800, m.Info.Parameters);

@@ -1,4 +1,5 @@
 using ModelScout.Gguf.Fuzzing;
+using ModelScout.Testing;
 using Xunit.Abstractions;
 
 namespace ModelScout.Gguf.Tests;
@@ -7,7 +8,7 @@ namespace ModelScout.Gguf.Tests;
 /// Property: whatever the bytes, reading, validating and describing a GGUF header either works or raises
 /// <see cref="GgufFormatException"/> with an offset inside the file; it never throws anything else, never hangs, and
 /// never allocates more than 64 MiB + 32 bytes per input byte (<see cref="FuzzTarget"/>). Over 100,000 seeded variants
-/// per run, of writer-made files here and of the shared models in <see cref="Stories260KFuzzTests"/> and
+/// per run, of writer-made files here and of the two fixture models in <see cref="Stories260KFuzzTests"/> and
 /// <see cref="Llama2TinyFuzzTests"/> (classes of their own, so that xunit runs them in parallel). bench/ModelScout.GgufFuzz runs the same mutator for as long as you like.
 /// </summary>
 public class GgufFuzzTests(ITestOutputHelper output)
@@ -23,8 +24,8 @@ public class GgufFuzzTests(ITestOutputHelper output)
     public void Every_seed_is_a_valid_file_the_field_walk_follows_to_the_end()
     {
         var seeds = FuzzSeeds.WriterMade()
-            .Append(FuzzSeeds.Real(TestPaths.SharedModel("stories260K.gguf")))
-            .Append(FuzzSeeds.Real(TestPaths.SharedModel("llama-2-tiny-random.gguf")));
+            .Append(FuzzSeeds.Real(RepoPaths.Model("stories260K.gguf")))
+            .Append(FuzzSeeds.Real(RepoPaths.Model("llama-2-tiny-random.gguf")));
         foreach (var seed in seeds)
         {
             var f = GgufReader.Read(new MemoryStream(seed.Bytes), seed.Bytes.Length);
@@ -92,7 +93,7 @@ public class Stories260KFuzzTests(ITestOutputHelper output)
 {
     [Fact]
     public void Stories260K_survives_mutation() =>
-        FuzzHarness.Fuzz(output, [(FuzzSeeds.Real(TestPaths.SharedModel("stories260K.gguf")), FuzzHarness.Stories260KVariants)]);
+        FuzzHarness.Fuzz(output, [(FuzzSeeds.Real(RepoPaths.Model("stories260K.gguf")), FuzzHarness.Stories260KVariants)]);
 }
 
 /// <summary>The fuzz property on variants of llama-2-tiny-random (a 724 KB header: a 32,000-token vocabulary).</summary>
@@ -100,5 +101,5 @@ public class Llama2TinyFuzzTests(ITestOutputHelper output)
 {
     [Fact]
     public void Llama2_tiny_random_with_its_32000_token_vocabulary_survives_mutation() =>
-        FuzzHarness.Fuzz(output, [(FuzzSeeds.Real(TestPaths.SharedModel("llama-2-tiny-random.gguf")), FuzzHarness.Llama2TinyVariants)]);
+        FuzzHarness.Fuzz(output, [(FuzzSeeds.Real(RepoPaths.Model("llama-2-tiny-random.gguf")), FuzzHarness.Llama2TinyVariants)]);
 }

@@ -1,3 +1,5 @@
+using ModelScout.Testing;
+
 namespace ModelScout.Gguf.Tests;
 
 public class RealFileTests
@@ -5,7 +7,7 @@ public class RealFileTests
     [Fact]
     public void Stories260K_reads_as_the_llama_it_is()
     {
-        var (f, report) = GgufValidator.ValidateFile(TestPaths.SharedModel("stories260K.gguf"));
+        var (f, report) = GgufValidator.ValidateFile(RepoPaths.Model("stories260K.gguf"));
         var info = GgufModelInfo.From(f);
         Assert.True(report.Clean, string.Join("; ", report.Warnings));
         Assert.Equal(3, f.Version);
@@ -31,7 +33,7 @@ public class RealFileTests
     [Fact]
     public void Llama2_tiny_random_reads_its_large_vocabulary_and_F16_types()
     {
-        var (f, report) = GgufValidator.ValidateFile(TestPaths.SharedModel("llama-2-tiny-random.gguf"));
+        var (f, report) = GgufValidator.ValidateFile(RepoPaths.Model("llama-2-tiny-random.gguf"));
         var info = GgufModelInfo.From(f);
         Assert.True(report.Clean, string.Join("; ", report.Warnings));
         Assert.Equal(32_000, info.VocabularySize);
@@ -46,7 +48,7 @@ public class RealFileTests
     [Fact]
     public void Cutting_a_real_file_anywhere_in_its_data_is_reported_with_the_missing_bytes()
     {
-        var bytes = File.ReadAllBytes(TestPaths.SharedModel("stories260K.gguf"));
+        var bytes = File.ReadAllBytes(RepoPaths.Model("stories260K.gguf"));
         var cut = bytes.AsSpan(0, bytes.Length - 1000).ToArray();
         var f = GgufReader.Read(new MemoryStream(cut), cut.Length);
         var e = Assert.Throws<GgufFormatException>(() => GgufValidator.Validate(f));

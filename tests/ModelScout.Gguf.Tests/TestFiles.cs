@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
+using ModelScout.Testing;
 
 namespace ModelScout.Gguf.Tests;
 
 /// <summary>
-/// Files the HTTP tests serve: the shared real models, and writer-made ones made once per test run in a temporary
-/// folder that is removed when the process exits.
+/// Files the HTTP tests serve: the two real models in tests/Fixtures/models, and writer-made ones made once per test
+/// run in a temporary folder that is removed when the process exits.
 /// </summary>
 internal static class TestFiles
 {
@@ -23,14 +24,14 @@ internal static class TestFiles
     {
         [BigHeader] = new(() => Write(BigHeader, MakeBigHeader)),
         [ZeroData] = new(() => Write(ZeroData, MakeZeroData)),
-        [Truncated] = new(() => Write(Truncated, s => s.Write(File.ReadAllBytes(TestPaths.SharedModel(TinyLlama)).AsSpan(0, 600_000)))),
+        [Truncated] = new(() => Write(Truncated, s => s.Write(File.ReadAllBytes(RepoPaths.Model(TinyLlama)).AsSpan(0, 600_000)))),
         [Empty] = new(() => Write(Empty, _ => { })),
     };
 
     /// <summary>The file's path, made on first use; null for a name that is not a test file.</summary>
     public static string? Path(string name) => name switch
     {
-        Stories or TinyLlama => TestPaths.SharedModel(name),
+        Stories or TinyLlama => RepoPaths.Model(name),
         _ => Made.TryGetValue(name, out var made) ? made.Value : null,
     };
 

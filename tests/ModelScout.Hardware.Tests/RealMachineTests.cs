@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using ModelScout.Core.Catalog;
 
 namespace ModelScout.Hardware.Tests;
@@ -34,7 +35,7 @@ public class RealMachineTests
     public void Real_files_read_text_and_list_directories()
     {
         var files = new SystemFiles();
-        var root = TestFiles.RepositoryRoot;
+        var root = ModelScout.Testing.RepoPaths.Root;
 
         Assert.Contains("ModelScout", files.ReadText(Path.Combine(root, "ModelScout.slnx")), StringComparison.Ordinal);
         Assert.Null(files.ReadText(Path.Combine(root, "no-such-file.txt")));
@@ -56,10 +57,9 @@ public class ProcessCommandRunnerTests
         Assert.Null(new ProcessCommandRunner("").Run("sh", ["-c", "true"], Timeout));
     }
 
-    [Fact]
+    [PosixFact]
     public void Captures_output_and_exit_code()
     {
-        if (OperatingSystem.IsWindows()) return;
         var runner = new ProcessCommandRunner();
 
         var result = runner.Run("sh", ["-c", "echo out; echo err >&2; exit 3"], Timeout);
@@ -69,20 +69,17 @@ public class ProcessCommandRunnerTests
         Assert.False(result.Succeeded);
     }
 
-    [Fact]
+    [PosixFact]
     public void Arguments_pass_through_unsplit()
     {
-        if (OperatingSystem.IsWindows()) return;
-
         var result = new ProcessCommandRunner().Run("sh", ["-c", "printf '%s|' \"$@\"", "sh", "a b", "c"], Timeout);
 
         Assert.Equal("a b|c|", result?.StandardOutput);
     }
 
-    [Fact]
+    [PosixFact]
     public void A_hanging_tool_is_killed_at_the_timeout()
     {
-        if (OperatingSystem.IsWindows()) return;
         var clock = Stopwatch.StartNew();
 
         var result = new ProcessCommandRunner().Run("sh", ["-c", "echo started; sleep 30"], TimeSpan.FromMilliseconds(300));
@@ -93,20 +90,18 @@ public class ProcessCommandRunnerTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
     }
 
-    [Fact]
+    [PosixFact]
     public void A_tool_that_waits_for_input_sees_end_of_file()
     {
-        if (OperatingSystem.IsWindows()) return;
-
         var result = new ProcessCommandRunner().Run("cat", [], Timeout);
 
         Assert.Equal((0, "", false), (result?.ExitCode, result?.StandardOutput, result?.TimedOut));
     }
 
-    [Fact]
+    [PosixFact]
+    [UnsupportedOSPlatform("windows")]
     public void A_file_that_is_not_executable_is_not_run()
     {
-        if (OperatingSystem.IsWindows()) return;
         var dir = Directory.CreateTempSubdirectory("scout-runner-");
         try
         {
@@ -123,10 +118,10 @@ public class ProcessCommandRunnerTests
         }
     }
 
-    [Fact]
+    [PosixFact]
+    [UnsupportedOSPlatform("windows")]
     public void A_broken_executable_is_a_failed_result_not_an_exception()
     {
-        if (OperatingSystem.IsWindows()) return;
         var dir = Directory.CreateTempSubdirectory("scout-runner-");
         try
         {
@@ -143,5 +138,14 @@ public class ProcessCommandRunnerTests
         {
             dir.Delete(recursive: true);
         }
+    }
+}
+
+/// <summary>A fact that needs a POSIX shell and tools (sh, cat, Unix file modes): reported as skipped on Windows.</summary>
+public sealed class PosixFactAttribute : FactAttribute
+{
+    public PosixFactAttribute()
+    {
+        if (OperatingSystem.IsWindows()) Skip = "needs sh, cat and Unix file modes, which Windows does not have";
     }
 }

@@ -17,7 +17,7 @@ internal static class LlamaTestRuntime
 {
     private static readonly Lock Gate = new();
     private static readonly Queue<string> Lines = new();
-    private static readonly Lazy<LLamaWeights> StoriesValue = new(() => Load(RepoPaths.SharedModel("stories260K.gguf")));
+    private static readonly Lazy<LLamaWeights> StoriesValue = new(() => Load(RepoPaths.Model("stories260K.gguf")));
     private static bool configured;
 
     /// <summary>stories260K (vocabulary of 512 SentencePiece tokens, byte fallback for other characters).</summary>
@@ -84,7 +84,7 @@ internal static class LlamaTestRuntime
     public static (string Text, bool Ended) GenerateConstrained(string gbnf, string prompt, int maxTokens, uint? seed = null)
     {
         var weights = Stories;
-        using var context = weights.CreateContext(Parameters(RepoPaths.SharedModel("stories260K.gguf")));
+        using var context = weights.CreateContext(Parameters(RepoPaths.Model("stories260K.gguf")));
         using var chain = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
         var before = chain.Count;
         chain.AddGrammar(weights.NativeHandle.Vocab, gbnf, "root");

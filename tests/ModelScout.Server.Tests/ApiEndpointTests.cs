@@ -238,7 +238,7 @@ public sealed class ApiEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Blobs_upload_verify_and_create_from_files()
     {
-        var bytes = await File.ReadAllBytesAsync(Testing.RepoPaths.SharedModel("stories260K.gguf"));
+        var bytes = await File.ReadAllBytesAsync(Testing.RepoPaths.Model("stories260K.gguf"));
         var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes));
         using (var head = await h.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/api/blobs/" + digest))) Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
         using (var wrong = await h.Http.PostAsync("/api/blobs/sha256:" + new string('0', 64), new ByteArrayContent(bytes))) Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);

@@ -17,9 +17,9 @@ public sealed class StoriesFixture : ServerFixture
 
     internal static InMemoryModelStore Store()
     {
-        var store = new InMemoryModelStore((ServerHarness.Model, RepoPaths.SharedModel("stories260K.gguf")));
+        var store = new InMemoryModelStore((ServerHarness.Model, RepoPaths.Model("stories260K.gguf")));
         var broken = Path.Combine(store.Root, "broken.gguf");
-        var bytes = File.ReadAllBytes(RepoPaths.SharedModel("stories260K.gguf"));
+        var bytes = File.ReadAllBytes(RepoPaths.Model("stories260K.gguf"));
         // A real header cut short: the tensor data the header promises is missing.
         File.WriteAllBytes(broken, bytes[..(bytes.Length / 3)]);
         store.Add("broken:latest", broken);

@@ -32,7 +32,7 @@ internal sealed class ServerHarness : IAsyncDisposable
     public const string Model = "llama3.1:8b";
 
     public static Task<ServerHarness> StartScriptedAsync(Func<ServerSettings, ServerSettings>? configure = null, ScriptedEngine? engine = null) =>
-        StartAsync(engine ?? new ScriptedEngine([Model]), new InMemoryModelStore((Model, RepoPaths.SharedModel("stories260K.gguf"))), configure);
+        StartAsync(engine ?? new ScriptedEngine([Model]), new InMemoryModelStore((Model, RepoPaths.Model("stories260K.gguf"))), configure);
 
     public static async Task<ServerHarness> StartAsync(IInferenceService engine, IModelStore store, Func<ServerSettings, ServerSettings>? configure = null)
     {

@@ -1,15 +1,27 @@
 namespace ModelScout.Testing;
 
-/// <summary>The repository (the first folder above the test binaries holding ModelScout.slnx) and ../shared beside it.</summary>
+/// <summary>
+/// The repository (the first folder above the test binaries holding ModelScout.slnx) and the test fixtures committed in
+/// it under tests/Fixtures: the two tiny models and the recorded hardware samples. Nothing here reads outside the
+/// repository except <see cref="Guide"/>, whose tests skip when it is absent.
+/// </summary>
 internal static class RepoPaths
 {
     private static readonly Lazy<string> RootValue = new(Find);
 
     public static string Root => RootValue.Value;
 
-    public static string Shared(params string[] parts) => Path.Combine([Root, "..", "shared", .. parts]);
+    /// <summary>A file or folder under tests/Fixtures.</summary>
+    public static string Fixture(params string[] parts) => Path.Combine([Root, "tests", "Fixtures", .. parts]);
 
-    public static string SharedModel(string name) => Shared("models", name);
+    /// <summary>One of the tiny GGUF models in tests/Fixtures/models (see the README there).</summary>
+    public static string Model(string name) => Fixture("models", name);
+
+    /// <summary>
+    /// The guide the catalog was built from. It is not ours to commit: it is found only where a checkout has the
+    /// project's shared folder beside it (../shared/seed/), and the one test that reads it skips otherwise.
+    /// </summary>
+    public static string Guide => Path.GetFullPath(Path.Combine(Root, "..", "shared", "seed", "open-source-llms-2026-guide.txt"));
 
     private static string Find()
     {

@@ -8,7 +8,7 @@ public sealed class LocalBenchTests
 {
     private static LocalBenchOptions Stories(int pp, int tg, int repetitions, int batch = 2048) => new()
     {
-        ModelPath = RepoPaths.SharedModel("stories260K.gguf"),
+        ModelPath = RepoPaths.Model("stories260K.gguf"),
         PromptTokens = pp,
         GenerateTokens = tg,
         Repetitions = repetitions,
@@ -58,7 +58,7 @@ public sealed class LocalBenchTests
         Assert.Equal(48, result.BatchSize); // never more than the prompt
         Assert.Equal("llama", result.Architecture);
         Assert.True(result.LoadDuration > TimeSpan.Zero);
-        Assert.Equal(new FileInfo(RepoPaths.SharedModel("stories260K.gguf")).Length, result.FileBytes);
+        Assert.Equal(new FileInfo(RepoPaths.Model("stories260K.gguf")).Length, result.FileBytes);
         // One report before each test and one after each timed run.
         Assert.Equal(["pp48 0/3", "pp48 1/3", "pp48 2/3", "pp48 3/3", "tg12 0/3", "tg12 1/3", "tg12 2/3", "tg12 3/3"],
             reports.Select(r => $"{r.Test} {r.Completed}/{r.Total}"));

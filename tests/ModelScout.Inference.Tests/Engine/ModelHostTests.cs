@@ -16,14 +16,14 @@ internal sealed class PathResolver(IReadOnlyDictionary<string, string> paths, IR
 
 public sealed class ModelHostTests : IDisposable
 {
-    // llama.cpp's greedy continuation of BOS + "Once upon a time" on stories260K (../shared/models/README.md and issue 4).
+    // llama.cpp's greedy continuation of BOS + "Once upon a time" on stories260K (tests/Fixtures/models/README.md and issue 4).
     private static readonly int[] PromptIds = [1, 403, 407, 261, 378];
     private static readonly int[] GreedyIds = [432, 383, 286, 261, 376, 298, 315, 421, 395, 317];
 
     private static readonly ModelOptions Greedy = new() { Temperature = 0, NumCtx = 256 };
     private readonly string temp = Directory.CreateTempSubdirectory("scout-engine-").FullName;
 
-    internal static string Stories => RepoPaths.SharedModel("stories260K.gguf");
+    internal static string Stories => RepoPaths.Model("stories260K.gguf");
 
     private static EngineSettings Settings(int parallel = 4, int maxQueue = 64) => new() { Threads = 1, Parallel = parallel, MaxQueue = maxQueue, KeepAlive = TimeSpan.FromMinutes(5) };
 

@@ -68,9 +68,9 @@ internal static class TestModels
 {
     public const string StoriesSha = "sha256:270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d";
 
-    public static string Stories => ModelScout.Testing.RepoPaths.SharedModel("stories260K.gguf");
+    public static string Stories => ModelScout.Testing.RepoPaths.Model("stories260K.gguf");
 
-    public static string TinyRandom => ModelScout.Testing.RepoPaths.SharedModel("llama-2-tiny-random.gguf");
+    public static string TinyRandom => ModelScout.Testing.RepoPaths.Model("llama-2-tiny-random.gguf");
 
     /// <summary>A small valid llama GGUF made in code: file type Q4_K_M stated, 3,000 F32 weights.</summary>
     public static byte[] Written(string name = "writer-test")
