@@ -124,7 +124,7 @@ public sealed partial class SettingsTests : IDisposable
     {
         var declared = ScoutVariables.All.SelectMany(v => (string[])[v.Name, .. v.Aliases]).ToList();
         Assert.Equal(declared.Count, declared.Distinct().Count());
-        var src = Path.Combine(Paths.RepoRoot, "src");
+        var src = Path.Combine(ModelScout.Testing.RepoPaths.Root, "src");
         var named = Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .SelectMany(f => VariableLiteral().Matches(File.ReadAllText(f)).Select(m => (File: Path.GetRelativePath(src, f), Name: m.Groups[1].Value)))
