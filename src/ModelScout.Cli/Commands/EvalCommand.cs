@@ -6,6 +6,8 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.AI;
 using ModelScout.Cli.Eval;
 using ModelScout.Cli.EvalReports;
+using ModelScout.Engine;
+using ModelScout.Engine.ChatClient;
 using ModelScout.Evaluation;
 using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Datasets;
@@ -14,9 +16,7 @@ using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Sandbox;
 using ModelScout.Evaluation.Suites;
 using ModelScout.Gguf;
-using ModelScout.Inference.ChatClient;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Store;
 
 namespace ModelScout.Cli.Commands;
 

@@ -1,9 +1,9 @@
-using Microsoft.AspNetCore.Connections;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -11,10 +11,12 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
 using ModelScout.Server.Endpoints;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
+using ModelScout.Store;
 
 namespace ModelScout.Server.Hosting;
 
@@ -160,6 +162,8 @@ public sealed partial class ScoutServer : IAsyncDisposable
             {
                 ApiException api => api.Problem,
                 InferenceException inference => ApiProblem.From(inference),
+                StoreException store => ApiProblem.From(store),
+                InvalidRequestException invalid => ApiProblem.From(invalid),
                 JsonException json => ApiProblem.FromJson(json),
                 BadHttpRequestException { StatusCode: 413 } => new ApiProblem(413,
                     $"request body is larger than the {settings.MaxRequestBodyBytes / (1024 * 1024)} MiB limit; send less, or raise SCOUT_MAX_BODY_BYTES", "invalid_request_error", null, "request_too_large"),

@@ -1,6 +1,6 @@
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Engine;
 using ModelScout.Server.Metrics;
+using ModelScout.Store;
 
 namespace ModelScout.Server.Hosting;
 

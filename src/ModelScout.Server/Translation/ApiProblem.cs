@@ -1,5 +1,7 @@
 using System.Text.Json;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
+using ModelScout.Store;
 
 namespace ModelScout.Server.Translation;
 
@@ -26,6 +28,26 @@ public sealed record ApiProblem(int Status, string Message, string Type, string?
             InferenceErrorKind.InsufficientMemory => new(503, error.Message, "server_busy_error", null, "insufficient_memory"),
             _ => new(500, error.Message, "api_error"),
         };
+    }
+
+    /// <summary>The status and OpenAI type for a model store error.</summary>
+    public static ApiProblem From(StoreException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Kind switch
+        {
+            StoreErrorKind.InvalidName or StoreErrorKind.InvalidRequest => new(400, error.Message, "invalid_request_error", error.Param),
+            StoreErrorKind.NotFound => new(404, error.Message, "not_found_error", error.Param ?? "model", "model_not_found"),
+            StoreErrorKind.Damaged => new(500, error.Message, "api_error", null, "model_load_failed"),
+            _ => new(500, error.Message, "api_error"),
+        };
+    }
+
+    /// <summary>A request value (an option, a grammar) that cannot be used.</summary>
+    public static ApiProblem From(InvalidRequestException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new(400, error.Message, "invalid_request_error", error.Param);
     }
 
     /// <summary>A body that is not JSON of the expected shape.</summary>

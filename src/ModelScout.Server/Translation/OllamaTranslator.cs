@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ModelScout.Contracts.Ollama;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
 
 namespace ModelScout.Server.Translation;
 
@@ -37,7 +38,7 @@ public static class OllamaTranslator
             Prompt = request.Prompt ?? "",
             System = string.IsNullOrEmpty(request.System) ? null : request.System,
             Raw = request.Raw ?? false,
-            Options = ModelOptions.FromJson(request.Options ?? default),
+            Options = Options(request.Options),
             Format = Format(request.Format),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
@@ -68,7 +69,7 @@ public static class OllamaTranslator
         {
             Model = model,
             Messages = turns,
-            Options = ModelOptions.FromJson(request.Options ?? default),
+            Options = Options(request.Options),
             Format = Format(request.Format),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
@@ -190,7 +191,7 @@ public static class OllamaTranslator
             Inputs = Inputs(request.Input, "input"),
             Truncate = request.Truncate ?? true,
             Normalize = true,
-            Options = ModelOptions.FromJson(request.Options ?? default),
+            Options = Options(request.Options),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
         };
     }
@@ -204,7 +205,7 @@ public static class OllamaTranslator
             Model = RequireModel(request.Model),
             Inputs = string.IsNullOrEmpty(request.Prompt) ? [] : [request.Prompt],
             Normalize = false,
-            Options = ModelOptions.FromJson(request.Options ?? default),
+            Options = Options(request.Options),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
         };
     }
@@ -272,6 +273,19 @@ public static class OllamaTranslator
     {
         if (think is { ValueKind: JsonValueKind.True } || think is { ValueKind: JsonValueKind.String } s && s.GetString() is { Length: > 0 } level && level != "false")
             throw ApiProblem.Invalid("think", "thinking is not supported by scout serve; send think: false or leave it out");
+    }
+
+    // A bad option is refused like every other bad field here: an InvalidRequest naming it.
+    private static ModelOptions Options(JsonElement? options)
+    {
+        try
+        {
+            return ModelOptions.FromJson(options ?? default);
+        }
+        catch (InvalidRequestException e)
+        {
+            throw ApiProblem.Invalid(e.Param ?? "options", e.Message);
+        }
     }
 
     private static InferenceException NoImages(string field) =>
