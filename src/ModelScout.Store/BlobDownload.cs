@@ -69,7 +69,7 @@ internal sealed class RangesIgnoredException : Exception
 /// </summary>
 internal sealed class BlobDownload
 {
-    private readonly ModelStore store;
+    private readonly BlobStore blobs;
     private readonly HttpClient http;
     private readonly TransferSettings settings;
     private readonly Uri url;
@@ -87,10 +87,10 @@ internal sealed class BlobDownload
     private readonly Stopwatch lastReport = new();
     private readonly Stopwatch lastSave = new();
 
-    public BlobDownload(ModelStore store, HttpClient http, TransferSettings settings, Uri url, string key, TimeSpan stall, int connections,
+    public BlobDownload(BlobStore blobs, HttpClient http, TransferSettings settings, Uri url, string key, TimeSpan stall, int connections,
         IProgress<PullProgress>? progress, string status, string? progressDigest)
     {
-        this.store = store;
+        this.blobs = blobs;
         this.http = http;
         this.settings = settings;
         this.url = url;
@@ -102,7 +102,7 @@ internal sealed class BlobDownload
         this.progressDigest = progressDigest;
     }
 
-    private string DataPath => Path.Combine(store.PartialDir, key);
+    private string DataPath => Path.Combine(blobs.PartialDir, key);
     private string StatePath => DataPath + ".json";
     private string LockPath => DataPath + ".lock";
 
@@ -117,9 +117,9 @@ internal sealed class BlobDownload
     /// </summary>
     public async Task<(string Digest, long Size)> RunAsync(string? expectedDigest, long? expectedSize, Action<string>? check, CancellationToken ct)
     {
-        Directory.CreateDirectory(store.PartialDir);
+        Directory.CreateDirectory(blobs.PartialDir);
         using var held = await AcquireLockAsync(ct);
-        if (expectedDigest is not null && store.BlobPath(expectedDigest) is { } existing && new FileInfo(existing).Length == expectedSize)
+        if (expectedDigest is not null && blobs.PathOf(expectedDigest) is { } existing && new FileInfo(existing).Length == expectedSize)
         {
             // Another process finished it while this one waited for the lock.
             Report(expectedSize, expectedSize.Value, force: true);
@@ -188,9 +188,9 @@ internal sealed class BlobDownload
                 throw;
             }
         }
-        store.CommitBlob(DataPath, digest, finalSize);
-        ModelStore.TryDelete(StatePath);
-        ModelStore.TryDelete(DataPath);
+        blobs.Commit(DataPath, digest, finalSize);
+        BlobStore.TryDelete(StatePath);
+        BlobStore.TryDelete(DataPath);
         return (digest, finalSize);
     }
 
@@ -198,8 +198,8 @@ internal sealed class BlobDownload
 
     private void Discard()
     {
-        ModelStore.TryDelete(DataPath);
-        ModelStore.TryDelete(StatePath);
+        BlobStore.TryDelete(DataPath);
+        BlobStore.TryDelete(StatePath);
     }
 
     private async Task<IDisposable> AcquireLockAsync(CancellationToken ct)
@@ -335,7 +335,7 @@ internal sealed class BlobDownload
                 if (failures >= settings.MaxAttempts)
                 {
                     throw new StoreException(StoreErrorKind.DownloadFailed,
-                        $"downloading {Describe()} from {url.Host} failed {failures} times in a row ({Reason(e)}); the {Interlocked.Read(ref completed):N0} bytes received so far are kept in {store.PartialDir}: run the same pull again to resume", e);
+                        $"downloading {Describe()} from {url.Host} failed {failures} times in a row ({Reason(e)}); the {Interlocked.Read(ref completed):N0} bytes received so far are kept in {blobs.PartialDir}: run the same pull again to resume", e);
                 }
                 var delay = TimeSpan.FromTicks(Math.Min(settings.RetryDelay.Ticks * (1L << Math.Min(failures - 1, 10)), TimeSpan.FromSeconds(30).Ticks));
                 progress?.Report(new PullProgress($"retrying {Describe()} in {delay.TotalSeconds:0.#} s after: {Reason(e)}", progressDigest, state.Size, Interlocked.Read(ref completed)));

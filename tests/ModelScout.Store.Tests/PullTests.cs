@@ -97,7 +97,7 @@ public sealed class PullTests : IAsyncLifetime
     public async Task An_interrupted_pull_fails_clearly_leaves_nothing_half_written_and_a_rerun_resumes()
     {
         using var t = new TempStore();
-        t.Store.Transfer = t.Store.Transfer with { MaxAttempts = 2 };
+        t.Store.Registry.Transfer = t.Store.Registry.Transfer with { MaxAttempts = 2 };
         registry.DropAt(modelDigest, 700_000, times: 100);
         var e = await Assert.ThrowsAsync<StoreException>(() => t.Store.PullAsync("tiny", Options()));
         Assert.Contains("run the same pull again to resume", e.Message, StringComparison.Ordinal);
@@ -157,7 +157,7 @@ public sealed class PullTests : IAsyncLifetime
     public async Task A_stalled_server_times_out_with_a_clear_error_instead_of_hanging()
     {
         using var t = new TempStore();
-        t.Store.Transfer = t.Store.Transfer with { MaxAttempts = 2 };
+        t.Store.Registry.Transfer = t.Store.Registry.Transfer with { MaxAttempts = 2 };
         registry.StallAt(modelDigest, 100_000);
         var clock = Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<StoreException>(() => t.Store.PullAsync("tiny", Options() with { StallTimeout = TimeSpan.FromSeconds(1) }));
@@ -189,7 +189,7 @@ public sealed class PullTests : IAsyncLifetime
     public async Task Parallel_ranges_write_each_part_at_its_offset_and_produce_the_exact_bytes()
     {
         using var t = new TempStore();
-        t.Store.Transfer = t.Store.Transfer with { ParallelThreshold = 256 << 10, MinPartSize = 128 << 10 };
+        t.Store.Registry.Transfer = t.Store.Registry.Transfer with { ParallelThreshold = 256 << 10, MinPartSize = 128 << 10 };
         // One part loses its connection half way and resumes inside its own range.
         registry.DropAt(modelDigest, 450_000);
         var model = await t.Store.PullAsync("tiny", Options(connections: 4));
@@ -206,7 +206,7 @@ public sealed class PullTests : IAsyncLifetime
     public async Task Parallel_ranges_fall_back_to_one_stream_when_the_server_ignores_Range()
     {
         using var t = new TempStore();
-        t.Store.Transfer = t.Store.Transfer with { ParallelThreshold = 256 << 10, MinPartSize = 128 << 10 };
+        t.Store.Registry.Transfer = t.Store.Registry.Transfer with { ParallelThreshold = 256 << 10, MinPartSize = 128 << 10 };
         registry.IgnoreRange = true;
         var model = await t.Store.PullAsync("tiny", Options(connections: 4));
         Assert.Equal(stories, File.ReadAllBytes(model.ModelPath));
@@ -261,31 +261,31 @@ public sealed class PullTests : IAsyncLifetime
     {
         using var t = new TempStore();
         var store = t.Store;
-        Assert.Equal("https://registry.ollama.ai/", store.RegistryFor(ModelName.Parse("llama3.1"), new PullOptions()).AbsoluteUri);
-        Assert.Equal("https://example.com:5000/", store.RegistryFor(ModelName.Parse("example.com:5000/ns/m"), new PullOptions()).AbsoluteUri);
-        Assert.Equal("http://example.com:5000/", store.RegistryFor(ModelName.Parse("example.com:5000/ns/m"), new PullOptions { Insecure = true }).AbsoluteUri);
-        Assert.Equal("http://localhost:5000/", store.RegistryFor(ModelName.Parse("localhost:5000/ns/m"), new PullOptions()).AbsoluteUri);
-        Assert.Equal("https://mirror.example/", store.RegistryFor(ModelName.Parse("m"), new PullOptions { Registry = new Uri("https://mirror.example") }).AbsoluteUri);
+        Assert.Equal("https://registry.ollama.ai/", store.Registry.RegistryFor(ModelName.Parse("llama3.1"), new PullOptions()).AbsoluteUri);
+        Assert.Equal("https://example.com:5000/", store.Registry.RegistryFor(ModelName.Parse("example.com:5000/ns/m"), new PullOptions()).AbsoluteUri);
+        Assert.Equal("http://example.com:5000/", store.Registry.RegistryFor(ModelName.Parse("example.com:5000/ns/m"), new PullOptions { Insecure = true }).AbsoluteUri);
+        Assert.Equal("http://localhost:5000/", store.Registry.RegistryFor(ModelName.Parse("localhost:5000/ns/m"), new PullOptions()).AbsoluteUri);
+        Assert.Equal("https://mirror.example/", store.Registry.RegistryFor(ModelName.Parse("m"), new PullOptions { Registry = new Uri("https://mirror.example") }).AbsoluteUri);
 
-        store.GetEnvironment = n => n == ModelStore.RegistryVariable ? "https://env.example/" : null;
-        Assert.Equal("https://env.example/", store.RegistryFor(ModelName.Parse("m"), new PullOptions()).AbsoluteUri);
+        store.Registry.GetEnvironment = n => n == ModelStore.RegistryVariable ? "https://env.example/" : null;
+        Assert.Equal("https://env.example/", store.Registry.RegistryFor(ModelName.Parse("m"), new PullOptions()).AbsoluteUri);
 
-        var e = Assert.Throws<StoreException>(() => store.RegistryFor(ModelName.Parse("m"), new PullOptions { Registry = new Uri("http://mirror.example") }));
+        var e = Assert.Throws<StoreException>(() => store.Registry.RegistryFor(ModelName.Parse("m"), new PullOptions { Registry = new Uri("http://mirror.example") }));
         Assert.Contains("--insecure", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void URL_file_names_become_lower_case_model_names()
     {
-        Assert.Equal("llama-3.2-1b-instruct-q4_k_m:latest", ModelStore.NameFromUrl(new Uri("https://huggingface.co/x/y/resolve/main/Llama-3.2-1B-Instruct-Q4_K_M.gguf?download=true")).DisplayName);
-        Assert.Equal("my-model:latest", ModelStore.NameFromUrl(new Uri("https://host/files/my%20model.gguf")).DisplayName);
+        Assert.Equal("llama-3.2-1b-instruct-q4_k_m:latest", RegistryClient.NameFromUrl(new Uri("https://huggingface.co/x/y/resolve/main/Llama-3.2-1B-Instruct-Q4_K_M.gguf?download=true")).DisplayName);
+        Assert.Equal("my-model:latest", RegistryClient.NameFromUrl(new Uri("https://host/files/my%20model.gguf")).DisplayName);
     }
 
     [Fact]
     public async Task Two_stores_pulling_the_same_model_at_once_both_succeed_with_one_copy()
     {
         using var t = new TempStore();
-        var other = new ModelStore(t.Dir) { Transfer = t.Store.Transfer };
+        var other = new ModelStore(t.Dir) { Registry = { Transfer = t.Store.Registry.Transfer } };
         registry.ChunkDelay = TimeSpan.FromMilliseconds(2);
         var results = await Task.WhenAll(t.Store.PullAsync("tiny", Options()), other.PullAsync("tiny", Options()));
         Assert.All(results, m => Assert.Equal(stories, File.ReadAllBytes(m.ModelPath)));

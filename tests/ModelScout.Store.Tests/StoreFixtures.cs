@@ -8,11 +8,9 @@ internal sealed class TempStore : IDisposable
     public TempStore(HttpClient? http = null)
     {
         Dir = Path.Combine(Path.GetTempPath(), "scout-store-" + Guid.NewGuid().ToString("N"));
-        Store = new ModelStore(Dir, http)
-        {
-            // Retries in tests wait milliseconds, not seconds.
-            Transfer = new TransferSettings { RetryDelay = TimeSpan.FromMilliseconds(10), SaveEvery = TimeSpan.Zero },
-        };
+        Store = new ModelStore(Dir, http);
+        // Retries in tests wait milliseconds, not seconds.
+        Store.Registry.Transfer = new TransferSettings { RetryDelay = TimeSpan.FromMilliseconds(10), SaveEvery = TimeSpan.Zero };
     }
 
     public string Dir { get; }

@@ -6,18 +6,27 @@ using ModelScout.Gguf;
 
 namespace ModelScout.Store;
 
-public sealed partial class ModelStore
+/// <summary>
+/// Pulls into the store: a name from an Ollama-compatible registry (manifest, then every layer it lists), or a GGUF from
+/// a direct URL (validated before it becomes a blob). Downloads resume, retry and verify (<see cref="BlobDownload"/>);
+/// the manifest is written last, so a model exists only once all its blobs do.
+/// </summary>
+internal sealed class RegistryClient(BlobStore blobs, ManifestStore manifests, HttpClient? http)
 {
     /// <summary>Environment variable naming the registry used for names without a host.</summary>
     public const string RegistryVariable = "SCOUT_REGISTRY";
 
+    private static readonly Lazy<HttpClient> SharedHttp = new(CreateHttpClient);
+
+    private readonly HttpClient http = http ?? SharedHttp.Value;
+
     /// <summary>Ollama's public registry.</summary>
     public static Uri DefaultRegistry { get; } = new("https://registry.ollama.ai/");
 
-    internal TransferSettings Transfer { get; set; } = new();
+    public TransferSettings Transfer { get; set; } = new();
 
     /// <summary>Reads environment variables for pulls; tests replace it.</summary>
-    internal Func<string, string?> GetEnvironment { get; set; } = System.Environment.GetEnvironmentVariable;
+    public Func<string, string?> GetEnvironment { get; set; } = System.Environment.GetEnvironmentVariable;
 
     private static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
     {
@@ -31,7 +40,7 @@ public sealed partial class ModelStore
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
-    public async Task<StoredModel> PullAsync(string nameOrUrl, PullOptions? options = null, IProgress<PullProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<StoredModel> PullAsync(string nameOrUrl, PullOptions? options, IProgress<PullProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(nameOrUrl);
         options ??= new PullOptions();
@@ -42,7 +51,7 @@ public sealed partial class ModelStore
     }
 
     /// <summary>Where a name is pulled from: its own host, else the options' registry, else $SCOUT_REGISTRY, else Ollama's.</summary>
-    internal Uri RegistryFor(ModelName name, PullOptions options)
+    public Uri RegistryFor(ModelName name, PullOptions options)
     {
         Uri registry;
         if (name.HasExplicitHost)
@@ -82,7 +91,7 @@ public sealed partial class ModelStore
         var repository = new Uri(registry, $"v2/{name.Namespace}/{name.Model}/");
         progress?.Report(new PullProgress("pulling manifest"));
         var manifestBytes = await FetchManifestAsync(new Uri(repository, $"manifests/{name.Tag}"), name, registry, options, ct);
-        var (manifest, problem) = ParseManifest(manifestBytes);
+        var (manifest, problem) = ManifestStore.Parse(manifestBytes);
         if (manifest is null)
             throw new StoreException(StoreErrorKind.DownloadFailed, $"the registry {registry} sent an unusable manifest for '{name}' ({problem}); nothing was stored");
 
@@ -90,21 +99,21 @@ public sealed partial class ModelStore
         foreach (var layer in manifest.Layers!.Append(manifest.Config!).DistinctBy(l => l.Digest))
         {
             var status = $"pulling {BlobDigest.Short(layer.Digest)}";
-            if (BlobPath(layer.Digest) is { } have && new FileInfo(have).Length == layer.Size)
+            if (blobs.PathOf(layer.Digest) is { } have && new FileInfo(have).Length == layer.Size)
             {
                 progress?.Report(new PullProgress(status, layer.Digest, layer.Size, layer.Size));
                 continue;
             }
-            var download = new BlobDownload(this, http, Transfer, new Uri(repository, $"blobs/{layer.Digest}"), BlobDigest.FileName(layer.Digest),
+            var download = new BlobDownload(blobs, http, Transfer, new Uri(repository, $"blobs/{layer.Digest}"), BlobDigest.FileName(layer.Digest),
                 options.StallTimeout, options.Connections, progress, status, layer.Digest);
             await download.RunAsync(layer.Digest, layer.Size, check: null, ct);
         }
 
         progress?.Report(new PullProgress("writing manifest"));
         // The registry's bytes as they came, so the manifest digest matches what the registry reports.
-        WriteManifestBytes(name, manifestBytes);
+        manifests.WriteBytes(name, manifestBytes);
         progress?.Report(new PullProgress("success"));
-        return Find(name.FullName) ?? throw NotFound(name.DisplayName);
+        return manifests.Find(name.FullName) ?? throw ManifestStore.NotFound(name.DisplayName);
     }
 
     private async Task<byte[]> FetchManifestAsync(Uri uri, ModelName name, Uri registry, PullOptions options, CancellationToken ct)
@@ -124,10 +133,10 @@ public sealed partial class ModelStore
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
                 if (response.IsSuccessStatusCode)
                 {
-                    if (response.Content.Headers.ContentLength > MaxManifestBytes)
+                    if (response.Content.Headers.ContentLength > ManifestStore.MaxBytes)
                         throw new StoreException(StoreErrorKind.DownloadFailed, $"the registry {registry} sent a {response.Content.Headers.ContentLength:N0}-byte manifest for '{name}'; that is not a model manifest");
                     var bytes = await response.Content.ReadAsByteArrayAsync(timeout.Token);
-                    if (bytes.Length > MaxManifestBytes)
+                    if (bytes.Length > ManifestStore.MaxBytes)
                         throw new StoreException(StoreErrorKind.DownloadFailed, $"the registry {registry} sent an oversized manifest for '{name}'");
                     return bytes;
                 }
@@ -169,7 +178,7 @@ public sealed partial class ModelStore
         var name = options.Name is { Length: > 0 } given ? ModelName.Parse(given) : NameFromUrl(uri);
         var fileName = Uri.UnescapeDataString(uri.Segments.LastOrDefault() ?? uri.Host);
         var key = "url-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(uri.AbsoluteUri)))[..32];
-        var download = new BlobDownload(this, http, Transfer, uri, key, options.StallTimeout, options.Connections, progress, $"pulling {fileName}", null);
+        var download = new BlobDownload(blobs, http, Transfer, uri, key, options.StallTimeout, options.Connections, progress, $"pulling {fileName}", null);
         ModelDetails? details = null;
         var (digest, size) = await download.RunAsync(null, null, path =>
         {
@@ -178,11 +187,11 @@ public sealed partial class ModelStore
         }, ct);
 
         var layers = new List<Layer> { new(MediaTypes.Model, digest, size) };
-        var config = WriteConfig(details!, layers);
+        var config = manifests.WriteConfig(details!, layers);
         progress?.Report(new PullProgress("writing manifest"));
-        WriteManifest(name, new Manifest { Config = config, Layers = layers });
+        manifests.Write(name, new Manifest { Config = config, Layers = layers });
         progress?.Report(new PullProgress("success"));
-        return Find(name.FullName) ?? throw NotFound(name.DisplayName);
+        return manifests.Find(name.FullName) ?? throw ManifestStore.NotFound(name.DisplayName);
     }
 
     private static GgufFile ValidateDownloaded(string path, Uri uri)
@@ -199,7 +208,7 @@ public sealed partial class ModelStore
     }
 
     /// <summary>A store name from a URL's file name: the lower-cased stem with anything a name cannot hold replaced by '-', tag latest.</summary>
-    internal static ModelName NameFromUrl(Uri uri)
+    public static ModelName NameFromUrl(Uri uri)
     {
         var file = Uri.UnescapeDataString(uri.Segments.LastOrDefault()?.TrimEnd('/') ?? "");
         if (file.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase)) file = file[..^5];
