@@ -1,5 +1,5 @@
 using System.Globalization;
-using ModelScout.Inference.Bench;
+using ModelScout.Engine.Bench;
 
 if (args.Length == 0)
 {

@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
+using ModelScout.Store;
 
 namespace ModelScout.ServeBench;
 

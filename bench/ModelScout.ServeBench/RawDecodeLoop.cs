@@ -2,7 +2,7 @@ using System.Diagnostics;
 using LLama;
 using LLama.Common;
 using LLama.Native;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 
 namespace ModelScout.ServeBench;
 

@@ -6,8 +6,9 @@ using ModelScout.Cli.Commands;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Fit;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Engine;
+using ModelScout.Prompting;
+using ModelScout.Store;
 using Spectre.Console;
 
 namespace ModelScout.Cli;
@@ -186,6 +187,14 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         catch (ModelScout.Evaluation.EvalException e)
         {
             return Fail(ctx, e.Hint is null ? e.Message : $"{e.Message}. {e.Hint}", e.NotFound ? ExitCodes.NotFound : ExitCodes.Error, []);
+        }
+        catch (StoreException e)
+        {
+            return Fail(ctx, e.Message, e.Kind == StoreErrorKind.NotFound ? ExitCodes.NotFound : ExitCodes.Error, []);
+        }
+        catch (InvalidRequestException e)
+        {
+            return Fail(ctx, e.Message, ExitCodes.Error, []);
         }
         catch (OperationCanceledException)
         {

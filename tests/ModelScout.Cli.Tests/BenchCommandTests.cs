@@ -1,8 +1,8 @@
 using System.Text.Json;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Engine;
 using ModelScout.LoadTest;
 using ModelScout.Server.Hosting;
+using ModelScout.Store;
 using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ModelScout.Cli.Commands;
-using ModelScout.Inference.Bench;
+using ModelScout.Engine.Bench;
 using Spectre.Console;
 
 namespace ModelScout.Cli.Tests;

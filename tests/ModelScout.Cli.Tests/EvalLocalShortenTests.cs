@@ -1,13 +1,13 @@
 using Microsoft.Extensions.AI;
 using ModelScout.Cli.Eval;
+using ModelScout.Engine;
+using ModelScout.Engine.ChatClient;
 using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Datasets;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Suites;
-using ModelScout.Inference.ChatClient;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Store;
 using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ModelScout.Cli.Chat;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Engine;
 using ModelScout.Server.Hosting;
+using ModelScout.Store;
 using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;

@@ -1,5 +1,5 @@
 using ModelScout.Cli.Chat;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;

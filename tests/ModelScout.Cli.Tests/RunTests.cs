@@ -1,8 +1,9 @@
 using System.Text.Json;
 using ModelScout.Cli.Chat;
+using ModelScout.Engine;
 using ModelScout.Gguf;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Prompting;
+using ModelScout.Store;
 using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;

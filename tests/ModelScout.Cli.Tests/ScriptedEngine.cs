@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
 
 namespace ModelScout.Cli.Tests;
 

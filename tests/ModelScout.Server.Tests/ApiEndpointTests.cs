@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ModelScout.Server.Tests.Fakes;
+using ModelScout.Store;
 using OllamaSharp;
 using OllamaModels = OllamaSharp.Models;
 
@@ -229,7 +230,7 @@ public sealed class ApiEndpointTests : IAsyncLifetime
         Assert.Equal(200, s2);
         Assert.Equal("""{"status":"success"}""", single);
 
-        Store.PullFailure = new Inference.Engine.InferenceException(Inference.Engine.InferenceErrorKind.ModelNotFound, "registry has no model 'ghost'");
+        Store.PullFailure = new StoreException(StoreErrorKind.NotFound, "registry has no model 'ghost'");
         var (s3, failed) = await SendAsync(HttpMethod.Post, "/api/pull", """{"model":"ghost"}""");
         Assert.Equal(200, s3); // progress was already streaming
         Assert.Equal("registry has no model 'ghost'", Parse(failed.TrimEnd('\n').Split('\n')[^1]).GetProperty("error").GetString());

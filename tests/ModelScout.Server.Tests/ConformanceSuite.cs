@@ -1,7 +1,8 @@
 using System.ClientModel;
 using System.Text;
 using System.Text.Json;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
 using ModelScout.Server.Translation;
 using OllamaSharp;
 using OpenAI;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 using ModelScout.Server.Tests.Fakes;
 using ModelScout.Testing;
 

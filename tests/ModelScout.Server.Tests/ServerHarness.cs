@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Engine;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Tests.Fakes;
+using ModelScout.Store;
 using ModelScout.Testing;
 
 namespace ModelScout.Server.Tests;

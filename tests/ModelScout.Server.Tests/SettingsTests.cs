@@ -1,4 +1,4 @@
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Metrics;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelScout.Contracts;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
 using ModelScout.Server.Translation;
 
 namespace ModelScout.Server.Tests;

@@ -1,6 +1,8 @@
 using System.Globalization;
+using ModelScout.Engine;
 using ModelScout.Gguf;
-using ModelScout.Inference.Engine;
+using ModelScout.Prompting;
+using ModelScout.Store;
 
 namespace ModelScout.Cli.Chat;
 
@@ -220,7 +222,7 @@ internal sealed class ChatRepl
                     Settings = Settings with { Options = option.Over(Settings.Options) };
                     Reply($"Set parameter '{words[2]}' to '{string.Join(", ", words[3..])}'");
                 }
-                catch (InferenceException e)
+                catch (InvalidRequestException e)
                 {
                     Reply($"Couldn't set parameter: {e.Message}");
                 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ModelScout.Inference.Engine;
+using ModelScout.Prompting;
 
 namespace ModelScout.Cli.Chat;
 
@@ -16,10 +16,10 @@ internal static class OptionText
     {
         ArgumentNullException.ThrowIfNull(values);
         if (!ModelOptions.KnownNames.Contains(name))
-            throw new InferenceException(InferenceErrorKind.InvalidRequest,
+            throw new InvalidRequestException(
                 $"unknown parameter '{name}'; known: {string.Join(", ", ModelOptions.KnownNames.Order(StringComparer.Ordinal))}") { Param = name };
         if (values.Count == 0)
-            throw new InferenceException(InferenceErrorKind.InvalidRequest, $"parameter '{name}' needs a value: /set parameter {name} VALUE") { Param = name };
+            throw new InvalidRequestException($"parameter '{name}' needs a value: /set parameter {name} VALUE") { Param = name };
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
@@ -34,7 +34,7 @@ internal static class OptionText
             else
             {
                 if (values.Count > 1)
-                    throw new InferenceException(InferenceErrorKind.InvalidRequest, $"parameter '{name}' takes one value, got {values.Count}") { Param = name };
+                    throw new InvalidRequestException($"parameter '{name}' takes one value, got {values.Count}") { Param = name };
                 json.WriteString(name, values[0]);
             }
             json.WriteEndObject();

@@ -1,4 +1,5 @@
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Store;
 
 namespace ModelScout.Cli.Chat;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 
 namespace ModelScout.Cli.Chat;
 

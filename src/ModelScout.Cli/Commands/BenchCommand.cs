@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using ModelScout.Inference.Bench;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Engine;
+using ModelScout.Engine.Bench;
 using ModelScout.LoadTest;
 using ModelScout.LoadTest.Exporters;
+using ModelScout.Store;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -105,7 +105,7 @@ internal sealed class BenchCommand : ICommandBuilder
         {
             resolved = ModelResolvers.StoreThenFile(ctx.Store).Resolve(name);
         }
-        catch (InferenceException e)
+        catch (StoreException e)
         {
             throw new CliException($"{e.Message}. Give a GGUF path or a name from `scout list`.", ExitCodes.NotFound);
         }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 using ModelScout.Cli.Output;
-using ModelScout.Inference.Bench;
+using ModelScout.Engine.Bench;
 using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;

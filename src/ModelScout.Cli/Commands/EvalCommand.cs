@@ -5,6 +5,8 @@ using System.Reflection;
 using Microsoft.Extensions.AI;
 using ModelScout.Cli.Eval;
 using ModelScout.Cli.EvalReports;
+using ModelScout.Engine;
+using ModelScout.Engine.ChatClient;
 using ModelScout.Evaluation;
 using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Results;
@@ -12,9 +14,7 @@ using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Sandbox;
 using ModelScout.Evaluation.Suites;
 using ModelScout.Gguf;
-using ModelScout.Inference.ChatClient;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Store;
 
 namespace ModelScout.Cli.Commands;
 

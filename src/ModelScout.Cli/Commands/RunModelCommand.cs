@@ -1,9 +1,10 @@
 using System.CommandLine;
 using ModelScout.Cli.Chat;
 using ModelScout.Cli.Output;
+using ModelScout.Engine;
 using ModelScout.Gguf;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Prompting;
+using ModelScout.Store;
 
 namespace ModelScout.Cli.Commands;
 
@@ -163,6 +164,10 @@ internal sealed class RunModelCommand : ICommandBuilder
         {
             throw Translate(e);
         }
+        catch (StoreException e)
+        {
+            throw Translate(e);
+        }
     }
 
     private static async Task<T> EngineAsync<T>(Func<Task<T>> action)
@@ -175,6 +180,10 @@ internal sealed class RunModelCommand : ICommandBuilder
         {
             throw Translate(e);
         }
+        catch (StoreException e)
+        {
+            throw Translate(e);
+        }
     }
 
     private static CliException Translate(InferenceException e) => e.Kind switch
@@ -183,6 +192,14 @@ internal sealed class RunModelCommand : ICommandBuilder
         InferenceErrorKind.InvalidRequest => new CliException(e.Message, ExitCodes.Usage),
         InferenceErrorKind.ModelLoadFailed => new CliException($"{e.Message}. `scout inspect FILE` shows what the file holds.", ExitCodes.Error),
         InferenceErrorKind.InsufficientMemory => new CliException($"{e.Message}. Try a smaller --ctx or a smaller quantization (`scout fit --file FILE`).", ExitCodes.Negative),
+        _ => new CliException(e.Message, ExitCodes.Error),
+    };
+
+    private static CliException Translate(StoreException e) => e.Kind switch
+    {
+        StoreErrorKind.NotFound => new CliException(e.Message, ExitCodes.NotFound),
+        StoreErrorKind.InvalidName or StoreErrorKind.InvalidRequest => new CliException(e.Message, ExitCodes.Usage),
+        StoreErrorKind.Damaged => new CliException($"{e.Message}. `scout inspect FILE` shows what the file holds.", ExitCodes.Error),
         _ => new CliException(e.Message, ExitCodes.Error),
     };
 }

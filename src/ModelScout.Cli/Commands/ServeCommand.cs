@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Engine;
 using ModelScout.Server.Hosting;
+using ModelScout.Store;
 
 namespace ModelScout.Cli.Commands;
 

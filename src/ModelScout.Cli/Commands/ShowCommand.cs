@@ -27,7 +27,7 @@ internal sealed class ShowCommand : ICommandBuilder
     {
         var name = ctx.Parse.GetValue(model)!;
         // Catalog names such as "Llama 3.1 8B" are not valid store names; those go straight to the catalog.
-        if (ModelScout.Inference.Store.ModelName.TryParse(name, out _) is not null && ctx.Store.Find(name) is { } local) return stored.Run(ctx, local);
+        if (ModelScout.Store.ModelName.TryParse(name, out _) is not null && ctx.Store.Find(name) is { } local) return stored.Run(ctx, local);
         if (stored.AnyRequested(ctx.Parse))
             throw new CliException($"model '{name}' is not in the model store ({ctx.Store.Root}); --modelfile, --parameters, --template, --system and --license show stored models. `scout list` shows them.", ExitCodes.NotFound);
         return RunCatalog(ctx);

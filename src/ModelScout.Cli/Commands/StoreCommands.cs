@@ -1,8 +1,8 @@
 using System.CommandLine;
-using ModelScout.Cli.Output;
 using System.Text.Json.Nodes;
-using ModelScout.Inference.Store;
-using ModelScout.Inference.Templates;
+using ModelScout.Cli.Output;
+using ModelScout.Prompting.Templates;
+using ModelScout.Store;
 using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;

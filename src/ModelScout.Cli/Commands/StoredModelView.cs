@@ -3,8 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelScout.Cli.Output;
 using ModelScout.Gguf;
-using ModelScout.Inference.Store;
-using ModelScout.Inference.Templates;
+using ModelScout.Prompting.Templates;
+using ModelScout.Store;
 
 namespace ModelScout.Cli.Commands;
 

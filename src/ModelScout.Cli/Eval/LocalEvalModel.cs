@@ -1,8 +1,8 @@
 using Microsoft.Extensions.AI;
+using ModelScout.Engine;
+using ModelScout.Engine.ChatClient;
 using ModelScout.Evaluation;
 using ModelScout.Evaluation.Clients;
-using ModelScout.Inference.ChatClient;
-using ModelScout.Inference.Engine;
 
 namespace ModelScout.Cli.Eval;
 

@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using ModelScout.Inference.Store;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Cost;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
 using ModelScout.Core.Memory;
+using ModelScout.Store;
 
 namespace ModelScout.Cli.Output;
 
@@ -127,7 +127,7 @@ internal sealed record RunJson(string Schema, string Model, string Response, str
     public static RunJson From(string model, ModelScout.Cli.Chat.Answer a)
     {
         var s = a.Stats;
-        var reason = (s?.DoneReason ?? ModelScout.Inference.Engine.DoneReason.Cancelled).ToString().ToLowerInvariant();
+        var reason = (s?.DoneReason ?? ModelScout.Engine.DoneReason.Cancelled).ToString().ToLowerInvariant();
         return new RunJson("modelscout/run/v1", model, a.Text, reason, s is null ? null : new RunStatsJson(
             s.PromptTokens, s.CachedPromptTokens, s.CompletionTokens, Ms(s.TotalDuration), Ms(s.LoadDuration), Ms(s.PromptEvalDuration), Ms(s.EvalDuration),
             Round(ModelScout.Cli.Chat.VerboseStats.PerSecond(s.PromptTokens - s.CachedPromptTokens, s.PromptEvalDuration)),

@@ -1,4 +1,5 @@
 using static System.FormattableString;
+
 namespace ModelScout.Hardware;
 
 /// <summary>One GPU row read from nvidia-smi.</summary>

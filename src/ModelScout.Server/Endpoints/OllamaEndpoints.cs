@@ -7,12 +7,13 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using ModelScout.Contracts;
 using ModelScout.Contracts.Ollama;
+using ModelScout.Engine;
 using ModelScout.Gguf;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Prompting;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
+using ModelScout.Store;
 
 namespace ModelScout.Server.Endpoints;
 
@@ -278,7 +279,7 @@ public static class OllamaEndpoints
         {
             throw; // nothing written yet: the error middleware answers with a status code
         }
-        catch (InferenceException e)
+        catch (StoreException e)
         {
             await WireWriter.ErrorLineAsync(context, ApiProblem.From(e));
             return;

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using ModelScout.Contracts;
 using ModelScout.Contracts.OpenAI;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;

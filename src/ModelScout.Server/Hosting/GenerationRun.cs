@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 using ModelScout.Server.Metrics;
 
 namespace ModelScout.Server.Hosting;

@@ -1,8 +1,8 @@
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using ModelScout.Engine;
 using ModelScout.Server.Metrics;
+using ModelScout.Store;
 
 namespace ModelScout.Server.Hosting;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using ModelScout.Core.Settings;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 
 namespace ModelScout.Server.Hosting;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 
 namespace ModelScout.Server.Metrics;
 

@@ -1,5 +1,7 @@
 using System.Text.Json;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
+using ModelScout.Store;
 
 namespace ModelScout.Server.Translation;
 
@@ -28,6 +30,26 @@ public sealed record ApiProblem(int Status, string Message, string Type, string?
         };
     }
 
+    /// <summary>The status and OpenAI type for a model store error.</summary>
+    public static ApiProblem From(StoreException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return error.Kind switch
+        {
+            StoreErrorKind.InvalidName or StoreErrorKind.InvalidRequest => new(400, error.Message, "invalid_request_error", error.Param),
+            StoreErrorKind.NotFound => new(404, error.Message, "not_found_error", error.Param ?? "model", "model_not_found"),
+            StoreErrorKind.Damaged => new(500, error.Message, "api_error", null, "model_load_failed"),
+            _ => new(500, error.Message, "api_error"),
+        };
+    }
+
+    /// <summary>A request value (an option, a grammar) that cannot be used.</summary>
+    public static ApiProblem From(InvalidRequestException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new(400, error.Message, "invalid_request_error", error.Param);
+    }
+
     /// <summary>A body that is not JSON of the expected shape.</summary>
     public static ApiProblem FromJson(JsonException error)
     {
@@ -45,13 +67,16 @@ public sealed record ApiProblem(int Status, string Message, string Type, string?
 
     /// <summary>
     /// The one place an exception of a known area becomes an HTTP answer: the server's own (<see cref="ApiException"/>),
-    /// the engine's (<see cref="InferenceException"/>) and a body that is not JSON. Null for anything else, which the
+    /// the engine's (<see cref="InferenceException"/>), the store's (<see cref="StoreException"/>), a request value the prompt
+    /// layer refuses (<see cref="InvalidRequestException"/>) and a body that is not JSON. Null for anything else, which the
     /// server answers as an internal error.
     /// </summary>
     public static ApiProblem? Of(Exception error) => error switch
     {
         ApiException api => api.Problem,
         InferenceException inference => From(inference),
+        StoreException store => From(store),
+        InvalidRequestException invalid => From(invalid),
         JsonException json => FromJson(json),
         _ => null,
     };

@@ -1,5 +1,5 @@
 using System.Text;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
 
 namespace ModelScout.Server.Translation;
 

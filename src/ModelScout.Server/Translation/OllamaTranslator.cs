@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using ModelScout.Contracts.Ollama;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
 
 namespace ModelScout.Server.Translation;
 

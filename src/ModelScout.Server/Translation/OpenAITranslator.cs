@@ -3,7 +3,8 @@ using System.Text;
 using System.Text.Json;
 using ModelScout.Contracts;
 using ModelScout.Contracts.OpenAI;
-using ModelScout.Inference.Engine;
+using ModelScout.Engine;
+using ModelScout.Prompting;
 
 namespace ModelScout.Server.Translation;
 

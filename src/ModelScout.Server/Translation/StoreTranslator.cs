@@ -4,9 +4,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelScout.Contracts.Ollama;
 using ModelScout.Contracts.OpenAI;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
-using ModelScout.Inference.Templates;
+using ModelScout.Engine;
+using ModelScout.Prompting;
+using ModelScout.Prompting.Templates;
+using ModelScout.Store;
 
 namespace ModelScout.Server.Translation;
 

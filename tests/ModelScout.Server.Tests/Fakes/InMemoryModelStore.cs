@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using ModelScout.Inference.Engine;
-using ModelScout.Inference.Store;
+using ModelScout.Store;
 
 namespace ModelScout.Server.Tests.Fakes;
 
@@ -39,7 +38,7 @@ internal sealed class InMemoryModelStore : IModelStore, IDisposable
 
     public ResolvedModel Resolve(string name)
     {
-        var m = Find(name) ?? throw new InferenceException(InferenceErrorKind.ModelNotFound, $"model '{name}' not found; scout pull {name} or scout import FILE {name}") { Param = "model" };
+        var m = Find(name) ?? throw new StoreException(StoreErrorKind.NotFound, $"model '{name}' not found; scout pull {name} or scout import FILE {name}") { Param = "model" };
         return new ResolvedModel { Name = m.Name, GgufPath = m.ModelPath, Digest = m.ModelDigest, ModifiedAt = m.ModifiedAt };
     }
 
@@ -64,7 +63,7 @@ internal sealed class InMemoryModelStore : IModelStore, IDisposable
     public Task<StoredModel> CreateAsync(string name, ModelDefinition definition, IProgress<PullProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var source = Find(definition.From) ?? (BlobPath(definition.From) is { } blob ? Add("blob-" + name, blob) : null)
-            ?? throw new InferenceException(InferenceErrorKind.ModelNotFound, $"'{definition.From}' is neither a stored model nor a blob") { Param = "from" };
+            ?? throw new StoreException(StoreErrorKind.NotFound, $"'{definition.From}' is neither a stored model nor a blob") { Param = "from" };
         progress?.Report(new PullProgress("using existing layer " + source.ModelDigest));
         progress?.Report(new PullProgress("writing manifest"));
         lock (Created) Created.Add((name, definition));
@@ -75,7 +74,7 @@ internal sealed class InMemoryModelStore : IModelStore, IDisposable
 
     public StoredModel Copy(string source, string destination)
     {
-        var m = Find(source) ?? throw new InferenceException(InferenceErrorKind.ModelNotFound, $"model '{source}' not found");
+        var m = Find(source) ?? throw new StoreException(StoreErrorKind.NotFound, $"model '{source}' not found");
         return models[destination] = m with { Name = destination, FullName = "registry.ollama.ai/library/" + destination };
     }
 
@@ -84,7 +83,7 @@ internal sealed class InMemoryModelStore : IModelStore, IDisposable
         using var buffer = new MemoryStream();
         await content.CopyToAsync(buffer, cancellationToken);
         var actual = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.ToArray()));
-        if (actual != expectedDigest) throw new InferenceException(InferenceErrorKind.InvalidRequest, $"the uploaded bytes hash to {actual}, not {expectedDigest}") { Param = "digest" };
+        if (actual != expectedDigest) throw new StoreException(StoreErrorKind.InvalidRequest, $"the uploaded bytes hash to {actual}, not {expectedDigest}") { Param = "digest" };
         Directory.CreateDirectory(Path.Combine(Root, "blobs"));
         await File.WriteAllBytesAsync(Path.Combine(Root, "blobs", "sha256-" + actual[7..]), buffer.ToArray(), cancellationToken);
         return actual;

@@ -1,0 +1,88 @@
+using ModelScout.Core.Settings;
+
+namespace ModelScout.Engine;
+
+/// <summary>
+/// Engine knobs, each with its default and the environment variable that sets it (Ollama's names where one exists).
+/// </summary>
+public sealed record EngineSettings
+{
+    /// <summary>CPU threads for generation and prompt processing. Default: see <see cref="DefaultThreads"/>. SCOUT_NUM_THREAD.</summary>
+    public int Threads { get; init; } = DefaultThreads(Environment.ProcessorCount);
+
+    /// <summary>Requests one loaded model serves at once (sequences in one batch). SCOUT_NUM_PARALLEL / OLLAMA_NUM_PARALLEL.</summary>
+    public int Parallel { get; init; } = 4;
+
+    /// <summary>Requests that may wait for a slot before new ones get 503. SCOUT_MAX_QUEUE / OLLAMA_MAX_QUEUE.</summary>
+    public int MaxQueue { get; init; } = 512;
+
+    /// <summary>How long an idle model stays loaded. SCOUT_KEEP_ALIVE / OLLAMA_KEEP_ALIVE.</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most models loaded at once (0 = as many as memory allows). SCOUT_MAX_LOADED_MODELS / OLLAMA_MAX_LOADED_MODELS.</summary>
+    public int MaxLoadedModels { get; init; }
+
+    /// <summary>Bytes the loaded models may use together; null = the machine's available memory at start-up.</summary>
+    public long? MemoryBudgetBytes { get; init; }
+
+    /// <summary>Layers to offload to a GPU backend when one is built in (llama.cpp's -ngl); the CPU backend ignores it.</summary>
+    public int GpuLayers { get; init; } = 999;
+
+    /// <summary>
+    /// One KV buffer shared by every slot (true) or one per slot (false, the default: null). With one buffer, every
+    /// sequence in a batch attends over the cells all sequences occupy; `scout bench` measured per-slot buffers 1.6x
+    /// (4 streams) to 3.3x (one stream) faster on stories260K (docs/benchmarks.md). SCOUT_KV_UNIFIED (1/0).
+    /// </summary>
+    public bool? KvUnified { get; init; }
+
+    /// <summary>Flash attention on or off; null = <see cref="FlashAttentionFor"/>. SCOUT_FLASH_ATTENTION (1/0).</summary>
+    public bool? FlashAttention { get; init; }
+
+    /// <summary>
+    /// Whether to force flash attention for a model with attention heads of <paramref name="headDimension"/>: the
+    /// setting when given; otherwise off for heads narrower than 64, where llama.cpp's CPU flash-attention kernel costs
+    /// more than it saves (stories260K, head size 8: 1.4x instead of 2.1x aggregate gain with 4 streams, and a slower
+    /// single stream), and null (llama.cpp's automatic choice) for real models.
+    /// </summary>
+    public static bool? FlashAttentionFor(int? headDimension, bool? setting) =>
+        setting ?? (headDimension is > 0 and < 64 ? false : null);
+
+    /// <summary>Tokens per llama_decode call (prompt chunks are split to fit).</summary>
+    public int BatchSize { get; init; } = 512;
+
+    /// <summary>
+    /// llama.cpp's CPU backend busy-waits its worker threads; with as many threads as vCPUs on a small shared machine a
+    /// single stream collapses (measured: 1,604 tok/s with 1 thread vs ~69 tok/s with 2 on 2 vCPUs for stories260K).
+    /// So: one thread on 1-2 cores, one fewer than the cores up to 8, and half of them beyond.
+    /// </summary>
+    public static int DefaultThreads(int logicalCores) => logicalCores switch
+    {
+        <= 2 => 1,
+        <= 8 => logicalCores - 1,
+        _ => logicalCores / 2,
+    };
+
+    /// <summary>Settings from the environment over the defaults (the variables are declared in <see cref="ScoutVariables"/>).</summary>
+    public static EngineSettings FromEnvironment(Func<string, string?>? getenv = null)
+    {
+        getenv ??= Environment.GetEnvironmentVariable;
+        var s = new EngineSettings();
+        if (Int(getenv, ScoutVariables.NumThread) is { } t) s = s with { Threads = t };
+        if (Int(getenv, ScoutVariables.NumParallel) is { } p) s = s with { Parallel = p };
+        if (Int(getenv, ScoutVariables.MaxQueue) is { } q) s = s with { MaxQueue = q };
+        if (Int(getenv, ScoutVariables.MaxLoadedModels) is { } m) s = s with { MaxLoadedModels = m };
+        if (ScoutVariables.FlashAttention.Read(getenv) is { } fa) s = s with { FlashAttention = On(fa.Value) };
+        if (ScoutVariables.KvUnified.Read(getenv) is { } kv) s = s with { KvUnified = On(kv.Value) };
+        if (ScoutVariables.KeepAlive.Read(getenv) is { } ka) s = s with { KeepAlive = KeepAliveParser.Parse(ka.Value) };
+        return s;
+    }
+
+    private static bool On(string value) => value is "1" or "true" or "on";
+
+    private static int? Int(Func<string, string?> getenv, ScoutVariable variable)
+    {
+        if (variable.Read(getenv) is not (var value, var from)) return null;
+        if (int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var i) && i >= 0) return i;
+        throw new ArgumentException($"{from}={value} is not a non-negative integer");
+    }
+}

@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Text;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+using Microsoft.Extensions.Logging;
+using ModelScout.Gguf;
+using ModelScout.Prompting;
+using ModelScout.Store;
+
+namespace ModelScout.Engine;
+
+/// <summary>One model in memory: llama.cpp weights, a batched context with its scheduler, and (on first use) an embedding context.</summary>
+internal sealed partial class LoadedModel : IDisposable
+{
+    private readonly EngineSettings settings;
+    private readonly ILogger logger;
+    private readonly SemaphoreSlim embedGate = new(1, 1);
+    private LLamaContext? embedContext;
+    private bool templateFailed;
+
+    private LoadedModel(ResolvedModel model, LLamaWeights weights, LLamaContext context, Scheduler scheduler, int numCtx, EngineSettings settings,
+        ILogger logger, bool hasGgufTemplate, long fileBytes, TimeSpan loadDuration)
+    {
+        Model = model;
+        Weights = weights;
+        Context = context;
+        Scheduler = scheduler;
+        NumCtx = numCtx;
+        this.settings = settings;
+        this.logger = logger;
+        HasGgufTemplate = hasGgufTemplate;
+        FileBytes = fileBytes;
+        LoadDuration = loadDuration;
+    }
+
+    public ResolvedModel Model { get; }
+    public LLamaWeights Weights { get; }
+    public LLamaContext Context { get; }
+    public Scheduler Scheduler { get; }
+    public int NumCtx { get; }
+    public bool HasGgufTemplate { get; }
+    public long FileBytes { get; }
+    public TimeSpan LoadDuration { get; }
+
+    /// <summary>llama.cpp's parameters for a serving context: <paramref name="numCtx"/> cells for each of the settings' parallel slots.</summary>
+    internal static ModelParams ContextParameters(string path, int numCtx, GgufModelInfo info, EngineSettings settings)
+    {
+        var parallel = Math.Max(1, settings.Parallel);
+        var p = new ModelParams(path)
+        {
+            ContextSize = (uint)(numCtx * parallel),
+            SeqMax = (uint)parallel,
+            BatchSize = (uint)settings.BatchSize,
+            UBatchSize = (uint)settings.BatchSize,
+            Threads = settings.Threads,
+            BatchThreads = settings.Threads,
+            GpuLayerCount = settings.GpuLayers,
+        };
+        var h = info.Hyper;
+        var headDimension = h.KeyLength ?? (h.EmbeddingLength / h.HeadCount);
+        if (EngineSettings.FlashAttentionFor(headDimension, settings.FlashAttention) is { } fa) p.FlashAttention = fa;
+        // LLamaSharp asks llama.cpp for one KV buffer shared by all slots unless told otherwise; per-slot buffers keep each
+        // sequence's attention to its own cells, which is what a server of independent requests wants.
+        p.KVUnified = settings.KvUnified ?? false;
+        return p;
+    }
+
+    /// <summary>Validates the file in managed code, then lets llama.cpp load it; every failure becomes a ModelLoadFailed error.</summary>
+    public static LoadedModel Load(ResolvedModel model, int numCtx, EngineSettings settings, ILogger logger)
+    {
+        var started = Stopwatch.GetTimestamp();
+        GgufFile header;
+        try
+        {
+            (header, _) = GgufValidator.ValidateFile(model.GgufPath);
+        }
+        catch (GgufFormatException e)
+        {
+            throw new InferenceException(InferenceErrorKind.ModelLoadFailed,
+                $"model '{model.Name}' cannot be loaded: {model.GgufPath} is not a valid GGUF file ({e.Message}); pull or import it again");
+        }
+        catch (IOException e)
+        {
+            throw new InferenceException(InferenceErrorKind.ModelLoadFailed, $"model '{model.Name}' cannot be loaded: {e.Message}");
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InferenceException(InferenceErrorKind.ModelLoadFailed, $"model '{model.Name}' cannot be loaded: {e.Message}");
+        }
+        var info = GgufModelInfo.From(header);
+        var trained = info.Hyper.ContextLength is { } c and > 0 ? (int)Math.Min(c, int.MaxValue) : int.MaxValue;
+        if (numCtx > trained)
+        {
+            logger.LogInformation("{Model}: num_ctx {Asked} is above the trained context {Trained}; using {Trained}", model.Name, numCtx, trained, trained);
+            numCtx = trained;
+        }
+        numCtx = Math.Max(numCtx, 16);
+        var parallel = Math.Max(1, settings.Parallel);
+        var p = ContextParameters(model.GgufPath, numCtx, info, settings);
+        LLamaWeights? weights = null;
+        LLamaContext? context = null;
+        try
+        {
+            weights = LLamaWeights.LoadFromFile(p);
+            context = weights.CreateContext(p, logger);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            context?.Dispose();
+            weights?.Dispose();
+            throw new InferenceException(InferenceErrorKind.ModelLoadFailed, $"llama.cpp could not load model '{model.Name}' from {model.GgufPath}: {e.Message}", e);
+        }
+        var scheduler = new Scheduler(weights, context, parallel, numCtx, settings.BatchSize, settings.MaxQueue, logger, model.Name);
+        var fileBytes = new FileInfo(model.GgufPath).Length;
+        return new LoadedModel(model, weights, context, scheduler, numCtx, settings, logger, info.HasChatTemplate, fileBytes, Stopwatch.GetElapsedTime(started));
+    }
+
+    /// <summary>Token ids of <paramref name="text"/>; special-token text (e.g. <c>&lt;|eot_id|&gt;</c>) is parsed when <paramref name="parseSpecial"/>.</summary>
+    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
+    {
+        var tokens = Weights.Tokenize(text, addSpecial, parseSpecial, Encoding.UTF8);
+        var ids = new int[tokens.Length];
+        for (var i = 0; i < tokens.Length; i++) ids[i] = (int)tokens[i];
+        return ids;
+    }
+
+    public string Detokenize(IReadOnlyList<int> tokens)
+    {
+        var vocabSize = Weights.NativeHandle.Vocab.Count;
+        var decoder = new StreamingTokenDecoder(Encoding.UTF8, Weights);
+        foreach (var t in tokens)
+        {
+            if (t < 0 || t >= vocabSize) throw new InferenceException(InferenceErrorKind.InvalidRequest, $"token id {t} is outside the vocabulary (0..{vocabSize - 1})") { Param = "tokens" };
+            decoder.Add(t);
+        }
+        return decoder.Read();
+    }
+
+    /// <summary>
+    /// The text the model reads. Chats go through, in order: the model's Ollama template (from its Modelfile), the GGUF's
+    /// <c>tokenizer.chat_template</c> as llama.cpp's built-in template support understands it, and otherwise the
+    /// messages' contents joined by blank lines (raw completion: a model without a template has no chat format).
+    /// </summary>
+    public string RenderPrompt(GenerationRequest r)
+    {
+        var system = r.System ?? Model.System;
+        if (r.Messages is null)
+        {
+            var prompt = r.Prompt ?? "";
+            if (r.Raw) return prompt;
+            if (Model.Template is null && !HasGgufTemplate) return system is null ? prompt : system + "\n\n" + prompt;
+            var turns = new List<ChatTurn>();
+            if (!string.IsNullOrEmpty(system)) turns.Add(new ChatTurn("system", system));
+            turns.AddRange(Model.Messages);
+            turns.Add(new ChatTurn("user", prompt));
+            return RenderChat(turns);
+        }
+        var messages = Model.Messages.Concat(r.Messages).ToList();
+        if (!string.IsNullOrEmpty(system) && !messages.Any(m => m.Role == "system")) messages.Insert(0, new ChatTurn("system", system));
+        return RenderChat(messages);
+    }
+
+    private string RenderChat(IReadOnlyList<ChatTurn> turns)
+    {
+        if (Model.Template is { } ollamaTemplate) return OllamaTemplates.Render(ollamaTemplate, turns);
+        if (HasGgufTemplate && !templateFailed)
+        {
+            try
+            {
+                var t = new LLamaTemplate(Weights, strict: true) { AddAssistant = true };
+                foreach (var m in turns) t.Add(m.Role, m.Content);
+                return Encoding.UTF8.GetString(t.Apply());
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                templateFailed = true;
+                logger.LogWarning("{Model}: llama.cpp does not support this GGUF's chat template ({Error}); chats are sent as plain text", Model.Name, e.Message);
+            }
+        }
+        return string.Join("\n\n", turns.Select(t => t.Content));
+    }
+
+    /// <summary>Mean-pooled embeddings, one input at a time on a dedicated embedding context.</summary>
+    public async Task<(float[][] Vectors, int Tokens)> EmbedAsync(IReadOnlyList<string> inputs, bool truncate, bool normalize, CancellationToken ct)
+    {
+        await embedGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            embedContext ??= CreateEmbedContext();
+            var vectors = new float[inputs.Count][];
+            var total = 0;
+            for (var i = 0; i < inputs.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var tokens = Tokenize(inputs[i], addSpecial: true, parseSpecial: false);
+                if (tokens.Length > NumCtx)
+                {
+                    if (!truncate) throw new InferenceException(InferenceErrorKind.InvalidRequest, $"input {i} is {tokens.Length} tokens, longer than the context of {NumCtx}; shorten it, raise num_ctx, or set truncate") { Param = "input" };
+                    tokens = tokens[..NumCtx];
+                }
+                total += tokens.Length;
+                vectors[i] = EmbedOne(tokens, normalize);
+            }
+            return (vectors, total);
+        }
+        finally
+        {
+            embedGate.Release();
+        }
+    }
+
+    private LLamaContext CreateEmbedContext()
+    {
+        var p = new ModelParams(Model.GgufPath)
+        {
+            ContextSize = (uint)NumCtx,
+            BatchSize = (uint)NumCtx,
+            UBatchSize = (uint)NumCtx,
+            SeqMax = 1,
+            Embeddings = true,
+            PoolingType = LLamaPoolingType.Mean,
+            Threads = settings.Threads,
+            BatchThreads = settings.Threads,
+            GpuLayerCount = settings.GpuLayers,
+        };
+        return Weights.CreateContext(p, logger);
+    }
+
+    private float[] EmbedOne(int[] tokens, bool normalize)
+    {
+        var ctx = embedContext!;
+        ctx.NativeHandle.MemoryClear(true);
+        if (tokens.Length == 0) return new float[ctx.EmbeddingSize];
+        var batch = new LLamaBatch();
+        for (var i = 0; i < tokens.Length; i++) batch.Add((LLamaToken)tokens[i], (LLamaPos)i, LLamaSeqId.Zero, true);
+        var result = ctx.NativeHandle.Decode(batch);
+        if (result != DecodeResult.Ok) throw new InferenceException(InferenceErrorKind.Internal, $"llama.cpp could not compute the embedding ({result})");
+        var vector = ctx.NativeHandle.GetEmbeddingsSeq(LLamaSeqId.Zero).ToArray();
+        if (normalize)
+        {
+            double norm = 0;
+            foreach (var v in vector) norm += v * v;
+            norm = Math.Sqrt(norm);
+            if (norm > 0) for (var i = 0; i < vector.Length; i++) vector[i] = (float)(vector[i] / norm);
+        }
+        return vector;
+    }
+
+    public void Dispose()
+    {
+        Scheduler.Dispose();
+        embedContext?.Dispose();
+        scoreContext?.Dispose();
+        Context.Dispose();
+        Weights.Dispose();
+        embedGate.Dispose();
+        scoreGate.Dispose();
+    }
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace ModelScout.Prompting;
+
+/// <summary>
+/// Ollama's model options (request <c>options</c>, Modelfile <c>PARAMETER</c>s), every field nullable so layers can be merged:
+/// request over model defaults over <see cref="Defaults"/>. Names are Ollama's JSON names.
+/// </summary>
+public sealed record ModelOptions
+{
+    public int? NumCtx { get; init; }
+    public int? NumPredict { get; init; }
+    public int? NumKeep { get; init; }
+    public float? Temperature { get; init; }
+    public float? TopP { get; init; }
+    public int? TopK { get; init; }
+    public float? MinP { get; init; }
+    public float? TypicalP { get; init; }
+    public float? RepeatPenalty { get; init; }
+    public int? RepeatLastN { get; init; }
+    public float? PresencePenalty { get; init; }
+    public float? FrequencyPenalty { get; init; }
+    public int? Seed { get; init; }
+    public IReadOnlyList<string>? Stop { get; init; }
+    public int? NumThread { get; init; }
+    public int? NumBatch { get; init; }
+
+    /// <summary>The values used when neither the request nor the model says otherwise (Ollama's, except repeat_penalty).</summary>
+    public static ModelOptions Defaults { get; } = new()
+    {
+        NumCtx = 2048,
+        NumPredict = -1,
+        NumKeep = 4,
+        Temperature = 0.8f,
+        TopP = 0.9f,
+        TopK = 40,
+        MinP = 0.0f,
+        TypicalP = 1.0f,
+        // llama.cpp's default, not Ollama's 1.1: temperature 0 must mean argmax regardless of history (docs/engine.md).
+        RepeatPenalty = 1.0f,
+        RepeatLastN = 64,
+        PresencePenalty = 0.0f,
+        FrequencyPenalty = 0.0f,
+        Seed = -1,
+        Stop = [],
+        NumBatch = 512,
+    };
+
+    /// <summary>This layer's values where set, <paramref name="lower"/>'s elsewhere.</summary>
+    public ModelOptions Over(ModelOptions lower)
+    {
+        ArgumentNullException.ThrowIfNull(lower);
+        return new ModelOptions
+        {
+            NumCtx = NumCtx ?? lower.NumCtx,
+            NumPredict = NumPredict ?? lower.NumPredict,
+            NumKeep = NumKeep ?? lower.NumKeep,
+            Temperature = Temperature ?? lower.Temperature,
+            TopP = TopP ?? lower.TopP,
+            TopK = TopK ?? lower.TopK,
+            MinP = MinP ?? lower.MinP,
+            TypicalP = TypicalP ?? lower.TypicalP,
+            RepeatPenalty = RepeatPenalty ?? lower.RepeatPenalty,
+            RepeatLastN = RepeatLastN ?? lower.RepeatLastN,
+            PresencePenalty = PresencePenalty ?? lower.PresencePenalty,
+            FrequencyPenalty = FrequencyPenalty ?? lower.FrequencyPenalty,
+            Seed = Seed ?? lower.Seed,
+            Stop = Stop ?? lower.Stop,
+            NumThread = NumThread ?? lower.NumThread,
+            NumBatch = NumBatch ?? lower.NumBatch,
+        };
+    }
+
+    /// <summary>Option names this type understands, as Ollama spells them.</summary>
+    public static IReadOnlySet<string> KnownNames { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "num_ctx", "num_predict", "num_keep", "temperature", "top_p", "top_k", "min_p", "typical_p", "repeat_penalty",
+        "repeat_last_n", "presence_penalty", "frequency_penalty", "seed", "stop", "num_thread", "num_batch",
+    };
+
+    /// <summary>
+    /// Reads an Ollama <c>options</c> object. Numbers may arrive as JSON numbers or numeric strings (Modelfiles store text);
+    /// a value of the wrong kind is an <see cref="InvalidRequestException"/> naming the option. Options Ollama
+    /// knows but llama.cpp's CPU path ignores (num_gpu, mirostat, use_mmap, ...) are accepted and ignored; unknown ones are
+    /// reported through <paramref name="ignored"/>.
+    /// </summary>
+    public static ModelOptions FromJson(JsonElement options, ICollection<string>? ignored = null)
+    {
+        if (options.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return new ModelOptions();
+        if (options.ValueKind != JsonValueKind.Object)
+            throw new InvalidRequestException("options must be a JSON object") { Param = "options" };
+        var o = new ModelOptions();
+        foreach (var p in options.EnumerateObject())
+        {
+            var v = p.Value;
+            o = p.Name switch
+            {
+                "num_ctx" => o with { NumCtx = Int(p.Name, v) },
+                "num_predict" => o with { NumPredict = Int(p.Name, v) },
+                "num_keep" => o with { NumKeep = Int(p.Name, v) },
+                "temperature" => o with { Temperature = Float(p.Name, v) },
+                "top_p" => o with { TopP = Float(p.Name, v) },
+                "top_k" => o with { TopK = Int(p.Name, v) },
+                "min_p" => o with { MinP = Float(p.Name, v) },
+                "typical_p" => o with { TypicalP = Float(p.Name, v) },
+                "repeat_penalty" => o with { RepeatPenalty = Float(p.Name, v) },
+                "repeat_last_n" => o with { RepeatLastN = Int(p.Name, v) },
+                "presence_penalty" => o with { PresencePenalty = Float(p.Name, v) },
+                "frequency_penalty" => o with { FrequencyPenalty = Float(p.Name, v) },
+                "seed" => o with { Seed = Int(p.Name, v) },
+                "stop" => o with { Stop = Strings(p.Name, v) },
+                "num_thread" => o with { NumThread = Int(p.Name, v) },
+                "num_batch" => o with { NumBatch = Int(p.Name, v) },
+                _ => Ignore(o, p.Name, ignored),
+            };
+        }
+        return o;
+    }
+
+    private static ModelOptions Ignore(ModelOptions o, string name, ICollection<string>? ignored)
+    {
+        ignored?.Add(name);
+        return o;
+    }
+
+    private static int? Int(string name, JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.Number when v.TryGetInt32(out var i) => i,
+        JsonValueKind.Number when v.TryGetDouble(out var d) && d == Math.Floor(d) && d is >= int.MinValue and <= int.MaxValue => (int)d,
+        JsonValueKind.String when int.TryParse(v.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) => i,
+        _ => throw Bad(name, "an integer", v),
+    };
+
+    private static float? Float(string name, JsonElement v) => v.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.Number => (float)v.GetDouble(),
+        JsonValueKind.String when float.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) => f,
+        _ => throw Bad(name, "a number", v),
+    };
+
+    private static string[]? Strings(string name, JsonElement v)
+    {
+        switch (v.ValueKind)
+        {
+            case JsonValueKind.Null: return null;
+            case JsonValueKind.String: return [v.GetString()!];
+            case JsonValueKind.Array:
+                var list = new List<string>();
+                foreach (var e in v.EnumerateArray())
+                {
+                    if (e.ValueKind != JsonValueKind.String) throw Bad(name, "a string or an array of strings", v);
+                    list.Add(e.GetString()!);
+                }
+                return [.. list];
+            default: throw Bad(name, "a string or an array of strings", v);
+        }
+    }
+
+    private static InvalidRequestException Bad(string name, string expected, JsonElement v) =>
+        new($"option '{name}' must be {expected}, got {v.ValueKind.ToString().ToLowerInvariant()} {Shorten(v.GetRawText())}") { Param = name };
+
+    private static string Shorten(string raw) => raw.Length <= 40 ? raw : raw[..40] + "...";
+}
