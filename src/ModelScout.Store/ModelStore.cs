@@ -12,12 +12,6 @@ namespace ModelScout.Store;
 /// </remarks>
 public sealed class ModelStore : IModelStore
 {
-    /// <summary>Environment variable that moves the store (Ollama's is OLLAMA_MODELS).</summary>
-    public const string ModelsVariable = "SCOUT_MODELS";
-
-    /// <summary>Environment variable naming the registry used for names without a host.</summary>
-    public const string RegistryVariable = RegistryClient.RegistryVariable;
-
     private readonly BlobStore blobs;
     private readonly ManifestStore manifests;
     private readonly ModelImporter importer;
@@ -38,18 +32,9 @@ public sealed class ModelStore : IModelStore
     /// <summary>Ollama's public registry.</summary>
     public static Uri DefaultRegistry => RegistryClient.DefaultRegistry;
 
-    /// <summary>$SCOUT_MODELS when set, else <c>~/.modelscout/models</c>.</summary>
-    public static string DefaultRoot(Func<string, string?>? getenv = null)
-    {
-        getenv ??= Environment.GetEnvironmentVariable;
-        var configured = getenv(ModelsVariable);
-        if (!string.IsNullOrWhiteSpace(configured)) return Path.GetFullPath(configured);
-        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".modelscout", "models");
-    }
-
     public string Root { get; }
 
-    /// <summary>The pulls' transfer settings and environment; tests shrink and replace them.</summary>
+    /// <summary>The pulls' transfer settings; tests shrink them.</summary>
     internal RegistryClient Registry { get; }
 
     public IReadOnlyList<StoredModel> List() => manifests.List();

@@ -13,9 +13,6 @@ namespace ModelScout.Store;
 /// </summary>
 internal sealed class RegistryClient(BlobStore blobs, ManifestStore manifests, HttpClient? http)
 {
-    /// <summary>Environment variable naming the registry used for names without a host.</summary>
-    public const string RegistryVariable = "SCOUT_REGISTRY";
-
     private static readonly Lazy<HttpClient> SharedHttp = new(CreateHttpClient);
 
     private readonly HttpClient http = http ?? SharedHttp.Value;
@@ -24,9 +21,6 @@ internal sealed class RegistryClient(BlobStore blobs, ManifestStore manifests, H
     public static Uri DefaultRegistry { get; } = new("https://registry.ollama.ai/");
 
     public TransferSettings Transfer { get; set; } = new();
-
-    /// <summary>Reads environment variables for pulls; tests replace it.</summary>
-    public Func<string, string?> GetEnvironment { get; set; } = System.Environment.GetEnvironmentVariable;
 
     private static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
     {
@@ -50,8 +44,8 @@ internal sealed class RegistryClient(BlobStore blobs, ManifestStore manifests, H
         return await PullRegistryAsync(ModelName.Parse(text), options, progress, cancellationToken);
     }
 
-    /// <summary>Where a name is pulled from: its own host, else the options' registry, else $SCOUT_REGISTRY, else Ollama's.</summary>
-    public Uri RegistryFor(ModelName name, PullOptions options)
+    /// <summary>Where a name is pulled from: its own host, else the options' registry (the caller's setting), else Ollama's.</summary>
+    public static Uri RegistryFor(ModelName name, PullOptions options)
     {
         Uri registry;
         if (name.HasExplicitHost)
@@ -62,12 +56,6 @@ internal sealed class RegistryClient(BlobStore blobs, ManifestStore manifests, H
         else if (options.Registry is { } configured)
         {
             registry = configured;
-        }
-        else if (GetEnvironment(RegistryVariable) is { Length: > 0 } fromEnv)
-        {
-            registry = Uri.TryCreate(fromEnv.Trim(), UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
-                ? parsed
-                : throw new StoreException(StoreErrorKind.InvalidRequest, $"{RegistryVariable}={fromEnv} is not an http(s) URL; set it like https://registry.example.com");
         }
         else
         {

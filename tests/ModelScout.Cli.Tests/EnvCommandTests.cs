@@ -43,3 +43,25 @@ public sealed class EnvCommandTests : IDisposable
         Assert.False(File.Exists(legacy));
     }
 }
+
+public sealed class PullRegistryTests
+{
+    private static ScoutSettings With(string? registry) => new(n => n == "SCOUT_REGISTRY" ? registry : null, Scout.IsolatedHome);
+
+    [Fact]
+    public void The_registry_is_the_option_else_SCOUT_REGISTRY_else_ollamas()
+    {
+        Assert.Null(ModelScout.Cli.Commands.PullCommand.Registry(null, With(null)));
+        Assert.Equal("https://env.example/", ModelScout.Cli.Commands.PullCommand.Registry(null, With("https://env.example/"))?.AbsoluteUri);
+        Assert.Equal("https://mirror.example/", ModelScout.Cli.Commands.PullCommand.Registry("https://mirror.example", With("https://env.example/"))?.AbsoluteUri);
+    }
+
+    [Theory]
+    [InlineData(null, "ftp://env.example", "SCOUT_REGISTRY")]
+    [InlineData("not a url", null, "--registry")]
+    public void A_registry_that_is_not_http_names_where_it_came_from(string? option, string? env, string source)
+    {
+        var e = Assert.Throws<CliException>(() => ModelScout.Cli.Commands.PullCommand.Registry(option, With(env)));
+        Assert.StartsWith(source, e.Message, StringComparison.Ordinal);
+    }
+}

@@ -29,6 +29,15 @@ public sealed class SettingsTests
     }
 
     [Fact]
+    public void SCOUT_REGISTRY_sets_where_api_pull_looks_and_a_bad_one_is_named()
+    {
+        Assert.Null(ServerSettings.FromEnvironment(_ => null).Registry);
+        Assert.Equal("https://env.example/", ServerSettings.FromEnvironment(n => n == "SCOUT_REGISTRY" ? "https://env.example/" : null).Registry?.AbsoluteUri);
+        var e = Assert.Throws<ArgumentException>(() => ServerSettings.FromEnvironment(n => n == "SCOUT_REGISTRY" ? "ftp://x" : null));
+        Assert.Contains("SCOUT_REGISTRY", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Environment_overrides_defaults_and_engine_settings_come_along()
     {
         var env = new Dictionary<string, string>

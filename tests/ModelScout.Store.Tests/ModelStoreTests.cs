@@ -322,13 +322,6 @@ public class ModelStoreTests
     }
 
     [Fact]
-    public void The_default_root_is_SCOUT_MODELS_else_under_the_home_directory()
-    {
-        Assert.Equal(Path.GetFullPath("/srv/models"), ModelStore.DefaultRoot(n => n == "SCOUT_MODELS" ? "/srv/models" : null));
-        Assert.EndsWith(Path.Combine(".modelscout", "models"), ModelStore.DefaultRoot(_ => null), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task Concurrent_imports_of_one_file_share_one_blob_and_leave_no_temporary_files()
     {
         using var t = new TempStore();

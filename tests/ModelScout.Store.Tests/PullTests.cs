@@ -257,20 +257,17 @@ public sealed class PullTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_registry_comes_from_the_name_then_the_options_then_SCOUT_REGISTRY_and_plain_http_needs_insecure()
+    public void The_registry_comes_from_the_name_then_the_options_and_plain_http_needs_insecure()
     {
         using var t = new TempStore();
         var store = t.Store;
-        Assert.Equal("https://registry.ollama.ai/", store.Registry.RegistryFor(ModelName.Parse("llama3.1"), new PullOptions()).AbsoluteUri);
-        Assert.Equal("https://example.com:5000/", store.Registry.RegistryFor(ModelName.Parse("example.com:5000/ns/m"), new PullOptions()).AbsoluteUri);
-        Assert.Equal("http://example.com:5000/", store.Registry.RegistryFor(ModelName.Parse("example.com:5000/ns/m"), new PullOptions { Insecure = true }).AbsoluteUri);
-        Assert.Equal("http://localhost:5000/", store.Registry.RegistryFor(ModelName.Parse("localhost:5000/ns/m"), new PullOptions()).AbsoluteUri);
-        Assert.Equal("https://mirror.example/", store.Registry.RegistryFor(ModelName.Parse("m"), new PullOptions { Registry = new Uri("https://mirror.example") }).AbsoluteUri);
+        Assert.Equal("https://registry.ollama.ai/", RegistryClient.RegistryFor(ModelName.Parse("llama3.1"), new PullOptions()).AbsoluteUri);
+        Assert.Equal("https://example.com:5000/", RegistryClient.RegistryFor(ModelName.Parse("example.com:5000/ns/m"), new PullOptions()).AbsoluteUri);
+        Assert.Equal("http://example.com:5000/", RegistryClient.RegistryFor(ModelName.Parse("example.com:5000/ns/m"), new PullOptions { Insecure = true }).AbsoluteUri);
+        Assert.Equal("http://localhost:5000/", RegistryClient.RegistryFor(ModelName.Parse("localhost:5000/ns/m"), new PullOptions()).AbsoluteUri);
+        Assert.Equal("https://mirror.example/", RegistryClient.RegistryFor(ModelName.Parse("m"), new PullOptions { Registry = new Uri("https://mirror.example") }).AbsoluteUri);
 
-        store.Registry.GetEnvironment = n => n == ModelStore.RegistryVariable ? "https://env.example/" : null;
-        Assert.Equal("https://env.example/", store.Registry.RegistryFor(ModelName.Parse("m"), new PullOptions()).AbsoluteUri);
-
-        var e = Assert.Throws<StoreException>(() => store.Registry.RegistryFor(ModelName.Parse("m"), new PullOptions { Registry = new Uri("http://mirror.example") }));
+        var e = Assert.Throws<StoreException>(() => RegistryClient.RegistryFor(ModelName.Parse("m"), new PullOptions { Registry = new Uri("http://mirror.example") }));
         Assert.Contains("--insecure", e.Message, StringComparison.Ordinal);
     }
 

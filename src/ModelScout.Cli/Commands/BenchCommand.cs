@@ -117,7 +117,7 @@ internal sealed class BenchCommand : ICommandBuilder
             Repetitions = p.GetValue(repetitions),
         };
         if (p.GetValue(threads) is { } n) options = options with { Threads = n };
-        else if (EngineSettings.FromEnvironment().Threads is var t and > 0) options = options with { Threads = t };
+        else if (EngineSettings.FromEnvironment(ctx.Settings.Environment).Threads is var t and > 0) options = options with { Threads = t };
         var progress = new Progress<LocalBenchProgress>(x =>
         {
             if (!ctx.Json) ctx.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{x.Test}: {x.Completed}/{x.Total}{(x.LastTokensPerSecond is { } v ? $"  {v:0.00} t/s" : "")}"));

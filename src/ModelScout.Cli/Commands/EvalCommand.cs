@@ -231,7 +231,7 @@ internal sealed class EvalCommand : ICommandBuilder
         var info = GgufModelInfo.From(file);
         var digest = resolved.Digest ?? HashFile(ctx, resolved.GgufPath);
         var template = resolved.Template ?? file.GetString("tokenizer.chat_template");
-        var engineSettings = EngineSettings.FromEnvironment() with { Parallel = Math.Max(1, setup.Concurrency) };
+        var engineSettings = EngineSettings.FromEnvironment(ctx.Settings.Environment) with { Parallel = Math.Max(1, setup.Concurrency) };
         if (setup.Threads is { } n) engineSettings = engineSettings with { Threads = n };
         var engine = ctx.RunEnvironment.CreateEngine(resolver, engineSettings);
         var host = engine as ModelHost;

@@ -63,7 +63,7 @@ internal sealed class RunModelCommand : ICommandBuilder
             KeepAlive = p.GetValue(keepAlive) is { } ka ? Engine(() => KeepAliveParser.Parse(ka)) : null,
             Verbose = p.GetValue(verbose),
         };
-        var engineSettings = EngineSettings.FromEnvironment() with { Parallel = 1 };
+        var engineSettings = EngineSettings.FromEnvironment(ctx.Settings.Environment) with { Parallel = 1 };
         if (options.NumThread is { } n) engineSettings = engineSettings with { Threads = n };
 
         var engine = env.CreateEngine(resolver, engineSettings);

@@ -26,7 +26,7 @@ internal sealed class ServeCommand : ICommandBuilder
 
     public int Run(CommandContext ctx)
     {
-        var settings = Settings(ctx, ServerSettings.FromEnvironment());
+        var settings = Settings(ctx, ServerSettings.FromEnvironment(ctx.Settings.Environment));
         return ServeAsync(ctx, settings, ctx.Store).GetAwaiter().GetResult();
     }
 

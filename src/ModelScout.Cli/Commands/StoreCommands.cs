@@ -85,7 +85,7 @@ internal sealed class CreateCommand : ICommandBuilder
 internal sealed class PullCommand : ICommandBuilder
 {
     private readonly Argument<string> source = new("model") { Description = "A model name (llama3.1:8b, host:port/namespace/model:tag) or an http(s) URL of a GGUF file" };
-    private readonly Option<string?> registry = new("--registry") { Description = $"Registry for names without a host (also ${ModelStore.RegistryVariable}; default https://registry.ollama.ai)", HelpName = "URL" };
+    private readonly Option<string?> registry = new("--registry") { Description = $"Registry for names without a host (also ${ScoutVariables.Registry.Name}; default {ScoutVariables.Registry.Default})", HelpName = "URL" };
     private readonly Option<bool> insecure = new("--insecure") { Description = "Allow plain http to a registry or URL that is not on this machine" };
     private readonly Option<string?> storeName = new("--name") { Description = "Name to store a URL download under (default: the file name, lower-cased, tag latest)", HelpName = "NAME" };
     private readonly Option<int> connections = new("--connections") { Description = "Parallel range requests for large files", DefaultValueFactory = _ => 4, HelpName = "N" };
@@ -102,9 +102,7 @@ internal sealed class PullCommand : ICommandBuilder
     {
         var p = ctx.Parse;
         var what = p.GetValue(source)!;
-        Uri? registryUri = null;
-        if (p.GetValue(registry) is { Length: > 0 } r && (!Uri.TryCreate(r, UriKind.Absolute, out registryUri) || registryUri.Scheme is not ("http" or "https")))
-            throw new CliException($"--registry: '{r}' is not an http(s) URL; use e.g. https://registry.example.com");
+        var registryUri = Registry(p.GetValue(registry), ctx.Settings);
         var n = p.GetValue(connections);
         if (n is < 1 or > 16) throw new CliException("--connections must be between 1 and 16");
         var options = new PullOptions { Registry = registryUri, Insecure = p.GetValue(insecure), Name = p.GetValue(storeName), Connections = n };
@@ -112,6 +110,17 @@ internal sealed class PullCommand : ICommandBuilder
         if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/pull/v1", ctx.Store.Root, StoredModelJson.From(model), what), CliJson.Default.StoreResultJson);
         ctx.Human.MarkupLine($"pulled [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The registry for names without a host: --registry, else $SCOUT_REGISTRY, else null (Ollama's).</summary>
+    internal static Uri? Registry(string? option, ScoutSettings settings)
+    {
+        var (text, source) = option is { Length: > 0 } ? (option, "--registry")
+            : settings.Get(ScoutVariables.Registry) is { } set ? (set, ScoutVariables.Registry.Name) : (null, null);
+        if (text is null) return null;
+        return Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw new CliException($"{source}: '{text}' is not an http(s) URL; use e.g. https://registry.example.com");
     }
 }
 

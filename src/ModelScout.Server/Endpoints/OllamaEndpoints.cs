@@ -234,7 +234,7 @@ public static class OllamaEndpoints
         var name = RequestFields.RequireModel(request.EffectiveModel);
         RequestTelemetry.Of(context).Model = name;
         await ProgressAsync(context, request.Stream ?? true,
-            progress => s.Store.PullAsync(name, new PullOptions { Insecure = request.Insecure ?? false }, progress, context.RequestAborted));
+            progress => s.Store.PullAsync(name, new PullOptions { Insecure = request.Insecure ?? false, Registry = s.Settings.Registry }, progress, context.RequestAborted));
     }
 
     private static async Task CreateAsync(HttpContext context)

@@ -31,6 +31,9 @@ public sealed record ServerSettings
     /// <summary>Largest request body accepted; larger ones get 413. SCOUT_MAX_BODY_BYTES.</summary>
     public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
 
+    /// <summary>The registry /api/pull uses for names without a host; null = Ollama's. SCOUT_REGISTRY.</summary>
+    public Uri? Registry { get; init; }
+
     /// <summary>How long in-flight requests get to finish after SIGINT/SIGTERM before they are cancelled.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -49,6 +52,15 @@ public sealed record ServerSettings
         {
             var (h, p) = HostAddress.Parse(host, hostFrom);
             s = s with { Host = h, Port = p };
+        }
+        if (ScoutVariables.Registry.Read(getenv) is (var registry, var registryFrom))
+        {
+            s = s with
+            {
+                Registry = Uri.TryCreate(registry, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                    ? uri
+                    : throw new ArgumentException($"{registryFrom}={registry} is not an http(s) URL; set it like https://registry.example.com"),
+            };
         }
         if (ScoutVariables.ApiKey.Read(getenv) is { } key) s = s with { ApiKey = key.Value };
         if (ScoutVariables.Origins.Read(getenv) is { } origins) s = s with { Origins = SplitOrigins(origins.Value) };
