@@ -79,9 +79,77 @@ public sealed record ModelOptions
         "repeat_last_n", "presence_penalty", "frequency_penalty", "seed", "stop", "num_thread", "num_batch",
     };
 
+    /// <summary>The largest context any option may ask for: 2^20 tokens (above every model in the catalog).</summary>
+    public const int MaxContext = 1 << 20;
+
+    /// <summary>The most stop strings one request may set, and the longest each may be.</summary>
+    public const int MaxStops = 64, MaxStopLength = 4096;
+
+    /// <summary>
+    /// The accepted range of every numeric option (Ollama's name, lowest, highest, what the ends mean), checked by
+    /// <see cref="Check"/> wherever options enter (request options, Modelfile parameters, OpenAI fields). docs/api.md
+    /// prints this table.
+    /// </summary>
+    public static IReadOnlyList<(string Name, double Min, double Max, string Meaning)> Ranges { get; } =
+    [
+        ("num_ctx", 1, MaxContext, "context tokens"),
+        ("num_predict", -2, int.MaxValue, "-1 no limit, -2 until the context is full"),
+        ("num_keep", -1, MaxContext, "-1 keeps the whole prompt"),
+        ("temperature", 0, 100, "0 is greedy"),
+        ("top_p", 0, 1, "1 is off"),
+        ("top_k", 0, int.MaxValue, "0 is off"),
+        ("min_p", 0, 1, "0 is off"),
+        ("typical_p", 0, 1, "1 is off"),
+        ("repeat_penalty", 0, 100, "1 is off; 0 is refused (it would divide by zero)"),
+        ("repeat_last_n", -1, MaxContext, "-1 is the whole context, 0 is off"),
+        ("presence_penalty", -100, 100, "0 is off"),
+        ("frequency_penalty", -100, 100, "0 is off"),
+        ("seed", int.MinValue, int.MaxValue, "negative picks a random seed"),
+        ("num_thread", 0, 1024, "0 is the engine's setting"),
+        ("num_batch", 1, 65536, "tokens per llama_decode call"),
+    ];
+
+    /// <summary>
+    /// Refuses a value outside <see cref="Ranges"/> (and NaN or infinity) with an <see cref="InvalidRequestException"/>
+    /// naming the field as the caller's API spells it (<paramref name="rename"/> maps Ollama's names, e.g. num_predict →
+    /// max_tokens). Returns this options object, so it chains.
+    /// </summary>
+    public ModelOptions Check(Func<string, string>? rename = null)
+    {
+        foreach (var (name, min, max, meaning) in Ranges)
+        {
+            // Each arm widened to double on its own: a switch over int? and float? would round large ints through float.
+            var value = name switch
+            {
+                "num_ctx" => (double?)NumCtx, "num_predict" => NumPredict, "num_keep" => NumKeep, "temperature" => Temperature,
+                "top_p" => TopP, "top_k" => TopK, "min_p" => MinP, "typical_p" => TypicalP, "repeat_penalty" => RepeatPenalty,
+                "repeat_last_n" => RepeatLastN, "presence_penalty" => PresencePenalty, "frequency_penalty" => FrequencyPenalty,
+                "seed" => Seed, "num_thread" => NumThread, "num_batch" => NumBatch,
+                _ => null,
+            };
+            if (value is not { } v) continue;
+            var zeroRefused = name == "repeat_penalty" && v == 0;
+            if (!double.IsFinite(v) || v < min || v > max || zeroRefused)
+            {
+                var field = rename?.Invoke(name) ?? name;
+                throw new InvalidRequestException($"{field} must be between {Text(min)} and {Text(max)} ({meaning}), got {Text(v)}") { Param = field };
+            }
+        }
+        if (Stop is { } stops)
+        {
+            var field = rename?.Invoke("stop") ?? "stop";
+            if (stops.Count > MaxStops) throw new InvalidRequestException($"{field} may list at most {MaxStops} strings, got {stops.Count}") { Param = field };
+            if (stops.FirstOrDefault(x => x.Length > MaxStopLength) is { } tooLong)
+                throw new InvalidRequestException($"{field} strings may be at most {MaxStopLength} characters, got one of {tooLong.Length}") { Param = field };
+        }
+        return this;
+
+        static string Text(double x) => x.ToString("0.###", CultureInfo.InvariantCulture);
+    }
+
     /// <summary>
     /// Reads an Ollama <c>options</c> object. Numbers may arrive as JSON numbers or numeric strings (Modelfiles store text);
-    /// a value of the wrong kind is an <see cref="InvalidRequestException"/> naming the option. Options Ollama
+    /// a value of the wrong kind, or outside <see cref="Ranges"/>, is an <see cref="InvalidRequestException"/> naming the option. Options Ollama
     /// knows but llama.cpp's CPU path ignores (num_gpu, mirostat, use_mmap, ...) are accepted and ignored; unknown ones are
     /// reported through <paramref name="ignored"/>.
     /// </summary>
@@ -115,7 +183,7 @@ public sealed record ModelOptions
                 _ => Ignore(o, p.Name, ignored),
             };
         }
-        return o;
+        return o.Check();
     }
 
     private static ModelOptions Ignore(ModelOptions o, string name, ICollection<string>? ignored)
@@ -137,7 +205,7 @@ public sealed record ModelOptions
     {
         JsonValueKind.Null => null,
         JsonValueKind.Number => (float)v.GetDouble(),
-        JsonValueKind.String when float.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) => f,
+        JsonValueKind.String when float.TryParse(v.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var f) && float.IsFinite(f) => f,
         _ => throw Bad(name, "a number", v),
     };
 

@@ -64,6 +64,16 @@ public sealed class TranslatorTests
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"keep_alive":"forever"}""", "keep_alive")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}""", "tools")]
     [InlineData("""{"messages":[{"role":"user","content":"x"}]}""", "model")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"num_ctx":2147483647}}""", "num_ctx")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"num_ctx":0}}""", "num_ctx")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"num_thread":100000}}""", "num_thread")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"num_batch":0}}""", "num_batch")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"temperature":1e39}}""", "temperature")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"temperature":"NaN"}}""", "temperature")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"top_p":-0.5}}""", "top_p")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"repeat_penalty":0}}""", "repeat_penalty")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"num_predict":-3}}""", "num_predict")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"repeat_last_n":-2}}""", "repeat_last_n")]
     public void Ollama_chat_requests_the_server_cannot_honour_are_invalid_requests_naming_the_field(string json, string param)
     {
         var problem = ApiProblem.Of(Assert.ThrowsAny<Exception>(() => OllamaTranslator.ToGeneration(JsonSerializer.Deserialize(json, Wire.ChatRequest)!)));
@@ -128,6 +138,9 @@ public sealed class TranslatorTests
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}}""", "response_format.type")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"top_logprobs":2}""", "top_logprobs")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"stop":[1,2]}""", "stop")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"num_ctx":2147483647}""", "num_ctx")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"top_k":-1}""", "top_k")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"min_p":1.5}""", "min_p")]
     public void OpenAI_chat_requests_the_server_cannot_honour_are_invalid_requests_naming_the_param(string json, string param)
     {
         var problem = ApiProblem.Of(Assert.ThrowsAny<Exception>(() => OpenAITranslator.ToGeneration(JsonSerializer.Deserialize(json, Wire.ChatCompletionRequest)!)));

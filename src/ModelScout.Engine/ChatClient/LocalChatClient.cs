@@ -104,7 +104,7 @@ public sealed class LocalChatClient(IInferenceService engine, string defaultMode
                 NumCtx = Int(extra, "num_ctx"),
                 MinP = Float(extra, "min_p"),
                 RepeatPenalty = Float(extra, "repeat_penalty"),
-            },
+            }.Check(),
             Format = options?.ResponseFormat switch
             {
                 ChatResponseFormatJson { Schema: { } schema } => new OutputConstraint.JsonSchema(schema.GetRawText()),

@@ -297,7 +297,7 @@ public static class OpenAITranslator
             NumCtx = numCtx,
             TopK = topK,
             MinP = (float?)minP,
-        };
+        }.Check(name => name == "num_predict" ? "max_tokens" : name);
     }
 
     private static string[]? Stops(JsonElement? stop)
