@@ -20,18 +20,27 @@ public sealed record BenchProgress(LoadLevel Level, int LevelIndex, BenchTarget 
 /// into rounds; in every round each target gets its slice in turn (<see cref="Interleaving.Order"/>), so the ratios
 /// between targets are taken round by round and drift of the machine hits all targets alike.
 /// </summary>
+/// <remarks>
+/// The run's start, its slices' lengths, duration bounds and the open-loop arrival schedule are read from the
+/// <see cref="TimeProvider"/>. The requests themselves are timed by <see cref="StreamingClient"/> on
+/// <see cref="Stopwatch"/> ticks, per chunk, as <see cref="RequestSample"/> documents; the report's
+/// <see cref="BenchReport.OriginTimestamp"/> is on that clock too, since the raw samples are placed against it.
+/// </remarks>
 public sealed class BenchRunner
 {
     private readonly HttpClient http;
     private readonly TimeSpan timeout;
+    private readonly TimeProvider time;
 
     /// <param name="http">Shared client; its own Timeout should be infinite (the per-request <paramref name="timeout"/> applies).</param>
-    public BenchRunner(HttpClient http, TimeSpan timeout)
+    /// <param name="time">The clock for the run's start, slice lengths and the arrival schedule; <see cref="TimeProvider.System"/> unless given.</param>
+    public BenchRunner(HttpClient http, TimeSpan timeout, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         if (timeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(timeout), "the timeout must be positive");
         this.http = http;
         this.timeout = timeout;
+        this.time = time ?? TimeProvider.System;
     }
 
     /// <summary>The metrics compared round by round between each target and the baseline.</summary>
@@ -53,7 +62,8 @@ public sealed class BenchRunner
         if (prompts.Count != targets.Count) throw new ArgumentException("give one prompt source per target", nameof(prompts));
         plan.Validate();
 
-        var startedAt = DateTimeOffset.UtcNow;
+        var startedAt = time.GetUtcNow();
+        // The raw samples' clock, not the provider's: exporters place each sample's Stopwatch ticks against it.
         var origin = Stopwatch.GetTimestamp();
         var clients = targets.Select(t => new StreamingClient(http, t.Endpoint, t.Format, timeout)).ToArray();
         var scraper = new MetricsScraper(http);
@@ -65,7 +75,7 @@ public sealed class BenchRunner
         for (var levelIndex = 0; levelIndex < plan.Levels.Count && !interrupted; levelIndex++)
         {
             var level = plan.Levels[levelIndex];
-            var runs = targets.Select(_ => new TargetRun(plan.Rounds)).ToArray();
+            var runs = targets.Select(_ => new TargetRun(plan.Rounds, time)).ToArray();
             try
             {
                 if (plan.Warmup > 0)
@@ -93,8 +103,7 @@ public sealed class BenchRunner
                             var (done, failed, tps) = run.Add(s);
                             progress?.Report(new BenchProgress(level, levelIndex, target, targetIndex, round, plan.Rounds, done, plan.Requests, failed, tps));
                         }
-                        var sliceStart = Stopwatch.GetTimestamp();
-                        run.SliceStarted(sliceStart);
+                        run.SliceStarted(time.GetTimestamp());
                         var first = nextIndex[t];
                         try
                         {
@@ -105,7 +114,7 @@ public sealed class BenchRunner
                         }
                         finally
                         {
-                            run.SliceEnded(round, Stopwatch.GetTimestamp(), plan.Slo);
+                            run.SliceEnded(round, time.GetTimestamp(), plan.Slo);
                         }
                     }
                 }
@@ -147,16 +156,16 @@ public sealed class BenchRunner
     }
 
     // Closed loop: `width` workers, each sending its next request as soon as its last one finished.
-    private static async Task<int> ClosedLoopAsync(StreamingClient client, IPromptSource prompts, BenchTarget target, LoadPlan plan, int width, int? count, TimeSpan? duration,
+    private async Task<int> ClosedLoopAsync(StreamingClient client, IPromptSource prompts, BenchTarget target, LoadPlan plan, int width, int? count, TimeSpan? duration,
         int firstIndex, Action<RequestSample>? report, CancellationToken cancellationToken)
     {
         var next = -1;
-        var start = Stopwatch.GetTimestamp();
+        var start = time.GetTimestamp();
         var workers = Enumerable.Range(0, Math.Max(1, width)).Select(async _ =>
         {
             while (true)
             {
-                if (duration is { } d && Stopwatch.GetElapsedTime(start) >= d) return;
+                if (duration is { } d && time.GetElapsedTime(start) >= d) return;
                 var i = Interlocked.Increment(ref next);
                 if (count is { } n && i >= n) return;
                 var sample = await client.SendAsync(Prompt(prompts, target, plan, firstIndex + i), cancellationToken);
@@ -169,19 +178,19 @@ public sealed class BenchRunner
 
     // Open loop: requests start on the seeded arrival schedule whether or not earlier ones finished; the cap makes
     // late arrivals wait for a free slot, and latency is measured from when a request is actually sent.
-    private static async Task<int> OpenLoopAsync(StreamingClient client, IPromptSource prompts, BenchTarget target, LoadPlan plan, double rate, int seed, int? count, TimeSpan? duration,
+    private async Task<int> OpenLoopAsync(StreamingClient client, IPromptSource prompts, BenchTarget target, LoadPlan plan, double rate, int seed, int? count, TimeSpan? duration,
         int firstIndex, Action<RequestSample>? report, CancellationToken cancellationToken)
     {
         using var cap = plan.MaxConcurrency is { } m ? new SemaphoreSlim(m) : null;
-        var start = Stopwatch.GetTimestamp();
+        var start = time.GetTimestamp();
         var inFlight = new List<Task>();
         var sent = 0;
         foreach (var offset in ArrivalSchedule.Offsets(rate, plan.Burstiness, new Random(seed)))
         {
             if (count is { } n && sent >= n) break;
             if (duration is { } d && offset >= d) break;
-            var wait = offset - Stopwatch.GetElapsedTime(start);
-            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+            var wait = offset - time.GetElapsedTime(start);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, time, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             var prompt = Prompt(prompts, target, plan, firstIndex + sent);
             sent++;
@@ -274,14 +283,14 @@ public sealed class BenchRunner
     }
 
     /// <summary>What one target collected at one level: its samples, and a summary per round.</summary>
-    private sealed class TargetRun(int rounds)
+    private sealed class TargetRun(int rounds, TimeProvider time)
     {
         private readonly ConcurrentQueue<RequestSample> samples = new();
         private readonly Lock gate = new();
         private int done;
         private int failed;
         private long outputTokens;
-        private long loadedTicks;
+        private TimeSpan loaded;
         private long sliceStart;
         private int sliceFirst;
 
@@ -297,7 +306,7 @@ public sealed class BenchRunner
                 done++;
                 if (!sample.Succeeded || sample.ContentTimestamps.Count == 0) failed++;
                 else outputTokens += sample.OutputTokens;
-                var seconds = (loadedTicks + (Stopwatch.GetTimestamp() - sliceStart)) / (double)Stopwatch.Frequency;
+                var seconds = (loaded + time.GetElapsedTime(sliceStart)).TotalSeconds;
                 return (done, failed, seconds > 0 ? outputTokens / seconds : 0);
             }
         }
@@ -315,10 +324,10 @@ public sealed class BenchRunner
         {
             lock (gate)
             {
-                var ticks = timestamp - sliceStart;
-                loadedTicks += ticks;
+                var length = time.GetElapsedTime(sliceStart, timestamp);
+                loaded += length;
                 var slice = samples.Skip(sliceFirst).ToList();
-                if (slice.Count > 0 && ticks > 0) Rounds[round] = SampleSummary.From(slice, Stopwatch.GetElapsedTime(sliceStart, timestamp), slo);
+                if (slice.Count > 0 && length > TimeSpan.Zero) Rounds[round] = SampleSummary.From(slice, length, slo);
             }
         }
 
@@ -326,9 +335,9 @@ public sealed class BenchRunner
         {
             lock (gate)
             {
-                if (samples.IsEmpty || loadedTicks <= 0) return null;
+                if (samples.IsEmpty || loaded <= TimeSpan.Zero) return null;
                 var all = samples.ToList();
-                var summary = SampleSummary.From(all, TimeSpan.FromSeconds(loadedTicks / (double)Stopwatch.Frequency), slo);
+                var summary = SampleSummary.From(all, loaded, slo);
                 return new BenchPoint(target, level, summary, all, Metrics, Rounds.Where(r => r is not null).Select(r => r!).ToList());
             }
         }

@@ -1,13 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ModelScout.Evaluation.Datasets;
+using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;
 
@@ -20,14 +16,13 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
 {
     public const string Model = "scripted-1";
 
-    private readonly WebApplication app;
     private readonly List<(string Text, string Id, string Right, string Wrong, string Suite)> items = [];
     private int answered;
     private int judged;
+    private LoopbackHttpServer server = null!;
 
-    private EvalScriptedEndpoint(WebApplication app)
+    private EvalScriptedEndpoint()
     {
-        this.app = app;
         foreach (var q in MmluLoader.Load(DatasetSource.Samples).Test)
         {
             var wrong = (char)('A' + (q.Answer - 'A' + 1) % 4);
@@ -58,7 +53,7 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
     /// <summary>Called after each answered chat request with the running count.</summary>
     public Action<int>? OnAnswered { get; set; }
 
-    public Uri BaseUri { get; private set; } = null!;
+    public Uri BaseUri => server.Url("v1");
 
     /// <summary>The bare hex digest GET /api/tags lists for <see cref="Model"/>, as Ollama writes it; null: no /api/tags (404).</summary>
     public string? TagsDigest { get; set; }
@@ -86,20 +81,18 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
 
     public static async Task<EvalScriptedEndpoint> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var endpoint = new EvalScriptedEndpoint(app);
-        app.MapGet("/v1/models", () => Results.Text($$"""{"object":"list","data":[{"id":"{{Model}}","object":"model"}]}""", "application/json"));
-        app.MapPost("/v1/chat/completions", (Func<HttpContext, Task<IResult>>)endpoint.ChatAsync);
-        app.MapGet("/api/tags", () => endpoint.TagsDigest is not { } digest
-            ? Results.NotFound()
-            : Results.Text($$$"""{"models":[{"name":"{{{Model}}}","model":"{{{Model}}}","digest":"{{{digest}}}","details":{"format":"gguf","quantization_level":"{{{endpoint.TagsQuantization}}}"}}]}""", "application/json"));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        endpoint.BaseUri = new Uri(address.TrimEnd('/') + "/v1");
+        var endpoint = new EvalScriptedEndpoint();
+        endpoint.server = await LoopbackHttpServer.StartAsync(endpoint.Map);
         return endpoint;
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapGet("/v1/models", () => Results.Text($$"""{"object":"list","data":[{"id":"{{Model}}","object":"model"}]}""", "application/json"));
+        app.MapPost("/v1/chat/completions", (Func<HttpContext, Task<IResult>>)ChatAsync);
+        app.MapGet("/api/tags", () => TagsDigest is not { } digest
+            ? Results.NotFound()
+            : Results.Text($$$"""{"models":[{"name":"{{{Model}}}","model":"{{{Model}}}","digest":"{{{digest}}}","details":{"format":"gguf","quantization_level":"{{{TagsQuantization}}}"}}]}""", "application/json"));
     }
 
     private async Task<IResult> ChatAsync(HttpContext context)
@@ -160,9 +153,5 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
         return choice;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => server.DisposeAsync();
 }

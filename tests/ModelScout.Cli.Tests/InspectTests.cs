@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using ModelScout.Testing;
 
@@ -95,23 +94,20 @@ public class InspectTests
 
 public sealed class RemoteInspectTests : IAsyncLifetime
 {
-    private WebApplication? app;
+    private LoopbackHttpServer? server;
     private string baseUrl = "";
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        app = builder.Build();
         var model = RepoPaths.Model("llama-2-tiny-random.gguf");
-        app.MapGet("/models/tiny.gguf", () => Results.File(model, "application/octet-stream", enableRangeProcessing: true));
-        await app.StartAsync();
-        baseUrl = app.Urls.First();
+        server = await LoopbackHttpServer.StartAsync(app =>
+            app.MapGet("/models/tiny.gguf", () => Results.File(model, "application/octet-stream", enableRangeProcessing: true)));
+        baseUrl = server.BaseUri.AbsoluteUri.TrimEnd('/');
     }
 
     public async Task DisposeAsync()
     {
-        if (app is not null) await app.DisposeAsync();
+        if (server is not null) await server.DisposeAsync();
     }
 
     [Fact]

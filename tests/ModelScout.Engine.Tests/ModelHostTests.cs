@@ -103,7 +103,7 @@ public sealed class ModelHostTests : IDisposable
             }
             longDone.SetResult();
         });
-        while (Volatile.Read(ref firstTokens) < 5) await Task.Delay(1);
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref firstTokens) >= 5, TimeSpan.FromSeconds(30), "the long request has streamed five tokens", () => $"{Volatile.Read(ref firstTokens)} so far", TimeSpan.FromMilliseconds(1));
         var (_, ids, _) = await Run(host, new GenerationRequest { Model = "stories", Prompt = "The little dog", Options = Greedy with { NumPredict = 5 } });
         shortDoneBeforeLong = !longDone.Task.IsCompleted;
         await first;
@@ -216,7 +216,7 @@ public sealed class ModelHostTests : IDisposable
         });
         await started.Task;
         var queued = Run(host, new GenerationRequest { Model = "stories", Prompt = "The dog", Options = wide with { NumPredict = 2 } });
-        while (host.Snapshot().Models[0].Waiting == 0) await Task.Delay(1);
+        await Eventually.WaitUntilAsync(() => host.Snapshot().Models[0].Waiting > 0, TimeSpan.FromSeconds(30), "the second request waits in the queue", poll: TimeSpan.FromMilliseconds(1));
         var busy = await Assert.ThrowsAsync<InferenceException>(() => Run(host, new GenerationRequest { Model = "stories", Prompt = "The cat", Options = wide with { NumPredict = 2 } }));
         Assert.Equal(InferenceErrorKind.Busy, busy.Kind);
         await cts.CancelAsync();

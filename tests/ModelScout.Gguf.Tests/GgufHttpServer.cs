@@ -1,12 +1,7 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using ModelScout.Testing;
 
 namespace ModelScout.Gguf.Tests;
 
@@ -29,42 +24,31 @@ public sealed record ServedRequest(string Path, string? Range, string UserAgent)
 /// </remarks>
 public sealed class GgufHttpServer : IAsyncLifetime
 {
-    private WebApplication? app;
+    private LoopbackHttpServer? server;
 
     /// <summary>Where the server listens, once started.</summary>
-    public Uri BaseUri { get; private set; } = new("http://127.0.0.1/");
+    public Uri BaseUri => server?.BaseUri ?? new("http://127.0.0.1/");
 
     /// <summary>Every request, in arrival order.</summary>
-    public ConcurrentQueue<ServedRequest> Log { get; } = new();
+    public IReadOnlyList<ServedRequest> Log => server is null ? [] : [.. server.Requests.Select(Served)];
 
     public Uri Url(string mode, string file, string query = "") => new(BaseUri, $"/{mode}/{file}{(query.Length > 0 ? "?" + query : "")}");
 
     /// <summary>The requests that arrived after the first <paramref name="skip"/>.</summary>
     public ServedRequest[] Since(int skip) => [.. Log.Skip(skip)];
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        app = builder.Build();
-        app.Run(Handle);
-        await app.StartAsync();
-        BaseUri = new Uri(app.Urls.First());
-    }
+    public async Task InitializeAsync() =>
+        server = await LoopbackHttpServer.StartAsync(app => app.Run(Handle), new LoopbackHttpServerOptions { RecordRequests = true });
 
     public async Task DisposeAsync()
     {
-        if (app is null) return;
-        await app.StopAsync();
-        await app.DisposeAsync();
+        if (server is not null) await server.DisposeAsync();
     }
 
-    private async Task Handle(HttpContext ctx)
+    private static ServedRequest Served(RecordedRequest r) => new(r.Path, r.Header("Range") is { Length: > 0 } range ? range : null, r.Header("User-Agent") ?? "");
+
+    private static async Task Handle(HttpContext ctx)
     {
-        var range = ctx.Request.Headers.Range.ToString();
-        Log.Enqueue(new ServedRequest(ctx.Request.Path.Value ?? "", range.Length > 0 ? range : null, ctx.Request.Headers.UserAgent.ToString()));
         var segments = (ctx.Request.Path.Value ?? "").Trim('/').Split('/');
         if (segments.Length != 2)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ModelScout.LoadTest.Tests;
 
@@ -34,6 +35,15 @@ public sealed class RunnerTests : IAsyncLifetime
         }
     }
 
+    /// <summary>Moves the clock on by <paramref name="by"/> once <paramref name="after"/> requests have finished.</summary>
+    private sealed class ClockMover(FakeTimeProvider clock, int after, TimeSpan by) : IProgress<BenchProgress>
+    {
+        public void Report(BenchProgress value)
+        {
+            if (value.Done == after) clock.Advance(by);
+        }
+    }
+
     private static int TokensOf(IEnumerable<RequestSample> samples) => samples.Sum(s => s.OutputTokens);
 
     [Fact]
@@ -66,6 +76,23 @@ public sealed class RunnerTests : IAsyncLifetime
         Assert.All(report.Ratios, r => Assert.True(r.Low <= r.Median && r.Median <= r.High && r.Median > 0));
         Assert.Contains(progress.Seen, p => p.TargetIndex == 1 && p.Done == 9 && p.Total == 9 && p.OutputTokensPerSecond > 0);
         Assert.Equal("request ids", report.Settings["prompts[ok-OpenAIChat]"]);
+    }
+
+    [Fact]
+    public async Task A_duration_bounded_level_lasts_as_long_as_the_runner_s_clock_says()
+    {
+        var start = new DateTimeOffset(2026, 7, 8, 9, 10, 11, TimeSpan.Zero);
+        var clock = new FakeTimeProvider(start);
+        var plan = new LoadPlan { Levels = [new LoadLevel(LoadKind.Concurrency, 1)], Duration = TimeSpan.FromSeconds(30), Rounds = 1 };
+        // The clock moves only when told: the 30 s are up once three requests have finished, however long they really took.
+        var report = await new BenchRunner(Http, TimeSpan.FromSeconds(10), clock).RunAsync([Target("ok")], [new Ids()], plan, new ClockMover(clock, 3, TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(start, report.StartedAt);
+        var point = Assert.Single(report.Points);
+        Assert.Equal(3, point.Summary.Completed);
+        Assert.Equal(TimeSpan.FromSeconds(30), point.Summary.Duration);
+        Assert.Equal(0.1, point.Summary.RequestThroughput, 12);
+        Assert.Equal(TimeSpan.FromSeconds(30), Assert.Single(point.Rounds!).Duration);
     }
 
     [Fact]

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using ModelScout.Testing;
 
 namespace ModelScout.LoadTest.Tests;
 
@@ -22,16 +22,14 @@ internal sealed class ScriptedServer : IAsyncDisposable
 
     public static int GapMs(int id) => 4 + id % 3;
 
-    private readonly WebApplication app;
+    private LoopbackHttpServer server = null!;
 
     public ConcurrentDictionary<string, List<long>> Flushed { get; } = new();
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => server.BaseUri;
 
-    private ScriptedServer(WebApplication app, Uri baseAddress)
+    private ScriptedServer()
     {
-        this.app = app;
-        BaseAddress = baseAddress;
     }
 
     /// <summary>Content chunks for request <paramref name="id"/>: 2 to 6.</summary>
@@ -50,16 +48,20 @@ internal sealed class ScriptedServer : IAsyncDisposable
     /// <param name="extras">Also serve /tokenize (one token per whitespace-separated word) and /metrics.</param>
     public static async Task<ScriptedServer> StartAsync(bool extras = false)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        // Inline scheduling puts the bytes on the socket inside FlushAsync, so the timestamp taken after it is the send
-        // time rather than the time the bytes entered Kestrel's queue.
-        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
-        var app = builder.Build();
-        ScriptedServer? server = null;
-        app.MapPost("/v1/chat/completions", (HttpContext context) => server!.ServeAsync(context, openAI: true));
-        app.MapPost("/api/chat", (HttpContext context) => server!.ServeAsync(context, openAI: false));
+        var scripted = new ScriptedServer();
+        scripted.server = await LoopbackHttpServer.StartAsync(app => scripted.Map(app, extras), new LoopbackHttpServerOptions
+        {
+            // Inline scheduling puts the bytes on the socket inside FlushAsync, so the timestamp taken after it is the send
+            // time rather than the time the bytes entered Kestrel's queue.
+            Configure = builder => builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true),
+        });
+        return scripted;
+    }
+
+    private void Map(WebApplication app, bool extras)
+    {
+        app.MapPost("/v1/chat/completions", (HttpContext context) => ServeAsync(context, openAI: true));
+        app.MapPost("/api/chat", (HttpContext context) => ServeAsync(context, openAI: false));
         if (extras)
         {
             app.MapPost("/tokenize", async (HttpContext context) =>
@@ -69,11 +71,8 @@ internal sealed class ScriptedServer : IAsyncDisposable
                 await context.Response.WriteAsync($"{{\"tokens\":[{string.Join(",", Enumerable.Repeat(7, words))}]}}");
             });
             app.MapGet("/metrics", (HttpContext context) => context.Response.WriteAsync(
-                $"# TYPE scripted_requests_total counter\nscripted_requests_total{{server=\"scripted\"}} {server!.Served}\n"));
+                $"# TYPE scripted_requests_total counter\nscripted_requests_total{{server=\"scripted\"}} {Served}\n"));
         }
-        await app.StartAsync();
-        server = new ScriptedServer(app, new Uri(app.Urls.First() + "/"));
-        return server;
     }
 
     private async Task ServeAsync(HttpContext context, bool openAI)
@@ -146,9 +145,5 @@ internal sealed class ScriptedServer : IAsyncDisposable
         await response.Body.FlushAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => server.DisposeAsync();
 }

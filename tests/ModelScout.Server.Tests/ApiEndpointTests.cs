@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ModelScout.Server.Tests.Fakes;
 using ModelScout.Store;
+using ModelScout.Testing;
 using OllamaSharp;
 using OllamaModels = OllamaSharp.Models;
 

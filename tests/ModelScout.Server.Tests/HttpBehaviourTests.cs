@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using ModelScout.Server.Tests.Fakes;
+using ModelScout.Testing;
 
 namespace ModelScout.Server.Tests;
 
@@ -141,7 +141,7 @@ public sealed class HttpBehaviourTests
             () => Assert.Equal(1, engine.Snapshot().Models[0].Running));
         Assert.Contains("application/x-ndjson", seen, StringComparison.Ordinal);
 
-        await WaitUntilAsync(() => engine.Snapshot().Models[0].Running == 0);
+        await Eventually.WaitUntilAsync(() => engine.Snapshot().Models[0].Running == 0, TimeSpan.FromSeconds(10), "the reset request has left its slot");
         engine.TokenDelay = TimeSpan.Zero;
         var (status, _) = await PostAsync(h.Http, "/api/generate", """{"model":"llama3.1:8b","prompt":"hi","stream":false}""");
         Assert.Equal(200, status);
@@ -243,7 +243,7 @@ public sealed class HttpBehaviourTests
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Json("""{"model":"llama3.1:8b","messages":[{"role":"user","content":"Once upon a time"}],"stream":true}""") };
             using var response = await h.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
             var body = response.Content.ReadAsStringAsync();
-            await WaitUntilAsync(() => engine.Snapshot().Models[0].Running == 1);
+            await Eventually.WaitUntilAsync(() => engine.Snapshot().Models[0].Running == 1, TimeSpan.FromSeconds(10), "the stream is generating");
             await h.Server.StopAsync();
             var text = await body.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.EndsWith("data: [DONE]\n\n", text, StringComparison.Ordinal);
@@ -274,15 +274,5 @@ public sealed class HttpBehaviourTests
         using var response = await h.Http.GetAsync("/v1/nothing");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("unknown_url", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
-    }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition, Func<string>? state = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met within 10 s " + state?.Invoke());
-            await Task.Delay(20);
-        }
     }
 }

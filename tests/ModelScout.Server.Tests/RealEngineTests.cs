@@ -87,8 +87,8 @@ public sealed class RealEngineBehaviourTests(StoriesFixture fixture) : IClassFix
         var seen = await DisconnectingClient.PostThenResetAsync(H.BaseAddress, "/v1/completions",
             """{"model":"llama3.1:8b","prompt":"Once upon a time","max_tokens":100000,"stream":true,"temperature":0}""", "data: {");
         Assert.Contains("text/event-stream", seen, StringComparison.Ordinal);
-        await HttpBehaviourTests.WaitUntilAsync(() => H.Engine.Snapshot().Models.All(m => m.Running == 0 && m.Waiting == 0),
-            () =>
+        await Eventually.WaitUntilAsync(() => H.Engine.Snapshot().Models.All(m => m.Running == 0 && m.Waiting == 0), TimeSpan.FromSeconds(10),
+            "the reset request has left the engine", () =>
             {
                 var first = string.Join(", ", H.Engine.Snapshot().Models.Select(m => $"{m.Model}: running {m.Running}, waiting {m.Waiting}, generated {m.GeneratedTokensTotal}"));
                 Thread.Sleep(3000);
@@ -124,7 +124,7 @@ public sealed class RealEngineBehaviourTests(StoriesFixture fixture) : IClassFix
         }
         Assert.Contains(503, statuses);
         Assert.True(statuses.Count(s => s == 200) >= 12, $"{statuses.Count(s => s == 200)} completed");
-        await HttpBehaviourTests.WaitUntilAsync(() => H.Engine.Snapshot().Models.All(m => m.Running == 0 && m.Waiting == 0));
+        await Eventually.WaitUntilAsync(() => H.Engine.Snapshot().Models.All(m => m.Running == 0 && m.Waiting == 0), TimeSpan.FromSeconds(10), "every request has left the engine");
         var metrics = await H.Http.GetStringAsync("/metrics");
         Assert.Contains("scout_requests_waiting{model=\"llama3.1:8b\"} 0\n", metrics, StringComparison.Ordinal);
     }

@@ -23,7 +23,7 @@ public sealed class PullTests : IAsyncLifetime
 
     private PullOptions Options(int connections = 1) => new() { Registry = registry.BaseUri, Connections = connections, StallTimeout = TimeSpan.FromSeconds(5) };
 
-    private IReadOnlyList<ServedRequest> ModelRequests => registry.RequestsFor(modelDigest);
+    private IReadOnlyList<RegistryRequest> ModelRequests => registry.RequestsFor(modelDigest);
 
     [Fact]
     public async Task A_pull_stores_every_layer_verified_and_reports_Ollama_statuses_in_order()

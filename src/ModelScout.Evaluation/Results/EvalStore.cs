@@ -10,7 +10,8 @@ public sealed class RunKeyMismatchException(string message) : EvalException(mess
 /// <summary>
 /// Runs, replies and scores of <c>scout eval</c> in one SQLite file. Every reply and score is committed as it arrives
 /// (WAL, synchronous=NORMAL), so a crash loses at most the requests in flight. One connection, used under a lock: the
-/// run loop writes from several tasks, and SQLite serialises writers anyway.
+/// run loop writes from several tasks, and SQLite serialises writers anyway. The times it stamps (a run's creation, a
+/// score's, a scoring error's) come from the <see cref="TimeProvider"/> it was opened with.
 /// </summary>
 public sealed class EvalStore : IDisposable
 {
@@ -21,11 +22,13 @@ public sealed class EvalStore : IDisposable
     private readonly Lock gate = new();
     private readonly SqliteCommand insertReply;
     private readonly SqliteCommand insertScore;
+    private readonly TimeProvider time;
     private bool disposed;
 
-    private EvalStore(SqliteConnection connection)
+    private EvalStore(SqliteConnection connection, TimeProvider time)
     {
         this.connection = connection;
+        this.time = time;
         insertReply = Prepare("""
             INSERT OR REPLACE INTO replies (run_id, suite, item_id, step, prompt_hash, request_json, raw_response, text, finish_reason,
                 prompt_tokens, completion_tokens, latency_ms, logprobs_json, error, truncated, attempts, created)
@@ -42,7 +45,8 @@ public sealed class EvalStore : IDisposable
     public string FilePath { get; private init; } = "";
 
     /// <summary>Opens (creating when missing) the store at <paramref name="path"/>.</summary>
-    public static EvalStore Open(string path)
+    /// <param name="time">The clock for the times the store stamps; <see cref="TimeProvider.System"/> unless given.</param>
+    public static EvalStore Open(string path, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
@@ -53,7 +57,7 @@ public sealed class EvalStore : IDisposable
             connection.Open();
             Execute(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;");
             Migrate(connection, full);
-            return new EvalStore(connection) { FilePath = full };
+            return new EvalStore(connection, time ?? TimeProvider.System) { FilePath = full };
         }
         catch
         {
@@ -152,7 +156,7 @@ public sealed class EvalStore : IDisposable
                 update.ExecuteNonQuery();
                 return existing with { Record = record, Status = RunStatus.Running };
             }
-            var created = DateTimeOffset.UtcNow;
+            var created = time.GetUtcNow();
             using var insert = Command("""
                 INSERT INTO runs (name, created, endpoint, model_id, model_digest, quantization, record_json, status)
                 VALUES ($name, $created, $endpoint, $model, $digest, $quant, $json, $status) RETURNING id
@@ -277,7 +281,7 @@ public sealed class EvalStore : IDisposable
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             Bind(insertScore, run.Id, item.Suite, item.Id, item.Subject, item.Group, score.Score, score.Extracted, score.ExtractionFailed ? 1 : 0, metrics, score.Detail,
-                scoringMode, Time(DateTimeOffset.UtcNow));
+                scoringMode, Time(time.GetUtcNow()));
             insertScore.ExecuteNonQuery();
             using var clear = Command("DELETE FROM scoring_errors WHERE run_id = $run AND suite = $suite AND item_id = $item",
                 ("$run", run.Id), ("$suite", item.Suite), ("$item", item.Id));
@@ -299,7 +303,7 @@ public sealed class EvalStore : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             using var cmd = Command("""
                 INSERT OR REPLACE INTO scoring_errors (run_id, suite, item_id, error, created) VALUES ($run, $suite, $item, $error, $created)
-                """, ("$run", run.Id), ("$suite", item.Suite), ("$item", item.Id), ("$error", error), ("$created", Time(DateTimeOffset.UtcNow)));
+                """, ("$run", run.Id), ("$suite", item.Suite), ("$item", item.Id), ("$error", error), ("$created", Time(time.GetUtcNow())));
             cmd.ExecuteNonQuery();
         }
     }

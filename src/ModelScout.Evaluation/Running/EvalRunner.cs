@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.AI;
 using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Results;
@@ -34,9 +33,12 @@ public sealed record EvalRunResult(IReadOnlyList<SuiteSummary> Suites, int Sent,
 /// recognised on resume by walking the same chain. A request that fails after the client's retries is stored as an error and its item reported as errored;
 /// the next run tries it again. So is an item whose scorer fails (<see cref="ScoringException"/> or any other error).
 /// </summary>
-public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOptions? options = null)
+/// <param name="time">The clock for each reply's latency, the time it is stored and the progress estimate;
+/// <see cref="TimeProvider.System"/> unless given.</param>
+public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOptions? options = null, TimeProvider? time = null)
 {
     private readonly EvalRunnerOptions options = options ?? new EvalRunnerOptions();
+    private readonly TimeProvider time = time ?? TimeProvider.System;
 
     /// <summary>Runs every suite in order; each suite's items run <see cref="EvalRunnerOptions.Concurrency"/> at a time.</summary>
     public async Task<EvalRunResult> RunAsync(EvalRunInfo run, IReadOnlyList<IEvalSuite> suites, IProgress<EvalProgress>? progress = null,
@@ -73,7 +75,7 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
         var scored = store.Scores(run, suite.Name).Select(s => s.Item.Id).ToHashSet(StringComparer.Ordinal);
         var cached = Answered(store.Replies(run, suite.Name));
         var pending = suite.Items.Where(i => !scored.Contains(i.Id)).ToList();
-        var tracker = new SuiteTracker(suite.Name, suite.Items.Count, suite.Items.Count - pending.Count, progress);
+        var tracker = new SuiteTracker(suite.Name, suite.Items.Count, suite.Items.Count - pending.Count, progress, time);
         tracker.Report();
         await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Concurrency), CancellationToken = ct },
             async (item, token) =>
@@ -103,16 +105,16 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
             for (var shortened = 0; ; shortened++)
             {
                 ct.ThrowIfCancellationRequested();
-                var started = Stopwatch.GetTimestamp();
+                var started = time.GetTimestamp();
                 Interlocked.Increment(ref counters.Sent);
                 try
                 {
                     var response = await client.GetResponseAsync(request.Messages, ModelReplies.Options(request), ct).ConfigureAwait(false);
-                    var reply = ModelReplies.From(response, Stopwatch.GetElapsedTime(started)) with { Shortened = shortened };
+                    var reply = ModelReplies.From(response, time.GetElapsedTime(started)) with { Shortened = shortened };
                     // A one-token request (MMLU's logprob mode reads the first position only) ends at its limit by design.
                     var truncated = request.MaxTokens > 1 && string.Equals(reply.FinishReason, "length", StringComparison.Ordinal);
                     if (truncated) tracker.Truncation();
-                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, reply, null, ModelReplies.Attempts(response), truncated, DateTimeOffset.UtcNow));
+                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, reply, null, ModelReplies.Attempts(response), truncated, time.GetUtcNow()));
                     replies.Add(reply);
                     if (shortened > 0 && !shortenedItem)
                     {
@@ -135,7 +137,7 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
                     }
                     var attempts = e is EndpointException ee ? ee.Attempts : 1;
                     if (tooLong) tracker.Truncation();
-                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, null, e.Message, attempts, tooLong, DateTimeOffset.UtcNow));
+                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, null, e.Message, attempts, tooLong, time.GetUtcNow()));
                     return false;
                 }
             }
@@ -229,7 +231,7 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
         public int Reused;
     }
 
-    private sealed class SuiteTracker(string suite, int total, int alreadyDone, IProgress<EvalProgress>? progress)
+    private sealed class SuiteTracker(string suite, int total, int alreadyDone, IProgress<EvalProgress>? progress, TimeProvider time)
     {
         // Exponential moving average of the time between finished items: follows a server that speeds up or slows down.
         private const double Smoothing = 0.1;
@@ -238,7 +240,7 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
         private int errors;
         private int truncated;
         private int shortened;
-        private long last = Stopwatch.GetTimestamp();
+        private long last = time.GetTimestamp();
         private double? interval;
         private int samples;
 
@@ -252,8 +254,8 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
             {
                 done++;
                 if (failed) errors++;
-                var now = Stopwatch.GetTimestamp();
-                var seconds = Stopwatch.GetElapsedTime(last, now).TotalSeconds;
+                var now = time.GetTimestamp();
+                var seconds = time.GetElapsedTime(last, now).TotalSeconds;
                 last = now;
                 interval = interval is { } i ? i + Smoothing * (seconds - i) : seconds;
                 samples++;

@@ -3,9 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using ModelScout.Testing;
 
 namespace ModelScout.Evaluation.Tests.Fakes;
 
@@ -19,17 +18,15 @@ internal sealed record Scripted(int Status = 200, string? Text = null, string Fi
 /// </summary>
 internal sealed class ScriptedEndpoint : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private LoopbackHttpServer server = null!;
     private int requests;
     private int refused;
 
-    private ScriptedEndpoint(WebApplication app, Uri root)
+    private ScriptedEndpoint()
     {
-        this.app = app;
-        Root = root;
     }
 
-    public Uri Root { get; }
+    public Uri Root => server.BaseUri;
 
     public Uri BaseUri => new(Root, "v1");
 
@@ -73,26 +70,28 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
 
     public static async Task<ScriptedEndpoint> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        ScriptedEndpoint? self = null;
-        app.MapPost("/v1/chat/completions", (HttpContext c) => self!.ChatAsync(c));
+        var endpoint = new ScriptedEndpoint();
+        endpoint.server = await LoopbackHttpServer.StartAsync(endpoint.Map);
+        return endpoint;
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.MapPost("/v1/chat/completions", (HttpContext c) => ChatAsync(c));
         app.MapGet("/v1/models", (HttpContext c) => c.Response.WriteAsync(
-            new JsonObject { ["object"] = "list", ["data"] = new JsonArray([.. self!.Models.Select(m => (JsonNode)new JsonObject { ["id"] = m, ["object"] = "model", ["owned_by"] = "test" })]) }.ToJsonString()));
+            new JsonObject { ["object"] = "list", ["data"] = new JsonArray([.. Models.Select(m => (JsonNode)new JsonObject { ["id"] = m, ["object"] = "model", ["owned_by"] = "test" })]) }.ToJsonString()));
         app.MapGet("/api/version", (HttpContext c) =>
         {
-            if (self!.OllamaVersion is null)
+            if (OllamaVersion is null)
             {
                 c.Response.StatusCode = 404;
                 return Task.CompletedTask;
             }
-            return c.Response.WriteAsync(new JsonObject { ["version"] = self.OllamaVersion }.ToJsonString());
+            return c.Response.WriteAsync(new JsonObject { ["version"] = OllamaVersion }.ToJsonString());
         });
         app.MapGet("/api/tags", (HttpContext c) =>
         {
-            if (self!.Tags is not { } tags)
+            if (Tags is not { } tags)
             {
                 c.Response.StatusCode = 404;
                 return Task.CompletedTask;
@@ -102,8 +101,8 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
         app.MapPost("/api/show", async (HttpContext c) =>
         {
             var body = (await JsonNode.ParseAsync(c.Request.Body))!.AsObject();
-            self!.ShowBodies.Enqueue(body);
-            if (self.Show?.Invoke(body) is not { } show)
+            ShowBodies.Enqueue(body);
+            if (Show?.Invoke(body) is not { } show)
             {
                 c.Response.StatusCode = 404;
                 await c.Response.WriteAsync("""{"error":"model not found"}""");
@@ -111,9 +110,6 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
             }
             await c.Response.WriteAsync(show.ToJsonString());
         });
-        await app.StartAsync();
-        self = new ScriptedEndpoint(app, new Uri(app.Urls.First() + "/"));
-        return self;
     }
 
     private async Task ChatAsync(HttpContext context)
@@ -162,9 +158,5 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
             $"This model's maximum context length is {max} tokens. However, your messages resulted in {chars} tokens. Please reduce the length of the messages."));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => server.DisposeAsync();
 }

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Tests.Fakes;
 
@@ -71,6 +72,36 @@ public sealed class EvalStoreTests : IDisposable
         Assert.Equal(2, summary.Replies);
         Assert.Equal(12, summary.PromptTokens);
         Assert.Equal([new ScoreAggregate("STEM", 1, 1)], summary.Groups);
+    }
+
+    [Fact]
+    public void Runs_scores_and_scoring_errors_are_stamped_by_the_clock_the_store_was_opened_with()
+    {
+        var later = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.Zero);
+        var earlier = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var clock = new FakeTimeProvider(later);
+        using var store = EvalStore.Open(db.Path, clock);
+        var first = store.OpenRun("made-first", Key, Record);
+        store.SaveScore(first, new EvalItem("mmlu", "algebra/0", "abstract_algebra", "STEM"), new SampleScore(1, "A", false, null, null), "mmlu:logprob");
+        // A clock set back (as after a correction) makes the second run the older one, whatever order they were made in.
+        clock.AdjustTime(earlier);
+        var second = store.OpenRun("made-second", Key, Record);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        store.SaveScoringError(second, new EvalItem("mmlu", "algebra/1", "abstract_algebra", "STEM"), "the judge gave no rating");
+
+        Assert.Equal(later, first.Created);
+        Assert.Equal(earlier, second.Created);
+        Assert.Equal(later, store.FindRun("made-first")!.Created);
+        Assert.Equal(earlier, store.FindRun("made-second")!.Created);
+        Assert.Equal(["made-first", "made-second"], store.ListRuns().Select(r => r.Name));
+        using var c = new SqliteConnection($"Data Source={db.Path};Pooling=False");
+        c.Open();
+        using var stamps = c.CreateCommand();
+        stamps.CommandText = "SELECT (SELECT created FROM scores), (SELECT created FROM scoring_errors)";
+        using var r = stamps.ExecuteReader();
+        Assert.True(r.Read());
+        Assert.Equal("2026-03-04T05:06:07.0000000Z", r.GetString(0));
+        Assert.Equal("2025-01-02T03:05:05.0000000Z", r.GetString(1));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
@@ -44,6 +46,46 @@ public sealed class EvalRunnerTests : IAsyncLifetime, IDisposable
         {
             lock (Seen) Seen.Add(value);
         }
+    }
+
+    /// <summary>Answers "A" to everything, taking <paramref name="takes"/> on <paramref name="clock"/> to do it.</summary>
+    private sealed class SlowOnTheClock(FakeTimeProvider clock, TimeSpan takes) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            clock.Advance(takes);
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "A")));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("the runner asks for whole replies");
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public async Task Latencies_stored_times_and_the_estimate_are_read_from_the_runner_s_clock()
+    {
+        var start = new DateTimeOffset(2026, 5, 6, 7, 8, 9, TimeSpan.Zero);
+        var clock = new FakeTimeProvider(start);
+        using var store = EvalStore.Open(db.Path, clock);
+        var run = store.OpenRun("clocked", Key, new ReproducibilityRecord());
+        var progress = new Recorder();
+        using var client = new SlowOnTheClock(clock, TimeSpan.FromSeconds(1.5));
+        var result = await new EvalRunner(client, store, time: clock).RunAsync(run, [new LetterSuite(4)], progress);
+
+        Assert.Equal(4, result.Sent);
+        Assert.Equal(start, run.Created);
+        var replies = store.Replies(run, "letters");
+        Assert.All(replies, r => Assert.Equal(TimeSpan.FromSeconds(1.5), r.Reply!.Latency));
+        Assert.Equal([1.5, 3, 4.5, 6], replies.Select(r => (r.Created - start).TotalSeconds));
+        Assert.Equal(6000, result.Suites[0].LatencyMs, 6);
+        // One item every 1.5 s on the clock: after the third, one item is left, 1.5 s away.
+        Assert.Equal(TimeSpan.FromSeconds(1.5), progress.Seen.Single(p => p.Done == 3).Eta);
     }
 
     [Fact]

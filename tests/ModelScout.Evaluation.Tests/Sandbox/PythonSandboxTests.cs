@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ModelScout.Evaluation.Sandbox;
+using ModelScout.Testing;
 
 namespace ModelScout.Evaluation.Tests.Sandbox;
 
@@ -102,9 +103,9 @@ public sealed class PythonSandboxTests : IDisposable
 
         Assert.Contains(result.Outcome, new[] { CodeRunOutcome.TimedOut, CodeRunOutcome.ResourceLimit, CodeRunOutcome.Failed });
         // Every process the bomb made carries the run directory (under workRoot) in its command line.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        List<int> left;
-        while ((left = ProcessesMentioning(workRoot)).Count > 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        List<int> left = [];
+        await Eventually.WaitUntilAsync(() => (left = ProcessesMentioning(workRoot)).Count == 0, TimeSpan.FromSeconds(10), "every process the bomb made has exited",
+            () => "still running: " + string.Join(", ", left), TimeSpan.FromMilliseconds(50));
         Assert.Empty(left);
     }
 

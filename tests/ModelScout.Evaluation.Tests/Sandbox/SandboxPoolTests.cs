@@ -1,4 +1,5 @@
 using ModelScout.Evaluation.Sandbox;
+using ModelScout.Testing;
 
 namespace ModelScout.Evaluation.Tests.Sandbox;
 
@@ -43,8 +44,7 @@ public sealed class SandboxPoolTests
         var programs = Enumerable.Range(0, 20).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
         var all = pool.RunAllAsync(programs, CancellationToken.None);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (runner.Inside < limit && DateTime.UtcNow < deadline) await Task.Delay(10);
+        await Eventually.WaitUntilAsync(() => runner.Inside >= limit, TimeSpan.FromSeconds(10), $"{limit} runs are inside at once", () => $"{runner.Inside} are");
         Assert.Equal(limit, runner.Inside);
         runner.Release();
         var results = await all;

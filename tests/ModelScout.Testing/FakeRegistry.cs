@@ -3,25 +3,28 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace ModelScout.Testing;
 
 /// <summary>One request the fake registry answered: path, the Range header it carried, the status and the body bytes sent.</summary>
-internal sealed record ServedRequest(string Path, string? Range, int Status)
+public sealed record RegistryRequest(string Path, string? Range, int Status)
 {
-    public long BytesSent;
+    private long bytesSent;
+
+    /// <summary>Body bytes written so far.</summary>
+    public long BytesSent => Interlocked.Read(ref bytesSent);
+
+    internal void Sent(int bytes) => Interlocked.Add(ref bytesSent, bytes);
 }
 
 /// <summary>
 /// An Ollama-compatible registry on 127.0.0.1:0 (manifest and blob endpoints, plus plain files for direct-URL pulls) that
 /// can misbehave on demand: drop the connection mid-blob, send wrong bytes, go slow, stall, ignore Range, redirect.
 /// </summary>
-internal sealed class FakeRegistry : IAsyncDisposable
+public sealed class FakeRegistry : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private LoopbackHttpServer server = null!;
     private readonly ConcurrentDictionary<string, byte[]> manifests = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte[]> blobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte[]> files = new(StringComparer.Ordinal);
@@ -30,7 +33,8 @@ internal sealed class FakeRegistry : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> stallAt = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte[]> corrupt = new(StringComparer.Ordinal);
 
-    public ConcurrentQueue<ServedRequest> Requests { get; } = new();
+    /// <summary>Every request answered, in arrival order.</summary>
+    public ConcurrentQueue<RegistryRequest> Requests { get; } = new();
 
     /// <summary>Answer every ranged request with the whole file (200), as some servers do.</summary>
     public bool IgnoreRange { get; set; }
@@ -38,6 +42,7 @@ internal sealed class FakeRegistry : IAsyncDisposable
     /// <summary>Pause between body chunks.</summary>
     public TimeSpan ChunkDelay { get; set; }
 
+    /// <summary>Body bytes written at a time.</summary>
     public int ChunkSize { get; set; } = 16 << 10;
 
     /// <summary>How long a stall lasts (the request ends early when the client goes away).</summary>
@@ -46,27 +51,26 @@ internal sealed class FakeRegistry : IAsyncDisposable
     /// <summary>Blob requests get a 307 to /cdn/{digest}, as registry.ollama.ai sends clients to its CDN.</summary>
     public bool RedirectBlobs { get; set; }
 
-    public Uri BaseUri { get; private set; } = null!;
+    /// <summary>The registry's root, with a trailing slash.</summary>
+    public Uri BaseUri => server.BaseUri;
 
-    private FakeRegistry(WebApplication app) => this.app = app;
+    private FakeRegistry()
+    {
+    }
 
+    /// <summary>Starts an empty registry.</summary>
     public static async Task<FakeRegistry> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var registry = new FakeRegistry(builder.Build());
-        registry.Map();
-        await registry.app.StartAsync();
-        registry.BaseUri = new Uri(registry.app.Urls.First() + "/");
+        var registry = new FakeRegistry();
+        registry.server = await LoopbackHttpServer.StartAsync(registry.Map);
         return registry;
     }
 
-    private void Map()
+    private void Map(WebApplication app)
     {
         app.MapGet("/v2/{ns}/{model}/manifests/{tag}", async (HttpContext ctx, string ns, string model, string tag) =>
         {
-            Requests.Enqueue(new ServedRequest(ctx.Request.Path, null, 0));
+            Requests.Enqueue(new RegistryRequest(ctx.Request.Path, null, 0));
             if (!manifests.TryGetValue($"{ns}/{model}:{tag}", out var body))
             {
                 ctx.Response.StatusCode = 404;
@@ -80,7 +84,7 @@ internal sealed class FakeRegistry : IAsyncDisposable
         {
             if (RedirectBlobs)
             {
-                Requests.Enqueue(new ServedRequest(ctx.Request.Path, ctx.Request.Headers.Range.ToString(), 307));
+                Requests.Enqueue(new RegistryRequest(ctx.Request.Path, ctx.Request.Headers.Range.ToString(), 307));
                 ctx.Response.StatusCode = 307;
                 ctx.Response.Headers.Location = $"/cdn/{digest}";
                 return;
@@ -99,6 +103,7 @@ internal sealed class FakeRegistry : IAsyncDisposable
         return digest;
     }
 
+    /// <summary>Serves <paramref name="bytes"/> at /files/<paramref name="name"/>, for direct-URL pulls.</summary>
     public void AddFile(string name, byte[] bytes) => files[name] = bytes;
 
     /// <summary>Publishes <c>ns/model:tag</c> with a GGUF model layer and optional text layers; returns the manifest bytes and the model digest.</summary>
@@ -140,6 +145,7 @@ internal sealed class FakeRegistry : IAsyncDisposable
         corrupt[digest] = wrong;
     }
 
+    /// <summary>Ends every drop, stall, corruption, ignored Range and chunk delay.</summary>
     public void ClearFaults()
     {
         dropAt.Clear();
@@ -150,14 +156,15 @@ internal sealed class FakeRegistry : IAsyncDisposable
         ChunkDelay = TimeSpan.Zero;
     }
 
-    public IReadOnlyList<ServedRequest> RequestsFor(string key) => [.. Requests.Where(r => r.Path.EndsWith(key, StringComparison.Ordinal) && r.Status != 307)];
+    /// <summary>The requests whose path ends with <paramref name="key"/> (a digest or file name), redirects left out.</summary>
+    public IReadOnlyList<RegistryRequest> RequestsFor(string key) => [.. Requests.Where(r => r.Path.EndsWith(key, StringComparison.Ordinal) && r.Status != 307)];
 
     private async Task ServeAsync(HttpContext ctx, string key, byte[]? bytes)
     {
         var rangeText = ctx.Request.Headers.Range.ToString();
         if (bytes is null)
         {
-            Requests.Enqueue(new ServedRequest(ctx.Request.Path, rangeText, 404));
+            Requests.Enqueue(new RegistryRequest(ctx.Request.Path, rangeText, 404));
             ctx.Response.StatusCode = 404;
             return;
         }
@@ -171,14 +178,14 @@ internal sealed class FakeRegistry : IAsyncDisposable
             end = Math.Min(r.To ?? length - 1, length - 1);
             if (start >= length)
             {
-                Requests.Enqueue(new ServedRequest(ctx.Request.Path, rangeText, 416));
+                Requests.Enqueue(new RegistryRequest(ctx.Request.Path, rangeText, 416));
                 ctx.Response.StatusCode = 416;
                 ctx.Response.Headers.ContentRange = $"bytes */{length}";
                 return;
             }
             partial = true;
         }
-        var served = new ServedRequest(ctx.Request.Path, rangeText.Length == 0 ? null : rangeText, partial ? 206 : 200);
+        var served = new RegistryRequest(ctx.Request.Path, rangeText.Length == 0 ? null : rangeText, partial ? 206 : 200);
         Requests.Enqueue(served);
         ctx.Response.StatusCode = served.Status;
         ctx.Response.Headers.AcceptRanges = "bytes";
@@ -210,7 +217,7 @@ internal sealed class FakeRegistry : IAsyncDisposable
                     await ctx.Response.Body.WriteAsync(bytes.AsMemory((int)pos, n), ctx.RequestAborted);
                     await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
                     pos += n;
-                    Interlocked.Add(ref served.BytesSent, n);
+                    served.Sent(n);
                 }
                 if (drop is { } dd && pos >= dd)
                 {
@@ -230,9 +237,6 @@ internal sealed class FakeRegistry : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
+    /// <summary>Stops the registry.</summary>
+    public ValueTask DisposeAsync() => server.DisposeAsync();
 }

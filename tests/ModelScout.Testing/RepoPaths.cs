@@ -5,10 +5,11 @@ namespace ModelScout.Testing;
 /// it under tests/Fixtures: the two tiny models and the recorded hardware samples. Nothing here reads outside the
 /// repository except <see cref="Guide"/>, whose tests skip when it is absent.
 /// </summary>
-internal static class RepoPaths
+public static class RepoPaths
 {
     private static readonly Lazy<string> RootValue = new(Find);
 
+    /// <summary>The repository's root folder.</summary>
     public static string Root => RootValue.Value;
 
     /// <summary>A file or folder under tests/Fixtures.</summary>
