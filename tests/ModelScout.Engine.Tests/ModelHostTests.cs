@@ -90,8 +90,11 @@ public sealed class ModelHostTests : IDisposable
     public async Task A_new_request_joins_the_running_batch_instead_of_waiting()
     {
         await using var host = Host(Settings(parallel: 2));
-        await host.LoadAsync("stories", Greedy);
-        var longRun = new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = Greedy with { NumPredict = 200, NumCtx = 256 } };
+        // A long run that takes a while even on a quiet machine (~0.4 s at 4,000 tok/s), so a loaded one still has room
+        // to let the short request in; all three share one context size, so nothing waits for a reload.
+        var wide = Greedy with { NumCtx = 2048 };
+        await host.LoadAsync("stories", wide);
+        var longRun = new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = wide with { NumPredict = 1500 } };
         var firstTokens = 0;
         var longDone = new TaskCompletionSource();
         var shortDoneBeforeLong = false;
@@ -104,7 +107,7 @@ public sealed class ModelHostTests : IDisposable
             longDone.SetResult();
         });
         await Eventually.WaitUntilAsync(() => Volatile.Read(ref firstTokens) >= 5, TimeSpan.FromSeconds(30), "the long request has streamed five tokens", () => $"{Volatile.Read(ref firstTokens)} so far", TimeSpan.FromMilliseconds(1));
-        var (_, ids, _) = await Run(host, new GenerationRequest { Model = "stories", Prompt = "The little dog", Options = Greedy with { NumPredict = 5 } });
+        var (_, ids, _) = await Run(host, new GenerationRequest { Model = "stories", Prompt = "The little dog", Options = wide with { NumPredict = 5 } });
         shortDoneBeforeLong = !longDone.Task.IsCompleted;
         await first;
         Assert.Equal(5, ids.Count);
