@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelScout.Engine;
 using ModelScout.LoadTest;
+using ModelScout.Server;
 using ModelScout.Server.Hosting;
 using ModelScout.Store;
 using ModelScout.Testing;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using ModelScout.Cli.Chat;
 using ModelScout.Engine;
+using ModelScout.Server;
 using ModelScout.Server.Hosting;
 using ModelScout.Store;
 using ModelScout.Testing;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using ModelScout.Engine;
+using ModelScout.Server;
 using ModelScout.Server.Hosting;
 using ModelScout.Store;
 
