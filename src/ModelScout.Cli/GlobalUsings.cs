@@ -1,1 +1,2 @@
+global using ModelScout.Cli.Framework;
 global using ModelScout.Core.Settings;

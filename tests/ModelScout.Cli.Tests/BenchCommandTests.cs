@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ModelScout.Cli.Framework;
 using ModelScout.Engine;
 using ModelScout.LoadTest;
 using ModelScout.Server;

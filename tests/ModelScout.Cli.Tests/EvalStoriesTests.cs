@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using ModelScout.Cli.Chat;
+using ModelScout.Cli.Framework;
 using ModelScout.Engine;
 using ModelScout.Server;
 using ModelScout.Server.Hosting;

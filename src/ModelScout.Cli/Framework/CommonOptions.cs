@@ -3,7 +3,7 @@ using ModelScout.Core.Fit;
 using ModelScout.Core.Memory;
 using ModelScout.Gguf;
 
-namespace ModelScout.Cli;
+namespace ModelScout.Cli.Framework;
 
 /// <summary>Options shared by several commands, defined once.</summary>
 internal sealed class CommonOptions

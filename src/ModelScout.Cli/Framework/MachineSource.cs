@@ -1,6 +1,6 @@
 using ModelScout.Core.Machines;
 
-namespace ModelScout.Cli;
+namespace ModelScout.Cli.Framework;
 
 /// <summary>What the user said about the machine to plan for; all empty means "probe this machine".</summary>
 internal sealed record HardwareArgs(
