@@ -42,19 +42,11 @@ internal sealed class BenchCommand : ICommandBuilder
     private readonly Option<int?> threads = new("--threads") { Description = "--local: CPU threads (default: the engine's choice for this machine)", HelpName = "N" };
     private readonly Option<int> repetitions = new("--repetitions") { Description = "--local: timed runs per test after one warm-up", DefaultValueFactory = _ => 5 };
 
-    public Command Build(CommonOptions o)
+    public Command Build(CommonOptions o) => new("bench", "Measure endpoints under streamed load (TTFT, TPOT, ITL, E2E, throughput, goodput), side by side with per-round ratios.")
     {
-        var c = new Command("bench", "Measure endpoints under streamed load (TTFT, TPOT, ITL, E2E, throughput, goodput), side by side with per-round ratios.");
-        foreach (var option in new Option[]
-        {
-            endpoints, models, apis, concurrency, rate, burstiness, maxConcurrency, requests, duration, inputTokens, outputTokens, prompts,
-            ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, output, html, png, svg, local, pp, tg, threads, repetitions,
-        })
-        {
-            c.Options.Add(option);
-        }
-        return c;
-    }
+        endpoints, models, apis, concurrency, rate, burstiness, maxConcurrency, requests, duration, inputTokens, outputTokens, prompts,
+        ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, output, html, png, svg, local, pp, tg, threads, repetitions,
+    };
 
     public int Run(CommandContext ctx)
     {

@@ -47,20 +47,11 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<string?> db = EvalDatabase.Option();
     private readonly Option<int?> threads = new("--threads") { Description = "CPU threads for --local (default: SCOUT_NUM_THREAD, else chosen from the cores)", HelpName = "N" };
 
-    public Command Build(CommonOptions options)
+    public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH and MT-Bench through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
     {
-        var c = new Command("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH and MT-Bench through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.");
-        foreach (var o in new Option[]
-        {
-            suite, endpoint, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
-            maxTokens, judgeEndpoint, judgeModel, judgeApiKey, db, threads,
-        })
-        {
-            c.Options.Add(o);
-        }
-        c.Options.Add(options.Models);
-        return c;
-    }
+        suite, endpoint, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
+        maxTokens, judgeEndpoint, judgeModel, judgeApiKey, db, threads, options.Models,
+    };
 
     public int Run(CommandContext ctx) => RunAsync(ctx).GetAwaiter().GetResult();
 

@@ -18,10 +18,8 @@ internal sealed class LicenseCommand : ICommandBuilder
 
     public Command Build(CommonOptions o)
     {
-        var c = new Command("license", "Is a use allowed, allowed with conditions, or not allowed? Names the licence clause behind each answer, and where the guide got the licence wrong.");
+        var c = new Command("license", "Is a use allowed, allowed with conditions, or not allowed? Names the licence clause behind each answer, and where the guide got the licence wrong.") { model, commercial, saas, mau, train, fineTune, distribute };
         c.Aliases.Add("licence");
-        c.Arguments.Add(model);
-        foreach (var x in new Option[] { commercial, saas, mau, train, fineTune, distribute }) c.Options.Add(x);
         return c;
     }
 

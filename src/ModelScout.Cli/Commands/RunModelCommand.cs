@@ -26,15 +26,10 @@ internal sealed class RunModelCommand : ICommandBuilder
     private readonly Option<int?> seed = new("--seed") { Description = "Random seed for sampling", HelpName = "N" };
     private readonly Option<int?> numPredict = new("--num-predict") { Description = "Most tokens to generate (-1: until the model stops or the context is full)", HelpName = "N" };
 
-    public Command Build(CommonOptions options)
+    public Command Build(CommonOptions options) => new("run", "Chat with a GGUF model on this machine (in-process llama.cpp): a one-shot answer to PROMPT or piped stdin, or an interactive chat like `ollama run`.")
     {
-        var c = new Command("run", "Chat with a GGUF model on this machine (in-process llama.cpp): a one-shot answer to PROMPT or piped stdin, or an interactive chat like `ollama run`.");
-        c.Arguments.Add(model);
-        c.Arguments.Add(prompt);
-        foreach (var o in new Option[] { verbose, format, system, keepAlive, threads, context, temperature, seed, numPredict }) c.Options.Add(o);
-        c.Options.Add(options.Models);
-        return c;
-    }
+        model, prompt, verbose, format, system, keepAlive, threads, context, temperature, seed, numPredict, options.Models,
+    };
 
     public int Run(CommandContext ctx) => RunAsync(ctx).GetAwaiter().GetResult();
 

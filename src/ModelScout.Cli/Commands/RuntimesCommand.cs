@@ -10,13 +10,8 @@ internal sealed class RuntimesCommand : ICommandBuilder
 {
     private readonly Option<string?> model = new("--model", "-m") { Description = "Pick a runtime for this model on this machine and print its commands", HelpName = "MODEL" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("runtimes", "Ollama, llama.cpp, vLLM, text-generation-webui (and scout serve): what each is for, install and start commands, and which fits your situation.");
-        c.Options.Add(model);
-        o.AddPlanning(c);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        o.AddPlanning(new Command("runtimes", "Ollama, llama.cpp, vLLM, text-generation-webui (and scout serve): what each is for, install and start commands, and which fits your situation.") { model });
 
     public int Run(CommandContext ctx)
     {

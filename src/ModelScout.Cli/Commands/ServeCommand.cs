@@ -18,12 +18,8 @@ internal sealed class ServeCommand : ICommandBuilder
     private readonly Option<string?> apiKey = new("--api-key") { Description = "Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)", HelpName = "KEY" };
     private readonly Option<string[]> origins = new("--origins") { Description = "Extra browser origins allowed by CORS, * as wildcard (repeatable or comma-separated; SCOUT_ORIGINS)", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = true };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.");
-        foreach (var option in new Option[] { host, o.Models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins }) c.Options.Add(option);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.") { host, o.Models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins };
 
     public int Run(CommandContext ctx)
     {

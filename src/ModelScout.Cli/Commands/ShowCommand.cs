@@ -16,8 +16,7 @@ internal sealed class ShowCommand : ICommandBuilder
 
     public Command Build(CommonOptions o)
     {
-        var c = new Command("show", "A stored model's architecture, parameters, quantization, context, template, system prompt, parameters and licence; for a catalog model, everything known: context, licence, scores with their settings and sources, sizes, and how the guide's memory claims hold up.");
-        c.Arguments.Add(model);
+        var c = new Command("show", "A stored model's architecture, parameters, quantization, context, template, system prompt, parameters and licence; for a catalog model, everything known: context, licence, scores with their settings and sources, sizes, and how the guide's memory claims hold up.") { model };
         stored.AddOptions(c);
         c.Options.Add(o.Models);
         return c;

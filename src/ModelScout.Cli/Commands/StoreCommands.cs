@@ -13,14 +13,8 @@ internal sealed class ImportCommand : ICommandBuilder
     private readonly Argument<string> file = new("file") { Description = "A GGUF file (validated before anything is copied)" };
     private readonly Argument<string> name = new("name") { Description = "Name to store it under: model[:tag] or namespace/model:tag" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("import", "Copy a GGUF file into the model store under NAME[:TAG] (checked first; hashed while copying; renamed into place atomically).");
-        c.Arguments.Add(file);
-        c.Arguments.Add(name);
-        c.Options.Add(o.Models);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("import", "Copy a GGUF file into the model store under NAME[:TAG] (checked first; hashed while copying; renamed into place atomically).") { file, name, o.Models };
 
     public int Run(CommandContext ctx)
     {
@@ -38,14 +32,8 @@ internal sealed class CreateCommand : ICommandBuilder
     private readonly Argument<string> name = new("name") { Description = "Name of the new model: model[:tag] or namespace/model:tag" };
     private readonly Option<string> file = new("--file", "-f") { Description = "The Modelfile (docs/modelfile.md)", DefaultValueFactory = _ => "Modelfile", HelpName = "FILE" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("create", "Create a model in the store from a Modelfile: FROM a stored model, a blob digest or a GGUF file, with PARAMETER, TEMPLATE, SYSTEM, MESSAGE and LICENSE.");
-        c.Arguments.Add(name);
-        c.Options.Add(file);
-        c.Options.Add(o.Models);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("create", "Create a model in the store from a Modelfile: FROM a stored model, a blob digest or a GGUF file, with PARAMETER, TEMPLATE, SYSTEM, MESSAGE and LICENSE.") { name, file, o.Models };
 
     public int Run(CommandContext ctx)
     {
@@ -90,13 +78,8 @@ internal sealed class PullCommand : ICommandBuilder
     private readonly Option<string?> storeName = new("--name") { Description = "Name to store a URL download under (default: the file name, lower-cased, tag latest)", HelpName = "NAME" };
     private readonly Option<int> connections = new("--connections") { Description = "Parallel range requests for large files", DefaultValueFactory = _ => 4, HelpName = "N" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("pull", "Download a model from an Ollama-compatible registry, or a GGUF from a URL: resumable (rerun to continue), sha256-verified, renamed into place only when complete.");
-        c.Arguments.Add(source);
-        foreach (var x in new Option[] { registry, insecure, storeName, connections, o.Models }) c.Options.Add(x);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("pull", "Download a model from an Ollama-compatible registry, or a GGUF from a URL: resumable (rerun to continue), sha256-verified, renamed into place only when complete.") { source, registry, insecure, storeName, connections, o.Models };
 
     public int Run(CommandContext ctx)
     {
@@ -120,9 +103,8 @@ internal sealed class ListCommand : ICommandBuilder
 {
     public Command Build(CommonOptions o)
     {
-        var c = new Command("list", "List the models in the store: name, id, size, details, when modified.");
+        var c = new Command("list", "List the models in the store: name, id, size, details, when modified.") { o.Models };
         c.Aliases.Add("ls");
-        c.Options.Add(o.Models);
         return c;
     }
 
@@ -154,13 +136,8 @@ internal sealed class RemoveCommand : ICommandBuilder
 {
     private readonly Argument<string[]> names = new("name") { Description = "Models to remove", Arity = ArgumentArity.OneOrMore };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("rm", "Remove models from the store; blobs no other model uses are deleted. Exit 3 when a name was not there.");
-        c.Arguments.Add(names);
-        c.Options.Add(o.Models);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("rm", "Remove models from the store; blobs no other model uses are deleted. Exit 3 when a name was not there.") { names, o.Models };
 
     public int Run(CommandContext ctx)
     {
@@ -189,14 +166,8 @@ internal sealed class CopyCommand : ICommandBuilder
     private readonly Argument<string> from = new("source") { Description = "A stored model" };
     private readonly Argument<string> to = new("destination") { Description = "The new name" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("cp", "Give a stored model another name (the blobs are shared).");
-        c.Arguments.Add(from);
-        c.Arguments.Add(to);
-        c.Options.Add(o.Models);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("cp", "Give a stored model another name (the blobs are shared).") { from, to, o.Models };
 
     public int Run(CommandContext ctx)
     {

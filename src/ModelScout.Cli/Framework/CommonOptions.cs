@@ -32,12 +32,13 @@ internal sealed class CommonOptions
     public Option<bool> Gui { get; } = new("--gui") { Description = "Prefer a desktop GUI runtime" };
     public Option<bool> Fastest { get; } = new("--fastest") { Description = "Prefer the fastest single-stream runtime" };
 
-    /// <summary>Machine, memory and runtime-need options: everything a planning command takes.</summary>
-    public void AddPlanning(Command c, bool needs = true)
+    /// <summary>Machine, memory and runtime-need options: everything a planning command takes, after its own. Returns <paramref name="c"/>.</summary>
+    public Command AddPlanning(Command c, bool needs = true)
     {
         AddHardware(c);
         AddMemorySettings(c);
         if (needs) AddRuntimeNeeds(c);
+        return c;
     }
 
     public void AddHardware(Command c)
