@@ -12,10 +12,10 @@ namespace ModelScout.Cli.Commands;
 internal sealed class ServeCommand : ICommandBuilder
 {
     private readonly Option<string?> host = new("--host") { Description = "Listen address: HOST:PORT, :PORT, HOST or http://HOST:PORT (default 127.0.0.1:11434; SCOUT_HOST)", HelpName = "HOST:PORT" };
-    private readonly Option<int?> threads = new("--threads") { Description = "CPU threads for generation (default: all cores up to 4, then fewer; SCOUT_NUM_THREAD)", HelpName = "N" };
-    private readonly Option<string?> keepAlive = new("--keep-alive") { Description = "How long an idle model stays loaded: 5m, 1h, 0 (unload at once), -1 (forever) (SCOUT_KEEP_ALIVE)", HelpName = "DURATION" };
+    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for generation (default: all cores up to 4, then fewer; SCOUT_NUM_THREAD)");
+    private readonly Option<string?> keepAlive = CommonOptions.KeepAlive("How long an idle model stays loaded: 5m, 1h, 0 (unload at once), -1 (forever) (SCOUT_KEEP_ALIVE)");
     private readonly Option<int?> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before new ones get 503 server busy (default 512; SCOUT_MAX_QUEUE)", HelpName = "N" };
-    private readonly Option<string?> apiKey = new("--api-key") { Description = "Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)", HelpName = "KEY" };
+    private readonly Option<string?> apiKey = CommonOptions.ApiKey("Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)");
     private readonly Option<string[]> origins = new("--origins") { Description = "Extra browser origins allowed by CORS, * as wildcard (repeatable or comma-separated; SCOUT_ORIGINS)", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = true };
 
     public Command Build(CommonOptions o) =>

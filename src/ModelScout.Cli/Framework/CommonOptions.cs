@@ -32,6 +32,18 @@ internal sealed class CommonOptions
     public Option<bool> Gui { get; } = new("--gui") { Description = "Prefer a desktop GUI runtime" };
     public Option<bool> Fastest { get; } = new("--fastest") { Description = "Prefer the fastest single-stream runtime" };
 
+    /// <summary><c>--threads</c>: CPU threads for llama.cpp. Each command that runs the engine says what it picks without it.</summary>
+    public static Option<int?> Threads(string description) => new("--threads") { Description = description, HelpName = "N" };
+
+    /// <summary><c>--keep-alive</c>: how long an idle model stays loaded.</summary>
+    public static Option<string?> KeepAlive(string description, params string[] aliases) => new("--keep-alive", aliases) { Description = description, HelpName = "DURATION" };
+
+    /// <summary><c>--api-key</c>: the bearer key a command sends to an endpoint, or the one the server requires.</summary>
+    public static Option<string?> ApiKey(string description) => new("--api-key") { Description = description, HelpName = "KEY" };
+
+    /// <summary><c>--local</c>: run a stored model or a GGUF file in-process instead of asking an endpoint.</summary>
+    public static Option<string?> Local(string description) => new("--local") { Description = description, HelpName = "FILE|NAME" };
+
     /// <summary>Machine, memory and runtime-need options: everything a planning command takes, after its own. Returns <paramref name="c"/>.</summary>
     public Command AddPlanning(Command c, bool needs = true)
     {
