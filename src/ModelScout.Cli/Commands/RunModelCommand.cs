@@ -91,15 +91,7 @@ internal sealed class RunModelCommand : ICommandBuilder
             ctx.Stderr.WriteLine($"loaded {loaded.Name} in {VerboseStats.Duration(loaded.LoadDuration)}; give a prompt to get an answer");
             return ExitCodes.Ok;
         }
-        var request = new GenerationRequest
-        {
-            Model = settings.Model,
-            Prompt = text,
-            System = settings.System,
-            Options = settings.Options,
-            Format = settings.Format,
-            KeepAlive = settings.KeepAlive,
-        };
+        var request = settings.Request(prompt: text);
         using var cts = new CancellationTokenSource();
         using var ctrlC = ctx.RunEnvironment.OnInterrupt(cts.Cancel);
         var answer = await EngineAsync(() => AnswerStream.CopyAsync(engine, request, ctx.Json ? null : ctx.Stdout, cts.Token)).ConfigureAwait(false);

@@ -20,9 +20,7 @@ internal sealed class ImportCommand : ICommandBuilder
     {
         var path = ctx.Parse.GetValue(file)!;
         var model = StoreProgress.Run(ctx, $"importing {Path.GetFileName(path)}", (store, progress, ct) => store.ImportAsync(path, ctx.Parse.GetValue(name)!, progress, ct));
-        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/import/v1", ctx.Store.Root, StoredModelJson.From(model), path), CliJson.Default.StoreResultJson);
-        ctx.Human.MarkupLine($"imported [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
-        return ExitCodes.Ok;
+        return StoreText.Report(ctx, "import", model, path, StoreText.Stored("imported", model));
     }
 }
 
@@ -63,9 +61,7 @@ internal sealed class CreateCommand : ICommandBuilder
             Messages = modelfile.Messages.Count > 0 ? modelfile.Messages : null,
         };
         var model = StoreProgress.Run(ctx, $"creating {ctx.Parse.GetValue(name)}", (store, progress, ct) => store.CreateAsync(ctx.Parse.GetValue(name)!, definition, progress, ct));
-        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/create/v1", ctx.Store.Root, StoredModelJson.From(model), path), CliJson.Default.StoreResultJson);
-        ctx.Human.MarkupLine($"created [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
-        return ExitCodes.Ok;
+        return StoreText.Report(ctx, "create", model, path, StoreText.Stored("created", model));
     }
 }
 
@@ -92,9 +88,7 @@ internal sealed class PullCommand : ICommandBuilder
         if (n is < 1 or > 16) throw new CliException("--connections must be between 1 and 16");
         var options = new PullOptions { Registry = registryUri, Insecure = p.GetValue(insecure), Name = p.GetValue(storeName), Connections = n };
         var model = StoreProgress.Run(ctx, $"pulling {what}", (store, progress, ct) => store.PullAsync(what, options, progress, ct));
-        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/pull/v1", ctx.Store.Root, StoredModelJson.From(model), what), CliJson.Default.StoreResultJson);
-        ctx.Human.MarkupLine($"pulled [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
-        return ExitCodes.Ok;
+        return StoreText.Report(ctx, "pull", model, what, StoreText.Stored("pulled", model));
     }
 }
 
@@ -173,15 +167,24 @@ internal sealed class CopyCommand : ICommandBuilder
     {
         var source = ctx.Parse.GetValue(from)!;
         var model = ctx.Store.Copy(source, ctx.Parse.GetValue(to)!);
-        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/cp/v1", ctx.Store.Root, StoredModelJson.From(model), source), CliJson.Default.StoreResultJson);
-        ctx.Human.MarkupLine($"copied '{Format.Esc(ctx.Store.Find(source)?.Name ?? source)}' to '{Format.Esc(model.Name)}'");
-        return ExitCodes.Ok;
+        return StoreText.Report(ctx, "cp", model, source, $"copied '{Format.Esc(ctx.Store.Find(source)?.Name ?? source)}' to '{Format.Esc(model.Name)}'");
     }
 }
 
-/// <summary>Short texts shared by the store commands.</summary>
+/// <summary>Short texts shared by the store commands, and how the ones that store a model report it.</summary>
 internal static class StoreText
 {
+    /// <summary>The model a command stored: the <c>modelscout/COMMAND/v1</c> document with --json, and one line for people.</summary>
+    public static int Report(CommandContext ctx, string command, StoredModel model, string source, string line)
+    {
+        if (ctx.Json) ctx.WriteJson(new StoreResultJson($"modelscout/{command}/v1", ctx.Store.Root, StoredModelJson.From(model), source), CliJson.Default.StoreResultJson);
+        ctx.Human.MarkupLine(line);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>"pulled NAME (details, size)", in markup.</summary>
+    public static string Stored(string verb, StoredModel m) => $"{verb} [bold]{Format.Esc(m.Name)}[/] ({Format.Esc(Details(m))}, {Format.Gb(m.Size)})";
+
     public static string Details(StoredModel m) =>
         string.Join(" ", new[] { m.Details.Family, m.Details.ParameterSize, m.Details.QuantizationLevel }.Where(s => !string.IsNullOrEmpty(s)));
 
