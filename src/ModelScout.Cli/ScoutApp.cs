@@ -1,4 +1,3 @@
-using System.CommandLine;
 using ModelScout.Cli.Commands;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;

@@ -1,11 +1,9 @@
-using System.CommandLine;
 using System.Globalization;
 using ModelScout.Engine;
 using ModelScout.Engine.Bench;
 using ModelScout.LoadTest;
 using ModelScout.LoadTest.Exporters;
 using ModelScout.Store;
-using Spectre.Console;
 using Spectre.Console.Rendering;
 
 namespace ModelScout.Cli.Commands;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using ModelScout.Cli.Output;
 using ModelScout.Engine.Bench;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

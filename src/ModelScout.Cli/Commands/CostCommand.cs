@@ -1,9 +1,7 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Cost;
 using ModelScout.Core.Fit;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

@@ -1,9 +1,7 @@
-using System.CommandLine;
 using System.Globalization;
 using ModelScout.Cli.EvalReports;
 using ModelScout.Cli.Output;
 using ModelScout.Evaluation.Statistics;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

@@ -1,8 +1,6 @@
-using System.CommandLine;
 using System.Globalization;
 using ModelScout.Cli.EvalReports;
 using ModelScout.Cli.Output;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

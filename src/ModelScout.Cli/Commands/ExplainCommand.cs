@@ -1,7 +1,5 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

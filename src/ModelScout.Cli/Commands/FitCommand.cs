@@ -1,8 +1,6 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

@@ -1,10 +1,8 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
 using ModelScout.Core.Planning;
 using ModelScout.Gguf;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

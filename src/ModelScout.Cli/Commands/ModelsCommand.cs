@@ -1,8 +1,6 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Recommend;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

@@ -1,9 +1,7 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
 using ModelScout.Core.Recommend;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using ModelScout.Cli.Chat;
 using ModelScout.Cli.Output;
 using ModelScout.Engine;

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using ModelScout.Engine;

@@ -1,9 +1,7 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
 using ModelScout.Cli.Output;
 using ModelScout.Prompting.Templates;
 using ModelScout.Store;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

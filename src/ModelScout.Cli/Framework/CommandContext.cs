@@ -1,10 +1,8 @@
-using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Fit;
 using ModelScout.Store;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Framework;
 

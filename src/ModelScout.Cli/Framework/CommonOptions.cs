@@ -1,4 +1,3 @@
-using System.CommandLine;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Memory;
 using ModelScout.Gguf;
