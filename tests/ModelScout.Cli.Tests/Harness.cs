@@ -19,12 +19,12 @@ internal sealed class FixedMachineSource : IMachineSource
         Source = "probe",
     };
 
-    public Machine Get(HardwareArgs args, Catalog catalog) => args.IsEmpty
+    public Machine Get(MachineOptions args, Catalog catalog) => args.IsEmpty
         ? Desktop
         : SimulatedMachine.Build(new MachineOptions
         {
             Gpus = args.Gpus, VramGiB = args.VramGiB, RamGiB = args.RamGiB, Apple = args.Apple, CpuOnly = args.CpuOnly, Profile = args.Profile,
-            CpuCores = args.Cores, RamBandwidthGBps = args.RamBandwidthGBps,
+            CpuCores = args.CpuCores, RamBandwidthGBps = args.RamBandwidthGBps,
         }, catalog, Desktop);
 }
 

@@ -1,6 +1,7 @@
 using ModelScout.Core.Fit;
 using ModelScout.Core.Memory;
 using ModelScout.Gguf;
+using ModelScout.Hardware;
 
 namespace ModelScout.Cli.Framework;
 
@@ -67,15 +68,18 @@ internal sealed class CommonOptions
         foreach (var o in new Option[] { Users, Gui, Fastest }) c.Options.Add(o);
     }
 
-    public HardwareArgs Hardware(ParseResult p) => new(
-        p.GetValue(Gpu) ?? [],
-        p.GetValue(Vram) is { } v ? Units.ParseGiB(v, "--vram") : null,
-        p.GetValue(Ram) is { } r ? Units.ParseGiB(r, "--ram") : null,
-        p.GetValue(Apple),
-        p.GetValue(CpuOnly),
-        p.GetValue(Profile),
-        p.GetValue(Cores),
-        p.GetValue(RamBandwidth));
+    /// <summary>What the user said about the machine to plan for; all empty means "probe this machine".</summary>
+    public MachineOptions Hardware(ParseResult p) => new()
+    {
+        Gpus = p.GetValue(Gpu) ?? [],
+        VramGiB = p.GetValue(Vram) is { } v ? Units.ParseGiB(v, "--vram") : null,
+        RamGiB = p.GetValue(Ram) is { } r ? Units.ParseGiB(r, "--ram") : null,
+        Apple = p.GetValue(Apple),
+        CpuOnly = p.GetValue(CpuOnly),
+        Profile = p.GetValue(Profile),
+        CpuCores = p.GetValue(Cores),
+        RamBandwidthGBps = p.GetValue(RamBandwidth),
+    };
 
     public long ContextOr(ParseResult p, long fallback) => ContextAsked(p) ?? fallback;
 
