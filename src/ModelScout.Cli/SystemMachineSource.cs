@@ -9,23 +9,12 @@ internal sealed class SystemMachineSource : IMachineSource
 {
     private Machine? probed;
 
-    public Machine Get(HardwareArgs args, Catalog catalog)
+    public Machine Get(MachineOptions options, Catalog catalog)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        if (args.IsEmpty) return probed ??= HardwareProbe.ForThisMachine(catalog).Probe();
-        var options = new MachineOptions
-        {
-            Gpus = args.Gpus,
-            VramGiB = args.VramGiB,
-            RamGiB = args.RamGiB,
-            Apple = args.Apple,
-            CpuOnly = args.CpuOnly,
-            Profile = args.Profile,
-            CpuCores = args.Cores,
-            RamBandwidthGBps = args.RamBandwidthGBps,
-        };
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.IsEmpty) return probed ??= HardwareProbe.ForThisMachine(catalog).Probe();
         // --cpu-only alone means this machine without its GPUs, so it needs the probe as a base.
-        var needsBase = args.CpuOnly && args.Gpus.Count == 0 && args.Profile is null && args.Apple is null && args.RamGiB is null;
+        var needsBase = options.CpuOnly && options.Gpus.Count == 0 && options.Profile is null && options.Apple is null && options.RamGiB is null;
         return SimulatedMachine.Build(options, catalog, needsBase ? probed ??= HardwareProbe.ForThisMachine(catalog).Probe() : null);
     }
 }

@@ -76,6 +76,24 @@ public sealed class GgufValue
     public static GgufValue Of(long v) => new(GgufValueType.Int64, null, v);
     public static GgufValue Of(double v) => new(GgufValueType.Float64, null, v);
 
+    // The GGUF element type of each CLR array type, looked up by the exact type.
+    private static readonly Dictionary<Type, GgufValueType> ElementTypes = new()
+    {
+        [typeof(byte[])] = GgufValueType.UInt8,
+        [typeof(sbyte[])] = GgufValueType.Int8,
+        [typeof(ushort[])] = GgufValueType.UInt16,
+        [typeof(short[])] = GgufValueType.Int16,
+        [typeof(uint[])] = GgufValueType.UInt32,
+        [typeof(int[])] = GgufValueType.Int32,
+        [typeof(float[])] = GgufValueType.Float32,
+        [typeof(bool[])] = GgufValueType.Bool,
+        [typeof(string[])] = GgufValueType.String,
+        [typeof(ulong[])] = GgufValueType.UInt64,
+        [typeof(long[])] = GgufValueType.Int64,
+        [typeof(double[])] = GgufValueType.Float64,
+        [typeof(GgufValue[])] = GgufValueType.Array,
+    };
+
     /// <summary>An array of scalars; the element type follows the CLR array type.</summary>
     public static GgufValue Array(Array elements)
     {
@@ -83,21 +101,9 @@ public sealed class GgufValue
         // Exact types, not type patterns: the CLR lets an int[] pass for a uint[] (sbyte[] for byte[], short[] for
         // ushort[], long[] for ulong[]), so `elements is uint[]` is true for an int[] and would mislabel it.
         var type = elements.GetType();
-        var t = type == typeof(byte[]) ? GgufValueType.UInt8
-            : type == typeof(sbyte[]) ? GgufValueType.Int8
-            : type == typeof(ushort[]) ? GgufValueType.UInt16
-            : type == typeof(short[]) ? GgufValueType.Int16
-            : type == typeof(uint[]) ? GgufValueType.UInt32
-            : type == typeof(int[]) ? GgufValueType.Int32
-            : type == typeof(float[]) ? GgufValueType.Float32
-            : type == typeof(bool[]) ? GgufValueType.Bool
-            : type == typeof(string[]) ? GgufValueType.String
-            : type == typeof(ulong[]) ? GgufValueType.UInt64
-            : type == typeof(long[]) ? GgufValueType.Int64
-            : type == typeof(double[]) ? GgufValueType.Float64
-            : type == typeof(GgufValue[]) ? GgufValueType.Array
+        return ElementTypes.TryGetValue(type, out var t)
+            ? new GgufValue(GgufValueType.Array, t, elements)
             : throw new ArgumentException($"no GGUF element type for {type.Name}", nameof(elements));
-        return new GgufValue(GgufValueType.Array, t, elements);
     }
 
     internal static GgufValue FromArray(GgufValueType elementType, Array elements) => new(GgufValueType.Array, elementType, elements);

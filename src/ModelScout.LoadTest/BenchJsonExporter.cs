@@ -40,8 +40,7 @@ public static class BenchJsonExporter
         json.WriteStartObject("settings");
         foreach (var (key, value) in report.Settings.OrderBy(s => s.Key, StringComparer.Ordinal)) json.WriteString(key, value);
         json.WriteEndObject();
-        json.WriteStartArray("targets");
-        foreach (var t in report.Targets)
+        WriteArray(json, "targets", report.Targets, t =>
         {
             json.WriteStartObject();
             json.WriteString("label", t.Label);
@@ -49,16 +48,10 @@ public static class BenchJsonExporter
             json.WriteString("model", t.Model);
             json.WriteString("api", t.Format == StreamFormat.OpenAIChat ? "openai" : "ollama");
             json.WriteEndObject();
-        }
-        json.WriteEndArray();
-        json.WriteStartArray("levels");
-        foreach (var level in report.Levels) Level(json, level);
-        json.WriteEndArray();
-        json.WriteStartArray("points");
-        foreach (var point in report.Points) Point(json, point, report.OriginTimestamp);
-        json.WriteEndArray();
-        json.WriteStartArray("ratios");
-        foreach (var r in report.Ratios)
+        });
+        WriteArray(json, "levels", report.Levels, level => Level(json, level));
+        WriteArray(json, "points", report.Points, point => Point(json, point, report.OriginTimestamp));
+        WriteArray(json, "ratios", report.Ratios, r =>
         {
             json.WriteStartObject();
             json.WriteString("metric", r.Metric);
@@ -66,12 +59,9 @@ public static class BenchJsonExporter
             Level(json, r.Level);
             json.WriteString("baseline", r.Baseline);
             json.WriteString("other", r.Other);
-            Number(json, "median", r.Median, 4);
-            Number(json, "q1", r.Low, 4);
-            Number(json, "q3", r.High, 4);
+            Numbers(json, 4, ("median", r.Median), ("q1", r.Low), ("q3", r.High));
             json.WriteEndObject();
-        }
-        json.WriteEndArray();
+        });
         json.WriteEndObject();
     }
 
@@ -94,30 +84,22 @@ public static class BenchJsonExporter
         Level(json, point.Level);
         json.WritePropertyName("summary");
         Summary(json, point.Summary);
-        json.WriteStartArray("rounds");
-        foreach (var round in point.Rounds ?? []) Summary(json, round);
-        json.WriteEndArray();
+        WriteArray(json, "rounds", point.Rounds ?? [], round => Summary(json, round));
         if (point.ServerMetrics is { } metrics)
         {
-            json.WriteStartArray("serverMetrics");
-            foreach (var m in metrics)
+            WriteArray(json, "serverMetrics", metrics, m =>
             {
                 json.WriteStartObject();
                 json.WriteString("name", m.Name);
-                Number(json, "before", m.Before, 6);
-                Number(json, "after", m.After, 6);
-                Number(json, "delta", m.Delta, 6);
+                Numbers(json, 6, ("before", m.Before), ("after", m.After), ("delta", m.Delta));
                 json.WriteEndObject();
-            }
-            json.WriteEndArray();
+            });
         }
         else
         {
             json.WriteNull("serverMetrics");
         }
-        json.WriteStartArray("samples");
-        foreach (var s in point.Samples) Sample(json, s, origin);
-        json.WriteEndArray();
+        WriteArray(json, "samples", point.Samples, s => Sample(json, s, origin));
         json.WriteEndObject();
     }
 
@@ -148,12 +130,7 @@ public static class BenchJsonExporter
     {
         json.WriteStartObject(name);
         json.WriteNumber("count", s.Count);
-        Number(json, "mean", s.Mean, 3);
-        Number(json, "median", s.Median, 3);
-        Number(json, "p90", s.P90, 3);
-        Number(json, "p99", s.P99, 3);
-        Number(json, "min", s.Min, 3);
-        Number(json, "max", s.Max, 3);
+        Numbers(json, 3, ("mean", s.Mean), ("median", s.Median), ("p90", s.P90), ("p99", s.P99), ("min", s.Min), ("max", s.Max));
         json.WriteEndObject();
     }
 
@@ -199,6 +176,20 @@ public static class BenchJsonExporter
         FailureKind.StreamError => "stream_error",
         _ => "truncated",
     };
+
+    /// <summary>A named array with one element per item.</summary>
+    private static void WriteArray<T>(Utf8JsonWriter json, string name, IEnumerable<T> items, Action<T> write)
+    {
+        json.WriteStartArray(name);
+        foreach (var item in items) write(item);
+        json.WriteEndArray();
+    }
+
+    /// <summary>Several numbers rounded alike.</summary>
+    private static void Numbers(Utf8JsonWriter json, int digits, params ReadOnlySpan<(string Name, double Value)> numbers)
+    {
+        foreach (var (name, value) in numbers) Number(json, name, value, digits);
+    }
 
     private static void Number(Utf8JsonWriter json, string name, double value, int digits)
     {

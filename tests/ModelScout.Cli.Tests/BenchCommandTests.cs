@@ -1,6 +1,8 @@
 using System.Text.Json;
+using ModelScout.Cli.Framework;
 using ModelScout.Engine;
 using ModelScout.LoadTest;
+using ModelScout.Server;
 using ModelScout.Server.Hosting;
 using ModelScout.Store;
 using ModelScout.Testing;

@@ -61,7 +61,7 @@ public sealed class PullRegistryTests
     [InlineData("not a url", null, "--registry")]
     public void A_registry_that_is_not_http_names_where_it_came_from(string? option, string? env, string source)
     {
-        var e = Assert.Throws<CliException>(() => ModelScout.Cli.Commands.PullCommand.Registry(option, With(env)));
+        var e = Assert.Throws<ModelScout.Cli.Framework.CliException>(() => ModelScout.Cli.Commands.PullCommand.Registry(option, With(env)));
         Assert.StartsWith(source, e.Message, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ModelScout.Cli.Chat;
+using ModelScout.Cli.Framework;
 using ModelScout.Evaluation.Results;
 
 namespace ModelScout.Cli.Tests;

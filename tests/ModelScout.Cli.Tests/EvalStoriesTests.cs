@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using ModelScout.Cli.Chat;
+using ModelScout.Cli.Framework;
 using ModelScout.Engine;
+using ModelScout.Server;
 using ModelScout.Server.Hosting;
 using ModelScout.Store;
 using ModelScout.Testing;

@@ -1,3 +1,4 @@
+using ModelScout.Cli.Framework;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Machines;
 using ModelScout.Hardware;
@@ -18,12 +19,12 @@ internal sealed class FixedMachineSource : IMachineSource
         Source = "probe",
     };
 
-    public Machine Get(HardwareArgs args, Catalog catalog) => args.IsEmpty
+    public Machine Get(MachineOptions args, Catalog catalog) => args.IsEmpty
         ? Desktop
         : SimulatedMachine.Build(new MachineOptions
         {
             Gpus = args.Gpus, VramGiB = args.VramGiB, RamGiB = args.RamGiB, Apple = args.Apple, CpuOnly = args.CpuOnly, Profile = args.Profile,
-            CpuCores = args.Cores, RamBandwidthGBps = args.RamBandwidthGBps,
+            CpuCores = args.CpuCores, RamBandwidthGBps = args.RamBandwidthGBps,
         }, catalog, Desktop);
 }
 
@@ -37,11 +38,11 @@ internal static class Scout
     public static string IsolatedHome { get; } = Directory.CreateTempSubdirectory("scout-cli-home-").FullName;
 
     /// <summary>Runs with <paramref name="run"/> as stdin, engine and Ctrl-C for <c>scout run</c>.</summary>
-    public static CliRun RunWith(ModelScout.Cli.Chat.RunEnvironment? run, params string[] args) =>
+    public static CliRun RunWith(RunEnvironment? run, params string[] args) =>
         RunIn(new ModelScout.Core.Settings.ScoutSettings(_ => null, IsolatedHome), run, args);
 
     /// <summary>Runs with <paramref name="settings"/> as the environment and home the CLI sees.</summary>
-    public static CliRun RunIn(ModelScout.Core.Settings.ScoutSettings settings, ModelScout.Cli.Chat.RunEnvironment? run, params string[] args)
+    public static CliRun RunIn(ModelScout.Core.Settings.ScoutSettings settings, RunEnvironment? run, params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();

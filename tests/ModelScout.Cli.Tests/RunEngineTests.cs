@@ -1,4 +1,4 @@
-using ModelScout.Cli.Chat;
+using ModelScout.Cli.Framework;
 using ModelScout.Engine;
 using ModelScout.Testing;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ModelScout.Cli.Chat;
+using ModelScout.Cli.Framework;
 using ModelScout.Engine;
 using ModelScout.Gguf;
 using ModelScout.Prompting;

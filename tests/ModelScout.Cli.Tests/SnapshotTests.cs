@@ -1,3 +1,5 @@
+using ModelScout.Cli.Framework;
+
 namespace ModelScout.Cli.Tests;
 
 /// <summary>What users see, pinned: a change to any table or JSON document shows up as a reviewed diff.</summary>

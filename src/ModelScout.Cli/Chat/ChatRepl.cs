@@ -128,14 +128,7 @@ internal sealed class ChatRepl
         if (Settings.System is { } system) messages.Add(new ChatTurn("system", system));
         messages.AddRange(history);
         messages.Add(user);
-        var request = new GenerationRequest
-        {
-            Model = Settings.Model,
-            Messages = messages,
-            Options = Settings.Options,
-            Format = Settings.Format,
-            KeepAlive = Settings.KeepAlive,
-        };
+        var request = Settings.Request(messages: messages);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         lock (gate) answering = cts;
         Answer answer;

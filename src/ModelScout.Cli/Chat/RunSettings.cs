@@ -20,4 +20,19 @@ internal sealed record RunSettings
 
     /// <summary>Print timings after each answer.</summary>
     public bool Verbose { get; init; }
+
+    /// <summary>
+    /// A request with these settings: a chat turn (<paramref name="messages"/>, which carry the system message as their first
+    /// turn) or a one-shot <paramref name="prompt"/> (which leaves it to the request).
+    /// </summary>
+    public GenerationRequest Request(IReadOnlyList<ChatTurn>? messages = null, string? prompt = null) => new()
+    {
+        Model = Model,
+        Messages = messages,
+        Prompt = prompt,
+        System = messages is null ? System : null,
+        Options = Options,
+        Format = Format,
+        KeepAlive = KeepAlive,
+    };
 }

@@ -1,11 +1,9 @@
-using System.CommandLine;
 using System.Globalization;
 using ModelScout.Engine;
 using ModelScout.Engine.Bench;
 using ModelScout.LoadTest;
 using ModelScout.LoadTest.Exporters;
 using ModelScout.Store;
-using Spectre.Console;
 using Spectre.Console.Rendering;
 
 namespace ModelScout.Cli.Commands;
@@ -31,30 +29,22 @@ internal sealed class BenchCommand : ICommandBuilder
     private readonly Option<int> rounds = new("--rounds") { Description = "Rounds each level is cut into; endpoints take turns round by round", DefaultValueFactory = _ => 3 };
     private readonly Option<int> seed = new("--seed") { Description = "Seed of arrival schedules and synthetic prompt text", DefaultValueFactory = _ => 0 };
     private readonly Option<string> timeout = new("--timeout") { Description = "Limit for one request, headers to last token", DefaultValueFactory = _ => "300s", HelpName = "TIME" };
-    private readonly Option<string?> apiKey = new("--api-key") { Description = "Send Authorization: Bearer KEY to every endpoint (also $SCOUT_BENCH_API_KEY)", HelpName = "KEY" };
+    private readonly Option<string?> apiKey = CommonOptions.ApiKey("Send Authorization: Bearer KEY to every endpoint (also $SCOUT_BENCH_API_KEY)");
     private readonly Option<string?> output = new("--out") { Description = "Also write the whole JSON report (modelscout/bench/v1) to this file", HelpName = "FILE" };
     private readonly Option<string?> html = new("--html") { Description = "Also write a self-contained HTML report (tables, ratios, charts) to this file", HelpName = "FILE" };
     private readonly Option<string?> png = new("--png") { Description = "Also draw the charts as PNG: FILE (throughput vs latency), FILE-ttft, FILE-tpot", HelpName = "FILE" };
     private readonly Option<string?> svg = new("--svg") { Description = "Also draw the charts as SVG, named like --png", HelpName = "FILE" };
-    private readonly Option<string?> local = new("--local") { Description = "Measure llama.cpp in-process instead of an endpoint, like llama-bench: a stored model name or a GGUF path", HelpName = "FILE|NAME" };
+    private readonly Option<string?> local = CommonOptions.Local("Measure llama.cpp in-process instead of an endpoint, like llama-bench: a stored model name or a GGUF path");
     private readonly Option<int> pp = new("--pp") { Description = "--local: prompt-processing test size in tokens (0 skips it)", DefaultValueFactory = _ => 512 };
     private readonly Option<int> tg = new("--tg") { Description = "--local: text-generation test size in tokens (0 skips it)", DefaultValueFactory = _ => 128 };
-    private readonly Option<int?> threads = new("--threads") { Description = "--local: CPU threads (default: the engine's choice for this machine)", HelpName = "N" };
+    private readonly Option<int?> threads = CommonOptions.Threads("--local: CPU threads (default: the engine's choice for this machine)");
     private readonly Option<int> repetitions = new("--repetitions") { Description = "--local: timed runs per test after one warm-up", DefaultValueFactory = _ => 5 };
 
-    public Command Build(CommonOptions o)
+    public Command Build(CommonOptions o) => new("bench", "Measure endpoints under streamed load (TTFT, TPOT, ITL, E2E, throughput, goodput), side by side with per-round ratios.")
     {
-        var c = new Command("bench", "Measure endpoints under streamed load (TTFT, TPOT, ITL, E2E, throughput, goodput), side by side with per-round ratios.");
-        foreach (var option in new Option[]
-        {
-            endpoints, models, apis, concurrency, rate, burstiness, maxConcurrency, requests, duration, inputTokens, outputTokens, prompts,
-            ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, output, html, png, svg, local, pp, tg, threads, repetitions,
-        })
-        {
-            c.Options.Add(option);
-        }
-        return c;
-    }
+        endpoints, models, apis, concurrency, rate, burstiness, maxConcurrency, requests, duration, inputTokens, outputTokens, prompts,
+        ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, output, html, png, svg, local, pp, tg, threads, repetitions,
+    };
 
     public int Run(CommandContext ctx)
     {

@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using ModelScout.Cli.Output;
 using ModelScout.Engine.Bench;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -60,22 +58,7 @@ internal static class BenchLocalView
             t.TokensPerSecond.Select(x => Math.Round(x, 2)).ToList())).ToList());
 
     /// <summary>The JSON document as text (source-generated, AOT-safe).</summary>
-    public static string JsonText(LocalBenchResult r) => CommandContext.JsonText(Json(r), BenchLocalJsonContext.Default.BenchLocalJson);
+    public static string JsonText(LocalBenchResult r) => CommandContext.JsonText(Json(r), CliJson.Default.BenchLocalJson);
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
 }
-
-internal sealed record BenchLocalTestJson(string Name, string Kind, int Tokens, double MeanTokensPerSecond, double StdTokensPerSecond,
-    IReadOnlyList<double> RunSeconds, IReadOnlyList<double> RunTokensPerSecond);
-
-internal sealed record BenchLocalJson(string Schema, string Model, long FileBytes, string? Architecture, int Threads, int BatchSize, int MicroBatchSize,
-    int Repetitions, bool? FlashAttention, double LoadMs, IReadOnlyList<BenchLocalTestJson> Tests);
-
-// Its own context (same options as CliJson) so the bench command's JSON can be added without touching the shared one.
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    WriteIndented = true,
-    UseStringEnumConverter = true)]
-[JsonSerializable(typeof(BenchLocalJson))]
-internal sealed partial class BenchLocalJsonContext : JsonSerializerContext;

@@ -1,8 +1,6 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Recommend;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -12,12 +10,8 @@ internal sealed class CompareCommand : ICommandBuilder
     private static readonly string[] Benchmarks = ["mmlu", "humaneval", "math", "gsm8k", "mtbench"];
     private readonly Argument<string[]> models = new("models") { Description = "Two or more models (llama3.1:70b gpt-3.5-turbo ...)", Arity = new ArgumentArity(1, 12) };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("compare", "Compare models side by side, hosted incumbents (gpt-4o, gpt-3.5-turbo, gpt-4, claude-3.5-sonnet) included. With one model, adds the incumbents the guide compares it to.");
-        c.Arguments.Add(models);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("compare", "Compare models side by side, hosted incumbents (gpt-4o, gpt-3.5-turbo, gpt-4, claude-3.5-sonnet) included. With one model, adds the incumbents the guide compares it to.") { models };
 
     public int Run(CommandContext ctx)
     {

@@ -1,9 +1,7 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Cost;
 using ModelScout.Core.Fit;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -18,13 +16,8 @@ internal sealed class CostCommand : ICommandBuilder
     private readonly Option<double?> gpuHour = new("--gpu-hour") { Description = "USD per GPU-hour for self-hosting (default: the catalog's assumed rate for the card)", HelpName = "USD" };
     private readonly Option<double?> batchingGain = new("--batching-gain") { Description = "Aggregate throughput of a batched server relative to one stream", HelpName = "X" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("cost", "Hosted API cost against self-hosting for a daily token volume (the guide's enterprise scenario: DeepSeek-V3 on a multi-GPU server).");
-        foreach (var x in new Option[] { tokens, model, inputShare, api, apiPrice, gpuHour, batchingGain }) c.Options.Add(x);
-        o.AddPlanning(c, needs: false);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        o.AddPlanning(new Command("cost", "Hosted API cost against self-hosting for a daily token volume (the guide's enterprise scenario: DeepSeek-V3 on a multi-GPU server).") { tokens, model, inputShare, api, apiPrice, gpuHour, batchingGain }, needs: false);
 
     public int Run(CommandContext ctx)
     {

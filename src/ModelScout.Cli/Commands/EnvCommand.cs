@@ -1,6 +1,4 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
@@ -27,8 +26,8 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<string?> suite = new("--suite") { Description = "Suites to run, comma-separated: mmlu,humaneval,gsm8k,math,mtbench", HelpName = "LIST" };
     private readonly Option<string?> endpoint = new("--endpoint") { Description = "OpenAI-compatible API base to evaluate, e.g. http://127.0.0.1:11434/v1", HelpName = "URL" };
     private readonly Option<string?> model = new("--model") { Description = "Model id to ask --endpoint for", HelpName = "NAME" };
-    private readonly Option<string?> apiKey = new("--api-key") { Description = "Bearer key for --endpoint (also $SCOUT_EVAL_API_KEY)", HelpName = "KEY" };
-    private readonly Option<string?> local = new("--local") { Description = "Evaluate a GGUF in-process instead: a store name or a .gguf path", HelpName = "FILE|NAME" };
+    private readonly Option<string?> apiKey = CommonOptions.ApiKey("Bearer key for --endpoint (also $SCOUT_EVAL_API_KEY)");
+    private readonly Option<string?> local = CommonOptions.Local("Evaluate a GGUF in-process instead: a store name or a .gguf path");
     private readonly Option<int?> limit = new("--limit") { Description = "At most N items per suite (the same N items every time for a given --seed)", HelpName = "N" };
     private readonly Option<double?> fraction = new("--fraction") { Description = "This share of each suite's items, 0 < F <= 1", HelpName = "F" };
     private readonly Option<int> concurrency = new("--concurrency") { Description = "Items in flight at once (match the server's parallel slots)", DefaultValueFactory = _ => 1, HelpName = "N" };
@@ -45,22 +44,13 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<string?> judgeModel = new("--judge-model") { Description = "Judge model id (default: --model when the judge endpoint is --endpoint)", HelpName = "NAME" };
     private readonly Option<string?> judgeApiKey = new("--judge-api-key") { Description = "Bearer key for the judge (default: --api-key when the judge endpoint is --endpoint)", HelpName = "KEY" };
     private readonly Option<string?> db = EvalDatabase.Option();
-    private readonly Option<int?> threads = new("--threads") { Description = "CPU threads for --local (default: SCOUT_NUM_THREAD, else chosen from the cores)", HelpName = "N" };
+    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for --local (default: SCOUT_NUM_THREAD, else chosen from the cores)");
 
-    public Command Build(CommonOptions options)
+    public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH and MT-Bench through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
     {
-        var c = new Command("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH and MT-Bench through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.");
-        foreach (var o in new Option[]
-        {
-            suite, endpoint, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
-            maxTokens, judgeEndpoint, judgeModel, judgeApiKey, db, threads,
-        })
-        {
-            c.Options.Add(o);
-        }
-        c.Options.Add(options.Models);
-        return c;
-    }
+        suite, endpoint, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
+        maxTokens, judgeEndpoint, judgeModel, judgeApiKey, db, threads, options.Models,
+    };
 
     public int Run(CommandContext ctx) => RunAsync(ctx).GetAwaiter().GetResult();
 

@@ -1,8 +1,6 @@
-using System.CommandLine;
 using System.Globalization;
 using ModelScout.Cli.EvalReports;
 using ModelScout.Cli.Output;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -19,16 +17,8 @@ internal sealed class EvalCompareCommand : ICommandBuilder
     private readonly Option<bool> allowMixed = new("--allow-mixed-scoring") { Description = "Compare suites even when the two runs scored them differently (e.g. MMLU logprob against generative)" };
     private readonly Option<string?> db = EvalDatabase.Option();
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("compare", "Compare two eval runs item by item: per-suite and per-subject deltas (B − A) with 95 % paired-bootstrap intervals, McNemar's test for right/wrong suites, and a verdict against --margin.");
-        c.Arguments.Add(runA);
-        c.Arguments.Add(runB);
-        c.Options.Add(margin);
-        c.Options.Add(allowMixed);
-        c.Options.Add(db);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("compare", "Compare two eval runs item by item: per-suite and per-subject deltas (B − A) with 95 % paired-bootstrap intervals, McNemar's test for right/wrong suites, and a verdict against --margin.") { runA, runB, margin, allowMixed, db };
 
     public int Run(CommandContext ctx)
     {

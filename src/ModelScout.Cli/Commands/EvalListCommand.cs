@@ -1,9 +1,7 @@
-using System.CommandLine;
 using System.Globalization;
 using ModelScout.Cli.EvalReports;
 using ModelScout.Cli.Output;
 using ModelScout.Evaluation.Statistics;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -12,12 +10,8 @@ internal sealed class EvalListCommand : ICommandBuilder
 {
     private readonly Option<string?> db = EvalDatabase.Option();
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("list", "List the eval runs in the results file, newest first, with their model, endpoint, status and scores.");
-        c.Options.Add(db);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("list", "List the eval runs in the results file, newest first, with their model, endpoint, status and scores.") { db };
 
     public int Run(CommandContext ctx)
     {

@@ -1,8 +1,6 @@
-using System.CommandLine;
 using System.Globalization;
 using ModelScout.Cli.EvalReports;
 using ModelScout.Cli.Output;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -13,14 +11,8 @@ internal sealed class EvalReportCommand : ICommandBuilder
     private readonly Option<string?> html = new("--html") { Description = "Also write the report as one self-contained HTML page", HelpName = "FILE" };
     private readonly Option<string?> db = EvalDatabase.Option();
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("report", "Show an eval run's results next to the catalog's published scores for that model: per-subject and category breakdowns, extraction-failure rates, tokens, latency and how to reproduce it.");
-        c.Arguments.Add(run);
-        c.Options.Add(html);
-        c.Options.Add(db);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("report", "Show an eval run's results next to the catalog's published scores for that model: per-subject and category breakdowns, extraction-failure rates, tokens, latency and how to reproduce it.") { run, html, db };
 
     public int Run(CommandContext ctx)
     {

@@ -1,7 +1,5 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -10,12 +8,8 @@ internal sealed class ExplainCommand : ICommandBuilder
 {
     private readonly Argument<string?> term = new("term") { Description = "A term (mmlu, q4_k_m, k-quants, moe, lost-in-the-middle) or FAQ (replace-gpt-4o, q4km-vs-q8, llama-commercial); omit to list them", Arity = ArgumentArity.ZeroOrOne };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("explain", "Short explanations of benchmarks, quantization types, context windows, MoE and the guide's FAQ.");
-        c.Arguments.Add(term);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("explain", "Short explanations of benchmarks, quantization types, context windows, MoE and the guide's FAQ.") { term };
 
     public int Run(CommandContext ctx)
     {

@@ -1,8 +1,6 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -16,13 +14,8 @@ internal sealed class FitCommand : ICommandBuilder
     private readonly Option<bool> all = new("--all") { Description = "Include models that do not fit (default: listed, greyed out)" };
     private readonly Option<string?> file = new("--file") { Description = "Plan a GGUF file (path or URL) at its exact tensor sizes instead of the catalog's models", HelpName = "GGUF" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("fit", "Probe this machine (or describe one) and show, for every model, the best quantization that fits, where it runs, the memory breakdown, a speed range and the commands to run it.");
-        foreach (var x in new Option[] { model, quant, prefer, details, all, file }) c.Options.Add(x);
-        o.AddPlanning(c);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        o.AddPlanning(new Command("fit", "Probe this machine (or describe one) and show, for every model, the best quantization that fits, where it runs, the memory breakdown, a speed range and the commands to run it.") { model, quant, prefer, details, all, file });
 
     public int Run(CommandContext ctx)
     {

@@ -1,10 +1,8 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
 using ModelScout.Core.Planning;
 using ModelScout.Gguf;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -16,14 +14,8 @@ internal sealed class InspectCommand : ICommandBuilder
     private readonly Option<bool> validate = new("--validate") { Description = "Only check the file; exit 4 with the precise problem when it is malformed" };
     private readonly Option<bool> metadata = new("--metadata") { Description = "List every metadata key" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("inspect", "Read a GGUF file's header (from disk or over HTTP range requests): architecture, parameters, real bits per weight, type mix, shape, tokenizer, licence, validation, and the memory plan at --ctx on this machine.");
-        c.Arguments.Add(source);
-        foreach (var x in new Option[] { tensors, validate, metadata }) c.Options.Add(x);
-        o.AddPlanning(c);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        o.AddPlanning(new Command("inspect", "Read a GGUF file's header (from disk or over HTTP range requests): architecture, parameters, real bits per weight, type mix, shape, tokenizer, licence, validation, and the memory plan at --ctx on this machine.") { source, tensors, validate, metadata });
 
     public int Run(CommandContext ctx)
     {

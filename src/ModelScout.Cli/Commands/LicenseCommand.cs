@@ -1,7 +1,5 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Licensing;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -18,10 +16,8 @@ internal sealed class LicenseCommand : ICommandBuilder
 
     public Command Build(CommonOptions o)
     {
-        var c = new Command("license", "Is a use allowed, allowed with conditions, or not allowed? Names the licence clause behind each answer, and where the guide got the licence wrong.");
+        var c = new Command("license", "Is a use allowed, allowed with conditions, or not allowed? Names the licence clause behind each answer, and where the guide got the licence wrong.") { model, commercial, saas, mau, train, fineTune, distribute };
         c.Aliases.Add("licence");
-        c.Arguments.Add(model);
-        foreach (var x in new Option[] { commercial, saas, mau, train, fineTune, distribute }) c.Options.Add(x);
         return c;
     }
 

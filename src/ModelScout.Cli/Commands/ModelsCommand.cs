@@ -1,8 +1,6 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Recommend;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -15,12 +13,8 @@ internal sealed class ModelsCommand : ICommandBuilder
     private readonly Option<string?> minContext = new("--min-context") { Description = "Only models whose native window is at least this (32K)", HelpName = "TOKENS" };
     private readonly Option<bool> hosted = new("--hosted") { Description = "Include hosted incumbents (GPT-4o, GPT-3.5 Turbo, Claude 3.5 Sonnet)" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("models", "List the catalog's models: parameters, context, licence, MMLU, HumanEval, Q4_K_M size and what the guide says each is best for.");
-        foreach (var x in new Option[] { license, bestFor, maxParams, minContext, hosted }) c.Options.Add(x);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("models", "List the catalog's models: parameters, context, licence, MMLU, HumanEval, Q4_K_M size and what the guide says each is best for.") { license, bestFor, maxParams, minContext, hosted };
 
     public int Run(CommandContext ctx)
     {

@@ -1,9 +1,7 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
 using ModelScout.Core.Recommend;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -13,14 +11,8 @@ internal sealed class QuantCommand : ICommandBuilder
     private readonly Argument<string> model = new("model") { Description = "Ollama tag, id or name" };
     private readonly Option<string?> memory = new("--memory") { Description = "A GPU memory budget to test against (8GB, 24GiB): weights, cache, buffers and runtime overhead all on one GPU", HelpName = "SIZE" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("quant", "Every quantization level of a model: real bits per weight, file size, expected quality loss, whether it fits, and which to use.");
-        c.Arguments.Add(model);
-        c.Options.Add(memory);
-        o.AddPlanning(c, needs: false);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        o.AddPlanning(new Command("quant", "Every quantization level of a model: real bits per weight, file size, expected quality loss, whether it fits, and which to use.") { model, memory }, needs: false);
 
     public int Run(CommandContext ctx)
     {

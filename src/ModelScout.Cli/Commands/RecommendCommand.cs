@@ -1,8 +1,6 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Planning;
 using ModelScout.Core.Recommend;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -15,13 +13,8 @@ internal sealed class RecommendCommand : ICommandBuilder
     private readonly Option<bool> asGuide = new("--guide-assumptions") { Description = "Plan on the hardware the guide assumes for the use case instead of this machine" };
     private readonly Option<int> top = new("--top") { Description = "Picks to show", DefaultValueFactory = _ => 5 };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("recommend", "Rank the open models for a use case on this machine (or a described one), with the reason for each rank and each exclusion, and the runtime to use.");
-        foreach (var x in new Option[] { useCase, license, mau, asGuide, top }) c.Options.Add(x);
-        o.AddPlanning(c);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        o.AddPlanning(new Command("recommend", "Rank the open models for a use case on this machine (or a described one), with the reason for each rank and each exclusion, and the runtime to use.") { useCase, license, mau, asGuide, top });
 
     public int Run(CommandContext ctx)
     {

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using ModelScout.Cli.Chat;
 using ModelScout.Cli.Output;
 using ModelScout.Engine;
@@ -19,22 +18,17 @@ internal sealed class RunModelCommand : ICommandBuilder
     private readonly Option<bool> verbose = new("--verbose") { Description = "After each answer print durations, token counts and tokens/s" };
     private readonly Option<string?> format = new("--format") { Description = "Shape of the answer: json (any JSON value), or a JSON schema the answer must validate against", HelpName = "json|SCHEMA" };
     private readonly Option<string?> system = new("--system") { Description = "System message", HelpName = "TEXT" };
-    private readonly Option<string?> keepAlive = new("--keep-alive", "--keepalive") { Description = "How long the model stays loaded while idle in a chat: 5m, 1h, 0, -1 (forever)", HelpName = "DURATION" };
-    private readonly Option<int?> threads = new("--threads") { Description = "CPU threads (default: SCOUT_NUM_THREAD, else 1 on 2 cores, cores-1 up to 8, half beyond)", HelpName = "N" };
+    private readonly Option<string?> keepAlive = CommonOptions.KeepAlive("How long the model stays loaded while idle in a chat: 5m, 1h, 0, -1 (forever)", "--keepalive");
+    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads (default: SCOUT_NUM_THREAD, else 1 on 2 cores, cores-1 up to 8, half beyond)");
     private readonly Option<string?> context = new("--ctx") { Description = "Context window in tokens (2048 or 2K); default: the model's num_ctx, else 2048", HelpName = "TOKENS" };
     private readonly Option<float?> temperature = new("--temperature") { Description = "Sampling temperature; 0 is greedy (deterministic)", HelpName = "T" };
     private readonly Option<int?> seed = new("--seed") { Description = "Random seed for sampling", HelpName = "N" };
     private readonly Option<int?> numPredict = new("--num-predict") { Description = "Most tokens to generate (-1: until the model stops or the context is full)", HelpName = "N" };
 
-    public Command Build(CommonOptions options)
+    public Command Build(CommonOptions options) => new("run", "Chat with a GGUF model on this machine (in-process llama.cpp): a one-shot answer to PROMPT or piped stdin, or an interactive chat like `ollama run`.")
     {
-        var c = new Command("run", "Chat with a GGUF model on this machine (in-process llama.cpp): a one-shot answer to PROMPT or piped stdin, or an interactive chat like `ollama run`.");
-        c.Arguments.Add(model);
-        c.Arguments.Add(prompt);
-        foreach (var o in new Option[] { verbose, format, system, keepAlive, threads, context, temperature, seed, numPredict }) c.Options.Add(o);
-        c.Options.Add(options.Models);
-        return c;
-    }
+        model, prompt, verbose, format, system, keepAlive, threads, context, temperature, seed, numPredict, options.Models,
+    };
 
     public int Run(CommandContext ctx) => RunAsync(ctx).GetAwaiter().GetResult();
 
@@ -96,15 +90,7 @@ internal sealed class RunModelCommand : ICommandBuilder
             ctx.Stderr.WriteLine($"loaded {loaded.Name} in {VerboseStats.Duration(loaded.LoadDuration)}; give a prompt to get an answer");
             return ExitCodes.Ok;
         }
-        var request = new GenerationRequest
-        {
-            Model = settings.Model,
-            Prompt = text,
-            System = settings.System,
-            Options = settings.Options,
-            Format = settings.Format,
-            KeepAlive = settings.KeepAlive,
-        };
+        var request = settings.Request(prompt: text);
         using var cts = new CancellationTokenSource();
         using var ctrlC = ctx.RunEnvironment.OnInterrupt(cts.Cancel);
         var answer = await EngineAsync(() => AnswerStream.CopyAsync(engine, request, ctx.Json ? null : ctx.Stdout, cts.Token)).ConfigureAwait(false);

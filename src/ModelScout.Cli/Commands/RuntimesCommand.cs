@@ -1,7 +1,5 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -10,13 +8,8 @@ internal sealed class RuntimesCommand : ICommandBuilder
 {
     private readonly Option<string?> model = new("--model", "-m") { Description = "Pick a runtime for this model on this machine and print its commands", HelpName = "MODEL" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("runtimes", "Ollama, llama.cpp, vLLM, text-generation-webui (and scout serve): what each is for, install and start commands, and which fits your situation.");
-        c.Options.Add(model);
-        o.AddPlanning(c);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        o.AddPlanning(new Command("runtimes", "Ollama, llama.cpp, vLLM, text-generation-webui (and scout serve): what each is for, install and start commands, and which fits your situation.") { model });
 
     public int Run(CommandContext ctx)
     {

@@ -1,7 +1,7 @@
-using System.CommandLine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using ModelScout.Engine;
+using ModelScout.Server;
 using ModelScout.Server.Hosting;
 using ModelScout.Store;
 
@@ -11,18 +11,14 @@ namespace ModelScout.Cli.Commands;
 internal sealed class ServeCommand : ICommandBuilder
 {
     private readonly Option<string?> host = new("--host") { Description = "Listen address: HOST:PORT, :PORT, HOST or http://HOST:PORT (default 127.0.0.1:11434; SCOUT_HOST)", HelpName = "HOST:PORT" };
-    private readonly Option<int?> threads = new("--threads") { Description = "CPU threads for generation (default: all cores up to 4, then fewer; SCOUT_NUM_THREAD)", HelpName = "N" };
-    private readonly Option<string?> keepAlive = new("--keep-alive") { Description = "How long an idle model stays loaded: 5m, 1h, 0 (unload at once), -1 (forever) (SCOUT_KEEP_ALIVE)", HelpName = "DURATION" };
+    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for generation (default: all cores up to 4, then fewer; SCOUT_NUM_THREAD)");
+    private readonly Option<string?> keepAlive = CommonOptions.KeepAlive("How long an idle model stays loaded: 5m, 1h, 0 (unload at once), -1 (forever) (SCOUT_KEEP_ALIVE)");
     private readonly Option<int?> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before new ones get 503 server busy (default 512; SCOUT_MAX_QUEUE)", HelpName = "N" };
-    private readonly Option<string?> apiKey = new("--api-key") { Description = "Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)", HelpName = "KEY" };
+    private readonly Option<string?> apiKey = CommonOptions.ApiKey("Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)");
     private readonly Option<string[]> origins = new("--origins") { Description = "Extra browser origins allowed by CORS, * as wildcard (repeatable or comma-separated; SCOUT_ORIGINS)", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = true };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.");
-        foreach (var option in new Option[] { host, o.Models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins }) c.Options.Add(option);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.") { host, o.Models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins };
 
     public int Run(CommandContext ctx)
     {

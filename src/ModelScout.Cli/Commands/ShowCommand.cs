@@ -1,7 +1,5 @@
-using System.CommandLine;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -16,8 +14,7 @@ internal sealed class ShowCommand : ICommandBuilder
 
     public Command Build(CommonOptions o)
     {
-        var c = new Command("show", "A stored model's architecture, parameters, quantization, context, template, system prompt, parameters and licence; for a catalog model, everything known: context, licence, scores with their settings and sources, sizes, and how the guide's memory claims hold up.");
-        c.Arguments.Add(model);
+        var c = new Command("show", "A stored model's architecture, parameters, quantization, context, template, system prompt, parameters and licence; for a catalog model, everything known: context, licence, scores with their settings and sources, sizes, and how the guide's memory claims hold up.") { model };
         stored.AddOptions(c);
         c.Options.Add(o.Models);
         return c;

@@ -1,9 +1,7 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
 using ModelScout.Cli.Output;
 using ModelScout.Prompting.Templates;
 using ModelScout.Store;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Commands;
 
@@ -13,22 +11,14 @@ internal sealed class ImportCommand : ICommandBuilder
     private readonly Argument<string> file = new("file") { Description = "A GGUF file (validated before anything is copied)" };
     private readonly Argument<string> name = new("name") { Description = "Name to store it under: model[:tag] or namespace/model:tag" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("import", "Copy a GGUF file into the model store under NAME[:TAG] (checked first; hashed while copying; renamed into place atomically).");
-        c.Arguments.Add(file);
-        c.Arguments.Add(name);
-        c.Options.Add(o.Models);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("import", "Copy a GGUF file into the model store under NAME[:TAG] (checked first; hashed while copying; renamed into place atomically).") { file, name, o.Models };
 
     public int Run(CommandContext ctx)
     {
         var path = ctx.Parse.GetValue(file)!;
         var model = StoreProgress.Run(ctx, $"importing {Path.GetFileName(path)}", (store, progress, ct) => store.ImportAsync(path, ctx.Parse.GetValue(name)!, progress, ct));
-        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/import/v1", ctx.Store.Root, StoredModelJson.From(model), path), CliJson.Default.StoreResultJson);
-        ctx.Human.MarkupLine($"imported [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
-        return ExitCodes.Ok;
+        return StoreText.Report(ctx, "import", model, path, StoreText.Stored("imported", model));
     }
 }
 
@@ -38,14 +28,8 @@ internal sealed class CreateCommand : ICommandBuilder
     private readonly Argument<string> name = new("name") { Description = "Name of the new model: model[:tag] or namespace/model:tag" };
     private readonly Option<string> file = new("--file", "-f") { Description = "The Modelfile (docs/modelfile.md)", DefaultValueFactory = _ => "Modelfile", HelpName = "FILE" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("create", "Create a model in the store from a Modelfile: FROM a stored model, a blob digest or a GGUF file, with PARAMETER, TEMPLATE, SYSTEM, MESSAGE and LICENSE.");
-        c.Arguments.Add(name);
-        c.Options.Add(file);
-        c.Options.Add(o.Models);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("create", "Create a model in the store from a Modelfile: FROM a stored model, a blob digest or a GGUF file, with PARAMETER, TEMPLATE, SYSTEM, MESSAGE and LICENSE.") { name, file, o.Models };
 
     public int Run(CommandContext ctx)
     {
@@ -75,9 +59,7 @@ internal sealed class CreateCommand : ICommandBuilder
             Messages = modelfile.Messages.Count > 0 ? modelfile.Messages : null,
         };
         var model = StoreProgress.Run(ctx, $"creating {ctx.Parse.GetValue(name)}", (store, progress, ct) => store.CreateAsync(ctx.Parse.GetValue(name)!, definition, progress, ct));
-        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/create/v1", ctx.Store.Root, StoredModelJson.From(model), path), CliJson.Default.StoreResultJson);
-        ctx.Human.MarkupLine($"created [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
-        return ExitCodes.Ok;
+        return StoreText.Report(ctx, "create", model, path, StoreText.Stored("created", model));
     }
 }
 
@@ -90,13 +72,8 @@ internal sealed class PullCommand : ICommandBuilder
     private readonly Option<string?> storeName = new("--name") { Description = "Name to store a URL download under (default: the file name, lower-cased, tag latest)", HelpName = "NAME" };
     private readonly Option<int> connections = new("--connections") { Description = "Parallel range requests for large files", DefaultValueFactory = _ => 4, HelpName = "N" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("pull", "Download a model from an Ollama-compatible registry, or a GGUF from a URL: resumable (rerun to continue), sha256-verified, renamed into place only when complete.");
-        c.Arguments.Add(source);
-        foreach (var x in new Option[] { registry, insecure, storeName, connections, o.Models }) c.Options.Add(x);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("pull", "Download a model from an Ollama-compatible registry, or a GGUF from a URL: resumable (rerun to continue), sha256-verified, renamed into place only when complete.") { source, registry, insecure, storeName, connections, o.Models };
 
     public int Run(CommandContext ctx)
     {
@@ -107,9 +84,7 @@ internal sealed class PullCommand : ICommandBuilder
         if (n is < 1 or > 16) throw new CliException("--connections must be between 1 and 16");
         var options = new PullOptions { Registry = registryUri, Insecure = p.GetValue(insecure), Name = p.GetValue(storeName), Connections = n };
         var model = StoreProgress.Run(ctx, $"pulling {what}", (store, progress, ct) => store.PullAsync(what, options, progress, ct));
-        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/pull/v1", ctx.Store.Root, StoredModelJson.From(model), what), CliJson.Default.StoreResultJson);
-        ctx.Human.MarkupLine($"pulled [bold]{Format.Esc(model.Name)}[/] ({Format.Esc(StoreText.Details(model))}, {Format.Gb(model.Size)})");
-        return ExitCodes.Ok;
+        return StoreText.Report(ctx, "pull", model, what, StoreText.Stored("pulled", model));
     }
 
     /// <summary>The registry for names without a host: --registry, else $SCOUT_REGISTRY, else null (Ollama's).</summary>
@@ -129,9 +104,8 @@ internal sealed class ListCommand : ICommandBuilder
 {
     public Command Build(CommonOptions o)
     {
-        var c = new Command("list", "List the models in the store: name, id, size, details, when modified.");
+        var c = new Command("list", "List the models in the store: name, id, size, details, when modified.") { o.Models };
         c.Aliases.Add("ls");
-        c.Options.Add(o.Models);
         return c;
     }
 
@@ -163,13 +137,8 @@ internal sealed class RemoveCommand : ICommandBuilder
 {
     private readonly Argument<string[]> names = new("name") { Description = "Models to remove", Arity = ArgumentArity.OneOrMore };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("rm", "Remove models from the store; blobs no other model uses are deleted. Exit 3 when a name was not there.");
-        c.Arguments.Add(names);
-        c.Options.Add(o.Models);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("rm", "Remove models from the store; blobs no other model uses are deleted. Exit 3 when a name was not there.") { names, o.Models };
 
     public int Run(CommandContext ctx)
     {
@@ -198,28 +167,31 @@ internal sealed class CopyCommand : ICommandBuilder
     private readonly Argument<string> from = new("source") { Description = "A stored model" };
     private readonly Argument<string> to = new("destination") { Description = "The new name" };
 
-    public Command Build(CommonOptions o)
-    {
-        var c = new Command("cp", "Give a stored model another name (the blobs are shared).");
-        c.Arguments.Add(from);
-        c.Arguments.Add(to);
-        c.Options.Add(o.Models);
-        return c;
-    }
+    public Command Build(CommonOptions o) =>
+        new("cp", "Give a stored model another name (the blobs are shared).") { from, to, o.Models };
 
     public int Run(CommandContext ctx)
     {
         var source = ctx.Parse.GetValue(from)!;
         var model = ctx.Store.Copy(source, ctx.Parse.GetValue(to)!);
-        if (ctx.Json) ctx.WriteJson(new StoreResultJson("modelscout/cp/v1", ctx.Store.Root, StoredModelJson.From(model), source), CliJson.Default.StoreResultJson);
-        ctx.Human.MarkupLine($"copied '{Format.Esc(ctx.Store.Find(source)?.Name ?? source)}' to '{Format.Esc(model.Name)}'");
-        return ExitCodes.Ok;
+        return StoreText.Report(ctx, "cp", model, source, $"copied '{Format.Esc(ctx.Store.Find(source)?.Name ?? source)}' to '{Format.Esc(model.Name)}'");
     }
 }
 
-/// <summary>Short texts shared by the store commands.</summary>
+/// <summary>Short texts shared by the store commands, and how the ones that store a model report it.</summary>
 internal static class StoreText
 {
+    /// <summary>The model a command stored: the <c>modelscout/COMMAND/v1</c> document with --json, and one line for people.</summary>
+    public static int Report(CommandContext ctx, string command, StoredModel model, string source, string line)
+    {
+        if (ctx.Json) ctx.WriteJson(new StoreResultJson($"modelscout/{command}/v1", ctx.Store.Root, StoredModelJson.From(model), source), CliJson.Default.StoreResultJson);
+        ctx.Human.MarkupLine(line);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>"pulled NAME (details, size)", in markup.</summary>
+    public static string Stored(string verb, StoredModel m) => $"{verb} [bold]{Format.Esc(m.Name)}[/] ({Format.Esc(Details(m))}, {Format.Gb(m.Size)})";
+
     public static string Details(StoredModel m) =>
         string.Join(" ", new[] { m.Details.Family, m.Details.ParameterSize, m.Details.QuantizationLevel }.Where(s => !string.IsNullOrEmpty(s)));
 

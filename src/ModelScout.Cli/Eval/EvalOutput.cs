@@ -3,7 +3,6 @@ using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Statistics;
 using ModelScout.Evaluation.Suites;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Eval;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using ModelScout.Evaluation;
 using ModelScout.Evaluation.Running;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Eval;
 

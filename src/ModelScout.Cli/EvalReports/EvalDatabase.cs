@@ -1,4 +1,3 @@
-using System.CommandLine;
 using ModelScout.Evaluation.Results;
 
 namespace ModelScout.Cli.EvalReports;

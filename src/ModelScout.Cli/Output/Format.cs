@@ -1,7 +1,6 @@
 using ModelScout.Core.Fit;
 using ModelScout.Core.Licensing;
 using ModelScout.Core.Machines;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Output;
 

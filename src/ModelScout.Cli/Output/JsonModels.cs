@@ -147,6 +147,12 @@ internal sealed record EnvVariableJson(string Name, string Area, string Value, s
 
 internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IReadOnlyList<string> Suggestions);
 
+internal sealed record BenchLocalTestJson(string Name, string Kind, int Tokens, double MeanTokensPerSecond, double StdTokensPerSecond,
+    IReadOnlyList<double> RunSeconds, IReadOnlyList<double> RunTokensPerSecond);
+
+internal sealed record BenchLocalJson(string Schema, string Model, long FileBytes, string? Architecture, int Threads, int BatchSize, int MicroBatchSize,
+    int Repetitions, bool? FlashAttention, double LoadMs, IReadOnlyList<BenchLocalTestJson> Tests);
+
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -171,6 +177,7 @@ internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IRea
 [JsonSerializable(typeof(StoreResultJson))]
 [JsonSerializable(typeof(RemoveJson))]
 [JsonSerializable(typeof(StoredShowJson))]
+[JsonSerializable(typeof(BenchLocalJson))]
 internal sealed partial class CliJson : JsonSerializerContext;
 
 internal sealed record TypeShareJson(string Type, int Tensors, long Parameters, long Bytes, double BitsPerWeight);

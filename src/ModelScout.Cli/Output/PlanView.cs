@@ -1,6 +1,5 @@
 using System.Globalization;
 using ModelScout.Core.Fit;
-using Spectre.Console;
 
 namespace ModelScout.Cli.Output;
 

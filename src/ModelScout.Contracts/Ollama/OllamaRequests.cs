@@ -3,28 +3,36 @@ using System.Text.Json.Serialization;
 
 namespace ModelScout.Contracts.Ollama;
 
-/// <summary>POST /api/generate. Fields that take several JSON shapes (format, options, keep_alive) stay raw.</summary>
-public sealed record GenerateRequest
+/// <summary>
+/// What /api/generate and /api/chat requests share. Fields that take several JSON shapes (format, options, keep_alive,
+/// think) stay raw. The property orders keep each request's fields in Ollama's order, between the fields each one adds.
+/// </summary>
+public abstract record OllamaGenerationRequest
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
-    [JsonPropertyName("prompt")] public string? Prompt { get; init; }
-    [JsonPropertyName("suffix")] public string? Suffix { get; init; }
-    [JsonPropertyName("system")] public string? System { get; init; }
-    [JsonPropertyName("template")] public string? Template { get; init; }
-    [JsonPropertyName("images")] public IReadOnlyList<string>? Images { get; init; }
+    [JsonPropertyName("model"), JsonPropertyOrder(10)] public string? Model { get; init; }
     /// <summary>"json" or a JSON schema object.</summary>
-    [JsonPropertyName("format")] public JsonElement? Format { get; init; }
-    [JsonPropertyName("options")] public JsonElement? Options { get; init; }
+    [JsonPropertyName("format"), JsonPropertyOrder(70)] public JsonElement? Format { get; init; }
+    [JsonPropertyName("options"), JsonPropertyOrder(80)] public JsonElement? Options { get; init; }
     /// <summary>Defaults to true when absent or null.</summary>
-    [JsonPropertyName("stream")] public bool? Stream { get; init; }
-    [JsonPropertyName("raw")] public bool? Raw { get; init; }
+    [JsonPropertyName("stream"), JsonPropertyOrder(90)] public bool? Stream { get; init; }
     /// <summary>Duration string ("5m") or number of seconds.</summary>
-    [JsonPropertyName("keep_alive")] public JsonElement? KeepAlive { get; init; }
+    [JsonPropertyName("keep_alive"), JsonPropertyOrder(110)] public JsonElement? KeepAlive { get; init; }
+    [JsonPropertyName("think"), JsonPropertyOrder(130)] public JsonElement? Think { get; init; }
+    [JsonPropertyName("logprobs"), JsonPropertyOrder(140)] public bool? Logprobs { get; init; }
+    [JsonPropertyName("top_logprobs"), JsonPropertyOrder(150)] public int? TopLogprobs { get; init; }
+}
+
+/// <summary>POST /api/generate.</summary>
+public sealed record GenerateRequest : OllamaGenerationRequest
+{
+    [JsonPropertyName("prompt"), JsonPropertyOrder(20)] public string? Prompt { get; init; }
+    [JsonPropertyName("suffix"), JsonPropertyOrder(30)] public string? Suffix { get; init; }
+    [JsonPropertyName("system"), JsonPropertyOrder(40)] public string? System { get; init; }
+    [JsonPropertyName("template"), JsonPropertyOrder(50)] public string? Template { get; init; }
+    [JsonPropertyName("images"), JsonPropertyOrder(60)] public IReadOnlyList<string>? Images { get; init; }
+    [JsonPropertyName("raw"), JsonPropertyOrder(100)] public bool? Raw { get; init; }
     /// <summary>Deprecated token ids of an earlier exchange; accepted and ignored.</summary>
-    [JsonPropertyName("context")] public IReadOnlyList<long>? Context { get; init; }
-    [JsonPropertyName("think")] public JsonElement? Think { get; init; }
-    [JsonPropertyName("logprobs")] public bool? Logprobs { get; init; }
-    [JsonPropertyName("top_logprobs")] public int? TopLogprobs { get; init; }
+    [JsonPropertyName("context"), JsonPropertyOrder(120)] public IReadOnlyList<long>? Context { get; init; }
 }
 
 /// <summary>One chat message on Ollama's wire.</summary>
@@ -39,61 +47,58 @@ public sealed record OllamaMessage
 }
 
 /// <summary>POST /api/chat.</summary>
-public sealed record ChatRequest
+public sealed record ChatRequest : OllamaGenerationRequest
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
-    [JsonPropertyName("messages")] public IReadOnlyList<OllamaMessage>? Messages { get; init; }
-    [JsonPropertyName("tools")] public JsonElement? Tools { get; init; }
-    [JsonPropertyName("format")] public JsonElement? Format { get; init; }
-    [JsonPropertyName("options")] public JsonElement? Options { get; init; }
-    [JsonPropertyName("stream")] public bool? Stream { get; init; }
-    [JsonPropertyName("keep_alive")] public JsonElement? KeepAlive { get; init; }
-    [JsonPropertyName("think")] public JsonElement? Think { get; init; }
-    [JsonPropertyName("logprobs")] public bool? Logprobs { get; init; }
-    [JsonPropertyName("top_logprobs")] public int? TopLogprobs { get; init; }
+    [JsonPropertyName("messages"), JsonPropertyOrder(20)] public IReadOnlyList<OllamaMessage>? Messages { get; init; }
+    [JsonPropertyName("tools"), JsonPropertyOrder(30)] public JsonElement? Tools { get; init; }
+}
+
+/// <summary>What /api/embed and /api/embeddings share: the model first, options and keep_alive last, as Ollama writes them.</summary>
+public abstract record OllamaEmbeddingRequest
+{
+    [JsonPropertyName("model"), JsonPropertyOrder(-1)] public string? Model { get; init; }
+    [JsonPropertyName("options"), JsonPropertyOrder(1)] public JsonElement? Options { get; init; }
+    [JsonPropertyName("keep_alive"), JsonPropertyOrder(2)] public JsonElement? KeepAlive { get; init; }
 }
 
 /// <summary>POST /api/embed: <c>input</c> is a string or an array of strings.</summary>
-public sealed record EmbedRequest
+public sealed record EmbedRequest : OllamaEmbeddingRequest
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
     [JsonPropertyName("input")] public JsonElement? Input { get; init; }
     [JsonPropertyName("truncate")] public bool? Truncate { get; init; }
     [JsonPropertyName("dimensions")] public int? Dimensions { get; init; }
-    [JsonPropertyName("options")] public JsonElement? Options { get; init; }
-    [JsonPropertyName("keep_alive")] public JsonElement? KeepAlive { get; init; }
 }
 
 /// <summary>POST /api/embeddings (legacy): one prompt, one vector, not normalised.</summary>
-public sealed record EmbeddingsRequest
+public sealed record EmbeddingsRequest : OllamaEmbeddingRequest
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
     [JsonPropertyName("prompt")] public string? Prompt { get; init; }
-    [JsonPropertyName("options")] public JsonElement? Options { get; init; }
-    [JsonPropertyName("keep_alive")] public JsonElement? KeepAlive { get; init; }
+}
+
+/// <summary>
+/// A request about one stored model, named as <c>model</c> or, by older clients, <c>name</c>; the two come first, as
+/// Ollama writes them.
+/// </summary>
+public abstract record OllamaModelRequest
+{
+    [JsonPropertyName("model"), JsonPropertyOrder(-2)] public string? Model { get; init; }
+    [JsonPropertyName("name"), JsonPropertyOrder(-1)] public string? Name { get; init; }
+
+    /// <summary><c>model</c> when given, else <c>name</c>.</summary>
+    [JsonIgnore] public string? EffectiveModel => string.IsNullOrEmpty(Model) ? Name : Model;
 }
 
 /// <summary>POST /api/show, DELETE /api/delete: a model name (<c>model</c>, or the older <c>name</c>).</summary>
-public sealed record ModelNameRequest
+public sealed record ModelNameRequest : OllamaModelRequest
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
-    [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("verbose")] public bool? Verbose { get; init; }
-
-    /// <summary><c>model</c> when given, else <c>name</c>.</summary>
-    [JsonIgnore] public string? EffectiveModel => string.IsNullOrEmpty(Model) ? Name : Model;
 }
 
 /// <summary>POST /api/pull.</summary>
-public sealed record PullRequest
+public sealed record PullRequest : OllamaModelRequest
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
-    [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("insecure")] public bool? Insecure { get; init; }
     [JsonPropertyName("stream")] public bool? Stream { get; init; }
-
-    /// <summary><c>model</c> when given, else <c>name</c>.</summary>
-    [JsonIgnore] public string? EffectiveModel => string.IsNullOrEmpty(Model) ? Name : Model;
 }
 
 /// <summary>POST /api/copy.</summary>
@@ -104,10 +109,8 @@ public sealed record CopyRequest
 }
 
 /// <summary>POST /api/create: the structured form, or a legacy <c>modelfile</c> text.</summary>
-public sealed record CreateRequest
+public sealed record CreateRequest : OllamaModelRequest
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
-    [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("from")] public string? From { get; init; }
     /// <summary>File name → blob digest (<c>sha256:...</c>); the GGUF among them is the model.</summary>
     [JsonPropertyName("files")] public IReadOnlyDictionary<string, string>? Files { get; init; }
@@ -121,7 +124,4 @@ public sealed record CreateRequest
     [JsonPropertyName("quantize")] public string? Quantize { get; init; }
     [JsonPropertyName("modelfile")] public string? Modelfile { get; init; }
     [JsonPropertyName("stream")] public bool? Stream { get; init; }
-
-    /// <summary><c>model</c> when given, else <c>name</c>.</summary>
-    [JsonIgnore] public string? EffectiveModel => string.IsNullOrEmpty(Model) ? Name : Model;
 }

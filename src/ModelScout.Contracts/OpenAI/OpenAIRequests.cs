@@ -35,60 +35,53 @@ public sealed record JsonSchemaFormat
     [JsonPropertyName("strict")] public bool? Strict { get; init; }
 }
 
-/// <summary>POST /v1/chat/completions. <c>num_ctx</c>, <c>keep_alive</c>, <c>top_k</c>, <c>min_p</c> are extensions.</summary>
-public sealed record ChatCompletionRequest
+/// <summary>
+/// What chat and legacy completion requests share: the model, streaming, sampling and the extensions <c>num_ctx</c>,
+/// <c>keep_alive</c>, <c>top_k</c>, <c>min_p</c>. The property orders place each field where OpenAI documents it, between
+/// the fields each request adds, so a request written out (the eval client sends chat requests) keeps that order.
+/// </summary>
+public abstract record OpenAIGenerationRequest
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
-    [JsonPropertyName("messages")] public IReadOnlyList<OpenAIChatMessage>? Messages { get; init; }
-    [JsonPropertyName("stream")] public bool? Stream { get; init; }
-    [JsonPropertyName("stream_options")] public StreamOptions? StreamOptions { get; init; }
+    [JsonPropertyName("model"), JsonPropertyOrder(10)] public string? Model { get; init; }
+    [JsonPropertyName("stream"), JsonPropertyOrder(30)] public bool? Stream { get; init; }
+    [JsonPropertyName("stream_options"), JsonPropertyOrder(40)] public StreamOptions? StreamOptions { get; init; }
     /// <summary>Numbers beyond int range are clamped, so this is a long.</summary>
-    [JsonPropertyName("max_tokens")] public long? MaxTokens { get; init; }
-    [JsonPropertyName("max_completion_tokens")] public long? MaxCompletionTokens { get; init; }
-    [JsonPropertyName("temperature")] public double? Temperature { get; init; }
-    [JsonPropertyName("top_p")] public double? TopP { get; init; }
-    [JsonPropertyName("seed")] public long? Seed { get; init; }
+    [JsonPropertyName("max_tokens"), JsonPropertyOrder(50)] public long? MaxTokens { get; init; }
+    [JsonPropertyName("temperature"), JsonPropertyOrder(70)] public double? Temperature { get; init; }
+    [JsonPropertyName("top_p"), JsonPropertyOrder(80)] public double? TopP { get; init; }
+    [JsonPropertyName("seed"), JsonPropertyOrder(90)] public long? Seed { get; init; }
     /// <summary>A string or an array of strings.</summary>
-    [JsonPropertyName("stop")] public JsonElement? Stop { get; init; }
-    [JsonPropertyName("presence_penalty")] public double? PresencePenalty { get; init; }
-    [JsonPropertyName("frequency_penalty")] public double? FrequencyPenalty { get; init; }
-    [JsonPropertyName("response_format")] public ResponseFormat? ResponseFormat { get; init; }
-    [JsonPropertyName("logprobs")] public bool? Logprobs { get; init; }
-    [JsonPropertyName("top_logprobs")] public int? TopLogprobs { get; init; }
-    [JsonPropertyName("n")] public int? N { get; init; }
-    [JsonPropertyName("user")] public string? User { get; init; }
-    [JsonPropertyName("tools")] public JsonElement? Tools { get; init; }
-    [JsonPropertyName("tool_choice")] public JsonElement? ToolChoice { get; init; }
-    [JsonPropertyName("num_ctx")] public int? NumCtx { get; init; }
-    [JsonPropertyName("keep_alive")] public JsonElement? KeepAlive { get; init; }
-    [JsonPropertyName("top_k")] public int? TopK { get; init; }
-    [JsonPropertyName("min_p")] public double? MinP { get; init; }
+    [JsonPropertyName("stop"), JsonPropertyOrder(100)] public JsonElement? Stop { get; init; }
+    [JsonPropertyName("presence_penalty"), JsonPropertyOrder(110)] public double? PresencePenalty { get; init; }
+    [JsonPropertyName("frequency_penalty"), JsonPropertyOrder(120)] public double? FrequencyPenalty { get; init; }
+    [JsonPropertyName("n"), JsonPropertyOrder(160)] public int? N { get; init; }
+    [JsonPropertyName("user"), JsonPropertyOrder(170)] public string? User { get; init; }
+    [JsonPropertyName("num_ctx"), JsonPropertyOrder(200)] public int? NumCtx { get; init; }
+    [JsonPropertyName("keep_alive"), JsonPropertyOrder(210)] public JsonElement? KeepAlive { get; init; }
+    [JsonPropertyName("top_k"), JsonPropertyOrder(220)] public int? TopK { get; init; }
+    [JsonPropertyName("min_p"), JsonPropertyOrder(230)] public double? MinP { get; init; }
+}
+
+/// <summary>POST /v1/chat/completions.</summary>
+public sealed record ChatCompletionRequest : OpenAIGenerationRequest
+{
+    [JsonPropertyName("messages"), JsonPropertyOrder(20)] public IReadOnlyList<OpenAIChatMessage>? Messages { get; init; }
+    [JsonPropertyName("max_completion_tokens"), JsonPropertyOrder(60)] public long? MaxCompletionTokens { get; init; }
+    [JsonPropertyName("response_format"), JsonPropertyOrder(130)] public ResponseFormat? ResponseFormat { get; init; }
+    [JsonPropertyName("logprobs"), JsonPropertyOrder(140)] public bool? Logprobs { get; init; }
+    [JsonPropertyName("top_logprobs"), JsonPropertyOrder(150)] public int? TopLogprobs { get; init; }
+    [JsonPropertyName("tools"), JsonPropertyOrder(180)] public JsonElement? Tools { get; init; }
+    [JsonPropertyName("tool_choice"), JsonPropertyOrder(190)] public JsonElement? ToolChoice { get; init; }
 }
 
 /// <summary>POST /v1/completions. <c>logprobs</c> here is the number of alternatives (0-5), as in the legacy API.</summary>
-public sealed record CompletionRequest
+public sealed record CompletionRequest : OpenAIGenerationRequest
 {
-    [JsonPropertyName("model")] public string? Model { get; init; }
     /// <summary>A string (arrays of one string are accepted too).</summary>
-    [JsonPropertyName("prompt")] public JsonElement? Prompt { get; init; }
-    [JsonPropertyName("suffix")] public string? Suffix { get; init; }
-    [JsonPropertyName("stream")] public bool? Stream { get; init; }
-    [JsonPropertyName("stream_options")] public StreamOptions? StreamOptions { get; init; }
-    [JsonPropertyName("max_tokens")] public long? MaxTokens { get; init; }
-    [JsonPropertyName("temperature")] public double? Temperature { get; init; }
-    [JsonPropertyName("top_p")] public double? TopP { get; init; }
-    [JsonPropertyName("seed")] public long? Seed { get; init; }
-    [JsonPropertyName("stop")] public JsonElement? Stop { get; init; }
-    [JsonPropertyName("presence_penalty")] public double? PresencePenalty { get; init; }
-    [JsonPropertyName("frequency_penalty")] public double? FrequencyPenalty { get; init; }
-    [JsonPropertyName("logprobs")] public int? Logprobs { get; init; }
-    [JsonPropertyName("echo")] public bool? Echo { get; init; }
-    [JsonPropertyName("n")] public int? N { get; init; }
-    [JsonPropertyName("user")] public string? User { get; init; }
-    [JsonPropertyName("num_ctx")] public int? NumCtx { get; init; }
-    [JsonPropertyName("keep_alive")] public JsonElement? KeepAlive { get; init; }
-    [JsonPropertyName("top_k")] public int? TopK { get; init; }
-    [JsonPropertyName("min_p")] public double? MinP { get; init; }
+    [JsonPropertyName("prompt"), JsonPropertyOrder(20)] public JsonElement? Prompt { get; init; }
+    [JsonPropertyName("suffix"), JsonPropertyOrder(25)] public string? Suffix { get; init; }
+    [JsonPropertyName("logprobs"), JsonPropertyOrder(140)] public int? Logprobs { get; init; }
+    [JsonPropertyName("echo"), JsonPropertyOrder(150)] public bool? Echo { get; init; }
 }
 
 /// <summary>POST /v1/embeddings. <c>input</c> is a string or an array of strings.</summary>

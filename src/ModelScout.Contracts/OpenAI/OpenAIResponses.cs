@@ -41,52 +41,6 @@ public sealed record ChatLogprobs
     [JsonPropertyName("content")] public required IReadOnlyList<TokenLogprobOut> Content { get; init; }
 }
 
-/// <summary>One choice of a non-streamed chat completion.</summary>
-public sealed record ChatChoice
-{
-    [JsonPropertyName("index")] public int Index { get; init; }
-    [JsonPropertyName("message")] public required ChatMessageOut Message { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    [JsonPropertyName("logprobs")] public ChatLogprobs? Logprobs { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    [JsonPropertyName("finish_reason")] public string? FinishReason { get; init; }
-}
-
-/// <summary>A non-streamed chat completion.</summary>
-public sealed record ChatCompletion
-{
-    [JsonPropertyName("id")] public required string Id { get; init; }
-    [JsonPropertyName("object")] public string ObjectType { get; init; } = "chat.completion";
-    [JsonPropertyName("created")] public long Created { get; init; }
-    [JsonPropertyName("model")] public required string Model { get; init; }
-    [JsonPropertyName("system_fingerprint")] public string? SystemFingerprint { get; init; }
-    [JsonPropertyName("choices")] public required IReadOnlyList<ChatChoice> Choices { get; init; }
-    [JsonPropertyName("usage")] public Usage? Usage { get; init; }
-}
-
-/// <summary>One choice of a streamed chat chunk.</summary>
-public sealed record ChatChunkChoice
-{
-    [JsonPropertyName("index")] public int Index { get; init; }
-    [JsonPropertyName("delta")] public required ChatMessageOut Delta { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    [JsonPropertyName("logprobs")] public ChatLogprobs? Logprobs { get; init; }
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    [JsonPropertyName("finish_reason")] public string? FinishReason { get; init; }
-}
-
-/// <summary>One SSE event of a streamed chat completion.</summary>
-public sealed record ChatCompletionChunk
-{
-    [JsonPropertyName("id")] public required string Id { get; init; }
-    [JsonPropertyName("object")] public string ObjectType { get; init; } = "chat.completion.chunk";
-    [JsonPropertyName("created")] public long Created { get; init; }
-    [JsonPropertyName("model")] public required string Model { get; init; }
-    [JsonPropertyName("system_fingerprint")] public string? SystemFingerprint { get; init; }
-    [JsonPropertyName("choices")] public required IReadOnlyList<ChatChunkChoice> Choices { get; init; }
-    [JsonPropertyName("usage")] public Usage? Usage { get; init; }
-}
-
 /// <summary>Legacy completion <c>logprobs</c>: parallel arrays, one entry per token.</summary>
 public sealed record CompletionLogprobs
 {
@@ -96,28 +50,63 @@ public sealed record CompletionLogprobs
     [JsonPropertyName("text_offset")] public required IReadOnlyList<int> TextOffset { get; init; }
 }
 
-/// <summary>One choice of a completion (streamed or not).</summary>
-public sealed record CompletionChoice
+/// <summary>
+/// What every choice carries besides its content: the index, the log-probabilities and the finish reason, the last two
+/// written as null rather than left out, as OpenAI does. Each kind of choice puts its content second.
+/// </summary>
+public abstract record OpenAIChoice<TLogprobs> where TLogprobs : class
 {
-    [JsonPropertyName("index")] public int Index { get; init; }
-    [JsonPropertyName("text")] public required string Text { get; init; }
+    [JsonPropertyName("index"), JsonPropertyOrder(1)] public int Index { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    [JsonPropertyName("logprobs")] public CompletionLogprobs? Logprobs { get; init; }
+    [JsonPropertyName("logprobs"), JsonPropertyOrder(3)] public TLogprobs? Logprobs { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    [JsonPropertyName("finish_reason")] public string? FinishReason { get; init; }
+    [JsonPropertyName("finish_reason"), JsonPropertyOrder(4)] public string? FinishReason { get; init; }
 }
 
-/// <summary>A completion, or one SSE event of a streamed one (same object type, as OpenAI sends).</summary>
-public sealed record Completion
+/// <summary>One choice of a non-streamed chat completion.</summary>
+public sealed record ChatChoice : OpenAIChoice<ChatLogprobs>
 {
+    [JsonPropertyName("message"), JsonPropertyOrder(2)] public required ChatMessageOut Message { get; init; }
+}
+
+/// <summary>One choice of a streamed chat chunk.</summary>
+public sealed record ChatChunkChoice : OpenAIChoice<ChatLogprobs>
+{
+    [JsonPropertyName("delta"), JsonPropertyOrder(2)] public required ChatMessageOut Delta { get; init; }
+}
+
+/// <summary>One choice of a completion (streamed or not).</summary>
+public sealed record CompletionChoice : OpenAIChoice<CompletionLogprobs>
+{
+    [JsonPropertyName("text"), JsonPropertyOrder(2)] public required string Text { get; init; }
+}
+
+/// <summary>
+/// The object chat completions, their streamed chunks and legacy completions share; each names its <c>object</c> type
+/// and its choice.
+/// </summary>
+public abstract record OpenAICompletionObject<TChoice>
+{
+    /// <summary>Sets the <c>object</c> field's value for this kind of answer.</summary>
+    protected OpenAICompletionObject(string objectType) => ObjectType = objectType;
+
     [JsonPropertyName("id")] public required string Id { get; init; }
-    [JsonPropertyName("object")] public string ObjectType { get; init; } = "text_completion";
+    [JsonPropertyName("object")] public string ObjectType { get; init; }
     [JsonPropertyName("created")] public long Created { get; init; }
     [JsonPropertyName("model")] public required string Model { get; init; }
     [JsonPropertyName("system_fingerprint")] public string? SystemFingerprint { get; init; }
-    [JsonPropertyName("choices")] public required IReadOnlyList<CompletionChoice> Choices { get; init; }
+    [JsonPropertyName("choices")] public required IReadOnlyList<TChoice> Choices { get; init; }
     [JsonPropertyName("usage")] public Usage? Usage { get; init; }
 }
+
+/// <summary>A non-streamed chat completion.</summary>
+public sealed record ChatCompletion() : OpenAICompletionObject<ChatChoice>("chat.completion");
+
+/// <summary>One SSE event of a streamed chat completion.</summary>
+public sealed record ChatCompletionChunk() : OpenAICompletionObject<ChatChunkChoice>("chat.completion.chunk");
+
+/// <summary>A completion, or one SSE event of a streamed one (same object type, as OpenAI sends).</summary>
+public sealed record Completion() : OpenAICompletionObject<CompletionChoice>("text_completion");
 
 /// <summary>One vector: a float array, or a base64 string of little-endian float32 values.</summary>
 public sealed record EmbeddingItem

@@ -23,24 +23,21 @@ public sealed record Gsm8kOptions(
     SampleSelection? Selection = null);
 
 /// <summary>GSM8K: grade-school word problems; Score is the strict "#### N" match, Metrics carry strict and flexible side by side.</summary>
-public sealed partial class Gsm8kSuite : IEvalSuite
+public sealed partial class Gsm8kSuite : DatasetSuite<Gsm8kProblem>
 {
     /// <summary>Exemplars shown in 8-shot prompts.</summary>
     public const int ShotCount = 8;
 
     private readonly Gsm8kOptions _options;
-    private readonly Dictionary<string, Gsm8kProblem> _byId;
     private readonly IReadOnlyList<ChatMessage> _shotMessages;
 
     /// <param name="fallbackExemplars">Worked examples for 8-shot prompts when <paramref name="data"/> has no train split (ours, from the samples).</param>
     public Gsm8kSuite(Gsm8kDataset data, Gsm8kOptions? options = null, IReadOnlyList<Gsm8kProblem>? fallbackExemplars = null)
+        : base("gsm8k")
     {
         ArgumentNullException.ThrowIfNull(data);
         _options = options ?? new Gsm8kOptions();
-        Files = data.Files;
-        var chosen = (_options.Selection ?? SampleSelection.All).Apply(data.Test, p => p.Id);
-        _byId = SuiteSupport.Index(chosen, p => p.Id);
-        Items = [.. chosen.Select(p => new EvalItem(Name, p.Id))];
+        Choose(data.Files, data.Test, _options.Selection, p => p.Id);
         if (_options.Prompt == Gsm8kPrompt.EightShotCot)
         {
             var exemplars = data.Train.Count >= ShotCount ? data.Train : fallbackExemplars ?? [];
@@ -60,17 +57,11 @@ public sealed partial class Gsm8kSuite : IEvalSuite
         }
     }
 
-    public string Name => "gsm8k";
+    public override string ScoringMode { get; }
 
-    public string ScoringMode { get; }
-
-    public IReadOnlyList<EvalItem> Items { get; }
-
-    public IReadOnlyList<DatasetFile> Files { get; }
-
-    public ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
+    public override ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
     {
-        var problem = SuiteSupport.Find(_byId, item, Name);
+        var problem = Problem(item);
         if (replies.Count > 0) return null;
         IReadOnlyList<ChatMessage> messages = _options.Prompt == Gsm8kPrompt.EightShotCot
             ? [.. _shotMessages, new ChatMessage(ChatRole.User, "Question: " + problem.Question)]
@@ -80,9 +71,9 @@ public sealed partial class Gsm8kSuite : IEvalSuite
         return new ModelRequest(0, messages, _options.MaxTokens, _options.Temperature);
     }
 
-    public Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
+    public override Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
     {
-        var problem = SuiteSupport.Find(_byId, item, Name);
+        var problem = Problem(item);
         SuiteSupport.RequireReplies(replies, 1, item);
         var text = replies[0].Text;
         var strict = Gsm8kAnswer.Strict(text);

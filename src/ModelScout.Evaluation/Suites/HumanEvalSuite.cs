@@ -16,39 +16,30 @@ public sealed record HumanEvalOptions(
     SampleSelection? Selection = null);
 
 /// <summary>HumanEval: complete a Python function; each completion runs against the problem's tests through an <see cref="ICodeRunner"/>.</summary>
-public sealed class HumanEvalSuite : IEvalSuite
+public sealed class HumanEvalSuite : DatasetSuite<HumanEvalProblem>
 {
     private readonly HumanEvalOptions _options;
     private readonly ICodeRunner _runner;
-    private readonly Dictionary<string, HumanEvalProblem> _byId;
 
     public HumanEvalSuite(LoadedDataset<HumanEvalProblem> data, ICodeRunner runner, HumanEvalOptions? options = null)
+        : base("humaneval")
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(runner);
         _options = options ?? new HumanEvalOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Samples, 1, nameof(options));
         _runner = runner;
-        Files = data.Files;
-        var chosen = (_options.Selection ?? SampleSelection.All).Apply(data.Items, p => p.TaskId);
-        _byId = SuiteSupport.Index(chosen, p => p.TaskId);
-        Items = [.. chosen.Select(p => new EvalItem(Name, p.TaskId))];
+        Choose(data.Files, data.Items, _options.Selection, p => p.TaskId);
         ScoringMode = _options.Samples == 1
             ? "humaneval:pass@1:greedy"
             : $"humaneval:pass@k:n={_options.Samples}:t={_options.Temperature.ToString("0.##", CultureInfo.InvariantCulture)}";
     }
 
-    public string Name => "humaneval";
+    public override string ScoringMode { get; }
 
-    public string ScoringMode { get; }
-
-    public IReadOnlyList<EvalItem> Items { get; }
-
-    public IReadOnlyList<DatasetFile> Files { get; }
-
-    public ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
+    public override ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
     {
-        var problem = SuiteSupport.Find(_byId, item, Name);
+        var problem = Problem(item);
         var step = replies.Count;
         if (step >= _options.Samples) return null;
         var greedy = _options.Samples == 1;
@@ -56,9 +47,9 @@ public sealed class HumanEvalSuite : IEvalSuite
             greedy ? 0 : _options.Temperature, Seed: _options.Seed + step);
     }
 
-    public async Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
+    public override async Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
     {
-        var problem = SuiteSupport.Find(_byId, item, Name);
+        var problem = Problem(item);
         SuiteSupport.RequireReplies(replies, _options.Samples, item);
         var n = _options.Samples;
         var passed = 0;

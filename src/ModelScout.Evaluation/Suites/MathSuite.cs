@@ -8,41 +8,33 @@ namespace ModelScout.Evaluation.Suites;
 public sealed record MathOptions(int MaxTokens = 1024, double Temperature = 0, SampleSelection? Selection = null);
 
 /// <summary>MATH (or MATH-500): competition problems; the last <c>\boxed{}</c> of the reply is compared with the reference answer. Subject is the type, Group the level.</summary>
-public sealed class MathSuite : IEvalSuite
+public sealed class MathSuite : DatasetSuite<MathProblem>
 {
     private readonly MathOptions _options;
-    private readonly Dictionary<string, MathProblem> _byId;
 
     public MathSuite(LoadedDataset<MathProblem> data, MathOptions? options = null)
+        : base("math")
     {
         ArgumentNullException.ThrowIfNull(data);
         _options = options ?? new MathOptions();
-        Files = data.Files;
-        var chosen = (_options.Selection ?? SampleSelection.All).Apply(data.Items, p => p.Id);
-        _byId = SuiteSupport.Index(chosen, p => p.Id);
-        Items = [.. chosen.Select(p => new EvalItem(Name, p.Id, p.Type, p.Level > 0 ? "Level " + p.Level.ToString(CultureInfo.InvariantCulture) : ""))];
+        Choose(data.Files, data.Items, _options.Selection, p => p.Id,
+            p => new EvalItem(Name, p.Id, p.Type, p.Level > 0 ? "Level " + p.Level.ToString(CultureInfo.InvariantCulture) : ""));
     }
 
-    public string Name => "math";
+    public override string ScoringMode => "math:boxed:0-shot";
 
-    public string ScoringMode => "math:boxed:0-shot";
-
-    public IReadOnlyList<EvalItem> Items { get; }
-
-    public IReadOnlyList<DatasetFile> Files { get; }
-
-    public ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
+    public override ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
     {
-        var problem = SuiteSupport.Find(_byId, item, Name);
+        var problem = Problem(item);
         if (replies.Count > 0) return null;
         return new ModelRequest(0, SuiteSupport.User(
             "Solve the following problem. Work through it step by step, and put the final answer in \\boxed{}.\n\n" + problem.Problem),
             _options.MaxTokens, _options.Temperature);
     }
 
-    public Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
+    public override Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
     {
-        var problem = SuiteSupport.Find(_byId, item, Name);
+        var problem = Problem(item);
         SuiteSupport.RequireReplies(replies, 1, item);
         var boxed = MathAnswer.LastBoxed(replies[0].Text);
         var correct = MathAnswer.IsEquivalent(boxed, problem.Answer);

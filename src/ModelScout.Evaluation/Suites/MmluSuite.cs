@@ -37,16 +37,16 @@ public sealed record MmluOptions(
 }
 
 /// <summary>MMLU: four-choice questions in 57 subjects; Subject is the subject, Group its category.</summary>
-public sealed class MmluSuite : IEvalSuite
+public sealed class MmluSuite : DatasetSuite<MmluQuestion>
 {
     private static readonly string[] Continuations = [" A", " B", " C", " D"];
     private readonly MmluDataset _data;
     private readonly MmluOptions _options;
     private readonly ILogLikelihoodModel? _logLikelihood;
-    private readonly Dictionary<string, MmluQuestion> _byId;
     private readonly int _shots;
 
     public MmluSuite(MmluDataset data, MmluOptions? options = null, ILogLikelihoodModel? logLikelihood = null)
+        : base("mmlu")
     {
         ArgumentNullException.ThrowIfNull(data);
         _data = data;
@@ -56,24 +56,15 @@ public sealed class MmluSuite : IEvalSuite
         if (_options.Mode == MmluMode.LogLikelihood && logLikelihood is null)
             throw new ArgumentException("MMLU log-likelihood mode needs an in-process model (--local)", nameof(logLikelihood));
         _logLikelihood = logLikelihood;
-        var chosen = (_options.Selection ?? SampleSelection.All).Apply(data.Test, q => q.Id);
-        _byId = SuiteSupport.Index(chosen, q => q.Id);
-        Items = [.. chosen.Select(q => new EvalItem(Name, q.Id, q.Subject, MmluSubjects.CategoryOf(q.Subject)))];
+        Choose(data.Files, data.Test, _options.Selection, q => q.Id, q => new EvalItem(Name, q.Id, q.Subject, MmluSubjects.CategoryOf(q.Subject)));
         ScoringMode = $"mmlu:{_options.Mode.ToString().ToLowerInvariant()}:{_shots}-shot";
     }
 
-    public string Name => "mmlu";
+    public override string ScoringMode { get; }
 
-    public string ScoringMode { get; }
-
-    public IReadOnlyList<EvalItem> Items { get; }
-
-    /// <summary>The dataset files behind this suite.</summary>
-    public IReadOnlyList<DatasetFile> Files => _data.Files;
-
-    public ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
+    public override ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
     {
-        var question = SuiteSupport.Find(_byId, item, Name);
+        var question = Problem(item);
         if (replies.Count > 0) return null;
         return Request(question, ShotsFor(question));
     }
@@ -82,10 +73,10 @@ public sealed class MmluSuite : IEvalSuite
     /// Hendrycks' rule for a prompt that does not fit the context: the same question with one dev example fewer; null at
     /// zero shots, or when <paramref name="tooLong"/> is not one of this question's prompts.
     /// </summary>
-    public ModelRequest? Shorten(EvalItem item, ModelRequest tooLong)
+    public override ModelRequest? Shorten(EvalItem item, ModelRequest tooLong)
     {
         ArgumentNullException.ThrowIfNull(tooLong);
-        var question = SuiteSupport.Find(_byId, item, Name);
+        var question = Problem(item);
         // The shot count is read back by matching the prompt, so a resumed run needs nothing stored to walk the same chain.
         var text = tooLong.Messages.Count > 0 ? tooLong.Messages[^1].Text : null;
         for (var k = ShotsFor(question); k > 0; k--)
@@ -107,9 +98,9 @@ public sealed class MmluSuite : IEvalSuite
     private int ShotsFor(MmluQuestion question) =>
         _shots == 0 ? 0 : Math.Min(_shots, _data.Dev.GetValueOrDefault(question.Subject)?.Count ?? 0);
 
-    public async Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
+    public override async Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
     {
-        var question = SuiteSupport.Find(_byId, item, Name);
+        var question = Problem(item);
         MmluExtraction extraction;
         var shots = ShotsFor(question);
         switch (_options.Mode)
@@ -161,13 +152,16 @@ public sealed class MmluSuite : IEvalSuite
     /// <summary>The Hendrycks-style prompt: a header naming the subject, the dev examples with their answers, the question ending in "Answer:".</summary>
     internal string Prompt(MmluQuestion question) => Prompt(question, ShotsFor(question));
 
-    private string Prompt(MmluQuestion question, int shots)
+    private string Prompt(MmluQuestion question, int shots) =>
+        Compose(question, shots, "Below are multiple choice questions about ", ", each followed by the letter of its correct answer.\n\n", AppendQuestion);
+
+    // Both prompt styles: a header naming the subject, the dev examples with their answers, then the question.
+    private string Compose(MmluQuestion question, int shots, string lead, string rest, Action<StringBuilder, MmluQuestion> appendQuestion)
     {
         var sb = new StringBuilder();
-        sb.Append("Below are multiple choice questions about ").Append(MmluSubjects.DisplayName(question.Subject))
-            .Append(", each followed by the letter of its correct answer.\n\n");
+        sb.Append(lead).Append(MmluSubjects.DisplayName(question.Subject)).Append(rest);
         AppendShots(sb, question, shots);
-        AppendQuestion(sb, question);
+        appendQuestion(sb, question);
         return sb.ToString();
     }
 
@@ -183,21 +177,18 @@ public sealed class MmluSuite : IEvalSuite
 
     internal string GenerativePrompt(MmluQuestion question) => GenerativePrompt(question, ShotsFor(question));
 
-    private string GenerativePrompt(MmluQuestion question, int shots)
-    {
-        var sb = new StringBuilder();
-        sb.Append("Answer this multiple choice question about ").Append(MmluSubjects.DisplayName(question.Subject))
-            .Append(". Reason through it step by step, then end your reply with a line of the form \"Answer: X\", where X is A, B, C or D.\n\n");
-        AppendShots(sb, question, shots);
-        sb.Append(question.Question);
-        for (var i = 0; i < 4; i++) sb.Append('\n').Append((char)('A' + i)).Append(") ").Append(question.Choices[i]);
-        return sb.ToString();
-    }
+    private string GenerativePrompt(MmluQuestion question, int shots) =>
+        Compose(question, shots, "Answer this multiple choice question about ",
+            ". Reason through it step by step, then end your reply with a line of the form \"Answer: X\", where X is A, B, C or D.\n\n",
+            (sb, q) => AppendChoices(sb, q, ") "));
 
-    private static void AppendQuestion(StringBuilder sb, MmluQuestion q)
+    private static void AppendQuestion(StringBuilder sb, MmluQuestion q) => AppendChoices(sb, q, ". ").Append("\nAnswer:");
+
+    // The question and its four choices, each on its own line after its letter.
+    private static StringBuilder AppendChoices(StringBuilder sb, MmluQuestion q, string afterLetter)
     {
         sb.Append(q.Question);
-        for (var i = 0; i < 4; i++) sb.Append('\n').Append((char)('A' + i)).Append(". ").Append(q.Choices[i]);
-        sb.Append("\nAnswer:");
+        for (var i = 0; i < 4; i++) sb.Append('\n').Append((char)('A' + i)).Append(afterLetter).Append(q.Choices[i]);
+        return sb;
     }
 }

@@ -20,7 +20,7 @@ public sealed record MtBenchOptions(
 /// Score is the mean of the turns the judge rated; Subject is the category. An item with no rated turn is not scored
 /// (<see cref="ScoringException"/>): the run reports it as an error and judges it again next time.
 /// </summary>
-public sealed class MtBenchSuite : IEvalSuite
+public sealed class MtBenchSuite : DatasetSuite<MtBenchQuestion>
 {
     // Generation temperatures MT-Bench uses per category: creative work samples, exact work is greedy.
     private static readonly Dictionary<string, double> CategoryTemperature = new(StringComparer.OrdinalIgnoreCase)
@@ -45,32 +45,23 @@ public sealed class MtBenchSuite : IEvalSuite
 
     private readonly MtBenchOptions _options;
     private readonly IChatClient _judge;
-    private readonly Dictionary<string, MtBenchQuestion> _byId;
 
     public MtBenchSuite(LoadedDataset<MtBenchQuestion> data, IChatClient judge, MtBenchOptions? options = null)
+        : base("mtbench")
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(judge);
         _options = options ?? new MtBenchOptions();
         _judge = judge;
-        Files = data.Files;
-        var chosen = (_options.Selection ?? SampleSelection.All).Apply(data.Items, q => q.QuestionId);
-        _byId = SuiteSupport.Index(chosen, q => q.QuestionId);
-        Items = [.. chosen.Select(q => new EvalItem(Name, q.QuestionId, q.Category))];
+        Choose(data.Files, data.Items, _options.Selection, q => q.QuestionId, q => new EvalItem(Name, q.QuestionId, q.Category));
         ScoringMode = "mtbench:single-judge" + (_options.JudgeModel is { } m ? ":" + m : "");
     }
 
-    public string Name => "mtbench";
+    public override string ScoringMode { get; }
 
-    public string ScoringMode { get; }
-
-    public IReadOnlyList<EvalItem> Items { get; }
-
-    public IReadOnlyList<DatasetFile> Files { get; }
-
-    public ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
+    public override ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies)
     {
-        var question = SuiteSupport.Find(_byId, item, Name);
+        var question = Problem(item);
         var step = replies.Count;
         if (step >= question.Turns.Count) return null;
         var messages = new List<ChatMessage>();
@@ -83,9 +74,9 @@ public sealed class MtBenchSuite : IEvalSuite
         return new ModelRequest(step, messages, _options.MaxTokens, temperature);
     }
 
-    public async Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
+    public override async Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken)
     {
-        var question = SuiteSupport.Find(_byId, item, Name);
+        var question = Problem(item);
         SuiteSupport.RequireReplies(replies, question.Turns.Count, item);
         var metrics = new Dictionary<string, double>();
         var failures = new List<string>();

@@ -56,6 +56,16 @@ internal sealed class TemplateParser
 
     private sealed record Token(TokenKind Kind, string Text, object? Value, int Start, int End);
 
+    // The one-character tokens: the character, and nothing else to read.
+    private static readonly Dictionary<char, (TokenKind Kind, string Text)> Punctuation = new()
+    {
+        ['('] = (TokenKind.LeftParen, "("),
+        [')'] = (TokenKind.RightParen, ")"),
+        ['|'] = (TokenKind.Pipe, "|"),
+        [','] = (TokenKind.Comma, ","),
+        ['='] = (TokenKind.Assign, "="),
+    };
+
     private static bool IsSpace(char c) => c is ' ' or '\t' or '\r' or '\n';
 
     private void Split()
@@ -134,23 +144,13 @@ internal sealed class TemplateParser
                 throw Error(open, "action is never closed: end it with }}");
             }
             var start = p;
+            if (Punctuation.TryGetValue(c, out var punctuation))
+            {
+                tokens.Add(new Token(punctuation.Kind, punctuation.Text, null, p, ++p));
+                continue;
+            }
             switch (c)
             {
-                case '(':
-                    tokens.Add(new Token(TokenKind.LeftParen, "(", null, p, ++p));
-                    continue;
-                case ')':
-                    tokens.Add(new Token(TokenKind.RightParen, ")", null, p, ++p));
-                    continue;
-                case '|':
-                    tokens.Add(new Token(TokenKind.Pipe, "|", null, p, ++p));
-                    continue;
-                case ',':
-                    tokens.Add(new Token(TokenKind.Comma, ",", null, p, ++p));
-                    continue;
-                case '=':
-                    tokens.Add(new Token(TokenKind.Assign, "=", null, p, ++p));
-                    continue;
                 case ':':
                     if (p + 1 < src.Length && src[p + 1] == '=')
                     {

@@ -59,40 +59,39 @@ public static class OllamaEndpoints
         return app;
     }
 
-    private static async Task GenerateAsync(HttpContext context)
-    {
-        var s = ServerServices.Of(context);
-        var request = await RequestBody.ReadAsync(context, Wire.GenerateRequest);
-        var model = RequestFields.RequireModel(request.Model);
-        RequestTelemetry.Of(context).Model = model;
-        if (OllamaTranslator.IsLoadOnly(request))
-        {
-            var reason = await LoadOrUnloadAsync(s, model, request.Options, request.KeepAlive, context.RequestAborted);
-            await WireWriter.JsonAsync(context, OllamaTranslator.GenerateLoaded(model, s.Time.GetUtcNow(), reason), Wire.GenerateResponse);
-            return;
-        }
-        var generation = OllamaTranslator.ToGeneration(request);
-        await RunAsync(context, s, generation, request.Stream ?? true, Wire.GenerateResponse,
-            (text, lp) => OllamaTranslator.GenerateChunk(model, s.Time.GetUtcNow(), text, lp),
-            (stats, text, lp) => OllamaTranslator.GenerateDone(model, s.Time.GetUtcNow(), stats, text, lp));
-    }
+    private static Task GenerateAsync(HttpContext context) =>
+        AnswerAsync(context, Wire.GenerateRequest, OllamaTranslator.IsLoadOnly, OllamaTranslator.ToGeneration,
+            Wire.GenerateResponse, OllamaTranslator.GenerateLoaded, OllamaTranslator.GenerateChunk, OllamaTranslator.GenerateDone);
 
-    private static async Task ChatAsync(HttpContext context)
+    private static Task ChatAsync(HttpContext context) =>
+        AnswerAsync(context, Wire.ChatRequest, OllamaTranslator.IsLoadOnly, OllamaTranslator.ToGeneration,
+            Wire.ChatResponse, OllamaTranslator.ChatLoaded, OllamaTranslator.ChatChunk, OllamaTranslator.ChatDone);
+
+    /// <summary>
+    /// /api/generate and /api/chat: a request without a prompt (or messages) only loads or unloads the model; any other
+    /// runs one generation. The two differ only in their records, hence the translator functions passed in.
+    /// </summary>
+    private static async Task AnswerAsync<TRequest, TResponse>(HttpContext context, JsonTypeInfo<TRequest> requestInfo,
+        Func<TRequest, bool> isLoadOnly, Func<TRequest, GenerationRequest> translate, JsonTypeInfo<TResponse> info,
+        Func<string, DateTimeOffset, string, TResponse> loaded,
+        Func<string, DateTimeOffset, string, IReadOnlyList<EmittedLogprob>?, TResponse> chunk,
+        Func<string, DateTimeOffset, GenerationStats, string, IReadOnlyList<EmittedLogprob>?, TResponse> done)
+        where TRequest : OllamaGenerationRequest
     {
         var s = ServerServices.Of(context);
-        var request = await RequestBody.ReadAsync(context, Wire.ChatRequest);
+        var request = await RequestBody.ReadAsync(context, requestInfo);
         var model = RequestFields.RequireModel(request.Model);
         RequestTelemetry.Of(context).Model = model;
-        if (OllamaTranslator.IsLoadOnly(request))
+        if (isLoadOnly(request))
         {
             var reason = await LoadOrUnloadAsync(s, model, request.Options, request.KeepAlive, context.RequestAborted);
-            await WireWriter.JsonAsync(context, OllamaTranslator.ChatLoaded(model, s.Time.GetUtcNow(), reason), Wire.ChatResponse);
+            await WireWriter.JsonAsync(context, loaded(model, s.Time.GetUtcNow(), reason), info);
             return;
         }
-        var generation = OllamaTranslator.ToGeneration(request);
-        await RunAsync(context, s, generation, request.Stream ?? true, Wire.ChatResponse,
-            (text, lp) => OllamaTranslator.ChatChunk(model, s.Time.GetUtcNow(), text, lp),
-            (stats, text, lp) => OllamaTranslator.ChatDone(model, s.Time.GetUtcNow(), stats, text, lp));
+        var generation = translate(request);
+        await RunAsync(context, s, generation, request.Stream ?? true, info,
+            (text, lp) => chunk(model, s.Time.GetUtcNow(), text, lp),
+            (stats, text, lp) => done(model, s.Time.GetUtcNow(), stats, text, lp));
     }
 
     /// <summary>Empty prompt: load the model (done_reason "load"), or with keep_alive 0 unload it ("unload").</summary>
@@ -154,46 +153,42 @@ public static class OllamaEndpoints
         }
     }
 
-    private static async Task EmbedAsync(HttpContext context)
-    {
-        var s = ServerServices.Of(context);
-        var request = await RequestBody.ReadAsync(context, Wire.EmbedRequest);
-        var embedding = OllamaTranslator.ToEmbedding(request);
-        RequestTelemetry.Of(context).Model = embedding.Model;
-        if (embedding.Inputs.Count == 0)
-        {
+    private static Task EmbedAsync(HttpContext context) =>
+        EmbedAsync(context, Wire.EmbedRequest, OllamaTranslator.ToEmbedding, Wire.EmbedResponse,
             // Ollama loads the model and answers with no vectors.
-            var loaded = await s.Engine.LoadAsync(embedding.Model, embedding.Options, embedding.KeepAlive, context.RequestAborted);
-            await WireWriter.JsonAsync(context, new EmbedResponse { Model = embedding.Model, Embeddings = [], LoadDuration = OllamaTranslator.Nanoseconds(loaded.LoadDuration) }, Wire.EmbedResponse);
-            return;
-        }
-        var result = await s.Engine.EmbedAsync(embedding, context.RequestAborted);
-        RequestTelemetry.Of(context).PromptTokens = result.PromptTokens;
-        await WireWriter.JsonAsync(context, new EmbedResponse
-        {
-            Model = embedding.Model,
-            Embeddings = RequestFields.CutVectors(result.Vectors, request.Dimensions, normalize: true),
-            TotalDuration = OllamaTranslator.Nanoseconds(result.TotalDuration),
-            LoadDuration = OllamaTranslator.Nanoseconds(result.LoadDuration),
-            PromptEvalCount = result.PromptTokens,
-        }, Wire.EmbedResponse);
-    }
+            (embedding, loaded) => new EmbedResponse { Model = embedding.Model, Embeddings = [], LoadDuration = OllamaTranslator.Nanoseconds(loaded.LoadDuration) },
+            (request, embedding, result) => new EmbedResponse
+            {
+                Model = embedding.Model,
+                Embeddings = RequestFields.CutVectors(result.Vectors, request.Dimensions, normalize: true),
+                TotalDuration = OllamaTranslator.Nanoseconds(result.TotalDuration),
+                LoadDuration = OllamaTranslator.Nanoseconds(result.LoadDuration),
+                PromptEvalCount = result.PromptTokens,
+            });
 
-    private static async Task EmbeddingsAsync(HttpContext context)
+    private static Task EmbeddingsAsync(HttpContext context) =>
+        EmbedAsync(context, Wire.EmbeddingsRequest, OllamaTranslator.ToEmbedding, Wire.EmbeddingsResponse,
+            (_, _) => new EmbeddingsResponse { Embedding = [] },
+            (_, _, result) => new EmbeddingsResponse { Embedding = result.Vectors[0] });
+
+    /// <summary>/api/embed and /api/embeddings: no input only loads the model (<paramref name="loaded"/>), else the vectors.</summary>
+    private static async Task EmbedAsync<TRequest, TResponse>(HttpContext context, JsonTypeInfo<TRequest> requestInfo, Func<TRequest, EmbeddingRequest> translate,
+        JsonTypeInfo<TResponse> info, Func<EmbeddingRequest, LoadedModelInfo, TResponse> loaded, Func<TRequest, EmbeddingRequest, EmbeddingResult, TResponse> answer)
+        where TRequest : class
     {
         var s = ServerServices.Of(context);
-        var request = await RequestBody.ReadAsync(context, Wire.EmbeddingsRequest);
-        var embedding = OllamaTranslator.ToEmbedding(request);
+        var request = await RequestBody.ReadAsync(context, requestInfo);
+        var embedding = translate(request);
         RequestTelemetry.Of(context).Model = embedding.Model;
         if (embedding.Inputs.Count == 0)
         {
-            await s.Engine.LoadAsync(embedding.Model, embedding.Options, embedding.KeepAlive, context.RequestAborted);
-            await WireWriter.JsonAsync(context, new EmbeddingsResponse { Embedding = [] }, Wire.EmbeddingsResponse);
+            var model = await s.Engine.LoadAsync(embedding.Model, embedding.Options, embedding.KeepAlive, context.RequestAborted);
+            await WireWriter.JsonAsync(context, loaded(embedding, model), info);
             return;
         }
         var result = await s.Engine.EmbedAsync(embedding, context.RequestAborted);
         RequestTelemetry.Of(context).PromptTokens = result.PromptTokens;
-        await WireWriter.JsonAsync(context, new EmbeddingsResponse { Embedding = result.Vectors[0] }, Wire.EmbeddingsResponse);
+        await WireWriter.JsonAsync(context, answer(request, embedding, result), info);
     }
 
     private static async Task ShowAsync(HttpContext context)

@@ -40,32 +40,17 @@ public static class OpenAIEndpoints
         var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.ChatCompletionRequest);
         var generation = OpenAITranslator.ToGeneration(request);
-        var n = OpenAITranslator.Choices(request.N);
-        var model = generation.Model;
-        RequestTelemetry.Of(context).Model = model;
-        var id = OpenAITranslator.NewId("chatcmpl-");
-        var created = s.Time.GetUtcNow().ToUnixTimeSeconds();
-        using var cancel = s.Link(context.RequestAborted);
-        var runs = await StartAsync(s, generation, n, cancel.Token);
-        try
-        {
-            if (request.Stream != true)
+        var (id, created, model, n) = Begin(context, s, generation, request, "chatcmpl-");
+        await RunChoicesAsync(context, s, generation, n, request.Stream == true,
+            outcomes => WireWriter.JsonAsync(context, OpenAITranslator.Chat(id, created, model, outcomes, generation.Logprobs), Wire.ChatCompletion),
+            async runs =>
             {
-                var outcomes = await CollectAsync(context, runs, cancel.Token);
-                await WireWriter.JsonAsync(context, OpenAITranslator.Chat(id, created, model, outcomes, generation.Logprobs), Wire.ChatCompletion);
-                return;
-            }
-            WireWriter.StartSse(context);
-            for (var i = 0; i < n; i++) await WireWriter.EventAsync(context, OpenAITranslator.RoleChunk(id, created, model, i), Wire.ChatCompletionChunk);
-            await StreamChoicesAsync(context, s, runs, Wire.ChatCompletionChunk, new ChunkShape<ChatCompletionChunk>(
-                (index, text, released) => OpenAITranslator.ContentChunk(id, created, model, index, text, released),
-                (index, reason) => OpenAITranslator.FinishChunk(id, created, model, index, reason),
-                request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.UsageChunk(id, created, model, usage) : null));
-        }
-        finally
-        {
-            foreach (var r in runs) await r.DisposeAsync();
-        }
+                for (var i = 0; i < n; i++) await WireWriter.EventAsync(context, OpenAITranslator.RoleChunk(id, created, model, i), Wire.ChatCompletionChunk);
+                await StreamChoicesAsync(context, s, runs, Wire.ChatCompletionChunk, new ChunkShape<ChatCompletionChunk>(
+                    (index, text, released) => OpenAITranslator.ContentChunk(id, created, model, index, text, released),
+                    (index, reason) => OpenAITranslator.FinishChunk(id, created, model, index, reason),
+                    request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.UsageChunk(id, created, model, usage) : null));
+            });
     }
 
     private static async Task CompletionsAsync(HttpContext context)
@@ -73,33 +58,52 @@ public static class OpenAIEndpoints
         var s = ServerServices.Of(context);
         var request = await RequestBody.ReadAsync(context, Wire.CompletionRequest);
         var generation = OpenAITranslator.ToGeneration(request);
-        var n = OpenAITranslator.Choices(request.N);
-        var model = generation.Model;
-        RequestTelemetry.Of(context).Model = model;
-        var id = OpenAITranslator.NewId("cmpl-");
-        var created = s.Time.GetUtcNow().ToUnixTimeSeconds();
+        var (id, created, model, n) = Begin(context, s, generation, request, "cmpl-");
         var promptLength = generation.Prompt?.Length ?? 0;
+        await RunChoicesAsync(context, s, generation, n, request.Stream == true,
+            outcomes => WireWriter.JsonAsync(context, OpenAITranslator.Completion(id, created, model, outcomes, generation.Logprobs, promptLength), Wire.Completion),
+            runs =>
+            {
+                var offsets = runs.Select(_ => promptLength).ToArray();
+                return StreamChoicesAsync(context, s, runs, Wire.Completion, new ChunkShape<Completion>(
+                    (index, text, released) =>
+                    {
+                        var logprobs = generation.Logprobs ? OpenAITranslator.CompletionLogprobs(released, offsets[index]) : null;
+                        offsets[index] += released.Sum(r => r.Chosen.Text.Length);
+                        return OpenAITranslator.CompletionChunk(id, created, model, index, text, logprobs, null);
+                    },
+                    (index, reason) => OpenAITranslator.CompletionChunk(id, created, model, index, "", null, OpenAITranslator.FinishReason(reason)),
+                    request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.CompletionUsageChunk(id, created, model, usage) : null));
+            });
+    }
+
+    /// <summary>What both endpoints settle once the request is translated: the choice count, the id, the creation time.</summary>
+    private static (string Id, long Created, string Model, int Choices) Begin(HttpContext context, ServerServices s, GenerationRequest generation,
+        OpenAIGenerationRequest request, string idPrefix)
+    {
+        var n = OpenAITranslator.Choices(request.N);
+        RequestTelemetry.Of(context).Model = generation.Model;
+        return (OpenAITranslator.NewId(idPrefix), s.Time.GetUtcNow().ToUnixTimeSeconds(), generation.Model, n);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="n"/> generations and answers with all of them at once (<paramref name="whole"/>) or as an SSE
+    /// stream (<paramref name="stream"/>); the runs are disposed either way.
+    /// </summary>
+    private static async Task RunChoicesAsync(HttpContext context, ServerServices s, GenerationRequest generation, int n, bool streaming,
+        Func<GenerationOutcome[], Task> whole, Func<GenerationRun[], Task> stream)
+    {
         using var cancel = s.Link(context.RequestAborted);
         var runs = await StartAsync(s, generation, n, cancel.Token);
         try
         {
-            if (request.Stream != true)
+            if (!streaming)
             {
-                var outcomes = await CollectAsync(context, runs, cancel.Token);
-                await WireWriter.JsonAsync(context, OpenAITranslator.Completion(id, created, model, outcomes, generation.Logprobs, promptLength), Wire.Completion);
+                await whole(await CollectAsync(context, runs, cancel.Token));
                 return;
             }
             WireWriter.StartSse(context);
-            var offsets = runs.Select(_ => promptLength).ToArray();
-            await StreamChoicesAsync(context, s, runs, Wire.Completion, new ChunkShape<Completion>(
-                (index, text, released) =>
-                {
-                    var logprobs = generation.Logprobs ? OpenAITranslator.CompletionLogprobs(released, offsets[index]) : null;
-                    offsets[index] += released.Sum(r => r.Chosen.Text.Length);
-                    return OpenAITranslator.CompletionChunk(id, created, model, index, text, logprobs, null);
-                },
-                (index, reason) => OpenAITranslator.CompletionChunk(id, created, model, index, "", null, OpenAITranslator.FinishReason(reason)),
-                request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.CompletionUsageChunk(id, created, model, usage) : null));
+            await stream(runs);
         }
         finally
         {

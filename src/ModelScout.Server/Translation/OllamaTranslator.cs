@@ -31,20 +31,7 @@ public static class OllamaTranslator
         if (!string.IsNullOrEmpty(request.Template))
             throw ApiProblem.Invalid("template", "per-request template overrides are not supported; create a model with that template through /api/create and use it");
         RejectThinking(request.Think);
-        return new GenerationRequest
-        {
-            Model = model,
-            Prompt = request.Prompt ?? "",
-            System = string.IsNullOrEmpty(request.System) ? null : request.System,
-            Raw = request.Raw ?? false,
-            Options = ModelOptions.FromJson(request.Options ?? default),
-            Format = Format(request.Format),
-            KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
-            Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
-            TopLogprobs = RequestFields.TopLogprobs(request.TopLogprobs),
-            // Ollama keeps num_keep tokens and the end of a prompt too long for the context; OpenAI's API fails instead.
-            TruncatePrompt = true,
-        };
+        return Generation(request, model, prompt: request.Prompt ?? "", system: string.IsNullOrEmpty(request.System) ? null : request.System, raw: request.Raw ?? false);
     }
 
     /// <summary>/api/chat → engine request.</summary>
@@ -64,19 +51,26 @@ public static class OllamaTranslator
             if (m.Images is { Count: > 0 }) throw NoImages($"messages[{i}].images");
             turns.Add(new ChatTurn(m.Role, m.Content ?? ""));
         }
-        return new GenerationRequest
-        {
-            Model = model,
-            Messages = turns,
-            Options = ModelOptions.FromJson(request.Options ?? default),
-            Format = Format(request.Format),
-            KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
-            Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
-            TopLogprobs = RequestFields.TopLogprobs(request.TopLogprobs),
-            // Ollama keeps num_keep tokens and the end of a prompt too long for the context; OpenAI's API fails instead.
-            TruncatePrompt = true,
-        };
+        return Generation(request, model, messages: turns);
     }
+
+    /// <summary>The engine request of either endpoint: its own prompt or turns, and the fields both share.</summary>
+    private static GenerationRequest Generation(OllamaGenerationRequest request, string model, IReadOnlyList<ChatTurn>? messages = null,
+        string? prompt = null, string? system = null, bool raw = false) => new()
+    {
+        Model = model,
+        Messages = messages,
+        Prompt = prompt,
+        System = system,
+        Raw = raw,
+        Options = ModelOptions.FromJson(request.Options ?? default),
+        Format = Format(request.Format),
+        KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
+        Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
+        TopLogprobs = RequestFields.TopLogprobs(request.TopLogprobs),
+        // Ollama keeps num_keep tokens and the end of a prompt too long for the context; OpenAI's API fails instead.
+        TruncatePrompt = true,
+    };
 
     /// <summary>Ollama's <c>format</c>: absent, "" or null = free text; "json" = any JSON; an object = a JSON schema.</summary>
     public static OutputConstraint? Format(JsonElement? format)
@@ -163,30 +157,27 @@ public static class OllamaTranslator
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Dimensions is < 1) throw ApiProblem.Invalid("dimensions", "dimensions must be a positive integer");
-        return new EmbeddingRequest
-        {
-            Model = RequestFields.RequireModel(request.Model),
-            Inputs = RequestFields.Inputs(request.Input, "input"),
-            Truncate = request.Truncate ?? true,
-            Normalize = true,
-            Options = ModelOptions.FromJson(request.Options ?? default),
-            KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
-        };
+        var model = RequestFields.RequireModel(request.Model);
+        return Embedding(request, model, RequestFields.Inputs(request.Input, "input"), truncate: request.Truncate ?? true, normalize: true);
     }
 
     /// <summary>/api/embeddings (legacy) → engine request: one prompt, not normalised.</summary>
     public static EmbeddingRequest ToEmbedding(EmbeddingsRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new EmbeddingRequest
-        {
-            Model = RequestFields.RequireModel(request.Model),
-            Inputs = string.IsNullOrEmpty(request.Prompt) ? [] : [request.Prompt],
-            Normalize = false,
-            Options = ModelOptions.FromJson(request.Options ?? default),
-            KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
-        };
+        return Embedding(request, RequestFields.RequireModel(request.Model), string.IsNullOrEmpty(request.Prompt) ? [] : [request.Prompt], truncate: true, normalize: false);
     }
+
+    /// <summary>The engine request of either endpoint: its inputs, and the options and keep-alive both share.</summary>
+    private static EmbeddingRequest Embedding(OllamaEmbeddingRequest request, string model, IReadOnlyList<string> inputs, bool truncate, bool normalize) => new()
+    {
+        Model = model,
+        Inputs = inputs,
+        Truncate = truncate,
+        Normalize = normalize,
+        Options = ModelOptions.FromJson(request.Options ?? default),
+        KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
+    };
 
     private static OllamaMessage Assistant(string text) => new() { Role = "assistant", Content = text };
 

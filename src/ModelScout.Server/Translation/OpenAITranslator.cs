@@ -47,8 +47,7 @@ public static class OpenAITranslator
         {
             Model = model,
             Messages = turns,
-            Options = Options(request.MaxCompletionTokens ?? request.MaxTokens, request.Temperature, request.TopP, request.Seed, request.Stop,
-                request.PresencePenalty, request.FrequencyPenalty, request.NumCtx, request.TopK, request.MinP),
+            Options = Options(request, request.MaxCompletionTokens ?? request.MaxTokens),
             Format = Format(request.ResponseFormat),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = logprobs,
@@ -72,8 +71,7 @@ public static class OpenAITranslator
             Model = model,
             Prompt = prompts.Count == 0 ? "" : prompts[0],
             Raw = true,
-            Options = Options(request.MaxTokens, request.Temperature, request.TopP, request.Seed, request.Stop,
-                request.PresencePenalty, request.FrequencyPenalty, request.NumCtx, request.TopK, request.MinP),
+            Options = Options(request, request.MaxTokens),
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = request.Logprobs is not null,
             TopLogprobs = request.Logprobs ?? 0,
@@ -131,60 +129,48 @@ public static class OpenAITranslator
         new() { Id = id, Created = created, Model = model, SystemFingerprint = Fingerprint, Choices = [], Usage = usage };
 
     /// <summary>A non-streamed chat completion.</summary>
-    public static ChatCompletion Chat(string id, long created, string model, IReadOnlyList<GenerationOutcome> outcomes, bool logprobs)
+    public static ChatCompletion Chat(string id, long created, string model, IReadOnlyList<GenerationOutcome> outcomes, bool logprobs) => new()
     {
-        ArgumentNullException.ThrowIfNull(outcomes);
-        return new ChatCompletion
+        Id = id, Created = created, Model = model, SystemFingerprint = Fingerprint, Usage = Usage(outcomes),
+        Choices = Choices(outcomes, (o, i, finish) => new ChatChoice
         {
-            Id = id,
-            Created = created,
-            Model = model,
-            SystemFingerprint = Fingerprint,
-            Choices = [.. outcomes.Select((o, i) => new ChatChoice
-            {
-                Index = i,
-                Message = new ChatMessageOut { Role = "assistant", Content = o.Text },
-                Logprobs = logprobs ? new ChatLogprobs { Content = [.. o.Logprobs.Select(TokenLogprob)] } : null,
-                FinishReason = FinishReason(o.Stats.DoneReason),
-            })],
-            Usage = Usage([.. outcomes.Select(o => o.Stats)]),
-        };
-    }
+            Index = i,
+            Message = new ChatMessageOut { Role = "assistant", Content = o.Text },
+            Logprobs = logprobs ? new ChatLogprobs { Content = [.. o.Logprobs.Select(TokenLogprob)] } : null,
+            FinishReason = finish,
+        }),
+    };
 
     /// <summary>A streamed completion event: text, and on the last one the finish reason.</summary>
     public static Completion CompletionChunk(string id, long created, string model, int index, string text, CompletionLogprobs? logprobs, string? finishReason) =>
-        new()
-        {
-            Id = id,
-            Created = created,
-            Model = model,
-            SystemFingerprint = Fingerprint,
-            Choices = [new CompletionChoice { Index = index, Text = text, Logprobs = logprobs, FinishReason = finishReason }],
-        };
+        new() { Id = id, Created = created, Model = model, SystemFingerprint = Fingerprint, Choices = [new CompletionChoice { Index = index, Text = text, Logprobs = logprobs, FinishReason = finishReason }] };
 
     /// <summary>The usage event of a streamed completion.</summary>
     public static Completion CompletionUsageChunk(string id, long created, string model, Usage usage) =>
         new() { Id = id, Created = created, Model = model, SystemFingerprint = Fingerprint, Choices = [], Usage = usage };
 
     /// <summary>A non-streamed completion.</summary>
-    public static Completion Completion(string id, long created, string model, IReadOnlyList<GenerationOutcome> outcomes, bool logprobs, int promptLength)
+    public static Completion Completion(string id, long created, string model, IReadOnlyList<GenerationOutcome> outcomes, bool logprobs, int promptLength) => new()
+    {
+        Id = id, Created = created, Model = model, SystemFingerprint = Fingerprint, Usage = Usage(outcomes),
+        Choices = Choices(outcomes, (o, i, finish) => new CompletionChoice
+        {
+            Index = i,
+            Text = o.Text,
+            Logprobs = logprobs ? CompletionLogprobs(o.Logprobs, promptLength) : null,
+            FinishReason = finish,
+        }),
+    };
+
+    /// <summary>One choice per outcome, in order, with its finish reason.</summary>
+    private static TChoice[] Choices<TChoice>(IReadOnlyList<GenerationOutcome> outcomes, Func<GenerationOutcome, int, string, TChoice> choice) =>
+        [.. outcomes.Select((o, i) => choice(o, i, FinishReason(o.Stats.DoneReason)))];
+
+    /// <summary>Usage of the outcomes of one prompt.</summary>
+    private static Usage Usage(IReadOnlyList<GenerationOutcome> outcomes)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
-        return new Completion
-        {
-            Id = id,
-            Created = created,
-            Model = model,
-            SystemFingerprint = Fingerprint,
-            Choices = [.. outcomes.Select((o, i) => new CompletionChoice
-            {
-                Index = i,
-                Text = o.Text,
-                Logprobs = logprobs ? CompletionLogprobs(o.Logprobs, promptLength) : null,
-                FinishReason = FinishReason(o.Stats.DoneReason),
-            })],
-            Usage = Usage([.. outcomes.Select(o => o.Stats)]),
-        };
+        return Usage([.. outcomes.Select(o => o.Stats)]);
     }
 
     /// <summary>Chat <c>logprobs</c> for some tokens, or null when there are none.</summary>
@@ -274,29 +260,29 @@ public static class OpenAITranslator
         return map;
     }
 
-    private static ModelOptions Options(long? maxTokens, double? temperature, double? topP, long? seed, JsonElement? stop,
-        double? presence, double? frequency, int? numCtx, int? topK, double? minP)
+    /// <summary>The sampling fields both requests share; <paramref name="maxTokens"/> is the one that applies (chat prefers max_completion_tokens).</summary>
+    private static ModelOptions Options(OpenAIGenerationRequest request, long? maxTokens)
     {
         if (maxTokens is < 1) throw ApiProblem.Invalid("max_tokens", $"max_tokens must be at least 1, got {maxTokens}");
-        if (temperature is < 0 or > 2) throw ApiProblem.Invalid("temperature", $"temperature must be between 0 and 2, got {temperature}");
-        if (topP is < 0 or > 1) throw ApiProblem.Invalid("top_p", $"top_p must be between 0 and 1, got {topP}");
-        if (presence is < -2 or > 2) throw ApiProblem.Invalid("presence_penalty", $"presence_penalty must be between -2 and 2, got {presence}");
-        if (frequency is < -2 or > 2) throw ApiProblem.Invalid("frequency_penalty", $"frequency_penalty must be between -2 and 2, got {frequency}");
-        if (numCtx is < 1) throw ApiProblem.Invalid("num_ctx", $"num_ctx must be a positive number of tokens, got {numCtx}");
+        if (request.Temperature is < 0 or > 2) throw ApiProblem.Invalid("temperature", $"temperature must be between 0 and 2, got {request.Temperature}");
+        if (request.TopP is < 0 or > 1) throw ApiProblem.Invalid("top_p", $"top_p must be between 0 and 1, got {request.TopP}");
+        if (request.PresencePenalty is < -2 or > 2) throw ApiProblem.Invalid("presence_penalty", $"presence_penalty must be between -2 and 2, got {request.PresencePenalty}");
+        if (request.FrequencyPenalty is < -2 or > 2) throw ApiProblem.Invalid("frequency_penalty", $"frequency_penalty must be between -2 and 2, got {request.FrequencyPenalty}");
+        if (request.NumCtx is < 1) throw ApiProblem.Invalid("num_ctx", $"num_ctx must be a positive number of tokens, got {request.NumCtx}");
         return new ModelOptions
         {
             // Beyond int range is clamped: generation ends at the context window anyway (finish_reason "length").
             NumPredict = maxTokens is { } m ? (int)Math.Min(m, int.MaxValue) : null,
-            Temperature = (float?)temperature,
-            TopP = (float?)topP,
+            Temperature = (float?)request.Temperature,
+            TopP = (float?)request.TopP,
             // OpenAI seeds are 64-bit; llama.cpp's are 32-bit, so keep the low bits (the same seed still repeats).
-            Seed = seed is { } s ? unchecked((int)s) : null,
-            Stop = Stops(stop),
-            PresencePenalty = (float?)presence,
-            FrequencyPenalty = (float?)frequency,
-            NumCtx = numCtx,
-            TopK = topK,
-            MinP = (float?)minP,
+            Seed = request.Seed is { } s ? unchecked((int)s) : null,
+            Stop = Stops(request.Stop),
+            PresencePenalty = (float?)request.PresencePenalty,
+            FrequencyPenalty = (float?)request.FrequencyPenalty,
+            NumCtx = request.NumCtx,
+            TopK = request.TopK,
+            MinP = (float?)request.MinP,
         }.Check(name => name == "num_predict" ? "max_tokens" : name);
     }
 

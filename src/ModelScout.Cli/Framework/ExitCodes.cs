@@ -1,4 +1,4 @@
-namespace ModelScout.Cli;
+namespace ModelScout.Cli.Framework;
 
 /// <summary>Process exit codes, documented in docs/cli.md.</summary>
 internal static class ExitCodes

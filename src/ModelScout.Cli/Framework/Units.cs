@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ModelScout.Cli;
+namespace ModelScout.Cli.Framework;
 
 /// <summary>Parses the sizes and counts people type ("24", "24GB", "8 GiB", "128K", "10M", "700000000").</summary>
 internal static class Units

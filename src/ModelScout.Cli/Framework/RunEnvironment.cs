@@ -1,7 +1,7 @@
 using ModelScout.Engine;
 using ModelScout.Store;
 
-namespace ModelScout.Cli.Chat;
+namespace ModelScout.Cli.Framework;
 
 /// <summary>What <c>scout run</c> takes from its surroundings: standard input, the engine, and Ctrl-C. Tests replace each.</summary>
 /// <param name="Stdin">Where a piped prompt or the REPL's lines come from.</param>

@@ -11,10 +11,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModelScout.Server.Endpoints;
+using ModelScout.Server.Hosting;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
 
-namespace ModelScout.Server.Hosting;
+namespace ModelScout.Server;
 
 /// <summary>
 /// <c>scout serve</c>: Kestrel with the Ollama, OpenAI and llama.cpp endpoint groups over one engine and one store, plus

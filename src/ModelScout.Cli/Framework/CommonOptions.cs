@@ -1,9 +1,9 @@
-using System.CommandLine;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Memory;
 using ModelScout.Gguf;
+using ModelScout.Hardware;
 
-namespace ModelScout.Cli;
+namespace ModelScout.Cli.Framework;
 
 /// <summary>Options shared by several commands, defined once.</summary>
 internal sealed class CommonOptions
@@ -32,12 +32,25 @@ internal sealed class CommonOptions
     public Option<bool> Gui { get; } = new("--gui") { Description = "Prefer a desktop GUI runtime" };
     public Option<bool> Fastest { get; } = new("--fastest") { Description = "Prefer the fastest single-stream runtime" };
 
-    /// <summary>Machine, memory and runtime-need options: everything a planning command takes.</summary>
-    public void AddPlanning(Command c, bool needs = true)
+    /// <summary><c>--threads</c>: CPU threads for llama.cpp. Each command that runs the engine says what it picks without it.</summary>
+    public static Option<int?> Threads(string description) => new("--threads") { Description = description, HelpName = "N" };
+
+    /// <summary><c>--keep-alive</c>: how long an idle model stays loaded.</summary>
+    public static Option<string?> KeepAlive(string description, params string[] aliases) => new("--keep-alive", aliases) { Description = description, HelpName = "DURATION" };
+
+    /// <summary><c>--api-key</c>: the bearer key a command sends to an endpoint, or the one the server requires.</summary>
+    public static Option<string?> ApiKey(string description) => new("--api-key") { Description = description, HelpName = "KEY" };
+
+    /// <summary><c>--local</c>: run a stored model or a GGUF file in-process instead of asking an endpoint.</summary>
+    public static Option<string?> Local(string description) => new("--local") { Description = description, HelpName = "FILE|NAME" };
+
+    /// <summary>Machine, memory and runtime-need options: everything a planning command takes, after its own. Returns <paramref name="c"/>.</summary>
+    public Command AddPlanning(Command c, bool needs = true)
     {
         AddHardware(c);
         AddMemorySettings(c);
         if (needs) AddRuntimeNeeds(c);
+        return c;
     }
 
     public void AddHardware(Command c)
@@ -55,15 +68,18 @@ internal sealed class CommonOptions
         foreach (var o in new Option[] { Users, Gui, Fastest }) c.Options.Add(o);
     }
 
-    public HardwareArgs Hardware(ParseResult p) => new(
-        p.GetValue(Gpu) ?? [],
-        p.GetValue(Vram) is { } v ? Units.ParseGiB(v, "--vram") : null,
-        p.GetValue(Ram) is { } r ? Units.ParseGiB(r, "--ram") : null,
-        p.GetValue(Apple),
-        p.GetValue(CpuOnly),
-        p.GetValue(Profile),
-        p.GetValue(Cores),
-        p.GetValue(RamBandwidth));
+    /// <summary>What the user said about the machine to plan for; all empty means "probe this machine".</summary>
+    public MachineOptions Hardware(ParseResult p) => new()
+    {
+        Gpus = p.GetValue(Gpu) ?? [],
+        VramGiB = p.GetValue(Vram) is { } v ? Units.ParseGiB(v, "--vram") : null,
+        RamGiB = p.GetValue(Ram) is { } r ? Units.ParseGiB(r, "--ram") : null,
+        Apple = p.GetValue(Apple),
+        CpuOnly = p.GetValue(CpuOnly),
+        Profile = p.GetValue(Profile),
+        CpuCores = p.GetValue(Cores),
+        RamBandwidthGBps = p.GetValue(RamBandwidth),
+    };
 
     public long ContextOr(ParseResult p, long fallback) => ContextAsked(p) ?? fallback;
 
