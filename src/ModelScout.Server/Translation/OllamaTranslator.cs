@@ -107,8 +107,11 @@ public static class OllamaTranslator
         new() { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = false, Logprobs = Logprobs(logprobs) };
 
     /// <summary>The last /api/generate object; <paramref name="text"/> is the whole answer when not streaming, else "".</summary>
-    public static GenerateResponse GenerateDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null) =>
-        Timed(new GenerateResponse { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = true, DoneReason = DoneReasonText(stats?.DoneReason ?? DoneReason.Stop), Logprobs = Logprobs(logprobs) }, stats);
+    public static GenerateResponse GenerateDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return Timed(new GenerateResponse { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = true, DoneReason = DoneReasonText(stats.DoneReason), Logprobs = Logprobs(logprobs) }, stats);
+    }
 
     /// <summary>The answer to a load-only or unload /api/generate.</summary>
     public static GenerateResponse GenerateLoaded(string model, DateTimeOffset now, string doneReason) =>
@@ -119,13 +122,15 @@ public static class OllamaTranslator
         new() { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(text), Done = false, Logprobs = Logprobs(logprobs) };
 
     /// <summary>The last /api/chat object; <paramref name="text"/> is the whole answer when not streaming, else "".</summary>
-    public static ChatResponse ChatDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null) =>
-        Timed(new ChatResponse { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(text), Done = true, DoneReason = DoneReasonText(stats?.DoneReason ?? DoneReason.Stop), Logprobs = Logprobs(logprobs) }, stats);
-
-    /// <summary>Fills the embedded timings of a final answer from the engine's statistics.</summary>
-    private static T Timed<T>(T response, GenerationStats? stats) where T : OllamaMetrics
+    public static ChatResponse ChatDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null)
     {
         ArgumentNullException.ThrowIfNull(stats);
+        return Timed(new ChatResponse { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(text), Done = true, DoneReason = DoneReasonText(stats.DoneReason), Logprobs = Logprobs(logprobs) }, stats);
+    }
+
+    /// <summary>Fills the embedded timings of a final answer from the engine's statistics.</summary>
+    private static T Timed<T>(T response, GenerationStats stats) where T : OllamaMetrics
+    {
         response.TotalDuration = Nanoseconds(stats.TotalDuration);
         response.LoadDuration = Nanoseconds(stats.LoadDuration);
         response.PromptEvalCount = stats.PromptTokens;
