@@ -48,7 +48,7 @@ internal sealed class RuntimesCommand : ICommandBuilder
         }
         con.MarkupLine("[grey]Speed and throughput claims are the guide's; check them on your hardware with scout bench (the Verify capability).[/]");
         if (planned is not null) PlanView.Details(con, planned);
-        else con.MarkupLine("[grey]Which one for you: scout runtimes --model llama3.1:8b [--users 8 | --gui | --fastest][/]");
+        else con.MarkupLine("[grey]Which one for you: scout runtimes --model llama3.1:8b [[--users 8 | --gui | --fastest]][/]");
         return planned is { Fits: false } ? ExitCodes.Negative : ExitCodes.Ok;
     }
 }
