@@ -232,12 +232,12 @@ public sealed partial class NewcomerTests : IDisposable
     // ---- 13: a file that is not a GGUF ----
 
     [Fact]
-    public void Inspect_run_and_fit_on_a_file_that_is_not_gguf_exit_5_bad_input()
+    public void Inspect_run_fit_and_bench_on_a_file_that_is_not_gguf_exit_5_bad_input()
     {
         var path = Path.Combine(temp, "page.gguf");
         File.WriteAllText(path, "<!DOCTYPE html><html><body>Sign in to download</body></html>");
         Assert.Equal(5, ExitCodes.BadInput);
-        foreach (var args in new[] { new[] { "inspect", path }, ["fit", "--file", path], ["inspect", path, "--json"] })
+        foreach (var args in new[] { new[] { "inspect", path }, ["fit", "--file", path], ["inspect", path, "--json"], ["bench", "--local", path, "--threads", "1"] })
         {
             var run = Scout.Run(args);
             Assert.Equal(ExitCodes.BadInput, run.ExitCode);

@@ -102,6 +102,8 @@ internal sealed class BenchCommand : ICommandBuilder
         {
             throw new CliException($"{e.Message}. Give a GGUF path or a name from `scout list`.", ExitCodes.NotFound);
         }
+        // A file that is not a GGUF is bad input (exit 5) before llama.cpp starts, as with run and inspect.
+        GgufLoader.LoadValid(resolved.GgufPath);
         var options = new LocalBenchOptions
         {
             ModelPath = resolved.GgufPath,
