@@ -35,14 +35,63 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         var eval = root.Subcommands.Single(c => c.Name == "eval");
         foreach (var builder in new ICommandBuilder[] { new EvalCompareCommand(), new EvalReportCommand(), new EvalListCommand() })
             eval.Subcommands.Add(Wire(builder));
-        var result = root.Parse(args);
-        if (result.Errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
+        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
+        if (args.Length == 0)
         {
-            foreach (var e in result.Errors) stderr.WriteLine($"scout: {e.Message}");
-            stderr.WriteLine("Run `scout --help` or `scout <command> --help` for usage.");
+            // Like git and go: no command prints the help, and the exit code says no command ran.
+            root.Parse(["--help"]).Invoke(invocation);
             return ExitCodes.Usage;
         }
-        return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0 && result.Action is not System.CommandLine.Help.HelpAction)
+            return UsageError(result, args, stdout, stderr);
+        return result.Invoke(invocation);
+    }
+
+    /// <summary>
+    /// A command line that does not parse: an unknown command or option gets the closest names (and not the follow-on
+    /// "Required command was not provided"), every other error its own line; with --json, one error document on stdout.
+    /// </summary>
+    private static int UsageError(ParseResult result, string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var command = result.CommandResult.Command;
+        var names = new List<string>();
+        for (var r = result.CommandResult; r.Command is not RootCommand && r.Parent is System.CommandLine.Parsing.CommandResult parent; r = parent) names.Insert(0, r.Command.Name);
+        var path = string.Join(' ', names.Prepend("scout"));
+        var messages = new List<string>();
+        var suggestions = new List<string>();
+        var unknown = result.UnmatchedTokens.FirstOrDefault();
+        if (unknown is not null && !unknown.StartsWith('-') && command.Subcommands.Count > 0)
+        {
+            var visible = command.Subcommands.Where(c => !c.Hidden).ToList();
+            // An alias that is close suggests its command, by the command's name.
+            var close = CommandSuggestions.Closest(unknown, visible.SelectMany(c => c.Aliases.Prepend(c.Name)))
+                .Select(n => visible.First(c => c.Name == n || c.Aliases.Contains(n)).Name).Distinct().ToList();
+            suggestions.AddRange(close.Select(c => $"{path} {c}"));
+            messages.Add($"'{unknown}' is not a {path} command." + (close.Count > 0 ? $" Did you mean {string.Join(" or ", suggestions.Select(s => $"`{s}`"))}?" : "") +
+                $" `{path} --help` lists the commands.");
+        }
+        else if (unknown is not null && unknown.StartsWith('-'))
+        {
+            var options = command.Options.Concat(result.RootCommandResult.Command.Options.Where(o => o.Recursive)).Where(o => !o.Hidden);
+            var close = CommandSuggestions.Closest(unknown.Split('=')[0], options.SelectMany(o => o.Aliases.Prepend(o.Name)));
+            suggestions.AddRange(close);
+            messages.Add($"{path} has no option {unknown}." + (close.Count > 0 ? $" Did you mean {string.Join(" or ", close)}?" : "") + $" `{path} --help` lists its options.");
+        }
+        var explained = messages.Count > 0;
+        foreach (var e in result.Errors)
+        {
+            // Both follow from the unknown token explained above.
+            if (explained && (e.Message.StartsWith("Unrecognized command or argument", StringComparison.Ordinal) || e.Message.StartsWith("Required command was not provided", StringComparison.Ordinal))) continue;
+            messages.Add(e.Message);
+        }
+        foreach (var m in messages) stderr.WriteLine($"scout: {m}");
+        if (!explained) stderr.WriteLine("Run `scout --help` or `scout <command> --help` for usage.");
+        if (args.Contains("--json", StringComparer.Ordinal))
+        {
+            stdout.WriteLine(CommandContext.JsonText(new ErrorJson("modelscout/error/v1", string.Join(" ", messages), ExitCodes.Usage, suggestions), CliJson.Default.ErrorJson));
+        }
+        return ExitCodes.Usage;
     }
 
     private int Execute(ParseResult parse, CommonOptions options, TextWriter stdout, TextWriter stderr, ICommandBuilder builder)
@@ -89,6 +138,10 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         catch (StoreException e)
         {
             return Fail(ctx, e.Message, e.Kind == StoreErrorKind.NotFound ? ExitCodes.NotFound : ExitCodes.Error, []);
+        }
+        catch (ModelScout.Gguf.GgufFormatException e)
+        {
+            return Fail(ctx, $"not a valid GGUF file: {e.Message}. `scout inspect FILE` shows what the file holds.", ExitCodes.BadInput, []);
         }
         catch (InvalidRequestException e)
         {

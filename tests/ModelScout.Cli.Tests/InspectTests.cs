@@ -1,3 +1,4 @@
+using ModelScout.Cli.Framework;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -41,7 +42,7 @@ public class InspectTests
     }
 
     [Fact]
-    public void Validate_exits_4_with_the_byte_and_the_field_for_a_truncated_file()
+    public void Validate_exits_5_bad_input_with_the_byte_and_the_field_for_a_truncated_file()
     {
         var bytes = File.ReadAllBytes(RepoPaths.Model("stories260K.gguf"));
         var path = Path.Combine(Path.GetTempPath(), $"scout-cut-{Guid.NewGuid():N}.gguf");
@@ -49,7 +50,7 @@ public class InspectTests
         try
         {
             var run = Scout.Run("inspect", "--validate", path);
-            Assert.Equal(4, run.ExitCode);
+            Assert.Equal(ExitCodes.BadInput, run.ExitCode);
             Assert.Contains("at byte 4996", run.Stderr, StringComparison.Ordinal);
             Assert.Contains("tokenizer.ggml.tokens", run.Stderr, StringComparison.Ordinal);
             Assert.Equal(0, Scout.Run("inspect", "--validate", RepoPaths.Model("stories260K.gguf")).ExitCode);
@@ -61,7 +62,7 @@ public class InspectTests
     }
 
     [Fact]
-    public void A_missing_file_exits_3_and_a_non_gguf_file_exits_4()
+    public void A_missing_file_exits_3_and_a_non_gguf_file_exits_5_not_the_does_not_fit_code()
     {
         Assert.Equal(3, Scout.Run("inspect", "/no/such/file.gguf").ExitCode);
         var path = Path.Combine(Path.GetTempPath(), $"scout-html-{Guid.NewGuid():N}.gguf");
@@ -69,7 +70,8 @@ public class InspectTests
         try
         {
             var run = Scout.Run("inspect", path);
-            Assert.Equal(4, run.ExitCode);
+            Assert.Equal(5, run.ExitCode);
+            Assert.NotEqual(ExitCodes.Negative, run.ExitCode);
             Assert.Contains("looks like HTML", run.Stderr, StringComparison.Ordinal);
         }
         finally

@@ -236,7 +236,7 @@ public class RunTests
     }
 
     [Fact]
-    public void A_file_that_is_not_gguf_exits_4_and_a_missing_one_exits_3_before_the_engine_starts()
+    public void A_file_that_is_not_gguf_exits_5_and_a_missing_one_exits_3_before_the_engine_starts()
     {
         var bad = Path.Combine(Path.GetTempPath(), $"scout-run-bad-{Guid.NewGuid():N}.gguf");
         File.WriteAllText(bad, "this is not a model\n");
@@ -245,7 +245,7 @@ public class RunTests
             var started = false;
             var env = new RunEnvironment(new StringReader(""), true, (_, _) => { started = true; return new ScriptedEngine(); }, _ => new Unsubscribe());
             var run = Scout.RunWith(env, "run", bad, "hi");
-            Assert.Equal(4, run.ExitCode);
+            Assert.Equal(5, run.ExitCode);
             Assert.Contains($"{bad} is not a valid GGUF file", run.Stderr, StringComparison.Ordinal);
             var missing = Scout.RunWith(env, "run", bad + ".nope", "hi");
             Assert.Equal(3, missing.ExitCode);

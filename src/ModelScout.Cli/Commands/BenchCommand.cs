@@ -26,7 +26,10 @@ internal sealed class BenchCommand : ICommandBuilder
     private readonly Option<bool> ignoreEos = new("--ignore-eos") { Description = "Send vLLM's min_tokens and ignore_eos (OpenAI APIs) so every answer has --output-tokens tokens" };
     private readonly Option<int> warmup = new("--warmup") { Description = "Unmeasured requests per endpoint before each level", DefaultValueFactory = _ => 1 };
     private readonly Option<string?> slo = new("--slo") { Description = "Service-level objectives for goodput: ttft=500ms,tpot=50ms", HelpName = "LIST" };
-    private readonly Option<int> rounds = new("--rounds") { Description = "Rounds each level is cut into; endpoints take turns round by round", DefaultValueFactory = _ => 3 };
+    private readonly Option<int?> rounds = new("--rounds") { Description = $"Rounds each level is cut into; endpoints take turns round by round (default {DefaultRounds}, or --requests when fewer)", HelpName = "N" };
+
+    /// <summary>Rounds per level when --rounds is not given; fewer when --requests leaves fewer requests than that.</summary>
+    internal const int DefaultRounds = 3;
     private readonly Option<int> seed = new("--seed") { Description = "Seed of arrival schedules and synthetic prompt text", DefaultValueFactory = _ => 0 };
     private readonly Option<string> timeout = new("--timeout") { Description = "Limit for one request, headers to last token", DefaultValueFactory = _ => "300s", HelpName = "TIME" };
     private readonly Option<string?> apiKey = CommonOptions.ApiKey("Send Authorization: Bearer KEY to every endpoint (also $SCOUT_BENCH_API_KEY)");
@@ -37,7 +40,7 @@ internal sealed class BenchCommand : ICommandBuilder
     private readonly Option<string?> local = CommonOptions.Local("Measure llama.cpp in-process instead of an endpoint, like llama-bench: a stored model name or a GGUF path");
     private readonly Option<int> pp = new("--pp") { Description = "--local: prompt-processing test size in tokens (0 skips it)", DefaultValueFactory = _ => 512 };
     private readonly Option<int> tg = new("--tg") { Description = "--local: text-generation test size in tokens (0 skips it)", DefaultValueFactory = _ => 128 };
-    private readonly Option<int?> threads = CommonOptions.Threads("--local: CPU threads (default: the engine's choice for this machine)");
+    private readonly Option<int?> threads = CommonOptions.Threads("--local: CPU threads for both tests");
     private readonly Option<int> repetitions = new("--repetitions") { Description = "--local: timed runs per test after one warm-up", DefaultValueFactory = _ => 5 };
 
     public Command Build(CommonOptions o) => new("bench", "Measure endpoints under streamed load (TTFT, TPOT, ITL, E2E, throughput, goodput), side by side with per-round ratios.")
@@ -99,6 +102,8 @@ internal sealed class BenchCommand : ICommandBuilder
         {
             throw new CliException($"{e.Message}. Give a GGUF path or a name from `scout list`.", ExitCodes.NotFound);
         }
+        // A file that is not a GGUF is bad input (exit 5) before llama.cpp starts, as with run and inspect.
+        GgufLoader.LoadValid(resolved.GgufPath);
         var options = new LocalBenchOptions
         {
             ModelPath = resolved.GgufPath,
@@ -125,14 +130,16 @@ internal sealed class BenchCommand : ICommandBuilder
         {
             throw new CliException($"{e.Message}. `scout inspect FILE` shows what the file holds.", ExitCodes.Error);
         }
+        // A stored model by the name it was asked for (its blob is sha256-…); a file by its file name.
+        var shown = resolved.Digest is null ? Path.GetFileName(resolved.GgufPath) : resolved.Name;
         if (ctx.Json)
         {
-            ctx.Stdout.Write(BenchLocalView.JsonText(result));
+            ctx.Stdout.Write(BenchLocalView.JsonText(result, shown));
             ctx.Stdout.WriteLine();
         }
         else
         {
-            BenchLocalView.Render(ctx.Human, result);
+            BenchLocalView.Render(ctx.Human, result, shown);
         }
         return ExitCodes.Ok;
     }
@@ -180,7 +187,8 @@ internal sealed class BenchCommand : ICommandBuilder
             Requests = durationText is null ? count ?? 30 : null,
             Duration = durationText is null ? null : Duration(durationText, "--duration"),
             Warmup = p.GetValue(warmup),
-            Rounds = p.GetValue(rounds),
+            // Each round needs a request: `--requests 2` alone runs 2 rounds; an explicit --rounds above --requests is refused.
+            Rounds = p.GetValue(rounds) ?? (durationText is null ? Math.Clamp(count ?? 30, 1, DefaultRounds) : DefaultRounds),
             Burstiness = p.GetValue(burstiness),
             MaxConcurrency = p.GetValue(maxConcurrency),
             Seed = p.GetValue(seed),

@@ -12,13 +12,16 @@ internal static class BenchLocalView
 {
     public const string Schema = "modelscout/bench-local/v1";
 
-    /// <summary>One row per test, as llama-bench prints them: model, size, threads, batch, test, t/s (mean ± std).</summary>
-    public static Table Table(LocalBenchResult r)
+    /// <summary>
+    /// One row per test, as llama-bench prints them: model, size, threads, batch, test, t/s (mean ± std). The model is
+    /// <paramref name="name"/> (the stored name a model was resolved from), else the file's name.
+    /// </summary>
+    public static Table Table(LocalBenchResult r, string? name = null)
     {
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("model").AddColumn(new TableColumn("size").RightAligned()).AddColumn(new TableColumn("threads").RightAligned())
             .AddColumn(new TableColumn("n_batch").RightAligned()).AddColumn("test").AddColumn(new TableColumn("t/s").RightAligned());
-        var model = Format.Esc(Path.GetFileName(r.ModelPath) + (r.Architecture is { } a ? $" ({a})" : ""));
+        var model = Format.Esc(Name(r, name) + (r.Architecture is { } a ? $" ({a})" : ""));
         foreach (var t in r.Tests)
         {
             table.AddRow(model, Format.Bytes(r.FileBytes), I(r.Threads), I(r.BatchSize), t.Name,
@@ -30,16 +33,20 @@ internal static class BenchLocalView
     }
 
     /// <summary>Writes the table to <paramref name="console"/>.</summary>
-    public static void Render(IAnsiConsole console, LocalBenchResult r)
+    public static void Render(IAnsiConsole console, LocalBenchResult r, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(console);
-        console.Write(Table(r));
+        console.Write(Table(r, name));
     }
 
+    /// <summary>What the model is called: the stored name it was resolved from, else the file's name (never a blob's sha256-… name).</summary>
+    public static string Name(LocalBenchResult r, string? name) => name is { Length: > 0 } ? name : Path.GetFileName(r.ModelPath);
+
     /// <summary>The JSON document: settings, load time, and per test every run's seconds and tokens/s with mean and std.</summary>
-    public static BenchLocalJson Json(LocalBenchResult r) => new(
+    public static BenchLocalJson Json(LocalBenchResult r, string? name = null) => new(
         Schema,
         r.ModelPath,
+        Name(r, name),
         r.FileBytes,
         r.Architecture,
         r.Threads,
@@ -58,7 +65,7 @@ internal static class BenchLocalView
             t.TokensPerSecond.Select(x => Math.Round(x, 2)).ToList())).ToList());
 
     /// <summary>The JSON document as text (source-generated, AOT-safe).</summary>
-    public static string JsonText(LocalBenchResult r) => CommandContext.JsonText(Json(r), CliJson.Default.BenchLocalJson);
+    public static string JsonText(LocalBenchResult r, string? name = null) => CommandContext.JsonText(Json(r, name), CliJson.Default.BenchLocalJson);
 
     private static string I(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -44,7 +44,7 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<string?> judgeModel = new("--judge-model") { Description = "Judge model id (default: --model when the judge endpoint is --endpoint)", HelpName = "NAME" };
     private readonly Option<string?> judgeApiKey = new("--judge-api-key") { Description = "Bearer key for the judge (default: --api-key when the judge endpoint is --endpoint)", HelpName = "KEY" };
     private readonly Option<string?> db = EvalDatabase.Option();
-    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for --local (default: SCOUT_NUM_THREAD, else chosen from the cores)");
+    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for --local");
 
     public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH and MT-Bench through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
     {

@@ -35,8 +35,9 @@ internal sealed class FitCommand : ICommandBuilder
         if (p.GetValue(file) is { } path)
         {
             if (names.Length > 0 || p.GetValue(quant) is not null) throw new CliException("--file plans one file as it is; drop --model and --quant");
-            var (header, _, _) = GgufLoader.LoadValid(path);
-            var planned = ctx.Deployments.PlanFile(header, path, machine, o.ContextAsked(p), kv).Plan;
+            var (source, stored) = FileOrStored(ctx, path);
+            var (header, _, _) = GgufLoader.LoadValid(source);
+            var planned = ctx.Deployments.PlanFile(header, source, machine, o.ContextAsked(p), kv, stored).Plan;
             plans = [planned];
             names = [path];
             context = planned.Fit.Best?.Placement.Context ?? context;
@@ -61,6 +62,23 @@ internal sealed class FitCommand : ICommandBuilder
         return names.Length > 0 && plans.Any(x => !x.Fits) ? ExitCodes.Negative : ExitCodes.Ok;
     }
 
+    /// <summary>
+    /// --file: a URL or an existing file as it is (named by its file name), else a model in the store (named as stored).
+    /// </summary>
+    private static (string Source, string? StoredName) FileOrStored(CommandContext ctx, string path)
+    {
+        if (Uri.TryCreate(path, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" || File.Exists(path)) return (path, null);
+        try
+        {
+            var stored = ctx.Store.Resolve(path);
+            return (stored.GgufPath, stored.Name);
+        }
+        catch (ModelScout.Store.StoreException e) when (e.Kind is ModelScout.Store.StoreErrorKind.NotFound or ModelScout.Store.StoreErrorKind.InvalidName)
+        {
+            throw new CliException($"no such file: {path}, and no stored model of that name. Give a GGUF path or URL, or a name from `scout list`.", ExitCodes.NotFound);
+        }
+    }
+
     private static void Render(CommandContext ctx, Machine machine, long context, ModelScout.Core.Memory.KvSettings kv, List<DeploymentPlan> plans, bool details, bool showAll)
     {
         var con = ctx.Human;
@@ -69,7 +87,9 @@ internal sealed class FitCommand : ICommandBuilder
         con.WriteLine();
 
         var table = new Table().Border(TableBorder.Rounded).Expand();
-        table.AddColumns("Model", "Quant", "Runs on", "GPU mem", "RAM", "tok/s", "Run with");
+        table.AddColumns("Model", "Quant", "Runs on", "GPU mem", "RAM", "tok/s");
+        // Commands go below the table, one plain line each: wrapped inside a cell they cannot be copied.
+        var commands = new List<string>();
         foreach (var x in plans)
         {
             var f = x.Fit;
@@ -77,19 +97,24 @@ internal sealed class FitCommand : ICommandBuilder
             {
                 if (!showAll && plans.Count > 1 && !details)
                 {
-                    table.AddRow($"[grey]{Format.Esc(f.Model.Name)}[/]", "[grey]—[/]", "[grey]does not fit[/]", "", "", "", $"[grey]{Format.Esc(Short(f))}[/]");
+                    table.AddRow($"[grey]{Format.Esc(f.Model.Name)}[/]", "[grey]—[/]", $"[grey]does not fit: {Format.Esc(Short(f))}[/]", "", "", "");
                     continue;
                 }
-                table.AddRow(Format.Esc(f.Model.Name), "—", "[red]does not fit[/]", "", "", "", Format.Esc(Short(f)));
+                table.AddRow(Format.Esc(f.Model.Name), "—", $"[red]does not fit[/]: {Format.Esc(Short(f))}", "", "", "");
                 continue;
             }
             var b = f.Best!;
             var gpu = b.Memory.GpuTotal > 0 ? Format.Bytes(b.Memory.GpuTotal) : "—";
             var where = Format.Placement(b) + (b.Tight ? " [yellow](tight)[/]" : "");
-            table.AddRow(Format.Esc(f.Model.Name), b.Level.Id, where, gpu, Format.Bytes(b.Memory.Host.Total), Format.Speed(b.Speed),
-                Format.Esc(x.Runtime?.Command?.Command ?? x.Commands.FirstOrDefault()?.Command ?? ""));
+            table.AddRow(Format.Esc(f.Model.Name), b.Level.Id, where, gpu, Format.Bytes(b.Memory.Host.Total), Format.Speed(b.Speed));
+            if ((x.Runtime?.Command?.Command ?? x.Commands.FirstOrDefault()?.Command) is { Length: > 0 } command) commands.Add(command);
         }
         con.Write(table);
+        if (commands.Count > 0 && !details)
+        {
+            con.MarkupLine("Run with (each command names its model):");
+            foreach (var command in commands) CommandLines.Write(con, command);
+        }
         var fitting = plans.Count(x => x.Fit.Fits);
         con.MarkupLine($"{fitting} of {plans.Count} models run here. Memory is weights + KV cache + compute buffers + runtime overhead; speed is a bandwidth roofline range.");
         if (!details) con.MarkupLine("[grey]Breakdown and every command: scout fit --model <tag>  ·  JSON: --json[/]");

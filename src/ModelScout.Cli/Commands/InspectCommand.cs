@@ -142,7 +142,7 @@ internal sealed class InspectCommand : ICommandBuilder
 /// <summary>Reads a GGUF header from a path or an http(s) URL.</summary>
 internal static class GgufLoader
 {
-    /// <summary>Reads and validates a header; a malformed file is exit code 4 with the byte and the problem.</summary>
+    /// <summary>Reads and validates a header; a file that is not a valid GGUF is exit code 5 with the byte and the problem.</summary>
     public static (GgufFile File, long? BytesDownloaded, GgufValidationReport Report) LoadValid(string source)
     {
         var (file, downloaded) = Load(source);
@@ -157,7 +157,7 @@ internal static class GgufLoader
     }
 
     private static CliException Invalid(string source, GgufFormatException e) =>
-        new($"{source} is not a valid GGUF file: {e.Message}", ExitCodes.Negative);
+        new($"{source} is not a valid GGUF file: {e.Message}. Check that it is the .gguf you meant (a download that stopped early or an HTML page saved as .gguf fails here).", ExitCodes.BadInput);
 
     private static (GgufFile File, long? BytesDownloaded) Load(string source)
     {

@@ -41,7 +41,9 @@ internal sealed class RecommendCommand : ICommandBuilder
         var n = Math.Max(1, p.GetValue(top));
         if (ctx.Json)
         {
-            foreach (var r in results) ctx.WriteJson(ToJson(r, n), CliJson.Default.RecommendJson);
+            // One document whatever was asked: one use case is its recommend/v1 document, every use case one list of them.
+            if (p.GetValue(useCase) is not null) ctx.WriteJson(ToJson(results[0], n), CliJson.Default.RecommendJson);
+            else ctx.WriteJson(new RecommendAllJson("modelscout/recommend-all/v1", [.. results.Select(r => ToJson(r, n))]), CliJson.Default.RecommendAllJson);
         }
         else if (results.Count == 1)
         {
@@ -95,7 +97,7 @@ internal sealed class RecommendCommand : ICommandBuilder
         if (r.Runtime is { } rt)
         {
             con.MarkupLine($"Run it with [bold]{Format.Esc(rt.Runtime.Name)}[/] — {Format.Esc(rt.Reason)}");
-            if (rt.Command is { } cmd) con.MarkupLine($"  [cyan]{Format.Esc(cmd.Command)}[/]");
+            if (rt.Command is { } cmd) CommandLines.Write(con, cmd.Command);
         }
         con.MarkupLine(Format.Esc(r.GapAdvice));
         if (r.Excluded.Count > 0)

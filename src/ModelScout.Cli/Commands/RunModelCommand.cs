@@ -19,7 +19,7 @@ internal sealed class RunModelCommand : ICommandBuilder
     private readonly Option<string?> format = new("--format") { Description = "Shape of the answer: json (any JSON value), or a JSON schema the answer must validate against", HelpName = "json|SCHEMA" };
     private readonly Option<string?> system = new("--system") { Description = "System message", HelpName = "TEXT" };
     private readonly Option<string?> keepAlive = CommonOptions.KeepAlive("How long the model stays loaded while idle in a chat: 5m, 1h, 0, -1 (forever)", "--keepalive");
-    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads (default: SCOUT_NUM_THREAD, else 1 on 2 cores, cores-1 up to 8, half beyond)");
+    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for prompt processing and generation");
     private readonly Option<string?> context = new("--ctx") { Description = "Context window in tokens (2048 or 2K); default: the model's num_ctx, else 2048", HelpName = "TOKENS" };
     private readonly Option<float?> temperature = new("--temperature") { Description = "Sampling temperature; 0 is greedy (deterministic)", HelpName = "T" };
     private readonly Option<int?> seed = new("--seed") { Description = "Random seed for sampling", HelpName = "N" };

@@ -30,18 +30,25 @@ internal sealed class RuntimesCommand : ICommandBuilder
         }
         var con = ctx.Human;
         var t = new Table().Border(TableBorder.Rounded).Expand();
-        t.AddColumns("Runtime", "Best for (the guide)", "Claim (the guide)", "Runs", "Install (Linux)", "Start");
+        t.AddColumns("Runtime", "Best for (the guide)", "Claim (the guide)", "Runs");
         foreach (var r in catalog.Document.Runtimes)
         {
             var name2 = r.Available ? $"[bold]{Format.Esc(r.Name)}[/]" : $"[grey]{Format.Esc(r.Name)} (not yet)[/]";
             var claim = r.Guide.SpeedClaim?.Text ?? r.Guide.ThroughputClaim?.Text ?? r.Guide.Tagline;
-            t.AddRow(name2, Format.Esc(r.Guide.BestFor), Format.Esc(claim), Format.Esc($"{string.Join(", ", r.Formats)} on {string.Join("/", r.Backends)}"),
-                Format.Esc(r.Install.GetValueOrDefault("linux") ?? "—"), Format.Esc(r.Start));
+            t.AddRow(name2, Format.Esc(r.Guide.BestFor), Format.Esc(claim), Format.Esc($"{string.Join(", ", r.Formats)} on {string.Join("/", r.Backends)}"));
         }
         con.Write(t);
+        // Install and start commands below the table, one plain line each, so they copy whole.
+        con.MarkupLine("[bold]Install (Linux) and start[/]");
+        foreach (var r in catalog.Document.Runtimes)
+        {
+            con.MarkupLine($"  [grey]# {Format.Esc(r.Name)}{(r.Available ? "" : " (not yet)")}[/]");
+            if (r.Install.GetValueOrDefault("linux") is { Length: > 0 } install) CommandLines.Write(con, install);
+            CommandLines.Write(con, r.Start);
+        }
         con.MarkupLine("[grey]Speed and throughput claims are the guide's; check them on your hardware with scout bench (the Verify capability).[/]");
         if (planned is not null) PlanView.Details(con, planned);
-        else con.MarkupLine("[grey]Which one for you: scout runtimes --model llama3.1:8b [--users 8 | --gui | --fastest][/]");
+        else con.MarkupLine("[grey]Which one for you: scout runtimes --model llama3.1:8b [[--users 8 | --gui | --fastest]][/]");
         return planned is { Fits: false } ? ExitCodes.Negative : ExitCodes.Ok;
     }
 }

@@ -11,7 +11,7 @@ namespace ModelScout.Cli.Commands;
 internal sealed class ServeCommand : ICommandBuilder
 {
     private readonly Option<string?> host = new("--host") { Description = "Listen address: HOST:PORT, :PORT, HOST or http://HOST:PORT (default 127.0.0.1:11434; SCOUT_HOST)", HelpName = "HOST:PORT" };
-    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for generation (default: all cores up to 4, then fewer; SCOUT_NUM_THREAD)");
+    private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for prompt processing and generation");
     private readonly Option<string?> keepAlive = CommonOptions.KeepAlive("How long an idle model stays loaded: 5m, 1h, 0 (unload at once), -1 (forever) (SCOUT_KEEP_ALIVE)");
     private readonly Option<int?> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before new ones get 503 server busy (default 512; SCOUT_MAX_QUEUE)", HelpName = "N" };
     private readonly Option<string?> apiKey = CommonOptions.ApiKey("Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)");
@@ -23,7 +23,25 @@ internal sealed class ServeCommand : ICommandBuilder
     public int Run(CommandContext ctx)
     {
         var settings = Settings(ctx, ServerSettings.FromEnvironment(ctx.Settings.Environment));
+        PrepareStore(ctx, ctx.Store);
         return ServeAsync(ctx, settings, ctx.Store).GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// As Ollama does with OLLAMA_MODELS, a store folder that does not exist is created, and said so: a mistyped
+    /// --models would otherwise serve an empty list without a word. An empty store is named too.
+    /// </summary>
+    internal static void PrepareStore(CommandContext ctx, ModelStore store)
+    {
+        if (!Directory.Exists(store.Root))
+        {
+            Directory.CreateDirectory(store.Root);
+            ctx.Stderr.WriteLine($"scout serve: created the model store {store.Root} (it did not exist; check --models / {ScoutVariables.Models.Name} if you meant another). Add models with `scout pull NAME` or `scout import FILE NAME`.");
+        }
+        else if (store.List().Count == 0)
+        {
+            ctx.Stderr.WriteLine($"scout serve: no models in {store.Root} yet. Add one with `scout pull NAME` or `scout import FILE NAME`, or point --models at another store.");
+        }
     }
 
     /// <summary>Command-line options over the environment over the defaults.</summary>
@@ -50,20 +68,51 @@ internal sealed class ServeCommand : ICommandBuilder
         return s with { Engine = engine };
     }
 
+    private sealed class StartGate
+    {
+        private volatile bool started;
+
+        public bool Started
+        {
+            get => started;
+            set => started = value;
+        }
+    }
+
+    /// <summary>The logger the generic host reports a failed start under.</summary>
+    internal const string HostLogCategory = "Microsoft.Extensions.Hosting.Internal.Host";
+
+    /// <summary>What to do when the address is taken: the address, and the two ways to pick another port.</summary>
+    internal static string AddressInUse(ServerSettings settings)
+    {
+        var next = settings.Port is > 0 and < 65535 ? settings.Port + 1 : 11435;
+        var host = settings.Host.Contains(':', StringComparison.Ordinal) ? $"[{settings.Host}]" : settings.Host;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{host}:{settings.Port} is already in use (is Ollama or another scout serve running?). Pick another port: scout serve --host {host}:{next}, or set {ScoutVariables.Host.Name}={host}:{next} (scout reads {ScoutVariables.Host.Name}, not OLLAMA_HOST).");
+    }
+
     private static int Positive(int value, string option) => value > 0 ? value : throw new ArgumentException($"{option} must be at least 1");
 
     private static async Task<int> ServeAsync(CommandContext ctx, ServerSettings settings, ModelStore store)
     {
         using var logs = LoggerFactory.Create(ScoutServer.ConsoleLogging);
         await using var engine = new ModelHost(store, settings.Engine, logs);
-        await using var server = ScoutServer.Create(new ServerServices(engine, store, settings), ScoutServer.ConsoleLogging);
+        // The host logs a failed start with the whole Kestrel stack; the CLI says it in one line below, so the host's
+        // own errors are let through only once it is running.
+        var gate = new StartGate();
+        await using var server = ScoutServer.Create(new ServerServices(engine, store, settings), logging =>
+        {
+            ScoutServer.ConsoleLogging(logging);
+            logging.AddFilter(HostLogCategory, level => gate.Started && level >= LogLevel.Warning);
+        });
         try
         {
             await server.StartAsync();
+            gate.Started = true;
         }
         catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
-            throw new CliException($"{settings.Host}:{settings.Port} is already in use (is Ollama or another scout serve running?). Pick another address with --host 127.0.0.1:11435 or SCOUT_HOST.", ExitCodes.Error);
+            throw new CliException(AddressInUse(settings), ExitCodes.Error);
         }
         ctx.Stdout.WriteLine($"scout serve: listening on {settings.DisplayUrl.Replace(":0", ":" + server.Address.Port, StringComparison.Ordinal)} (Ollama API /api, OpenAI API /v1, /health, /metrics)");
         ctx.Stdout.WriteLine($"models from {store.Root}; {settings.Engine.Parallel} parallel, queue {settings.Engine.MaxQueue}, {settings.Engine.Threads} threads; Ctrl+C stops");

@@ -66,9 +66,14 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
             ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = InteractionSupport.No,
         });
-        console.Profile.Width = interactive ? System.Console.WindowWidth : width;
+        console.Profile.Width = interactive ? System.Console.WindowWidth : PipedWidth;
         return console;
     }
+
+    /// <summary>Width of output that is not a terminal: $COLUMNS when it is a sensible number, else the app's default.</summary>
+    public int PipedWidth => int.TryParse(Settings.Get(ScoutVariables.Columns), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var columns) && columns is >= 20 and <= 10_000
+        ? columns
+        : width;
 
     public void WriteJson<T>(T value, JsonTypeInfo<T> info)
     {

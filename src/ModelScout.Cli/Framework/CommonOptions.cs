@@ -32,8 +32,15 @@ internal sealed class CommonOptions
     public Option<bool> Gui { get; } = new("--gui") { Description = "Prefer a desktop GUI runtime" };
     public Option<bool> Fastest { get; } = new("--fastest") { Description = "Prefer the fastest single-stream runtime" };
 
-    /// <summary><c>--threads</c>: CPU threads for llama.cpp. Each command that runs the engine says what it picks without it.</summary>
-    public static Option<int?> Threads(string description) => new("--threads") { Description = description, HelpName = "N" };
+    /// <summary><c>--threads</c>: CPU threads for llama.cpp; every command that runs the engine shows the same default.</summary>
+    public static Option<int?> Threads(string description) => new("--threads") { Description = $"{description} (default: {ThreadsDefault})", HelpName = "N" };
+
+    /// <summary>
+    /// The engine's own default thread count (<see cref="ModelScout.Engine.EngineSettings"/>) on this machine, with its rule and
+    /// the variable that overrides it: one text, so run, serve, bench --local and eval --local cannot disagree.
+    /// </summary>
+    public static string ThreadsDefault => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{new ModelScout.Engine.EngineSettings().Threads} here, {Environment.ProcessorCount} cores; rule: {ScoutVariables.NumThread.Default}; {ScoutVariables.NumThread.Name} overrides");
 
     /// <summary><c>--keep-alive</c>: how long an idle model stays loaded.</summary>
     public static Option<string?> KeepAlive(string description, params string[] aliases) => new("--keep-alive", aliases) { Description = description, HelpName = "DURATION" };

@@ -13,6 +13,8 @@ internal static class ExitCodes
     public const int NotFound = 3;
     /// <summary>The answer is no: the model does not fit, or the licence does not allow the use.</summary>
     public const int Negative = 4;
+    /// <summary>An input file is not what the command reads: not a GGUF file, or a malformed one.</summary>
+    public const int BadInput = 5;
 }
 
 /// <summary>An error the user can fix, with the exit code to return.</summary>

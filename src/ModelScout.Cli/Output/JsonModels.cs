@@ -81,6 +81,9 @@ internal sealed record UseCaseJson(string Id, string Title, string GuidePick, st
 
 internal sealed record RecommendJson(string Schema, UseCaseJson UseCase, MachineJson Machine, long Context, string License, long? MonthlyActiveUsers, IReadOnlyList<PickJson> Picks, IReadOnlyList<ExcludedJson> Excluded, RuntimeJson? Runtime, string GuidePick, IReadOnlyList<string> Notes);
 
+/// <summary><c>recommend</c> without <c>--use-case</c>: every use case's recommend/v1 document in one document.</summary>
+internal sealed record RecommendAllJson(string Schema, IReadOnlyList<RecommendJson> Recommendations);
+
 internal sealed record ModelRowJson(string Id, string Name, string Kind, string? OllamaTag, long? Parameters, long? ActiveParameters, int? ContextMax, int? ContextNative, string? License, double? Mmlu, double? HumanEval, long? Q4KmBytes, IReadOnlyList<string> BestFor, string? GuideBestFor);
 
 internal sealed record ModelsJson(string Schema, IReadOnlyList<ModelRowJson> Models);
@@ -150,7 +153,7 @@ internal sealed record ErrorJson(string Schema, string Error, int ExitCode, IRea
 internal sealed record BenchLocalTestJson(string Name, string Kind, int Tokens, double MeanTokensPerSecond, double StdTokensPerSecond,
     IReadOnlyList<double> RunSeconds, IReadOnlyList<double> RunTokensPerSecond);
 
-internal sealed record BenchLocalJson(string Schema, string Model, long FileBytes, string? Architecture, int Threads, int BatchSize, int MicroBatchSize,
+internal sealed record BenchLocalJson(string Schema, string Model, string Name, long FileBytes, string? Architecture, int Threads, int BatchSize, int MicroBatchSize,
     int Repetitions, bool? FlashAttention, double LoadMs, IReadOnlyList<BenchLocalTestJson> Tests);
 
 [JsonSourceGenerationOptions(
@@ -160,6 +163,7 @@ internal sealed record BenchLocalJson(string Schema, string Model, long FileByte
     UseStringEnumConverter = true)]
 [JsonSerializable(typeof(FitJson))]
 [JsonSerializable(typeof(RecommendJson))]
+[JsonSerializable(typeof(RecommendAllJson))]
 [JsonSerializable(typeof(ModelsJson))]
 [JsonSerializable(typeof(ShowJson))]
 [JsonSerializable(typeof(CompareJson))]

@@ -28,7 +28,7 @@ internal static class PlanView
         if (x.Runtime is { } r) con.MarkupLine($"Runtime: [bold]{Format.Esc(r.Runtime.Name)}[/] — {Format.Esc(r.Reason)}");
         foreach (var c in x.Commands)
         {
-            con.MarkupLine($"  [cyan]{Format.Esc(c.Command)}[/]");
+            CommandLines.Write(con, c.Command);
             foreach (var n in c.Notes) con.MarkupLine($"    [grey]{Format.Esc(n)}[/]");
         }
         if (x.Vllm is { Fits: false } v) con.MarkupLine($"  [grey]vLLM: {Format.Esc(v.Reason)}[/]");

@@ -23,7 +23,11 @@ public sealed record FileModel(GgufFile File, GgufModelInfo Info, ModelEntry Ent
     // llama.cpp's fixed sliding-window periods for architectures that do not store a pattern.
     private static readonly Dictionary<string, int> SwaPeriods = new(StringComparer.Ordinal) { ["gemma2"] = 2, ["gemma3"] = 6, ["cohere2"] = 4 };
 
-    /// <summary>Builds the model from a header.</summary>
+    /// <summary>
+    /// Builds the model from a header. <paramref name="name"/> is what the user called it (the file's name, or the stored
+    /// name it was resolved from); the file's own general.name is often just the architecture ("llama") and stays in
+    /// <see cref="Info"/>.
+    /// </summary>
     public static FileModel From(GgufFile file, Catalog.Catalog catalog, string name)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -47,7 +51,7 @@ public sealed record FileModel(GgufFile File, GgufModelInfo Info, ModelEntry Ent
         var entry = new ModelEntry
         {
             Id = name,
-            Name = info.Name is { Length: > 0 } n ? n : name,
+            Name = name,
             Kind = "open",
             Parameters = new ParameterInfo { Total = info.Parameters, Label = info.SizeLabel ?? "" },
             Context = info.Hyper.ContextLength is { } c && c > 0 ? new ContextInfo { Max = (int)Math.Min(c, int.MaxValue), Native = (int)Math.Min(c, int.MaxValue) } : new ContextInfo { Max = 131072, Native = 131072 },

@@ -52,14 +52,14 @@ public sealed class DeploymentPlanner
 
     /// <summary>
     /// Plans a GGUF file as it is, at its exact tensor sizes. <paramref name="source"/> is the path or URL the header came
-    /// from: it names the model and goes into the commands. Without <paramref name="context"/>, the practical default,
-    /// capped at the file's trained context.
+    /// from: it goes into the commands and, without <paramref name="name"/> (a stored model's name), names the model by its
+    /// file name. Without <paramref name="context"/>, the practical default, capped at the file's trained context.
     /// </summary>
-    public FilePlan PlanFile(GgufFile file, string source, Machine machine, long? context, KvSettings kv)
+    public FilePlan PlanFile(GgufFile file, string source, Machine machine, long? context, KvSettings kv, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(source);
         var trimmed = source.TrimEnd('/');
-        var model = FileModel.From(file, catalog, Path.GetFileName(trimmed));
+        var model = FileModel.From(file, catalog, name is { Length: > 0 } ? name : Path.GetFileName(trimmed));
         var planned = context ?? Math.Min(catalog.Document.ContextGuidance.Default, model.Entry.Context!.Max);
         var fit = fits.PlanFile(model, machine, new FitOptions(planned, kv));
         IReadOnlyList<RunCommand> commands = fit.Fits ? RunCommands.ForFile(source, Path.GetFileNameWithoutExtension(trimmed), fit.Best!, planned) : [];

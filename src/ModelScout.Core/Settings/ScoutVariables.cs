@@ -114,12 +114,16 @@ public static class ScoutVariables
     public static readonly ScoutVariable Ci = new("CI", "output", "unset",
         "any value turns live progress displays off (CI systems set it)");
 
+    /// <summary>Width of piped output.</summary>
+    public static readonly ScoutVariable Columns = new("COLUMNS", "output", "140 when output is not a terminal",
+        "the width tables are laid out to when output goes to a pipe or a file (a terminal's own width is used otherwise); commands are never wrapped");
+
     /// <summary>Every variable, in the order <c>scout env</c> lists them.</summary>
     public static IReadOnlyList<ScoutVariable> All { get; } =
     [
         Home, Models, EvalDatabase, Catalog, Registry,
         Host, ApiKey, Origins, MaxBodyBytes,
         NumThread, NumParallel, MaxQueue, MaxLoadedModels, KeepAlive, FlashAttention, KvUnified,
-        EvalData, EvalApiKey, BenchApiKey, ChartFont, NoColor, Ci,
+        EvalData, EvalApiKey, BenchApiKey, ChartFont, NoColor, Ci, Columns,
     ];
 }
