@@ -64,6 +64,12 @@ public sealed partial class ScoutServer : IAsyncDisposable
         services.Stopping = app.Lifetime.ApplicationStopping;
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelScout.Server");
         var origins = new OriginPolicy(settings.Origins);
+        app.Use((context, next) =>
+        {
+            // Set as the response starts, so that error pages (which clear the response) carry it too.
+            context.Response.OnStarting(static state => { ((HttpResponse)state).Headers.Server = ServerIdentity.Header; return Task.CompletedTask; }, context.Response);
+            return next(context);
+        });
         app.Use((context, next) => LogRequestAsync(context, next, log, services.Time));
         app.Use((context, next) => ShapeErrorsAsync(context, next, log, settings));
         app.UseCors(policy => policy.SetIsOriginAllowed(origins.IsAllowed).AllowAnyHeader().AllowAnyMethod());
