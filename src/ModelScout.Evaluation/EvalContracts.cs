@@ -44,6 +44,16 @@ public sealed record ModelReply(
     string? Raw = null,
     int Shortened = 0);
 
+/// <summary>Names of <see cref="SampleScore.Metrics"/> that are counts rather than scores on the suite's scale.</summary>
+public static class SideScores
+{
+    /// <summary>MMLU: dev examples in the prompt that answered the item (fewer than asked when the prompt was shortened).</summary>
+    public const string Shots = "shots";
+
+    /// <summary>True for a count (shown as it is), false for a score (a 0..1 share shown in points, or a rating).</summary>
+    public static bool IsCount(string metric) => metric == Shots;
+}
+
 /// <summary>The score of one item once every step has its reply.</summary>
 /// <param name="Score">0..1 for accuracy suites, the pass fraction for HumanEval, 1..10 for MT-Bench.</param>
 /// <param name="Extracted">The answer the scorer read out of the reply (a letter, a number, a boxed expression, a rating).</param>

@@ -52,6 +52,11 @@ public sealed partial class ScoutServer : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+            // Slow or greedy clients: none may hold a connection (and the thread reading it) longer than these allow.
+            kestrel.Limits.RequestHeadersTimeout = settings.RequestHeadersTimeout;
+            kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(settings.MinRequestBodyBytesPerSecond, settings.MinDataRateGrace);
+            kestrel.Limits.MinResponseDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(settings.MinResponseBytesPerSecond, settings.MinDataRateGrace);
+            kestrel.Limits.MaxConcurrentConnections = settings.MaxConcurrentConnections;
             foreach (var address in Resolve(settings.Host)) kestrel.Listen(address, settings.Port);
         });
         // Every token is one small write: sending it from the thread that produced it saves a hop to the transport's
@@ -64,6 +69,12 @@ public sealed partial class ScoutServer : IAsyncDisposable
         services.Stopping = app.Lifetime.ApplicationStopping;
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelScout.Server");
         var origins = new OriginPolicy(settings.Origins);
+        app.Use((context, next) =>
+        {
+            // Set as the response starts, so that error pages (which clear the response) carry it too.
+            context.Response.OnStarting(static state => { ((HttpResponse)state).Headers.Server = ServerIdentity.Header; return Task.CompletedTask; }, context.Response);
+            return next(context);
+        });
         app.Use((context, next) => LogRequestAsync(context, next, log, services.Time));
         app.Use((context, next) => ShapeErrorsAsync(context, next, log, settings));
         app.UseCors(policy => policy.SetIsOriginAllowed(origins.IsAllowed).AllowAnyHeader().AllowAnyMethod());

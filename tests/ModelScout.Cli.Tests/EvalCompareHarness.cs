@@ -76,10 +76,10 @@ internal sealed class EvalFixture : IDisposable
     public string Dir => dir;
 
     public async Task RunAsync(string name, IChatClient client, string[] suites, MmluMode mmluMode = MmluMode.Generative, string model = "test-model",
-        string? quant = null, string endpoint = "http://127.0.0.1:9/v1")
+        string? quant = null, string endpoint = "http://127.0.0.1:9/v1", MmluOptions? mmlu = null)
     {
         using var store = EvalStore.Open(Db);
-        var settings = new SuiteSettings(Mmlu: new MmluOptions(Mode: mmluMode));
+        var settings = new SuiteSettings(Mmlu: mmlu ?? new MmluOptions(Mode: mmluMode));
         var built = suites.Select(s => SuiteCatalog.Build(s, null, settings).Suite).ToList();
         var record = new ReproducibilityRecord
         {

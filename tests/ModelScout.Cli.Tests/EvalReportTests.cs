@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Recommend;
+using ModelScout.Evaluation.Suites;
 
 namespace ModelScout.Cli.Tests;
 
@@ -41,20 +42,51 @@ public sealed class EvalReportTests : IDisposable
         Assert.Contains("measured 100.0", line, StringComparison.Ordinal);
         Assert.EndsWith("on Q4_K_M via http://127.0.0.1:11434/v1", line, StringComparison.Ordinal);
 
-        // 9 of 10 right: 90 ± 1.96·√(0.9·0.1/10) = 90 ± 18.6 points; the scripted answers never fail extraction.
+        // 9 of 10 right: Wilson's 95 % interval is 59.585 … 98.212 points; the scripted answers never fail extraction.
         var gsm = suites["gsm8k"];
         Assert.Equal(90, gsm.GetProperty("score").GetDouble());
-        Assert.Equal(Math.Round(1.959963984540054 * Math.Sqrt(0.09 / 10) * 100, 3), gsm.GetProperty("margin95").GetDouble(), 3);
+        Assert.Equal(59.585, gsm.GetProperty("ci95").GetProperty("lower").GetDouble(), 2);
+        Assert.Equal(98.212, gsm.GetProperty("ci95").GetProperty("upper").GetDouble(), 2);
+        Assert.Equal("wilson", gsm.GetProperty("ci95").GetProperty("method").GetString());
         Assert.Equal(Recommender.ScoreOf(model, "gsm8k")!.Value.Value, gsm.GetProperty("published").GetProperty("value").GetDouble());
         Assert.Equal(0, gsm.GetProperty("extractionFailures").GetInt32());
         Assert.Equal(100, gsm.GetProperty("promptTokens").GetInt64());
         Assert.Equal(90, gsm.GetProperty("metrics").GetProperty("strict").GetDouble());
-        Assert.Contains("measured 90.0 ± 18.6 (n = 10)", gsm.GetProperty("line").GetString(), StringComparison.Ordinal);
+        Assert.Contains("measured 90.0 (95 % CI 59.6 … 98.2, n = 10)", gsm.GetProperty("line").GetString(), StringComparison.Ordinal);
 
         var human = EvalFixture.Scout("report", "llama", "--db", fx.Db);
         Assert.Equal(0, human.ExitCode);
         Assert.Contains("mmlu: published " + published.ToString("0.0", CultureInfo.InvariantCulture), human.Stdout, StringComparison.Ordinal);
         Assert.Contains(model.Name, human.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Five_shot_mmlu_on_five_items_reports_five_shots_and_an_honest_interval()
+    {
+        var mmlu = new MmluOptions(Mode: MmluMode.Generative, Shots: 5, Selection: new SampleSelection(Limit: 5));
+        await fx.RunAsync("small", new ScriptedEvalClient(None), ["mmlu"], model: "llama3.1:8b", mmlu: mmlu);
+
+        var r = EvalFixture.Scout("report", "small", "--db", fx.Db, "--json");
+
+        Assert.Equal(0, r.ExitCode);
+        using var doc = JsonDocument.Parse(r.Stdout);
+        var suite = doc.RootElement.GetProperty("suites")[0];
+        Assert.Equal(5, suite.GetProperty("scored").GetInt32());
+        Assert.Equal(100, suite.GetProperty("score").GetDouble());
+        // Shots is a count of dev examples, not a share to be shown in percentage points.
+        Assert.Equal(5, suite.GetProperty("metrics").GetProperty("shots").GetDouble());
+        // 5 of 5 right: Wilson gives 56.55 … 100, where the normal interval claimed 100 ± 0.
+        var ci = suite.GetProperty("ci95");
+        Assert.Equal(56.552, ci.GetProperty("lower").GetDouble(), 2);
+        Assert.Equal(100, ci.GetProperty("upper").GetDouble());
+        Assert.Contains("measured 100.0 (95 % CI 56.6 … 100.0, n = 5)", suite.GetProperty("line").GetString(), StringComparison.Ordinal);
+
+        var human = EvalFixture.Scout("report", "small", "--db", fx.Db);
+        Assert.Equal(0, human.ExitCode);
+        Assert.Contains("shots 5", human.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("shots 500", human.Stdout, StringComparison.Ordinal);
+        Assert.Contains("56.6 … 100.0", human.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("± ", human.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using ModelScout.Cli.Framework;
 using ModelScout.Engine;
+using ModelScout.Evaluation.Clients;
 using ModelScout.Server;
 using ModelScout.Server.Hosting;
 using ModelScout.Store;
@@ -74,6 +75,16 @@ public sealed class EvalStoriesTests : IAsyncLifetime
         Assert.True(Suite(root, "mtbench").GetProperty("promptTokens").GetInt64() > 0);
         Assert.StartsWith("mtbench:single-judge", Suite(root, "mtbench").GetProperty("scoringMode").GetString(), StringComparison.Ordinal);
         Assert.InRange(Suite(root, "mtbench").GetProperty("score").GetDouble(), 1, 10);
+    }
+
+    [Fact]
+    public async Task The_probe_labels_scout_serve_modelscout_not_ollama()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var info = await EndpointProbe.ProbeAsync(new Uri(server.Address, "v1"), "stories:latest", null, http);
+        Assert.Equal(EndpointProbe.ModelScoutServer, info.Server);
+        Assert.Equal(ServerIdentity.Version, info.ServerVersion);
+        Assert.Equal(20, info.MaxTopLogprobs);
     }
 
     [Fact]

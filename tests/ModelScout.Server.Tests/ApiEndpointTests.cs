@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using ModelScout.Server.Endpoints;
 using ModelScout.Server.Tests.Fakes;
 using ModelScout.Store;
 using ModelScout.Testing;
@@ -50,6 +51,29 @@ public sealed class ApiEndpointTests : IAsyncLifetime
         Assert.Equal(("llama3.1:8b", "model", "library", "llama3.1:8b"), (m.GetProperty("id").GetString(), m.GetProperty("object").GetString(), m.GetProperty("owned_by").GetString(), m.GetProperty("root").GetString()));
         Assert.Equal(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero).ToUnixTimeSeconds(), m.GetProperty("created").GetInt64());
         Assert.Equal("llama3.1:8b", Parse(await h.Http.GetStringAsync("/v1/models/llama3.1:8b")).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task Version_keeps_the_ollama_level_for_clients_and_says_it_is_modelscout()
+    {
+        using var response = await h.Http.GetAsync("/api/version");
+        var version = Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(OllamaEndpoints.CompatibleVersion, version.GetProperty("version").GetString());
+        Assert.Equal("modelscout", version.GetProperty("server").GetString());
+        var own = version.GetProperty("modelscout_version").GetString()!;
+        Assert.Matches(@"^\d+\.\d+\.\d+", own);
+        Assert.DoesNotContain('+', own);
+        // Every response says so in its Server header, error responses included.
+        Assert.Equal("modelscout/" + own, response.Headers.Server.ToString());
+        using var missing = await h.Http.GetAsync("/no/such/path");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("modelscout/" + own, missing.Headers.Server.ToString());
+
+        // Ollama's own client ignores the extra fields and still reads the version it gates features on.
+        using var client = new OllamaApiClient(h.BaseAddress, ServerHarness.Model);
+        var seen = await client.GetVersionAsync();
+        Assert.Equal(OllamaEndpoints.CompatibleVersion, seen);
+        Assert.True(Version.Parse(seen) >= new Version(0, 12, 0));
     }
 
     [Fact]

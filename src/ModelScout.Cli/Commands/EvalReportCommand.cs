@@ -56,10 +56,10 @@ internal sealed class EvalReportCommand : ICommandBuilder
             return;
         }
         var t = new Table().Border(TableBorder.Rounded);
-        t.AddColumns("Suite", "Scoring", "n", "Score", "± 95 %", "Published", "Errors", "Truncated", "Extraction failed", "Tokens in/out", "Latency");
+        t.AddColumns("Suite", "Scoring", "n", "Score", "95 % CI", "Published", "Errors", "Truncated", "Extraction failed", "Tokens in/out", "Latency");
         foreach (var s in r.Suites)
         {
-            t.AddRow(Format.Esc(s.Suite), Format.Esc(s.ScoringMode), s.Scored.ToString(CultureInfo.InvariantCulture), N(s.Score), N(s.Margin95),
+            t.AddRow(Format.Esc(s.Suite), Format.Esc(s.ScoringMode), s.Scored.ToString(CultureInfo.InvariantCulture), N(s.Score), Ci(s),
                 s.Published is { } p ? p.Value.ToString("0.0#", CultureInfo.InvariantCulture) + (p.Verified ? "" : "*") : "—",
                 s.Errors.ToString(CultureInfo.InvariantCulture), s.Truncated.ToString(CultureInfo.InvariantCulture),
                 string.Create(CultureInfo.InvariantCulture, $"{s.ExtractionFailures} ({s.ExtractionFailureRate * 100:0.#} %)"),
@@ -94,6 +94,8 @@ internal sealed class EvalReportCommand : ICommandBuilder
         if (rec.SandboxNetworkIsolated == false) facts.Add("HumanEval ran WITHOUT network isolation");
         if (facts.Count > 0) con.MarkupLine("[grey]Reproducibility: " + Format.Esc(string.Join("; ", facts)) + " (--json shows the whole record)[/]");
     }
+
+    private static string Ci(SuiteReportJson s) => s.Ci95 is { } ci ? RunReport.Interval(ci, s.Unit == "rating" ? "0.00" : "0.0") : "—";
 
     private static string N(double? v) => v is { } x ? x.ToString("0.0#", CultureInfo.InvariantCulture) : "—";
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ModelScout.Evaluation;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Statistics;
@@ -91,7 +92,7 @@ internal static class EvalOutput
     }
 
     // Side scores are fractions shown as percentages, except counts such as MMLU's mean shots per prompt.
-    private static string SideScore(string key, double value, int scale) => key == "shots"
+    private static string SideScore(string key, double value, int scale) => SideScores.IsCount(key)
         ? $"{key} {Number(value, "0.##")}"
         : $"{key} {Number(value * scale, scale == 1 ? "0.00" : "0.0")}";
 

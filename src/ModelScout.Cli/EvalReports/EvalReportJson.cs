@@ -38,11 +38,15 @@ internal sealed record RunCostJson(string Api, string Provider, string Model, do
 
 internal sealed record CatalogMatchJson(string Id, string Name, string MatchedBy);
 
-/// <param name="Score">Mean in points; Margin95 the half-width of its normal 95 % interval (1.96 SE).</param>
-internal sealed record SuiteReportJson(string Suite, string ScoringMode, string Unit, int Scored, double? Score, double? StandardError, double? Margin95,
+/// <param name="Score">Mean in points.</param>
+/// <param name="Ci95">Its 95 % interval in points (Wilson for right/wrong suites; see docs/eval-statistics.md).</param>
+internal sealed record SuiteReportJson(string Suite, string ScoringMode, string Unit, int Scored, double? Score, double? StandardError, IntervalJson? Ci95,
     int Errors, int Truncated, int ExtractionFailures, double ExtractionFailureRate, long PromptTokens, long CompletionTokens, int Replies,
     double? MeanLatencyMs, IReadOnlyDictionary<string, double> Metrics, IReadOnlyList<BreakdownJson> Subjects, IReadOnlyList<BreakdownJson> Groups,
     PublishedJson? Published, string Line);
+
+/// <param name="Method">wilson, wilson-bound or student-t.</param>
+internal sealed record IntervalJson(double Lower, double Upper, string Method);
 
 internal sealed record BreakdownJson(string Key, int Count, double Score);
 

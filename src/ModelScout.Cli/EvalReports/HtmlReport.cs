@@ -31,13 +31,13 @@ internal static class HtmlReport
         h.Append("</table>\n");
         if (report.CatalogNote is { } note) h.Append("<p class=\"note\">").Append(E(note)).Append("</p>\n");
 
-        h.Append("<h2>Results</h2>\n<table>\n<tr><th>Suite</th><th>Scoring</th><th>n</th><th>Measured</th><th>± 95 %</th><th>Published</th><th>Errors</th><th>Truncated</th><th>Extraction failures</th><th>Tokens in/out</th><th>Mean latency</th></tr>\n");
+        h.Append("<h2>Results</h2>\n<table>\n<tr><th>Suite</th><th>Scoring</th><th>n</th><th>Measured</th><th>95 % CI</th><th>Published</th><th>Errors</th><th>Truncated</th><th>Extraction failures</th><th>Tokens in/out</th><th>Mean latency</th></tr>\n");
         foreach (var s in report.Suites)
         {
             h.Append("<tr><td>").Append(E(s.Suite)).Append("</td><td>").Append(E(s.ScoringMode)).Append("</td>");
             Num(h, s.Scored.ToString(CultureInfo.InvariantCulture));
             Num(h, N(s.Score));
-            Num(h, N(s.Margin95));
+            Num(h, s.Ci95 is { } ci ? E(RunReport.Interval(ci, s.Unit == "rating" ? "0.00" : "0.0")) : "—");
             h.Append("<td>").Append(s.Published is { } p ? E(p.Value.ToString("0.0#", CultureInfo.InvariantCulture) + " (" + p.Basis + ")") : "—").Append("</td>");
             Num(h, s.Errors.ToString(CultureInfo.InvariantCulture));
             Num(h, s.Truncated.ToString(CultureInfo.InvariantCulture));

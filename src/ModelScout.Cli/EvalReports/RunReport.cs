@@ -1,7 +1,9 @@
 using System.Globalization;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Recommend;
+using ModelScout.Evaluation;
 using ModelScout.Evaluation.Results;
+using ModelScout.Evaluation.Scoring;
 using ModelScout.Evaluation.Statistics;
 
 namespace ModelScout.Cli.EvalReports;
@@ -49,13 +51,15 @@ internal static class RunReport
             : Estimate.Mean(values);
         double? score = values.Count == 0 ? null : RunComparison.Round(estimate.Value * f);
         double? se = double.IsNaN(estimate.StandardError) ? null : RunComparison.Round(estimate.StandardError * f);
-        double? margin = se is { } s ? RunComparison.Round(Normal.Z95 * s) : null;
+        var (min, max) = scale == ScoreScale.Rating ? (JudgeRating.Lowest, JudgeRating.Highest) : (0.0, 1.0);
+        var interval = ScoreIntervals.ForMean(values, min, max);
+        var ci = interval is { } i ? new IntervalJson(RunComparison.Round(i.Lower * f), RunComparison.Round(i.Upper * f), MethodName(i.Method)) : null;
 
         var metrics = scores.Where(x => x.Score.Metrics is not null)
             .SelectMany(x => x.Score.Metrics!)
             .GroupBy(kv => kv.Key, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => RunComparison.Round(g.Average(kv => kv.Value) * MetricFactor(suite)), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => RunComparison.Round(g.Average(kv => kv.Value) * MetricFactor(suite, g.Key)), StringComparer.Ordinal);
 
         PublishedJson? published = null;
         if (model is not null && Recommender.ScoreOf(model, suite) is { } p)
@@ -65,8 +69,8 @@ internal static class RunReport
             published = new PublishedJson(p.Value, p.Basis, p.Verified, source);
         }
 
-        var line = Line(score, margin, values.Count, scale, published, model, info);
-        return new SuiteReportJson(suite, summary.ScoringMode ?? "", scale == ScoreScale.Rating ? "rating" : "percent", summary.Scored, score, se, margin,
+        var line = Line(score, ci, values.Count, scale, published, model, info);
+        return new SuiteReportJson(suite, summary.ScoringMode ?? "", scale == ScoreScale.Rating ? "rating" : "percent", summary.Scored, score, se, ci,
             summary.Errors, summary.Truncated, summary.ExtractionFailures,
             summary.Scored == 0 ? 0 : RunComparison.Round((double)summary.ExtractionFailures / summary.Scored, 4),
             summary.PromptTokens, summary.CompletionTokens, summary.Replies,
@@ -77,16 +81,25 @@ internal static class RunReport
             published, line);
     }
 
-    // MT-Bench's turn ratings are on its 1–10 scale like its score; every other metric is a 0..1 share.
-    private static double MetricFactor(string suite) => suite == "mtbench" ? 1 : 100;
+    // MT-Bench's turn ratings are on its 1–10 scale like its score, and counts (MMLU's shots per prompt) are as they are;
+    // every other metric is a 0..1 share, shown in percentage points.
+    private static double MetricFactor(string suite, string metric) => suite == "mtbench" || SideScores.IsCount(metric) ? 1 : 100;
 
-    /// <summary>"published 73.0 (instruct, 5-shot), measured 71.2 ± 0.8 (n = 1000) on Q4_K_M via http://..."</summary>
-    private static string Line(double? score, double? margin, int n, ScoreScale scale, PublishedJson? published, ModelEntry? model, RunRefJson run)
+    internal static string MethodName(IntervalMethod method) => method switch
+    {
+        IntervalMethod.Wilson => "wilson",
+        IntervalMethod.WilsonBound => "wilson-bound",
+        _ => "student-t",
+    };
+
+    /// <summary>"published 73.0 (instruct, 5-shot), measured 71.2 (95 % CI 68.3 … 73.9, n = 1000) on Q4_K_M via http://..."</summary>
+    private static string Line(double? score, IntervalJson? ci, int n, ScoreScale scale, PublishedJson? published, ModelEntry? model, RunRefJson run)
     {
         var fmt = scale == ScoreScale.Rating ? "0.00" : "0.0";
         var measured = score is { } v
-            ? "measured " + v.ToString(fmt, CultureInfo.InvariantCulture) + (margin is { } m ? " ± " + m.ToString(fmt, CultureInfo.InvariantCulture) : "")
-              + string.Create(CultureInfo.InvariantCulture, $" (n = {n})")
+            ? "measured " + v.ToString(fmt, CultureInfo.InvariantCulture) + " ("
+              + (ci is { } c ? "95 % CI " + Interval(c, fmt) + ", " : "")
+              + string.Create(CultureInfo.InvariantCulture, $"n = {n})")
             : "nothing scored yet";
         var where = (run.Quantization is { Length: > 0 } q ? $" on {q}" : "") + $" via {run.Endpoint}";
         var head = published is { } p
@@ -94,4 +107,8 @@ internal static class RunReport
             : model is null ? "" : "no published score, ";
         return head + measured + where;
     }
+
+    /// <summary>"68.3 … 73.9", the way <c>scout eval compare</c> writes its intervals.</summary>
+    internal static string Interval(IntervalJson ci, string format) =>
+        ci.Lower.ToString(format, CultureInfo.InvariantCulture) + " … " + ci.Upper.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -123,7 +123,14 @@ public sealed record ProgressResponse
 /// <summary>GET /api/version.</summary>
 public sealed record VersionResponse
 {
+    /// <summary>The Ollama API level the server follows (clients compare it before using newer features).</summary>
     [JsonPropertyName("version")] public required string Version { get; init; }
+
+    /// <summary>ModelScout's addition: "modelscout" (Ollama sends no such field; its clients ignore unknown fields).</summary>
+    [JsonPropertyName("server")] public string? Server { get; init; }
+
+    /// <summary>ModelScout's addition: its own version, e.g. 0.1.0.</summary>
+    [JsonPropertyName("modelscout_version")] public string? ModelScoutVersion { get; init; }
 }
 
 /// <summary>Ollama's error body: <c>{"error":"..."}</c>.</summary>

@@ -7,7 +7,7 @@ namespace ModelScout.Evaluation.Clients;
 
 /// <summary>What an endpoint offers, found before a run starts.</summary>
 /// <param name="Models">The ids <c>GET {base}/models</c> listed.</param>
-/// <param name="Server">"ollama", "llama.cpp", or the Server header; null when nothing said.</param>
+/// <param name="Server">"modelscout" (scout serve), "ollama", "llama.cpp", or the Server header; null when nothing said.</param>
 /// <param name="ServerVersion">The version the server reported, for the reproducibility record.</param>
 /// <param name="MaxTopLogprobs">The largest <c>top_logprobs</c> (of 20, 5, 1) a one-token request was answered to with
 /// log-probabilities; 0 when none was. Above 0, MMLU can be scored the original way (next-token letter probabilities).</param>
@@ -38,6 +38,9 @@ public static class EndpointProbe
 {
     /// <summary>The <c>top_logprobs</c> values tried in turn: OpenAI's and vLLM's default cap first, then smaller caps some servers set.</summary>
     public static IReadOnlyList<int> TopLogprobsTried { get; } = [20, 5, 1];
+
+    /// <summary>How the probe labels scout serve (its <c>/api/version</c> says <c>"server": "modelscout"</c>).</summary>
+    public const string ModelScoutServer = "modelscout";
 
     /// <summary>
     /// Probes <paramref name="baseUri"/> (e.g. <c>http://localhost:11434/v1</c>). Throws <see cref="EndpointException"/>
@@ -98,12 +101,18 @@ public static class EndpointProbe
     }
 
     // Ollama: GET /api/version; llama.cpp: GET /props (build_info, model_path). Neither is required: hosted APIs offer neither.
+    // scout serve answers /api/version as Ollama does (version = the Ollama API level it follows) and adds
+    // "server": "modelscout" with its own version in "modelscout_version".
     private static async Task<(string? Server, string? Version, string? ModelPath)> VersionAsync(Uri baseUri, string? apiKey, HttpClient http, CancellationToken ct)
     {
         var root = Root(baseUri);
         if (await GetJsonAsync(new Uri(root, "api/version"), apiKey, http, ct).ConfigureAwait(false) is { } v
-            && v.TryGetProperty("version", out var ver) && ver.ValueKind == JsonValueKind.String)
-            return ("ollama", ver.GetString(), null);
+            && Text(v, "version") is { } ver)
+        {
+            return string.Equals(Text(v, "server"), ModelScoutServer, StringComparison.OrdinalIgnoreCase)
+                ? (ModelScoutServer, Text(v, "modelscout_version") ?? ver, null)
+                : ("ollama", ver, null);
+        }
         if (await GetJsonAsync(new Uri(root, "props"), apiKey, http, ct).ConfigureAwait(false) is { } p)
             return ("llama.cpp", Text(p, "build_info"), Text(p, "model_path"));
         return (null, null, null);

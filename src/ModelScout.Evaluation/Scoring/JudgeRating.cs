@@ -6,6 +6,12 @@ namespace ModelScout.Evaluation.Scoring;
 /// <summary>Reads an MT-Bench judge's verdict: a rating written as <c>[[8]]</c> (or <c>[8]</c> when a judge drops a bracket).</summary>
 public static partial class JudgeRating
 {
+    /// <summary>The lowest rating MT-Bench's judge prompt allows.</summary>
+    public const double Lowest = 1;
+
+    /// <summary>The highest rating MT-Bench's judge prompt allows.</summary>
+    public const double Highest = 10;
+
     [GeneratedRegex(@"\[\[\s*(\d+(?:\.\d+)?)\s*\]\]")]
     private static partial Regex Double();
 
@@ -20,6 +26,6 @@ public static partial class JudgeRating
         if (matches.Count == 0) matches = Single().Matches(reply);
         if (matches.Count == 0) return null;
         var value = double.Parse(matches[^1].Groups[1].Value, CultureInfo.InvariantCulture);
-        return value is >= 1 and <= 10 ? value : null;
+        return value is >= Lowest and <= Highest ? value : null;
     }
 }

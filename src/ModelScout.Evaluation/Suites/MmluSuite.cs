@@ -129,7 +129,7 @@ public sealed class MmluSuite : DatasetSuite<MmluQuestion>
             ? string.Join(' ', lp.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key}={kv.Value.ToString("0.###", CultureInfo.InvariantCulture)}"))
             : null);
         // Per item, so the report's mean shots tells a reader when a "5-shot" run was not 5-shot throughout.
-        var metrics = new Dictionary<string, double> { ["shots"] = shots };
+        var metrics = new Dictionary<string, double> { [SideScores.Shots] = shots };
         return new SampleScore(correct ? 1 : 0, extraction.Letter?.ToString(), extraction.Letter is null, metrics, detail);
     }
 

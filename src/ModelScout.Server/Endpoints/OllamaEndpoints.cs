@@ -33,7 +33,8 @@ public static class OllamaEndpoints
             context.Response.ContentType = "text/plain; charset=utf-8";
             return context.Response.WriteAsync("Ollama is running", context.RequestAborted);
         });
-        app.MapMethods("/api/version", ["GET", "HEAD"], context => WireWriter.JsonAsync(context, new VersionResponse { Version = CompatibleVersion }, Wire.VersionResponse));
+        app.MapMethods("/api/version", ["GET", "HEAD"], context => WireWriter.JsonAsync(context,
+            new VersionResponse { Version = CompatibleVersion, Server = ServerIdentity.Name, ModelScoutVersion = ServerIdentity.Version }, Wire.VersionResponse));
         app.MapMethods("/api/tags", ["GET", "HEAD"], context => WireWriter.JsonAsync(context, StoreTranslator.Tags(ServerServices.Of(context).Store.List()), Wire.ModelListResponse));
         app.MapGet("/api/ps", context =>
         {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using ModelScout.Engine;
 using ModelScout.Server.Metrics;
+using ModelScout.Store;
 
 namespace ModelScout.Server.Hosting;
 
@@ -35,18 +36,34 @@ internal sealed class GenerationRun : IAsyncDisposable
         var started = services.Time.GetTimestamp();
         var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var updates = services.Engine.GenerateAsync(request, stop.Token).GetAsyncEnumerator(stop.Token);
-        var run = new GenerationRun(updates, stop, services.Metrics, services.Time, started, request.Model);
         try
         {
             if (!await updates.MoveNextAsync())
                 throw new InferenceException(InferenceErrorKind.Internal, "the engine ended the generation without a result; see the server log");
+            // The engine found the model, so the store knows it: the latencies go under the name the engine's own
+            // counters use (the stored name, "stories:latest"), not the one the client typed ("stories").
+            var run = new GenerationRun(updates, stop, services.Metrics, services.Time, started, MetricsName(services, request.Model));
             run.Observe(updates.Current);
             return run;
         }
         catch
         {
-            await run.DisposeAsync();
+            await DisposeAsync(updates, stop);
             throw;
+        }
+    }
+
+    /// <summary>The stored model's own name for what the client called <paramref name="requested"/>; as sent when the store has no such entry.</summary>
+    private static string MetricsName(ServerServices services, string requested)
+    {
+        try
+        {
+            return services.Store.Find(requested)?.Name ?? requested;
+        }
+        catch (StoreException)
+        {
+            // Not a store name (an engine that takes file paths); the engine reports such models under the name as given.
+            return requested;
         }
     }
 
@@ -95,7 +112,9 @@ internal sealed class GenerationRun : IAsyncDisposable
     /// Cancels before disposing: a handler that leaves early (the client's socket failed before RequestAborted fired)
     /// must still free the request's slot, and the engine frees it on cancellation, not on disposal.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => DisposeAsync(updates, stop);
+
+    private static async ValueTask DisposeAsync(IAsyncEnumerator<GenerationUpdate> updates, CancellationTokenSource stop)
     {
         try
         {

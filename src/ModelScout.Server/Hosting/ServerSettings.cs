@@ -31,6 +31,30 @@ public sealed record ServerSettings
     /// <summary>Largest request body accepted; larger ones get 413. SCOUT_MAX_BODY_BYTES.</summary>
     public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
 
+    /// <summary>
+    /// Time a client has to send the request line and all headers; a slower one (slow-loris) gets 408 and is disconnected.
+    /// Default 15 s (Kestrel's is 30 s).
+    /// </summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Slowest request body accepted, averaged after <see cref="MinDataRateGrace"/>: a client trickling its body is
+    /// disconnected instead of holding a connection and a thread. Default 240 bytes/s.
+    /// </summary>
+    public double MinRequestBodyBytesPerSecond { get; init; } = 240;
+
+    /// <summary>
+    /// Slowest a client may take queued response bytes (measured only while a write waits on it, so a slow token
+    /// stream is never cut off; a client that stops reading is). Default 240 bytes/s.
+    /// </summary>
+    public double MinResponseBytesPerSecond { get; init; } = 240;
+
+    /// <summary>How long a transfer may run below the minimum rates before they are enforced; more than 1 s. Default 5 s.</summary>
+    public TimeSpan MinDataRateGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Open connections at most; further ones are refused until one closes. Default 1024 (the default queue is 512).</summary>
+    public long MaxConcurrentConnections { get; init; } = 1024;
+
     /// <summary>The registry /api/pull uses for names without a host; null = Ollama's. SCOUT_REGISTRY.</summary>
     public Uri? Registry { get; init; }
 

@@ -180,6 +180,22 @@ public sealed class OpenAIEndpointChatClientTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Probe_tells_scout_serve_from_ollama_by_the_server_field_of_its_version()
+    {
+        endpoint.Models = ["scripted"];
+        endpoint.OllamaVersion = "0.12.0";
+        endpoint.ModelScoutVersion = "0.1.0";
+        var scout = await EndpointProbe.ProbeAsync(endpoint.BaseUri, "scripted", null, http);
+        Assert.Equal("modelscout", scout.Server);
+        Assert.Equal("0.1.0", scout.ServerVersion);
+
+        endpoint.ModelScoutVersion = null;
+        var ollama = await EndpointProbe.ProbeAsync(endpoint.BaseUri, "scripted", null, http);
+        Assert.Equal("ollama", ollama.Server);
+        Assert.Equal("0.12.0", ollama.ServerVersion);
+    }
+
+    [Fact]
     public void The_root_drops_the_version_segment()
     {
         Assert.Equal(new Uri("http://h:11434/"), EndpointProbe.Root(new Uri("http://h:11434/v1")));

@@ -55,6 +55,9 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
     /// <summary>Answer for GET /api/version; null for 404.</summary>
     public string? OllamaVersion { get; set; }
 
+    /// <summary>When set, GET /api/version also says <c>"server": "modelscout"</c> with this as <c>modelscout_version</c>, as scout serve does.</summary>
+    public string? ModelScoutVersion { get; set; }
+
     /// <summary>Answer for GET /api/tags (Ollama's model list); null for 404.</summary>
     public JsonObject? Tags { get; set; }
 
@@ -87,7 +90,13 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
                 c.Response.StatusCode = 404;
                 return Task.CompletedTask;
             }
-            return c.Response.WriteAsync(new JsonObject { ["version"] = OllamaVersion }.ToJsonString());
+            var version = new JsonObject { ["version"] = OllamaVersion };
+            if (ModelScoutVersion is { } own)
+            {
+                version["server"] = "modelscout";
+                version["modelscout_version"] = own;
+            }
+            return c.Response.WriteAsync(version.ToJsonString());
         });
         app.MapGet("/api/tags", (HttpContext c) =>
         {
