@@ -24,8 +24,11 @@ internal static class BenchLocalView
             table.AddRow(model, Format.Bytes(r.FileBytes), I(r.Threads), I(r.BatchSize), t.Name,
                 string.Create(CultureInfo.InvariantCulture, $"{t.Mean:0.00} ± {t.StandardDeviation:0.00}"));
         }
-        table.Caption(string.Create(CultureInfo.InvariantCulture,
-            $"{r.Repetitions} runs per test after one warm-up; model load {r.LoadDuration.TotalMilliseconds:0} ms (not in any test)"));
+        var caption = string.Create(CultureInfo.InvariantCulture,
+            $"{r.Repetitions} runs per test after one warm-up; model load {r.LoadDuration.TotalMilliseconds:0} ms (not in any test)");
+        // A library of one's own: say which, and where the layers went.
+        if (r.Library is { Bundled: false } lib) caption += "\n" + lib.Describe() + "; " + (r.Offload?.Describe() ?? "GPU layers unknown");
+        table.Caption(Format.Esc(caption));
         return table;
     }
 
@@ -55,7 +58,13 @@ internal static class BenchLocalView
             Math.Round(t.Mean, 2),
             Math.Round(t.StandardDeviation, 2),
             t.Runs.Select(x => Math.Round(x.TotalSeconds, 6)).ToList(),
-            t.TokensPerSecond.Select(x => Math.Round(x, 2)).ToList())).ToList());
+            t.TokensPerSecond.Select(x => Math.Round(x, 2)).ToList())).ToList())
+    {
+        Library = r.Library?.Path,
+        Backend = r.Library?.SystemInfo,
+        GpuLayers = r.Offload?.GpuLayers,
+        GpuBytes = r.Offload?.GpuBytes,
+    };
 
     /// <summary>The JSON document as text (source-generated, AOT-safe).</summary>
     public static string JsonText(LocalBenchResult r) => CommandContext.JsonText(Json(r), CliJson.Default.BenchLocalJson);
