@@ -39,8 +39,12 @@ public static class LlamaRuntime
             if (initialized)
             {
                 if (libraryPath is not null && library is { } loaded && !SameFile(Resolve(libraryPath), loaded.Path))
+                {
+                    // What is wrong with the library itself comes first; a good one still cannot join this process.
+                    LlamaLibrary.Check(libraryPath);
                     throw new InferenceException(InferenceErrorKind.LibraryIncompatible,
                         $"this process already loaded llama.cpp from {loaded.Path}; a process loads one library, so run {libraryPath} in a new one");
+                }
                 return library!;
             }
             var chosen = libraryPath is null ? null : LlamaLibrary.Check(libraryPath);

@@ -93,10 +93,15 @@ public sealed class LlamaLibraryTests
     {
         var bundled = Bundled();
         Assert.Equal(bundled, LlamaRuntime.EnsureInitialized(null, bundled).Path);
-        var other = Path.Combine(Path.GetTempPath(), "other-build", "libllama.so");
-        var e = Assert.Throws<InferenceException>(() => LlamaRuntime.EnsureInitialized(null, other));
+        // A copy of the same build in another folder is a good library, but not the one this process loaded.
+        var dir = Directory.CreateTempSubdirectory("scout-other-build-").FullName;
+        foreach (var f in Directory.GetFiles(Path.GetDirectoryName(bundled)!)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        var e = Assert.Throws<InferenceException>(() => LlamaRuntime.EnsureInitialized(null, Path.Combine(dir, Path.GetFileName(bundled))));
         Assert.Equal(InferenceErrorKind.LibraryIncompatible, e.Kind);
         Assert.Contains($"already loaded llama.cpp from {bundled}", e.Message, StringComparison.Ordinal);
+        // A bad one is refused for what it is.
+        var missing = Assert.Throws<InferenceException>(() => LlamaRuntime.EnsureInitialized(null, Path.Combine(dir, "nothing", "libllama.so")));
+        Assert.Contains("there is no file", missing.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,11 +24,8 @@ internal static class BenchLocalView
             table.AddRow(model, Format.Bytes(r.FileBytes), I(r.Threads), I(r.BatchSize), t.Name,
                 string.Create(CultureInfo.InvariantCulture, $"{t.Mean:0.00} ± {t.StandardDeviation:0.00}"));
         }
-        var caption = string.Create(CultureInfo.InvariantCulture,
-            $"{r.Repetitions} runs per test after one warm-up; model load {r.LoadDuration.TotalMilliseconds:0} ms (not in any test)");
-        // A library of one's own: say which, and where the layers went.
-        if (r.Library is { Bundled: false } lib) caption += "\n" + lib.Describe() + "; " + (r.Offload?.Describe() ?? "GPU layers unknown");
-        table.Caption(Format.Esc(caption));
+        table.Caption(string.Create(CultureInfo.InvariantCulture,
+            $"{r.Repetitions} runs per test after one warm-up; model load {r.LoadDuration.TotalMilliseconds:0} ms (not in any test)"));
         return table;
     }
 
@@ -37,6 +34,9 @@ internal static class BenchLocalView
     {
         ArgumentNullException.ThrowIfNull(console);
         console.Write(Table(r));
+        // A library of one's own: which one, and where the layers went, on one unwrapped line (the path is copied).
+        if (r.Library is { Bundled: false } lib)
+            console.Profile.Out.Writer.WriteLine(lib.Describe() + "; " + (r.Offload?.Describe() ?? "GPU layers unknown"));
     }
 
     /// <summary>The JSON document: settings, load time, and per test every run's seconds and tokens/s with mean and std.</summary>
