@@ -114,6 +114,8 @@ internal sealed class ModelResidency : IDisposable
         if (numCtx <= 0) throw new InferenceException(InferenceErrorKind.InvalidRequest, $"num_ctx must be positive, got {numCtx}") { Param = "num_ctx" };
         // -1 and unset are auto; the request's num_gpu, then the model's, then the engine's setting.
         var numGpu = (requestOptions.NumGpu ?? resolved.Parameters.NumGpu) switch { null => settings.GpuLayers, < 0 => null, var n => n };
+        // A library without a GPU backend runs every layer on the CPU whatever is asked: no reload for a different num_gpu.
+        if (LlamaRuntime.Library?.GpuOffload != true) numGpu = null;
 
         lock (gate)
         {

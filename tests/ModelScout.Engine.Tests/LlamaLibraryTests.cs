@@ -88,17 +88,28 @@ public sealed class LlamaLibraryTests
         Assert.All(LlamaLibrary.RequiredSymbols, s => Assert.True(NativeLibrary.TryGetExport(handle, s, out _), s));
     }
 
-    [Fact]
+    [LinuxSharedLibraryFact("libc.so.6")]
     public void Once_loaded_the_process_keeps_its_library_and_refuses_another()
     {
         var bundled = Bundled();
         Assert.Equal(bundled, LlamaRuntime.EnsureInitialized(null, bundled).Path);
-        // A copy of the same build in another folder is a good library, but not the one this process loaded.
-        var dir = Directory.CreateTempSubdirectory("scout-other-build-").FullName;
-        foreach (var f in Directory.GetFiles(Path.GetDirectoryName(bundled)!)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
-        var e = Assert.Throws<InferenceException>(() => LlamaRuntime.EnsureInitialized(null, Path.Combine(dir, Path.GetFileName(bundled))));
-        Assert.Equal(InferenceErrorKind.LibraryIncompatible, e.Kind);
-        Assert.Contains($"already loaded llama.cpp from {bundled}", e.Message, StringComparison.Ordinal);
+        // A good library under another name is not the one this process loaded. A hard link (same file, new path) passes
+        // the checks without mapping a second llama.cpp into this process: the dynamic loader sees the same file.
+        var dir = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(bundled)!)!, $"link-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        var link = Path.Combine(dir, Path.GetFileName(bundled));
+        using (var ln = System.Diagnostics.Process.Start("ln", [bundled, link])!) ln.WaitForExit();
+        try
+        {
+            Assert.True(File.Exists(link), $"ln {bundled} {link} failed");
+            var e = Assert.Throws<InferenceException>(() => LlamaRuntime.EnsureInitialized(null, link));
+            Assert.Equal(InferenceErrorKind.LibraryIncompatible, e.Kind);
+            Assert.Contains($"already loaded llama.cpp from {bundled}", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
         // A bad one is refused for what it is.
         var missing = Assert.Throws<InferenceException>(() => LlamaRuntime.EnsureInitialized(null, Path.Combine(dir, "nothing", "libllama.so")));
         Assert.Contains("there is no file", missing.Message, StringComparison.Ordinal);
@@ -210,6 +221,8 @@ public sealed class GpuOffloadTests
         Assert.Equal(0, info.GpuBytes);
         Assert.True(info.TotalLayers > 0);
         Assert.False(host.Library.GpuOffload);
+        // Another num_gpu changes nothing on a CPU build, so the loaded model is kept (no reload).
+        Assert.Equal(TimeSpan.Zero, (await host.LoadAsync("stories", new ModelOptions { NumCtx = 64, NumGpu = 8 })).LoadDuration);
     }
 
     [Fact]
