@@ -22,7 +22,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
             new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(), new InspectCommand(),
             new RunModelCommand(), new ServeCommand(), new BenchCommand(), new EvalCommand(),
             new ImportCommand(), new CreateCommand(), new ListCommand(), new RemoveCommand(), new CopyCommand(), new PullCommand(),
-            new EnvCommand(),
+            new PsCommand(), new EnvCommand(),
         };
         Command Wire(ICommandBuilder builder)
         {

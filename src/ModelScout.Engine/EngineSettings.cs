@@ -25,8 +25,17 @@ public sealed record EngineSettings
     /// <summary>Bytes the loaded models may use together; null = the machine's available memory at start-up.</summary>
     public long? MemoryBudgetBytes { get; init; }
 
-    /// <summary>Layers to offload to a GPU backend when one is built in (llama.cpp's -ngl); the CPU backend ignores it.</summary>
-    public int GpuLayers { get; init; } = 999;
+    /// <summary>
+    /// Layers to offload to the GPU (llama.cpp's -ngl) when the library has a GPU backend; null = auto, the fit planner's
+    /// placement on <see cref="Hardware"/> (<see cref="GpuOffload"/>). A request's num_gpu wins. SCOUT_GPU_LAYERS.
+    /// </summary>
+    public int? GpuLayers { get; init; }
+
+    /// <summary>The machine auto GPU layers are planned for (the CLI probes it); null plans for no GPU.</summary>
+    public ModelScout.Core.Machines.Machine? Hardware { get; init; }
+
+    /// <summary>A llama.cpp shared library to load instead of the bundled CPU build; null = bundled. SCOUT_LLAMA_LIBRARY.</summary>
+    public string? LlamaLibrary { get; init; }
 
     /// <summary>
     /// One KV buffer shared by every slot (true) or one per slot (false, the default: null). With one buffer, every
@@ -74,7 +83,19 @@ public sealed record EngineSettings
         if (ScoutVariables.FlashAttention.Read(getenv) is { } fa) s = s with { FlashAttention = On(fa.Value) };
         if (ScoutVariables.KvUnified.Read(getenv) is { } kv) s = s with { KvUnified = On(kv.Value) };
         if (ScoutVariables.KeepAlive.Read(getenv) is { } ka) s = s with { KeepAlive = KeepAliveParser.Parse(ka.Value) };
+        if (ScoutVariables.LlamaLibrary.Read(getenv) is { } lib) s = s with { LlamaLibrary = lib.Value };
+        if (ScoutVariables.GpuLayers.Read(getenv) is { } gl) s = s with { GpuLayers = ParseGpuLayers(gl.Value, gl.From) };
         return s;
+    }
+
+    /// <summary>"auto" (null) or a layer count of 0 or more; <paramref name="source"/> names the setting in the error.</summary>
+    public static int? ParseGpuLayers(string value, string source)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var v = value.Trim();
+        if (v.Equals("auto", StringComparison.OrdinalIgnoreCase) || v == "-1") return null;
+        if (int.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 0) return n;
+        throw new ArgumentException($"{source}={value} is neither auto nor a layer count (0 or more)");
     }
 
     private static bool On(string value) => value is "1" or "true" or "on";

@@ -46,8 +46,12 @@ public sealed record LoadedModelInfo
     public long FileBytes { get; init; }
     /// <summary>Estimated resident bytes: weights + KV cache + compute buffers (the advisor's estimator).</summary>
     public long MemoryBytes { get; init; }
-    /// <summary>Bytes of that held in GPU memory (0 on the CPU backend).</summary>
+    /// <summary>Estimated bytes of that held in GPU memory (0 on the CPU backend): Ollama's size_vram.</summary>
     public long GpuBytes { get; init; }
+    /// <summary>Layers offloaded to the GPU (llama.cpp -ngl as loaded; 0 on the CPU backend).</summary>
+    public int GpuLayers { get; init; }
+    /// <summary>Blocks plus the output head: the -ngl that would offload everything (0 when unknown).</summary>
+    public int TotalLayers { get; init; }
     public int ContextLength { get; init; }
     public int Parallel { get; init; }
     /// <summary>When it will be unloaded if idle; <see cref="DateTimeOffset.MaxValue"/> for never.</summary>

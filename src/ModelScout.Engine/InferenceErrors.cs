@@ -39,6 +39,9 @@ public enum InferenceErrorKind
     /// <summary>507-ish: the model does not fit next to the others and nothing can be evicted. Reported as 503.</summary>
     InsufficientMemory,
 
+    /// <summary>500: the llama.cpp library named by SCOUT_LLAMA_LIBRARY cannot be used (missing, not a library, wrong system, missing functions).</summary>
+    LibraryIncompatible,
+
     /// <summary>500: anything else.</summary>
     Internal,
 }

@@ -105,7 +105,7 @@ internal sealed partial class LoadedModel
             SeqMax = 1,
             Threads = settings.Threads,
             BatchThreads = settings.Threads,
-            GpuLayerCount = settings.GpuLayers,
+            GpuLayerCount = GpuLayers,
         };
         return Weights.CreateContext(p, logger);
     }

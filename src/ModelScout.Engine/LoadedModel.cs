@@ -20,8 +20,9 @@ internal sealed partial class LoadedModel : IDisposable
     private bool templateFailed;
 
     private LoadedModel(ResolvedModel model, LLamaWeights weights, LLamaContext context, Scheduler scheduler, int numCtx, EngineSettings settings,
-        ILogger logger, bool hasGgufTemplate, long fileBytes, TimeSpan loadDuration)
+        ILogger logger, bool hasGgufTemplate, long fileBytes, TimeSpan loadDuration, int gpuLayers)
     {
+        GpuLayers = gpuLayers;
         Model = model;
         Weights = weights;
         Context = context;
@@ -43,8 +44,11 @@ internal sealed partial class LoadedModel : IDisposable
     public long FileBytes { get; }
     public TimeSpan LoadDuration { get; }
 
+    /// <summary>The -ngl the weights were loaded with.</summary>
+    public int GpuLayers { get; }
+
     /// <summary>llama.cpp's parameters for a serving context: <paramref name="numCtx"/> cells for each of the settings' parallel slots.</summary>
-    internal static ModelParams ContextParameters(string path, int numCtx, GgufModelInfo info, EngineSettings settings)
+    internal static ModelParams ContextParameters(string path, int numCtx, GgufModelInfo info, EngineSettings settings, int gpuLayers = 0)
     {
         var parallel = Math.Max(1, settings.Parallel);
         var p = new ModelParams(path)
@@ -55,7 +59,7 @@ internal sealed partial class LoadedModel : IDisposable
             UBatchSize = (uint)settings.BatchSize,
             Threads = settings.Threads,
             BatchThreads = settings.Threads,
-            GpuLayerCount = settings.GpuLayers,
+            GpuLayerCount = gpuLayers,
         };
         var h = info.Hyper;
         var headDimension = h.KeyLength ?? (h.EmbeddingLength / h.HeadCount);
@@ -67,7 +71,7 @@ internal sealed partial class LoadedModel : IDisposable
     }
 
     /// <summary>Validates the file in managed code, then lets llama.cpp load it; every failure becomes a ModelLoadFailed error.</summary>
-    public static LoadedModel Load(ResolvedModel model, int numCtx, EngineSettings settings, ILogger logger)
+    public static LoadedModel Load(ResolvedModel model, int numCtx, EngineSettings settings, ILogger logger, int gpuLayers = 0)
     {
         var started = Stopwatch.GetTimestamp();
         GgufFile header;
@@ -97,7 +101,7 @@ internal sealed partial class LoadedModel : IDisposable
         }
         numCtx = Math.Max(numCtx, 16);
         var parallel = Math.Max(1, settings.Parallel);
-        var p = ContextParameters(model.GgufPath, numCtx, info, settings);
+        var p = ContextParameters(model.GgufPath, numCtx, info, settings, gpuLayers);
         LLamaWeights? weights = null;
         LLamaContext? context = null;
         try
@@ -113,7 +117,7 @@ internal sealed partial class LoadedModel : IDisposable
         }
         var scheduler = new Scheduler(weights, context, parallel, numCtx, settings.BatchSize, settings.MaxQueue, logger, model.Name);
         var fileBytes = new FileInfo(model.GgufPath).Length;
-        return new LoadedModel(model, weights, context, scheduler, numCtx, settings, logger, info.HasChatTemplate, fileBytes, Stopwatch.GetElapsedTime(started));
+        return new LoadedModel(model, weights, context, scheduler, numCtx, settings, logger, info.HasChatTemplate, fileBytes, Stopwatch.GetElapsedTime(started), gpuLayers);
     }
 
     /// <summary>Token ids of <paramref name="text"/>; special-token text (e.g. <c>&lt;|eot_id|&gt;</c>) is parsed when <paramref name="parseSpecial"/>.</summary>
@@ -222,7 +226,7 @@ internal sealed partial class LoadedModel : IDisposable
             PoolingType = LLamaPoolingType.Mean,
             Threads = settings.Threads,
             BatchThreads = settings.Threads,
-            GpuLayerCount = settings.GpuLayers,
+            GpuLayerCount = GpuLayers,
         };
         return Weights.CreateContext(p, logger);
     }

@@ -24,9 +24,13 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(resolver);
         this.settings = settings ?? new EngineSettings();
         var logger = (logs ?? NullLoggerFactory.Instance).CreateLogger("ModelScout.Engine");
+        // The library first: a bad SCOUT_LLAMA_LIBRARY fails here, before anything else is set up.
+        Library = LlamaRuntime.EnsureInitialized(logger, this.settings.LlamaLibrary);
         residency = new ModelResidency(resolver, this.settings, logger, time ?? TimeProvider.System);
-        LlamaRuntime.EnsureInitialized(logger);
     }
+
+    /// <summary>The llama.cpp library this host runs on: its path, backend and build.</summary>
+    public LlamaLibraryInfo Library { get; }
 
     /// <summary>The settings this host runs with.</summary>
     public EngineSettings Settings => settings;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using ModelScout.Core.Fit;
-using ModelScout.Core.Memory;
 using ModelScout.Gguf;
 using ModelScout.Prompting;
 using ModelScout.Store;
@@ -113,10 +112,14 @@ internal sealed class ModelResidency : IDisposable
         var resolved = Resolve(name);
         var numCtx = (requestOptions.NumCtx ?? resolved.Parameters.NumCtx ?? ModelOptions.Defaults.NumCtx)!.Value;
         if (numCtx <= 0) throw new InferenceException(InferenceErrorKind.InvalidRequest, $"num_ctx must be positive, got {numCtx}") { Param = "num_ctx" };
+        // -1 and unset are auto; the request's num_gpu, then the model's, then the engine's setting.
+        var numGpu = (requestOptions.NumGpu ?? resolved.Parameters.NumGpu) switch { null => settings.GpuLayers, < 0 => null, var n => n };
+        // A library without a GPU backend runs every layer on the CPU whatever is asked: no reload for a different num_gpu.
+        if (LlamaRuntime.Library?.GpuOffload != true) numGpu = null;
 
         lock (gate)
         {
-            if (entries.TryGetValue(resolved.Name, out var e) && e.Model is not null && e.Fits(resolved, numCtx) && !e.UnloadWhenIdle)
+            if (entries.TryGetValue(resolved.Name, out var e) && e.Model is not null && e.Fits(resolved, numCtx, numGpu) && !e.UnloadWhenIdle)
             {
                 e.Refs++;
                 e.LastUsed = time.GetUtcNow();
@@ -131,7 +134,7 @@ internal sealed class ModelResidency : IDisposable
             lock (gate)
             {
                 entries.TryGetValue(resolved.Name, out old);
-                if (old is { Model: not null } && old.Fits(resolved, numCtx) && !old.UnloadWhenIdle)
+                if (old is { Model: not null } && old.Fits(resolved, numCtx, numGpu) && !old.UnloadWhenIdle)
                 {
                     old.Refs++;
                     old.LastUsed = time.GetUtcNow();
@@ -140,30 +143,30 @@ internal sealed class ModelResidency : IDisposable
             }
             if (old?.Model is not null)
             {
-                // A different context size or file: wait for the running requests, then reload (as Ollama does).
-                logger.LogInformation("{Model}: reloading with num_ctx {NumCtx}", resolved.Name, numCtx);
+                // A different context size, GPU layer count or file: wait for the running requests, then reload (as Ollama does).
+                logger.LogInformation("{Model}: reloading with num_ctx {NumCtx}, num_gpu {NumGpu}", resolved.Name, numCtx, numGpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "auto");
                 await old.WaitIdleAsync(ct).ConfigureAwait(false);
                 LoadedModel? victim;
                 lock (gate) victim = Remove(old);
                 victim?.Dispose();
             }
 
-            var estimate = Estimate(resolved, numCtx);
-            MakeRoom(resolved.Name, estimate);
+            var plan = Estimate(resolved, numCtx, numGpu);
+            MakeRoom(resolved.Name, plan.HostBytes);
 
             Interlocked.Increment(ref loading);
             LoadedModel model;
             try
             {
-                model = await Task.Run(() => LoadedModel.Load(resolved, numCtx, settings, logger), ct).ConfigureAwait(false);
+                model = await Task.Run(() => LoadedModel.Load(resolved, numCtx, settings, logger, plan.GpuLayers), ct).ConfigureAwait(false);
             }
             finally
             {
                 Interlocked.Decrement(ref loading);
             }
-            logger.LogInformation("{Model}: loaded {Path} in {Ms:F0} ms (context {Ctx} x {Parallel} slots, {Threads} threads)",
-                resolved.Name, resolved.GgufPath, model.LoadDuration.TotalMilliseconds, model.NumCtx, settings.Parallel, settings.Threads);
-            var entry = new Entry(resolved, numCtx, model, estimate) { Refs = 1, LastUsed = time.GetUtcNow() };
+            logger.LogInformation("{Model}: loaded {Path} in {Ms:F0} ms (context {Ctx} x {Parallel} slots, {Threads} threads; {Gpu})",
+                resolved.Name, resolved.GgufPath, model.LoadDuration.TotalMilliseconds, model.NumCtx, settings.Parallel, settings.Threads, plan.Describe());
+            var entry = new Entry(resolved, numCtx, numGpu, model, plan) { Refs = 1, LastUsed = time.GetUtcNow() };
             lock (gate) entries[resolved.Name] = entry;
             return new Lease(entry, model, model.LoadDuration);
         }
@@ -201,7 +204,7 @@ internal sealed class ModelResidency : IDisposable
             lock (gate)
             {
                 var loaded = entries.Values.Where(e => e.Model is not null).ToList();
-                var used = loaded.Sum(e => e.EstimatedBytes);
+                var used = loaded.Sum(e => e.Plan.HostBytes);
                 var tooMany = settings.MaxLoadedModels > 0 && loaded.Count >= settings.MaxLoadedModels;
                 if (!tooMany && (used + needed <= Budget || loaded.Count == 0)) return;
                 var lru = loaded.Where(e => e.Refs == 0).OrderBy(e => e.LastUsed).FirstOrDefault();
@@ -217,22 +220,20 @@ internal sealed class ModelResidency : IDisposable
         }
     }
 
-    private long Estimate(ResolvedModel m, int numCtx)
+    // The GPU placement and memory of one load. The estimate also orders evictions; the loader reports a bad file itself.
+    private GpuOffloadPlan Estimate(ResolvedModel m, int numCtx, int? numGpu)
     {
+        var fileBytes = File.Exists(m.GgufPath) ? new FileInfo(m.GgufPath).Length : 0;
         try
         {
             var header = GgufReader.ReadFile(m.GgufPath);
             var file = FileModel.From(header, Core.Catalog.Catalog.Embedded, m.Name);
-            var fileBytes = new FileInfo(m.GgufPath).Length;
-            if (file.Weights is null) return fileBytes;
-            var parallel = Math.Max(1, settings.Parallel);
-            var placement = new Placement(numCtx, KvSettings.Default with { Sequences = parallel, Ubatch = settings.BatchSize }, 0, [], [], 0, 0);
-            return MemoryEstimator.Estimate(file.Weights, placement).Total;
+            if (file.Weights is null) return new GpuOffloadPlan(numGpu ?? 0, 0, 0, fileBytes, "no memory plan for this file");
+            return GpuOffload.Plan(file, numCtx, settings.Parallel, settings.BatchSize, settings.Hardware, numGpu, LlamaRuntime.Library?.GpuOffload == true);
         }
         catch (Exception e) when (e is GgufFormatException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
-            // The loader reports the real problem; the estimate only orders evictions.
-            return File.Exists(m.GgufPath) ? new FileInfo(m.GgufPath).Length : 0;
+            return new GpuOffloadPlan(0, 0, 0, fileBytes, "the file could not be read");
         }
     }
 
@@ -314,7 +315,10 @@ internal sealed class ModelResidency : IDisposable
         GgufPath = e.Resolved.GgufPath,
         Digest = e.Resolved.Digest,
         FileBytes = e.Model?.FileBytes ?? 0,
-        MemoryBytes = e.EstimatedBytes,
+        MemoryBytes = e.Plan.TotalBytes,
+        GpuBytes = e.Plan.GpuBytes,
+        GpuLayers = e.Plan.GpuLayers,
+        TotalLayers = e.Plan.TotalLayers,
         ContextLength = e.Model?.NumCtx ?? e.RequestedCtx,
         Parallel = Math.Max(1, settings.Parallel),
         ExpiresAt = e.Refs > 0 ? KeepAliveParser.ExpiryFrom(time.GetUtcNow(), e.KeepAlive ?? settings.KeepAlive) : e.ExpiresAt,
@@ -363,13 +367,14 @@ internal sealed class ModelResidency : IDisposable
     /// <summary>A loaded model held by one request; <see cref="LoadDuration"/> is zero when it was loaded already.</summary>
     public sealed record Lease(Entry Entry, LoadedModel Model, TimeSpan LoadDuration);
 
-    public sealed class Entry(ResolvedModel resolved, int requestedCtx, LoadedModel model, long estimatedBytes)
+    public sealed class Entry(ResolvedModel resolved, int requestedCtx, int? requestedGpu, LoadedModel model, GpuOffloadPlan plan)
     {
         private TaskCompletionSource idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public ResolvedModel Resolved { get; } = resolved;
         public int RequestedCtx { get; } = requestedCtx;
         public LoadedModel? Model { get; set; } = model;
-        public long EstimatedBytes { get; } = estimatedBytes;
+        public int? RequestedGpu { get; } = requestedGpu;
+        public GpuOffloadPlan Plan { get; } = plan;
         public int Refs { get; set; }
         public DateTimeOffset LastUsed { get; set; }
         public DateTimeOffset ExpiresAt { get; set; } = DateTimeOffset.MaxValue;
@@ -377,7 +382,7 @@ internal sealed class ModelResidency : IDisposable
         public ITimer? Timer { get; set; }
         public bool UnloadWhenIdle { get; set; }
 
-        public bool Fits(ResolvedModel m, int numCtx) => RequestedCtx == numCtx && Resolved.GgufPath == m.GgufPath && Resolved.Digest == m.Digest;
+        public bool Fits(ResolvedModel m, int numCtx, int? numGpu) => RequestedCtx == numCtx && RequestedGpu == numGpu && Resolved.GgufPath == m.GgufPath && Resolved.Digest == m.Digest;
 
         public void SignalIdle()
         {

@@ -26,6 +26,9 @@ public sealed record ModelOptions
     public int? NumThread { get; init; }
     public int? NumBatch { get; init; }
 
+    /// <summary>Layers to offload to the GPU (llama.cpp -ngl); -1 (or unset) lets the engine's fit planner decide, 0 keeps the model on the CPU.</summary>
+    public int? NumGpu { get; init; }
+
     /// <summary>The values used when neither the request nor the model says otherwise (Ollama's, except repeat_penalty).</summary>
     public static ModelOptions Defaults { get; } = new()
     {
@@ -69,6 +72,7 @@ public sealed record ModelOptions
             Stop = Stop ?? lower.Stop,
             NumThread = NumThread ?? lower.NumThread,
             NumBatch = NumBatch ?? lower.NumBatch,
+            NumGpu = NumGpu ?? lower.NumGpu,
         };
     }
 
@@ -76,7 +80,7 @@ public sealed record ModelOptions
     public static IReadOnlySet<string> KnownNames { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "num_ctx", "num_predict", "num_keep", "temperature", "top_p", "top_k", "min_p", "typical_p", "repeat_penalty",
-        "repeat_last_n", "presence_penalty", "frequency_penalty", "seed", "stop", "num_thread", "num_batch",
+        "repeat_last_n", "presence_penalty", "frequency_penalty", "seed", "stop", "num_thread", "num_batch", "num_gpu",
     };
 
     /// <summary>The largest context any option may ask for: 2^20 tokens (above every model in the catalog).</summary>
@@ -107,6 +111,7 @@ public sealed record ModelOptions
         ("seed", int.MinValue, int.MaxValue, "negative picks a random seed"),
         ("num_thread", 0, 1024, "0 is the engine's setting"),
         ("num_batch", 1, 65536, "tokens per llama_decode call"),
+        ("num_gpu", -1, 4096, "layers on the GPU; -1 is the fit planner's choice, 0 CPU only"),
     ];
 
     /// <summary>
@@ -124,7 +129,7 @@ public sealed record ModelOptions
                 "num_ctx" => (double?)NumCtx, "num_predict" => NumPredict, "num_keep" => NumKeep, "temperature" => Temperature,
                 "top_p" => TopP, "top_k" => TopK, "min_p" => MinP, "typical_p" => TypicalP, "repeat_penalty" => RepeatPenalty,
                 "repeat_last_n" => RepeatLastN, "presence_penalty" => PresencePenalty, "frequency_penalty" => FrequencyPenalty,
-                "seed" => Seed, "num_thread" => NumThread, "num_batch" => NumBatch,
+                "seed" => Seed, "num_thread" => NumThread, "num_batch" => NumBatch, "num_gpu" => NumGpu,
                 _ => null,
             };
             if (value is not { } v) continue;
@@ -150,7 +155,7 @@ public sealed record ModelOptions
     /// <summary>
     /// Reads an Ollama <c>options</c> object. Numbers may arrive as JSON numbers or numeric strings (Modelfiles store text);
     /// a value of the wrong kind, or outside <see cref="Ranges"/>, is an <see cref="InvalidRequestException"/> naming the option. Options Ollama
-    /// knows but llama.cpp's CPU path ignores (num_gpu, mirostat, use_mmap, ...) are accepted and ignored; unknown ones are
+    /// knows but the engine does not use (main_gpu, mirostat, use_mmap, ...) are accepted and ignored; unknown ones are
     /// reported through <paramref name="ignored"/>.
     /// </summary>
     public static ModelOptions FromJson(JsonElement options, ICollection<string>? ignored = null)
@@ -180,6 +185,7 @@ public sealed record ModelOptions
                 "stop" => o with { Stop = Strings(p.Name, v) },
                 "num_thread" => o with { NumThread = Int(p.Name, v) },
                 "num_batch" => o with { NumBatch = Int(p.Name, v) },
+                "num_gpu" => o with { NumGpu = Int(p.Name, v) },
                 _ => Ignore(o, p.Name, ignored),
             };
         }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using ModelScout.Engine;
 using ModelScout.Server.Tests.Fakes;
+using ModelScout.Server.Translation;
 using ModelScout.Testing;
 
 namespace ModelScout.Server.Tests;
@@ -143,5 +144,31 @@ public sealed class RealEngineBehaviourTests(StoriesFixture fixture) : IClassFix
         var choice = JsonDocument.Parse(await openAI.Content.ReadAsStringAsync()).RootElement.GetProperty("choices")[0];
         Assert.StartsWith("{", choice.GetProperty("message").GetProperty("content").GetString()!.TrimStart(), StringComparison.Ordinal);
         if (choice.GetProperty("finish_reason").GetString() == "stop") JsonDocument.Parse(choice.GetProperty("message").GetProperty("content").GetString()!).Dispose();
+    }
+    [Fact]
+    public async Task Api_ps_reports_zero_gpu_layers_and_size_vram_on_the_bundled_cpu_build()
+    {
+        using var load = await H.Http.PostAsync("/api/generate", Json("""{"model":"llama3.1:8b","options":{"num_gpu":8}}"""));
+        Assert.True(load.StatusCode == HttpStatusCode.OK, await load.Content.ReadAsStringAsync());
+        var ps = JsonDocument.Parse(await H.Http.GetStringAsync("/api/ps")).RootElement.GetProperty("models");
+        var m = ps.EnumerateArray().Single(x => x.GetProperty("name").GetString() == ServerHarness.Model);
+        // Ollama's fields keep their names and types; gpu_layers and total_layers are ModelScout's additions.
+        Assert.Equal(0, m.GetProperty("size_vram").GetInt64());
+        Assert.True(m.GetProperty("size").GetInt64() > 0);
+        Assert.Equal(0, m.GetProperty("gpu_layers").GetInt32());
+        Assert.True(m.GetProperty("total_layers").GetInt32() > 0);
+    }
+}
+
+/// <summary>The engine's library error through the server's one mapping.</summary>
+public sealed class LibraryErrorMappingTests
+{
+    [Fact]
+    public void An_incompatible_llama_library_is_a_500_with_its_own_code()
+    {
+        var problem = ApiProblem.Of(new InferenceException(InferenceErrorKind.LibraryIncompatible, "SCOUT_LLAMA_LIBRARY: /x/libllama.so does not export llama_decode"));
+        Assert.Equal(500, problem?.Status);
+        Assert.Equal("llama_library_incompatible", problem?.Code);
+        Assert.Contains("does not export llama_decode", problem?.Message, StringComparison.Ordinal);
     }
 }

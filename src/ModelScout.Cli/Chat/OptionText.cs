@@ -75,6 +75,7 @@ internal static class OptionText
         Add("stop", o.Stop);
         Add("num_thread", o.NumThread);
         Add("num_batch", o.NumBatch);
+        Add("num_gpu", o.NumGpu);
         return list;
     }
 

@@ -41,12 +41,13 @@ internal sealed class BenchCommand : ICommandBuilder
     private readonly Option<int> pp = new("--pp") { Description = "--local: prompt-processing test size in tokens (0 skips it)", DefaultValueFactory = _ => 512 };
     private readonly Option<int> tg = new("--tg") { Description = "--local: text-generation test size in tokens (0 skips it)", DefaultValueFactory = _ => 128 };
     private readonly Option<int?> threads = CommonOptions.Threads("--local: CPU threads for both tests");
+    private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
     private readonly Option<int> repetitions = new("--repetitions") { Description = "--local: timed runs per test after one warm-up", DefaultValueFactory = _ => 5 };
 
     public Command Build(CommonOptions o) => new("bench", "Measure endpoints under streamed load (TTFT, TPOT, ITL, E2E, throughput, goodput), side by side with per-round ratios.")
     {
         endpoints, models, apis, concurrency, rate, burstiness, maxConcurrency, requests, duration, inputTokens, outputTokens, prompts,
-        ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, output, html, png, svg, local, pp, tg, threads, repetitions,
+        ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, output, html, png, svg, local, pp, tg, threads, repetitions, gpuLayers,
     };
 
     public int Run(CommandContext ctx)
@@ -111,8 +112,10 @@ internal sealed class BenchCommand : ICommandBuilder
             GenerateTokens = p.GetValue(tg),
             Repetitions = p.GetValue(repetitions),
         };
+        var engine = EngineSetup.Apply(ctx, EngineSettings.FromEnvironment(ctx.Settings.Environment), gpuLayers);
+        options = options with { LlamaLibrary = engine.LlamaLibrary, GpuLayers = engine.GpuLayers, Hardware = engine.Hardware };
         if (p.GetValue(threads) is { } n) options = options with { Threads = n };
-        else if (EngineSettings.FromEnvironment(ctx.Settings.Environment).Threads is var t and > 0) options = options with { Threads = t };
+        else if (engine.Threads is var t and > 0) options = options with { Threads = t };
         var progress = new Progress<LocalBenchProgress>(x =>
         {
             if (!ctx.Json) ctx.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{x.Test}: {x.Completed}/{x.Total}{(x.LastTokensPerSecond is { } v ? $"  {v:0.00} t/s" : "")}"));
@@ -125,6 +128,10 @@ internal sealed class BenchCommand : ICommandBuilder
         catch (ArgumentException e)
         {
             throw new CliException($"--local: {e.Message}");
+        }
+        catch (InferenceException e) when (e.Kind == InferenceErrorKind.LibraryIncompatible)
+        {
+            throw new CliException(e.Message, ExitCodes.Error);
         }
         catch (InferenceException e)
         {

@@ -37,6 +37,9 @@ internal static class BenchLocalView
     {
         ArgumentNullException.ThrowIfNull(console);
         console.Write(Table(r, name));
+        // A library of one's own: which one, and where the layers went, on one unwrapped line (the path is copied).
+        if (r.Library is { Bundled: false } lib)
+            console.Profile.Out.Writer.WriteLine(lib.Describe() + "; " + (r.Offload?.Describe() ?? "GPU layers unknown"));
     }
 
     /// <summary>What the model is called: the stored name it was resolved from, else the file's name (never a blob's sha256-… name).</summary>
@@ -62,7 +65,13 @@ internal static class BenchLocalView
             Math.Round(t.Mean, 2),
             Math.Round(t.StandardDeviation, 2),
             t.Runs.Select(x => Math.Round(x.TotalSeconds, 6)).ToList(),
-            t.TokensPerSecond.Select(x => Math.Round(x, 2)).ToList())).ToList());
+            t.TokensPerSecond.Select(x => Math.Round(x, 2)).ToList())).ToList())
+    {
+        Library = r.Library?.Path,
+        Backend = r.Library?.SystemInfo,
+        GpuLayers = r.Offload?.GpuLayers,
+        GpuBytes = r.Offload?.GpuBytes,
+    };
 
     /// <summary>The JSON document as text (source-generated, AOT-safe).</summary>
     public static string JsonText(LocalBenchResult r, string? name = null) => CommandContext.JsonText(Json(r, name), CliJson.Default.BenchLocalJson);

@@ -45,11 +45,12 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<string?> judgeApiKey = new("--judge-api-key") { Description = "Bearer key for the judge (default: --api-key when the judge endpoint is --endpoint)", HelpName = "KEY" };
     private readonly Option<string?> db = EvalDatabase.Option();
     private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for --local");
+    private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
 
     public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH and MT-Bench through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
     {
         suite, endpoint, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
-        maxTokens, judgeEndpoint, judgeModel, judgeApiKey, db, threads, options.Models,
+        maxTokens, judgeEndpoint, judgeModel, judgeApiKey, db, threads, gpuLayers, options.Models,
     };
 
     public int Run(CommandContext ctx) => RunAsync(ctx).GetAwaiter().GetResult();
@@ -76,7 +77,8 @@ internal sealed class EvalCommand : ICommandBuilder
         string? JudgeModel,
         string? JudgeApiKey,
         string Database,
-        int? Threads);
+        int? Threads,
+        string? GpuLayers = null);
 
     internal EvalSetup Parse(CommandContext ctx)
     {
@@ -145,7 +147,7 @@ internal sealed class EvalCommand : ICommandBuilder
             new SampleSelection(limitValue, fractionValue, p.GetValue(seed)), concurrencyValue,
             p.GetValue(data) ?? ctx.Settings.Get(ScoutVariables.EvalData), p.GetValue(runName), shotsValue, mode, p.GetValue(gsm8kFewShot), samplesValue, temperatureValue,
             p.GetValue(seed), maxTokensValue, judgeUri, judgeModelText, judgeKey is { Length: > 0 } ? judgeKey : null,
-            EvalDatabase.PathFrom(ctx, db), threadsValue);
+            EvalDatabase.PathFrom(ctx, db), threadsValue, p.GetValue(gpuLayers));
     }
 
     private static Uri Url(string text, string option)
@@ -223,6 +225,7 @@ internal sealed class EvalCommand : ICommandBuilder
         var template = resolved.Template ?? file.GetString("tokenizer.chat_template");
         var engineSettings = EngineSettings.FromEnvironment(ctx.Settings.Environment) with { Parallel = Math.Max(1, setup.Concurrency) };
         if (setup.Threads is { } n) engineSettings = engineSettings with { Threads = n };
+        engineSettings = EngineSetup.Apply(ctx, engineSettings, setup.GpuLayers);
         var engine = ctx.RunEnvironment.CreateEngine(resolver, engineSettings);
         var host = engine as ModelHost;
         if (setup.MmluMode == "loglikelihood" && host is null)

@@ -24,10 +24,11 @@ internal sealed class RunModelCommand : ICommandBuilder
     private readonly Option<float?> temperature = new("--temperature") { Description = "Sampling temperature; 0 is greedy (deterministic)", HelpName = "T" };
     private readonly Option<int?> seed = new("--seed") { Description = "Random seed for sampling", HelpName = "N" };
     private readonly Option<int?> numPredict = new("--num-predict") { Description = "Most tokens to generate (-1: until the model stops or the context is full)", HelpName = "N" };
+    private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
 
     public Command Build(CommonOptions options) => new("run", "Chat with a GGUF model on this machine (in-process llama.cpp): a one-shot answer to PROMPT or piped stdin, or an interactive chat like `ollama run`.")
     {
-        model, prompt, verbose, format, system, keepAlive, threads, context, temperature, seed, numPredict, options.Models,
+        model, prompt, verbose, format, system, keepAlive, threads, context, temperature, seed, numPredict, gpuLayers, options.Models,
     };
 
     public int Run(CommandContext ctx) => RunAsync(ctx).GetAwaiter().GetResult();
@@ -59,8 +60,11 @@ internal sealed class RunModelCommand : ICommandBuilder
         };
         var engineSettings = EngineSettings.FromEnvironment(ctx.Settings.Environment) with { Parallel = 1 };
         if (options.NumThread is { } n) engineSettings = engineSettings with { Threads = n };
+        engineSettings = EngineSetup.Apply(ctx, engineSettings, gpuLayers);
 
-        var engine = env.CreateEngine(resolver, engineSettings);
+        var engine = Engine(() => env.CreateEngine(resolver, engineSettings));
+        // With a library of one's own, the load line says which llama.cpp runs the model and where its layers went.
+        var announce = engineSettings.LlamaLibrary is not null;
         try
         {
             if (words.Length > 0 || !env.StdinIsTerminal)
@@ -71,9 +75,10 @@ internal sealed class RunModelCommand : ICommandBuilder
                     var piped = (await env.Stdin.ReadToEndAsync().ConfigureAwait(false)).Trim();
                     text = piped.Length == 0 ? text : text.Length == 0 ? piped : piped + " " + text;
                 }
-                return await OneShotAsync(ctx, engine, settings, text).ConfigureAwait(false);
+                if (announce && text.Length > 0) await LoadAsync(ctx, engine, settings, announce).ConfigureAwait(false);
+                return await OneShotAsync(ctx, engine, settings, text, announce).ConfigureAwait(false);
             }
-            return await ChatAsync(ctx, engine, resolved, info, settings).ConfigureAwait(false);
+            return await ChatAsync(ctx, engine, resolved, info, settings, announce).ConfigureAwait(false);
         }
         finally
         {
@@ -81,13 +86,26 @@ internal sealed class RunModelCommand : ICommandBuilder
         }
     }
 
-    private static async Task<int> OneShotAsync(CommandContext ctx, IInferenceService engine, RunSettings settings, string text)
+    /// <summary>Loads the model and prints the load line: time, and with <paramref name="announce"/> the library and GPU layers.</summary>
+    private static async Task<LoadedModelInfo> LoadAsync(CommandContext ctx, IInferenceService engine, RunSettings settings, bool announce, string? after = null)
+    {
+        var loaded = await EngineAsync(() => engine.LoadAsync(settings.Model, settings.Options, settings.KeepAlive)).ConfigureAwait(false);
+        var line = $"loaded {loaded.Name} in {VerboseStats.Duration(loaded.LoadDuration)}";
+        if (announce)
+        {
+            line += $"; {EngineSetup.Placement(loaded)}";
+            if (engine is ModelHost host) line += $"; {host.Library.Describe()}";
+        }
+        ctx.Stderr.WriteLine(line + after);
+        return loaded;
+    }
+
+    private static async Task<int> OneShotAsync(CommandContext ctx, IInferenceService engine, RunSettings settings, string text, bool announce)
     {
         if (text.Length == 0)
         {
             // Ollama's empty prompt: load the model and stop, which also checks that it loads.
-            var loaded = await EngineAsync(() => engine.LoadAsync(settings.Model, settings.Options, settings.KeepAlive)).ConfigureAwait(false);
-            ctx.Stderr.WriteLine($"loaded {loaded.Name} in {VerboseStats.Duration(loaded.LoadDuration)}; give a prompt to get an answer");
+            await LoadAsync(ctx, engine, settings, announce, "; give a prompt to get an answer").ConfigureAwait(false);
             return ExitCodes.Ok;
         }
         var request = settings.Request(prompt: text);
@@ -107,10 +125,11 @@ internal sealed class RunModelCommand : ICommandBuilder
         return answer.Cancelled ? Interrupted : ExitCodes.Ok;
     }
 
-    private static async Task<int> ChatAsync(CommandContext ctx, IInferenceService engine, ResolvedModel resolved, GgufModelInfo info, RunSettings settings)
+    private static async Task<int> ChatAsync(CommandContext ctx, IInferenceService engine, ResolvedModel resolved, GgufModelInfo info, RunSettings settings, bool announce)
     {
         // Load before the first prompt, as ollama does, so a model that cannot load fails now rather than after typing.
-        await EngineAsync(() => engine.LoadAsync(settings.Model, settings.Options, settings.KeepAlive)).ConfigureAwait(false);
+        if (announce) await LoadAsync(ctx, engine, settings, announce).ConfigureAwait(false);
+        else await EngineAsync(() => engine.LoadAsync(settings.Model, settings.Options, settings.KeepAlive)).ConfigureAwait(false);
         var repl = new ChatRepl(engine, resolved, info, settings, ctx.RunEnvironment.Stdin, ctx.Stdout, ctx.Stderr);
         using var ctrlC = ctx.RunEnvironment.OnInterrupt(repl.Interrupt);
         await repl.RunAsync().ConfigureAwait(false);

@@ -15,10 +15,11 @@ internal sealed class ServeCommand : ICommandBuilder
     private readonly Option<string?> keepAlive = CommonOptions.KeepAlive("How long an idle model stays loaded: 5m, 1h, 0 (unload at once), -1 (forever) (SCOUT_KEEP_ALIVE)");
     private readonly Option<int?> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before new ones get 503 server busy (default 512; SCOUT_MAX_QUEUE)", HelpName = "N" };
     private readonly Option<string?> apiKey = CommonOptions.ApiKey("Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)");
+    private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
     private readonly Option<string[]> origins = new("--origins") { Description = "Extra browser origins allowed by CORS, * as wildcard (repeatable or comma-separated; SCOUT_ORIGINS)", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = true };
 
     public Command Build(CommonOptions o) =>
-        new("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.") { host, o.Models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins };
+        new("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.") { host, o.Models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins, gpuLayers };
 
     public int Run(CommandContext ctx)
     {
@@ -65,7 +66,7 @@ internal sealed class ServeCommand : ICommandBuilder
             try { engine = engine with { KeepAlive = KeepAliveParser.Parse(ka) }; }
             catch (InferenceException e) { throw new ArgumentException("--keep-alive: " + e.Message, e); }
         }
-        return s with { Engine = engine };
+        return s with { Engine = EngineSetup.Apply(ctx, engine, gpuLayers) };
     }
 
     private sealed class StartGate
@@ -90,6 +91,13 @@ internal sealed class ServeCommand : ICommandBuilder
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"{host}:{settings.Port} is already in use (is Ollama or another scout serve running?). Pick another port: scout serve --host {host}:{next}, or set {ScoutVariables.Host.Name}={host}:{next} (scout reads {ScoutVariables.Host.Name}, not OLLAMA_HOST).");
     }
+
+    /// <summary>What the start-up line says about GPU layers; each load's count is in the log and in /api/ps.</summary>
+    internal static string GpuLayersText(EngineSettings engine, LlamaLibraryInfo library) =>
+        !library.GpuOffload ? "0 (the library has no GPU backend)"
+        : engine.GpuLayers is { } n ? $"{n} per model (num_gpu in a request overrides)"
+        : engine.Hardware is { HasGpu: true } m ? $"auto, the fit planner's placement per model on {string.Join(" + ", m.Gpus.Select(g => g.Name))}"
+        : "auto, 0 (no GPU detected; num_gpu in a request overrides)";
 
     private static int Positive(int value, string option) => value > 0 ? value : throw new ArgumentException($"{option} must be at least 1");
 
@@ -116,6 +124,7 @@ internal sealed class ServeCommand : ICommandBuilder
         }
         ctx.Stdout.WriteLine($"scout serve: listening on {settings.DisplayUrl.Replace(":0", ":" + server.Address.Port, StringComparison.Ordinal)} (Ollama API /api, OpenAI API /v1, /health, /metrics)");
         ctx.Stdout.WriteLine($"models from {store.Root}; {settings.Engine.Parallel} parallel, queue {settings.Engine.MaxQueue}, {settings.Engine.Threads} threads; Ctrl+C stops");
+        ctx.Stdout.WriteLine($"{engine.Library.Describe()}; GPU layers: {GpuLayersText(settings.Engine, engine.Library)}");
         ctx.Stdout.Flush();
         await server.WaitForShutdownAsync();
         return ExitCodes.Ok;

@@ -154,7 +154,17 @@ internal sealed record BenchLocalTestJson(string Name, string Kind, int Tokens, 
     IReadOnlyList<double> RunSeconds, IReadOnlyList<double> RunTokensPerSecond);
 
 internal sealed record BenchLocalJson(string Schema, string Model, string Name, long FileBytes, string? Architecture, int Threads, int BatchSize, int MicroBatchSize,
-    int Repetitions, bool? FlashAttention, double LoadMs, IReadOnlyList<BenchLocalTestJson> Tests);
+    int Repetitions, bool? FlashAttention, double LoadMs, IReadOnlyList<BenchLocalTestJson> Tests)
+{
+    /// <summary>The libllama file that ran the tests.</summary>
+    public string? Library { get; init; }
+    /// <summary>llama_print_system_info of that library.</summary>
+    public string? Backend { get; init; }
+    /// <summary>Layers on the GPU (-ngl as loaded).</summary>
+    public int? GpuLayers { get; init; }
+    /// <summary>Estimated GPU memory of those layers.</summary>
+    public long? GpuBytes { get; init; }
+}
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,

@@ -88,6 +88,10 @@ public sealed record OllamaModelEntry
     [JsonPropertyName("expires_at")] public string? ExpiresAt { get; init; }
     [JsonPropertyName("size_vram")] public long? SizeVram { get; init; }
     [JsonPropertyName("context_length")] public int? ContextLength { get; init; }
+    /// <summary>ModelScout's addition to /api/ps: layers offloaded to the GPU, of <see cref="TotalLayers"/> (Ollama clients ignore it).</summary>
+    [JsonPropertyName("gpu_layers")] public int? GpuLayers { get; init; }
+    /// <summary>ModelScout's addition to /api/ps: blocks plus the output head, the count that offloads everything.</summary>
+    [JsonPropertyName("total_layers")] public int? TotalLayers { get; init; }
 }
 
 /// <summary>GET /api/tags and GET /api/ps.</summary>

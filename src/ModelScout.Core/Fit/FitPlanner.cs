@@ -219,6 +219,22 @@ public sealed class FitPlanner
         return MemoryEstimator.Estimate(WeightsOf(model, level), Placement(machine, options, model.Architecture!.Layers + 1, expertsOnHost: false));
     }
 
+    /// <summary>
+    /// Memory of a GGUF file's model with exactly <paramref name="gpuLayers"/> layers (llama.cpp -ngl) on the machine's
+    /// GPUs, split as the planner splits them: what an explicit layer count asks of each device, whether or not it fits.
+    /// </summary>
+    public static MemoryEstimate PlaceLayers(FileModel file, Machine machine, FitOptions options, int gpuLayers, Catalog.Catalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(machine);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(catalog);
+        if (file.Weights is null) throw new ArgumentException($"no memory plan for this file: {file.Problem}", nameof(file));
+        options = options with { Kv = options.Kv with { LatentLayout = file.LatentLayout } };
+        var layers = Math.Clamp(gpuLayers, 0, file.Entry.Architecture!.Layers + 1);
+        return MemoryEstimator.Estimate(file.Weights, new FitPlanner(catalog).Placement(machine, options, layers, expertsOnHost: false));
+    }
+
     private Placement Placement(Machine machine, FitOptions options, int gpuLayers, bool expertsOnHost, bool[]? used = null)
     {
         var est = catalog.Document.Estimator;

@@ -106,6 +106,14 @@ public static class ScoutVariables
     public static readonly ScoutVariable KvUnified = new("SCOUT_KV_UNIFIED", "engine", "0 (one KV buffer per slot)",
         "1/true/on shares one KV buffer between slots");
 
+    /// <summary>The llama.cpp library the engine loads.</summary>
+    public static readonly ScoutVariable LlamaLibrary = new("SCOUT_LLAMA_LIBRARY", "engine", "the bundled CPU build (LLamaSharp.Backend.Cpu)",
+        "a llama.cpp shared library you built (libllama.so, llama.dll or libllama.dylib, with its ggml libraries beside it) that run, serve, bench --local and eval --local load instead; checked before loading (docs/gpu.md)");
+
+    /// <summary>GPU layers.</summary>
+    public static readonly ScoutVariable GpuLayers = new("SCOUT_GPU_LAYERS", "engine", "auto (the fit planner's placement)",
+        "layers to offload to the GPU (llama.cpp -ngl) when the library has a GPU backend: auto or a number; a request's num_gpu wins");
+
     /// <summary>Colour off.</summary>
     public static readonly ScoutVariable NoColor = new("NO_COLOR", "output", "unset",
         "any value turns colour and live progress off (no-color.org)");
@@ -123,7 +131,7 @@ public static class ScoutVariables
     [
         Home, Models, EvalDatabase, Catalog, Registry,
         Host, ApiKey, Origins, MaxBodyBytes,
-        NumThread, NumParallel, MaxQueue, MaxLoadedModels, KeepAlive, FlashAttention, KvUnified,
+        NumThread, NumParallel, MaxQueue, MaxLoadedModels, KeepAlive, FlashAttention, KvUnified, LlamaLibrary, GpuLayers,
         EvalData, EvalApiKey, BenchApiKey, ChartFont, NoColor, Ci, Columns,
     ];
 }

@@ -37,6 +37,15 @@ public sealed record LocalBenchOptions
 
     /// <summary>Where llama.cpp's log lines go (through <see cref="LlamaRuntime"/>).</summary>
     public ILogger? Logger { get; init; }
+
+    /// <summary>Layers on the GPU (llama-bench <c>-ngl</c>); null = auto, the fit planner's placement on <see cref="Hardware"/>.</summary>
+    public int? GpuLayers { get; init; }
+
+    /// <summary>The machine auto GPU layers are planned for; null plans for no GPU.</summary>
+    public ModelScout.Core.Machines.Machine? Hardware { get; init; }
+
+    /// <summary>A llama.cpp library to load instead of the bundled CPU build (SCOUT_LLAMA_LIBRARY); null = bundled.</summary>
+    public string? LlamaLibrary { get; init; }
 }
 
 /// <summary>The two llama-bench tests.</summary>
@@ -85,7 +94,14 @@ public sealed record LocalBenchResult(
     int Repetitions,
     bool? FlashAttention,
     TimeSpan LoadDuration,
-    IReadOnlyList<LocalBenchTest> Tests);
+    IReadOnlyList<LocalBenchTest> Tests)
+{
+    /// <summary>The llama.cpp library that ran the tests.</summary>
+    public LlamaLibraryInfo? Library { get; init; }
+
+    /// <summary>Layers on the GPU, where the number came from, and the estimated VRAM.</summary>
+    public GpuOffloadPlan? Offload { get; init; }
+}
 
 /// <summary>Mean and sample standard deviation, as llama-bench computes them over per-run tokens/s.</summary>
 public static class RunStatistics
@@ -147,7 +163,7 @@ public static class LocalBench
 
     private static LocalBenchResult Run(LocalBenchOptions o, IProgress<LocalBenchProgress>? progress, CancellationToken ct)
     {
-        LlamaRuntime.EnsureInitialized(o.Logger);
+        var library = LlamaRuntime.EnsureInitialized(o.Logger, o.LlamaLibrary);
         var started = Stopwatch.GetTimestamp();
         GgufModelInfo info;
         try
@@ -167,6 +183,7 @@ public static class LocalBench
         // llama-bench sizes the context to the test; one context holds either test here.
         var contextSize = Math.Max(o.PromptTokens, o.GenerateTokens + 1);
         var batch = Math.Min(o.BatchSize, Math.Max(o.PromptTokens, 1));
+        var offload = Offload(o, contextSize, library.GpuOffload);
         var p = new ModelParams(o.ModelPath)
         {
             ContextSize = (uint)Math.Max(contextSize, 16),
@@ -175,7 +192,7 @@ public static class LocalBench
             SeqMax = 1,
             Threads = o.Threads,
             BatchThreads = o.Threads,
-            GpuLayerCount = new EngineSettings().GpuLayers,
+            GpuLayerCount = offload.GpuLayers,
         };
         if (flash is { } fa) p.FlashAttention = fa;
         LLamaWeights? weights = null;
@@ -206,13 +223,27 @@ public static class LocalBench
                 tests.Add(Measure(LocalBenchTestKind.TextGeneration, o.GenerateTokens, o.Repetitions, progress,
                     () => Generate(ctx, llamaBatch, tokens.AsSpan(0, o.GenerateTokens), ct), ct));
             return new LocalBenchResult(Path.GetFullPath(o.ModelPath), new FileInfo(o.ModelPath).Length, info.Architecture,
-                o.Threads, batch, (int)p.UBatchSize, o.Repetitions, flash, loadDuration, tests);
+                o.Threads, batch, (int)p.UBatchSize, o.Repetitions, flash, loadDuration, tests) { Library = library, Offload = offload };
         }
         finally
         {
             context?.Dispose();
             weights?.Dispose();
         }
+    }
+
+    private static GpuOffloadPlan Offload(LocalBenchOptions o, int contextSize, bool libraryOffloads)
+    {
+        try
+        {
+            var file = ModelScout.Core.Fit.FileModel.From(GgufReader.ReadFile(o.ModelPath), ModelScout.Core.Catalog.Catalog.Embedded, Path.GetFileName(o.ModelPath));
+            if (file.Weights is not null) return GpuOffload.Plan(file, contextSize, 1, Math.Min(o.MicroBatchSize, Math.Max(contextSize, 1)), o.Hardware, o.GpuLayers, libraryOffloads);
+        }
+        catch (Exception e) when (e is GgufFormatException or IOException or ArgumentException or InvalidOperationException)
+        {
+        }
+        var layers = libraryOffloads ? o.GpuLayers ?? 0 : 0;
+        return new GpuOffloadPlan(layers, 0, 0, 0, "no memory plan for this file");
     }
 
     private static LocalBenchTest Measure(LocalBenchTestKind kind, int tokens, int repetitions, IProgress<LocalBenchProgress>? progress,

@@ -26,6 +26,7 @@ public sealed record ApiProblem(int Status, string Message, string Type, string?
             // Ollama's exact text for a full queue (clients match on it); other busy reasons (a model being unloaded) keep theirs.
             InferenceErrorKind.Busy => new(503, error.Message.StartsWith("server busy", StringComparison.Ordinal) ? BusyMessage : error.Message, "server_busy_error", null, "server_busy"),
             InferenceErrorKind.InsufficientMemory => new(503, error.Message, "server_busy_error", null, "insufficient_memory"),
+            InferenceErrorKind.LibraryIncompatible => new(500, error.Message, "api_error", null, "llama_library_incompatible"),
             _ => new(500, error.Message, "api_error"),
         };
     }

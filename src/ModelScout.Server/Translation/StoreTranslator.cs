@@ -66,6 +66,8 @@ public static class StoreTranslator
                     ExpiresAt = Timestamp(l.ExpiresAt),
                     SizeVram = l.GpuBytes,
                     ContextLength = l.ContextLength,
+                    GpuLayers = l.GpuLayers,
+                    TotalLayers = l.TotalLayers,
                 };
             })],
         };
