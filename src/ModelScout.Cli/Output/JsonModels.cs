@@ -117,7 +117,7 @@ internal sealed record CostLineJson(string Option, double UsdPerDay, double UsdP
     public static CostLineJson From(CostLine l) => new(l.Option, Math.Round(l.UsdPerDay, 2), Math.Round(l.UsdPerMillionTokens, 4), l.Basis);
 }
 
-internal sealed record CostJson(string Schema, double TokensPerDay, double InputShare, string Model, string Quant, MachineJson Machine, IReadOnlyList<CostLineJson> Lines, double? BreakEvenTokensPerDay, int MachinesNeeded, double CapacityTokensPerDay, string GuideClaim, IReadOnlyList<string> Notes);
+internal sealed record CostJson(string Schema, double TokensPerDay, double InputShare, string Model, string Quant, MachineJson Machine, IReadOnlyList<CostLineJson> Lines, double? BreakEvenTokensPerDay, string? BreakEven, int MachinesNeeded, double CapacityTokensPerDay, string GuideClaim, IReadOnlyList<string> Notes);
 
 internal sealed record RunStatsJson(int PromptTokens, int CachedPromptTokens, int CompletionTokens, double TotalDurationMs, double LoadDurationMs,
     double PromptEvalDurationMs, double EvalDurationMs, double? PromptTokensPerSecond, double? TokensPerSecond, bool PromptTruncated);
