@@ -73,7 +73,7 @@ internal sealed record FitJson(string Schema, MachineJson Machine, long Context,
 
 internal sealed record ScoreJson(double Metric, string MetricBasis, bool Verified, double QuantLossPct, double Endorsement, double License, double Speed, double Penalty, double Total);
 
-internal sealed record PickJson(int Rank, string Id, string Name, string? OllamaTag, string Quant, string Placement, SpeedJson? Speed, string Checkpoint, string License, ScoreJson Score, IReadOnlyList<string> Reasons, IReadOnlyList<CommandJson> Commands);
+internal sealed record PickJson(int Rank, string Id, string Name, string? OllamaTag, string Quant, string Placement, SpeedJson? Speed, string Checkpoint, string License, ScoreJson Score, IReadOnlyList<string> Reasons, IReadOnlyList<CommandJson> Commands, bool MeetsNeeds, IReadOnlyList<string> Shortfalls);
 
 internal sealed record ExcludedJson(string Id, string Name, string Reason);
 
