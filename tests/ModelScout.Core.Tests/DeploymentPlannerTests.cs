@@ -50,7 +50,23 @@ public class DeploymentPlannerTests
         Assert.Null(plan.Vllm);
         Assert.DoesNotContain(plan.Commands, c => c.Runtime == "vllm");
         Assert.Equal("llama.cpp", plan.Runtime!.Runtime.Id);
-        Assert.EndsWith(" --parallel 4", plan.Runtime.Command!.Command, StringComparison.Ordinal);
+        // llama-server splits -c among its slots: 4 users at 8K each need -c 32768, and the cache is planned for all four.
+        Assert.StartsWith("llama-server -m Llama-3.1-8B-Instruct-Q4_K_M.gguf -c 32768 --parallel 4 ", plan.Runtime.Command!.Command, StringComparison.Ordinal);
+        Assert.Contains(plan.Runtime.Command.Notes, n => n.Contains("each of the 4 concurrent requests gets 8K of context", StringComparison.Ordinal));
+        Assert.Contains("each slot with its own 8K of context", plan.Runtime.Reason, StringComparison.Ordinal);
+        Assert.Equal(4, plan.Fit.Best!.Placement.Kv.Sequences);
+        var alone = planner.Plan(model, TestMachines.CpuOnly(32, 28), Options());
+        Assert.Equal(4 * alone.Fit.Best!.Memory.KvCache, plan.Fit.Best.Memory.KvCache);
+    }
+
+    [Fact]
+    public void Slots_given_explicitly_are_kept_and_one_user_gets_no_parallel_flag()
+    {
+        var model = Catalog.FindModel("llama3.1:8b")!.Model;
+        var two = planner.Plan(model, TestMachines.CpuOnly(32, 28), new FitOptions(8192, KvSettings.Default with { Sequences = 2 }), new RuntimeNeeds(Users: 8));
+        Assert.StartsWith("llama-server -m Llama-3.1-8B-Instruct-Q4_K_M.gguf -c 16384 --parallel 2 ", two.Runtime!.Command!.Command, StringComparison.Ordinal);
+        var one = planner.Plan(model, TestMachines.CpuOnly(32, 28), Options());
+        Assert.DoesNotContain("--parallel", one.Commands.Single(c => c.Runtime == "llama.cpp").Command, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -35,8 +35,12 @@ internal sealed class CostCommand : ICommandBuilder
         var prices = Prices(catalog, p.GetValue(api) ?? [], p.GetValue(apiPrice) ?? []);
         var fit = ctx.Planner.Plan(m, machine, new FitOptions(ctx.Options.ContextOr(p, catalog.Document.ContextGuidance.Default), ctx.Options.Kv(p, catalog.Document.Estimator.DefaultUbatch)));
         if (!fit.Fits) throw new CliException($"{m.Name} does not fit the self-hosting machine ({Format.Machine(machine)}): {fit.Why}. Give a bigger machine with --profile or --gpu.", ExitCodes.Negative);
-        var gpus = Math.Max(1, fit.Best!.Memory.Gpus.Count(g => g.Total > 0));
-        var report = CostEstimator.Compare(catalog, new CostQuery(perDay, share, prices, fit.Best, gpus, machine.Gpus.FirstOrDefault()?.SpecId,
+        // The machine is named one way throughout: the table row, the break-even sentence and the header.
+        var gpus = Math.Max(1, machine.Gpus.Count);
+        var machineName = machine.Gpus.Count == 0
+            ? "CPU only"
+            : string.Join(" + ", machine.Gpus.GroupBy(g => g.Name).Select(g => g.Count() > 1 ? $"{g.Count()}x {g.Key}" : g.Key));
+        var report = CostEstimator.Compare(catalog, new CostQuery(perDay, share, prices, fit.Best!, machineName, gpus, machine.Gpus.FirstOrDefault()?.SpecId,
             p.GetValue(gpuHour), p.GetValue(batchingGain) ?? catalog.Document.Cost.BatchingGain.Value));
         var guide = catalog.Document.Cost.Guide;
         var guideClaim = $"The guide: {guide.DeepseekSavingsPct?.Text}; the cost difference matters above {guide.HighVolumeText}.";
@@ -48,18 +52,18 @@ internal sealed class CostCommand : ICommandBuilder
 
         if (ctx.Json)
         {
-            ctx.WriteJson(new CostJson("modelscout/cost/v1", perDay, share, m.Id, fit.Best.Level.Id, MachineJson.From(machine), report.Lines.Select(CostLineJson.From).ToList(),
-                report.BreakEvenTokensPerDay, report.MachinesNeeded, report.CapacityTokensPerDay, guideClaim, notes), CliJson.Default.CostJson);
+            ctx.WriteJson(new CostJson("modelscout/cost/v1", perDay, share, m.Id, fit.Best!.Level.Id, MachineJson.From(machine), report.Lines.Select(CostLineJson.From).ToList(),
+                report.BreakEvenTokensPerDay, report.BreakEven, report.MachinesNeeded, report.CapacityTokensPerDay, guideClaim, notes), CliJson.Default.CostJson);
             return ExitCodes.Ok;
         }
         var con = ctx.Human;
-        con.MarkupLine($"[bold]{perDay:N0} tokens per day[/] ({share * 100:0}% input). Self-hosting {Format.Esc(m.Name)} {fit.Best.Level.Id} on {Format.Esc(Format.Machine(machine))}.");
+        con.MarkupLine($"[bold]{perDay:N0} tokens per day[/] ({share * 100:0}% input). Self-hosting {Format.Esc(m.Name)} {fit.Best!.Level.Id}; one machine = {Format.Esc(Format.Machine(machine))}.");
         var t = new Table().Border(TableBorder.Rounded);
         t.AddColumns("Option", "USD per day", "USD per month", "USD per 1M tokens", "Basis");
         foreach (var l in report.Lines.OrderBy(l => l.UsdPerDay))
             t.AddRow(Format.Esc(l.Option), $"{l.UsdPerDay:N2}", $"{l.UsdPerDay * 30:N0}", $"{l.UsdPerMillionTokens:N3}", Format.Esc(l.Basis));
         con.Write(t);
-        if (report.BreakEvenTokensPerDay is { } be) con.MarkupLine($"One self-hosted machine breaks even with GPT-4o at about [bold]{be / 1e6:N0}M tokens/day[/] (capacity ~{report.CapacityTokensPerDay / 1e6:N0}M tokens/day).");
+        if (report.BreakEven is { } be) con.MarkupLine(Format.Esc(be));
         con.MarkupLine(Format.Esc(guideClaim));
         foreach (var n in notes) con.MarkupLine($"[grey]{Format.Esc(n)}[/]");
         return ExitCodes.Ok;

@@ -9,7 +9,7 @@ namespace ModelScout.Cli.Commands;
 internal sealed class QuantCommand : ICommandBuilder
 {
     private readonly Argument<string> model = new("model") { Description = "Ollama tag, id or name" };
-    private readonly Option<string?> memory = new("--memory") { Description = "A GPU memory budget to test against (8GB, 24GiB): weights, cache, buffers and runtime overhead all on one GPU", HelpName = "SIZE" };
+    private readonly Option<string?> memory = new("--memory") { Description = "A GPU memory budget to test against: weights, cache, buffers and runtime overhead all on one GPU. 24 or 24GiB = 24 GiB; 24GB = 24x10^9 bytes (22.4 GiB)", HelpName = "SIZE" };
 
     public Command Build(CommonOptions o) =>
         o.AddPlanning(new Command("quant", "Every quantization level of a model: real bits per weight, file size, expected quality loss, whether it fits, and which to use.") { model, memory }, needs: false);
@@ -21,7 +21,8 @@ internal sealed class QuantCommand : ICommandBuilder
         var m = ctx.ResolveModel(p.GetValue(model)!, openOnly: true);
         var context = ctx.Options.ContextOr(p, catalog.Document.ContextGuidance.Default);
         var kv = ctx.Options.Kv(p, catalog.Document.Estimator.DefaultUbatch);
-        double? budgetGiB = p.GetValue(memory) is { } s ? Units.ParseGiB(s, "--memory") : null;
+        var memoryText = p.GetValue(memory);
+        double? budgetGiB = memoryText is { } s ? Units.ParseGiB(s, "--memory") : null;
         if (budgetGiB is not null && !ctx.Options.Hardware(p).IsEmpty) throw new CliException("--memory sets the budget directly; drop the hardware options or --memory");
         var machine = budgetGiB is { } gib ? Machine.GpuBudget(gib, "--memory") : ctx.Machines.Get(ctx.Options.Hardware(p), catalog);
         var recommender = new Recommender(catalog, ctx.Planner);
@@ -45,24 +46,29 @@ internal sealed class QuantCommand : ICommandBuilder
             return fit.Fits ? ExitCodes.Ok : ExitCodes.Negative;
         }
         var con = ctx.Human;
-        con.MarkupLine($"[bold]{Format.Esc(m.Name)}[/] at {Format.Tokens(context)} context, {(budgetGiB is { } g ? $"in {g:0.#} GiB of GPU memory" : "on " + Format.Esc(Format.Machine(machine)))}");
+        con.MarkupLine($"[bold]{Format.Esc(m.Name)}[/] at {Format.Tokens(context)} context, {(budgetGiB is { } g ? $"in {Budget(memoryText!, g)} of GPU memory" : "on " + Format.Esc(Format.Machine(machine)))}");
         var t = new Table().Border(TableBorder.Rounded);
-        t.AddColumns("Level", "Bits/weight", "File", "Quality loss", "Needs", budgetGiB is null ? "Runs on" : "Fits", "tok/s", "Guide says");
+        t.AddColumns("Level", "Bits/weight", "File (GB)", "Quality loss", "Needs (GiB)", budgetGiB is null ? "Runs on" : "Fits", "tok/s", "Guide says");
         foreach (var r in rows)
         {
             var loss = r.LossLowPct is { } lo ? lo == r.LossHighPct ? $"{lo:0.#}%" : $"{lo:0.#}-{r.LossHighPct:0.#}%" : $"~{r.ExpectedLossPct:0.#}% (interp.)";
             var where = budgetGiB is null ? Format.Placement(fit.Levels.First(l => l.Level.Id == r.Id)) : r.Fits ? "[green]yes[/]" : "[red]no[/]";
             var name = r.Recommended ? $"[bold green]{r.Id} ←[/]" : r.Id;
-            t.AddRow(name, r.BitsPerWeight.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Format.Gb(r.FileBytes), loss, Format.Bytes(r.NeedBytes), where,
+            t.AddRow(name, r.BitsPerWeight.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), Format.Gb(r.FileBytes), loss, Format.InGiB(r.NeedBytes), where,
                 r.Speed is { } sp ? Format.Speed(new SpeedRange(sp.Low, sp.High, sp.Basis)) : "—", Format.Esc(r.Guide is { } gr ? $"{gr.Bits}, {gr.Size7B} for 7B: {gr.BestFor}" : ""));
         }
         con.Write(t);
+        con.MarkupLine("[grey]File: download size in GB (10^9 bytes), as Hugging Face lists it. Needs: memory at run time in GiB (2^30 bytes), as GPUs and RAM are sized.[/]");
         con.MarkupLine(fit.Fits ? $"Recommended: [bold]{Format.Esc(fit.Why)}[/]." : $"[red]Nothing fits:[/] {Format.Esc(fit.Why)}");
         var g2 = catalog.Document.QuantizationGuidance;
         con.MarkupLine($"[grey]The guide: {Format.Esc(g2.Statements.GetValueOrDefault("start"))} {Format.Esc(g2.Statements.GetValueOrDefault("sensitive"))}[/]");
         foreach (var c in corrections) con.MarkupLine($"[grey]Correction: {Format.Esc(c)}[/]");
         return fit.Fits ? ExitCodes.Ok : ExitCodes.Negative;
     }
+
+    // "24GB" is 22.4 GiB: say both so the figure in the table (GiB) matches what was asked.
+    private static string Budget(string typed, double gib) =>
+        Units.IsDecimalSize(typed) ? $"{typed.Trim()} = {gib:0.0#} GiB" : $"{gib:0.#} GiB";
 
     // In a GPU budget only whole-model fits count: the guide's default if it fits, else the best level below it that does.
     private static ModelFit InBudget(ModelScout.Core.Catalog.Catalog catalog, ModelFit fit, double gib)

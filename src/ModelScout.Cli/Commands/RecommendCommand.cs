@@ -66,7 +66,7 @@ internal sealed class RecommendCommand : ICommandBuilder
         r.Ranked.Take(n).Select((c, i) => new PickJson(i + 1, c.Model.Id, c.Model.Name, c.Model.Ollama?.Tags.FirstOrDefault(), c.Fit.Level.Id, Format.PlacementId(c.Fit.Kind),
             SpeedJson.From(c.Fit.Speed), c.License.Checkpoint, c.License.License.Id,
             new ScoreJson(Math.Round(c.Score.Metric, 2), c.Score.MetricBasis, c.Score.Verified, Math.Round(c.Score.QuantLossPct, 2), c.Score.Endorsement, c.Score.License, Math.Round(c.Score.Speed, 2), c.Score.Penalty, Math.Round(c.Score.Total, 2)),
-            c.Reasons, c.Commands.Select(CommandJson.From).ToList())).ToList(),
+            c.Reasons, c.Commands.Select(CommandJson.From).ToList(), c.MeetsNeeds, c.Shortfalls)).ToList(),
         r.Excluded.Select(e => new ExcludedJson(e.Model.Id, e.Model.Name, e.Reason)).ToList(),
         RuntimeJson.From(r.Runtime),
         r.GuidePickNote,
@@ -89,7 +89,7 @@ internal sealed class RecommendCommand : ICommandBuilder
         table.AddColumns("#", "Model", "Quant", "Runs on", "tok/s", "Score", "Why");
         foreach (var (c, i) in r.Ranked.Take(n).Select((c, i) => (c, i)))
         {
-            table.AddRow((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Esc(c.Model.Name), c.Fit.Level.Id, Format.Placement(c.Fit), Format.Speed(c.Fit.Speed),
+            table.AddRow((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), PickName(c), c.Fit.Level.Id, Format.Placement(c.Fit), Format.Speed(c.Fit.Speed),
                 c.Score.Total.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture), Format.Esc(string.Join("; ", c.Reasons)));
         }
         con.Write(table);
@@ -110,6 +110,10 @@ internal sealed class RecommendCommand : ICommandBuilder
         con.MarkupLine("[grey]Score = benchmark x (1 - quantization loss) + guide endorsement + licence + speed - penalties; --json shows each part.[/]");
     }
 
+    // A pick that misses the use case's requirements on this machine says so wherever it is named.
+    private static string PickName(Candidate c) =>
+        c.MeetsNeeds ? Format.Esc(c.Model.Name) : $"{Format.Esc(c.Model.Name)} [yellow](misses needs)[/]";
+
     private static void RenderSummary(IAnsiConsole con, IReadOnlyList<Recommendation> results)
     {
         con.MarkupLine($"On: {Format.Esc(Format.Machine(results[0].Options.Machine))}");
@@ -124,15 +128,19 @@ internal sealed class RecommendCommand : ICommandBuilder
             var guide = r.UseCase.Guide.Pick.Model;
             var guideName = r.Ranked.Select(c => c.Model).Concat(r.Excluded.Select(e => e.Model)).FirstOrDefault(m => m.Id == guide)?.Name ?? guide;
             var agrees = top?.Model.Id == guide;
+            // A row planned on the use case's own target says so, so that its GPUs never read as this machine's.
+            var elsewhere = !ReferenceEquals(r.Options.Machine, results[0].Options.Machine);
             table.AddRow(Format.Esc(r.UseCase.Title),
-                top is null ? "[red]nothing fits[/]" : Format.Esc(top.Model.Name),
+                top is null ? "[red]nothing fits[/]" : PickName(top),
                 top?.Fit.Level.Id ?? "",
-                top is null ? "" : Format.Placement(top.Fit),
+                top is null ? "" : (elsewhere ? $"[grey]on {Format.Esc(r.UseCase.AssumedProfile)}:[/] " : "") + Format.Esc(Format.Placement(top.Fit)),
                 top is null ? "" : Format.Speed(top.Fit.Speed),
                 agrees ? "[green]same[/]" : Format.Esc(guideName),
                 r.UseCase.Gap.Level);
         }
         con.Write(table);
+        if (results.Any(r => r.Ranked.FirstOrDefault() is { MeetsNeeds: false }))
+            con.MarkupLine("[grey](misses needs): nothing that fits here meets the use's speed or time-to-first-token requirement; the pick is the best of what runs. --use-case shows why.[/]");
         con.MarkupLine("[grey]Details for one use case: scout recommend --use-case coding  ·  on the guide's own hardware: --guide-assumptions[/]");
     }
 }

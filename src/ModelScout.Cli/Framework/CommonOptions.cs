@@ -14,8 +14,8 @@ internal sealed class CommonOptions
     public Option<string?> Models { get; } = new("--models") { Description = $"The model store directory (also ${ScoutVariables.Models.Name}; default {ScoutVariables.Models.Default})", HelpName = "DIR" };
 
     public Option<string[]> Gpu { get; } = new("--gpu", "--gpus") { Description = "Plan for these GPUs instead of probing: \"RTX 4090\", 2x\"RTX 3090\", h100-sxm (repeatable)", HelpName = "GPU", AllowMultipleArgumentsPerToken = false };
-    public Option<string?> Vram { get; } = new("--vram") { Description = "GPU memory in GiB (alone: one GPU of that size; with --gpu: overrides its size)", HelpName = "GIB" };
-    public Option<string?> Ram { get; } = new("--ram") { Description = "System RAM in GiB", HelpName = "GIB" };
+    public Option<string?> Vram { get; } = new("--vram") { Description = "GPU memory (alone: one GPU of that size; with --gpu: overrides its size). A bare number is GiB; 24GB means 24x10^9 bytes (22.4 GiB)", HelpName = "SIZE" };
+    public Option<string?> Ram { get; } = new("--ram") { Description = "System RAM. A bare number is GiB (64 = 64 GiB, what a \"64GB\" kit holds); 64GB means 64x10^9 bytes", HelpName = "SIZE" };
     public Option<string?> Apple { get; } = new("--apple") { Description = "Apple silicon with unified memory: m3-16, m2-max-64, m4-pro-48", HelpName = "CHIP-GIB" };
     public Option<bool> CpuOnly { get; } = new("--cpu-only") { Description = "Ignore GPUs and plan for the CPU alone" };
     public Option<string?> Profile { get; } = new("--profile") { Description = "A named machine from the catalog (pi5-8gb, phone-8gb, edge-4gb, rtx-4090, 8x-h100 ...)", HelpName = "ID" };

@@ -5,12 +5,24 @@ namespace ModelScout.Cli.Framework;
 /// <summary>Parses the sizes and counts people type ("24", "24GB", "8 GiB", "128K", "10M", "700000000").</summary>
 internal static class Units
 {
-    /// <summary>Memory in GiB. GPU and RAM sizes are sold in binary gigabytes, so GB and GiB both mean 2^30 bytes here.</summary>
+    private const double BytesPerGiB = 1024.0 * 1024 * 1024;
+
+    /// <summary>
+    /// Memory in GiB. Decimal units are decimal: GB = 10^9 bytes, TB = 10^12, MB = 10^6, so "24GB" is 22.35 GiB.
+    /// Binary units (GiB, TiB, MiB) and a bare number or a bare G/T/M suffix are binary: "24", "24G" and "24GiB" are
+    /// 24 GiB, which is what a card or a RAM kit sold as "24GB" really holds.
+    /// </summary>
     public static double ParseGiB(string text, string option)
     {
+        ArgumentNullException.ThrowIfNull(text);
         var t = text.Trim().Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
         var multiplier = 1.0;
-        foreach (var (suffix, m) in new[] { ("GIB", 1.0), ("GB", 1.0), ("G", 1.0), ("TIB", 1024.0), ("TB", 1024.0), ("T", 1024.0), ("MIB", 1 / 1024.0), ("MB", 1 / 1024.0) })
+        foreach (var (suffix, m) in new[]
+        {
+            ("GIB", 1.0), ("TIB", 1024.0), ("MIB", 1 / 1024.0),
+            ("GB", 1e9 / BytesPerGiB), ("TB", 1e12 / BytesPerGiB), ("MB", 1e6 / BytesPerGiB),
+            ("G", 1.0), ("T", 1024.0), ("M", 1 / 1024.0),
+        })
         {
             if (t.EndsWith(suffix, StringComparison.Ordinal))
             {
@@ -19,9 +31,18 @@ internal static class Units
                 break;
             }
         }
-        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v <= 0)
-            throw new CliException($"{option}: '{text}' is not a memory size; write it like 24, 24GB or 0.5TB");
+        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v <= 0 || double.IsInfinity(v))
+            throw new CliException($"{option}: '{text}' is not a memory size; write it like 24 (GiB), 24GiB, 24GB (10^9 bytes) or 0.5TB");
         return v * multiplier;
+    }
+
+    /// <summary>True when <paramref name="text"/> names a decimal unit (GB, TB, MB), whose GiB figure differs from what was typed.</summary>
+    public static bool IsDecimalSize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var t = text.Trim().ToUpperInvariant();
+        return (t.EndsWith("GB", StringComparison.Ordinal) || t.EndsWith("TB", StringComparison.Ordinal) || t.EndsWith("MB", StringComparison.Ordinal))
+            && !t.EndsWith("IB", StringComparison.Ordinal);
     }
 
     /// <summary>A count with an optional K/M/B suffix (K = 1,000 for users and tokens per day, except contexts, see <see cref="ParseContext"/>).</summary>

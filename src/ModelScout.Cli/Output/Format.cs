@@ -18,6 +18,9 @@ internal static class Format
         _ => $"{bytes / 1024.0:0} KiB",
     };
 
+    /// <summary>Memory always in GiB, for a column whose header names the unit.</summary>
+    public static string InGiB(long bytes) => $"{bytes / GiB:0.0} GiB";
+
     /// <summary>File and download sizes in decimal units, as they are advertised.</summary>
     public static string Gb(double bytes) => bytes switch
     {

@@ -73,7 +73,7 @@ internal sealed record FitJson(string Schema, MachineJson Machine, long Context,
 
 internal sealed record ScoreJson(double Metric, string MetricBasis, bool Verified, double QuantLossPct, double Endorsement, double License, double Speed, double Penalty, double Total);
 
-internal sealed record PickJson(int Rank, string Id, string Name, string? OllamaTag, string Quant, string Placement, SpeedJson? Speed, string Checkpoint, string License, ScoreJson Score, IReadOnlyList<string> Reasons, IReadOnlyList<CommandJson> Commands);
+internal sealed record PickJson(int Rank, string Id, string Name, string? OllamaTag, string Quant, string Placement, SpeedJson? Speed, string Checkpoint, string License, ScoreJson Score, IReadOnlyList<string> Reasons, IReadOnlyList<CommandJson> Commands, bool MeetsNeeds, IReadOnlyList<string> Shortfalls);
 
 internal sealed record ExcludedJson(string Id, string Name, string Reason);
 
@@ -120,7 +120,7 @@ internal sealed record CostLineJson(string Option, double UsdPerDay, double UsdP
     public static CostLineJson From(CostLine l) => new(l.Option, Math.Round(l.UsdPerDay, 2), Math.Round(l.UsdPerMillionTokens, 4), l.Basis);
 }
 
-internal sealed record CostJson(string Schema, double TokensPerDay, double InputShare, string Model, string Quant, MachineJson Machine, IReadOnlyList<CostLineJson> Lines, double? BreakEvenTokensPerDay, int MachinesNeeded, double CapacityTokensPerDay, string GuideClaim, IReadOnlyList<string> Notes);
+internal sealed record CostJson(string Schema, double TokensPerDay, double InputShare, string Model, string Quant, MachineJson Machine, IReadOnlyList<CostLineJson> Lines, double? BreakEvenTokensPerDay, string? BreakEven, int MachinesNeeded, double CapacityTokensPerDay, string GuideClaim, IReadOnlyList<string> Notes);
 
 internal sealed record RunStatsJson(int PromptTokens, int CachedPromptTokens, int CompletionTokens, double TotalDurationMs, double LoadDurationMs,
     double PromptEvalDurationMs, double EvalDurationMs, double? PromptTokensPerSecond, double? TokensPerSecond, bool PromptTruncated);

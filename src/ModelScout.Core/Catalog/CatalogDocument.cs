@@ -295,6 +295,8 @@ public sealed record UseCase
     public List<string> Aliases { get; set; } = [];
     public UseCaseGuide Guide { get; set; } = new();
     public List<MetricWeight> Metric { get; set; } = [];
+    /// <summary>Judged by these when a model has none of <see cref="Metric"/> published (said in its reasons).</summary>
+    public List<MetricWeight> MetricFallback { get; set; } = [];
     public List<string> Tags { get; set; } = [];
     public string AssumedProfile { get; set; } = "";
     /// <summary>"this-machine": plan on the user's machine by default; "assumed-profile": the use case names its own target device (edge, a GPU cluster).</summary>
@@ -337,6 +339,9 @@ public sealed record GapAssessment
 public sealed record UseCaseRequirements
 {
     public int? MinNativeContext { get; init; }
+    /// <summary>Longest acceptable wait for the first token when the prompt fills the use case's context.</summary>
+    public double? MaxTimeToFirstTokenSeconds { get; init; }
+    public string? MaxTimeToFirstTokenSource { get; init; }
     public List<string> Licenses { get; set; } = [];
 }
 
@@ -477,6 +482,10 @@ public sealed record SpeedSettings
     public double DefaultRamBandwidthGBps { get; set; } = 40;
     public string? DefaultRamBandwidthSource { get; init; }
     public double TensorParallelEfficiency { get; set; } = 0.9;
+    /// <summary>Prompt processing on the CPU: billions of operations per second per physical core, low and high.</summary>
+    public NumberRange? CpuPromptGflopsPerCore { get; init; }
+    /// <summary>Prompt processing on a GPU: operations per second per byte/s of its memory bandwidth, low and high.</summary>
+    public NumberRange? GpuPromptFlopsPerByte { get; init; }
     public List<SpeedCalibration> Calibration { get; set; } = [];
 }
 

@@ -57,7 +57,7 @@ internal static class CatalogValidator
         foreach (var u in doc.UseCases)
         {
             if (!models.Contains(u.Guide.Pick.Model)) p.Add($"use case {u.Id}: pick '{u.Guide.Pick.Model}' is not a model");
-            foreach (var w in u.Metric.Where(w => !benchmarks.Contains(w.Benchmark))) p.Add($"use case {u.Id}: unknown benchmark '{w.Benchmark}'");
+            foreach (var w in u.Metric.Concat(u.MetricFallback).Where(w => !benchmarks.Contains(w.Benchmark))) p.Add($"use case {u.Id}: unknown benchmark '{w.Benchmark}'");
             if (!doc.Profiles.Any(x => x.Id == u.AssumedProfile)) p.Add($"use case {u.Id}: unknown profile '{u.AssumedProfile}'");
             foreach (var l in (u.Requirements?.Licenses ?? []).Where(l => !licenses.Contains(l))) p.Add($"use case {u.Id}: unknown licence '{l}'");
         }

@@ -47,6 +47,8 @@ public sealed record QuantFit
     public required MemoryEstimate Memory { get; init; }
     public required Placement Placement { get; init; }
     public SpeedRange? Speed { get; init; }
+    /// <summary>Time to read a prompt that fills the planned context (per sequence); null when it does not fit or a rate is unknown.</summary>
+    public PromptEstimate? Prompt { get; init; }
     /// <summary>Less than the catalog's tight fraction of some budget left.</summary>
     public bool Tight { get; init; }
     /// <summary>Why it does not fit, when it does not.</summary>
@@ -146,6 +148,7 @@ public sealed class FitPlanner
             return new QuantFit
             {
                 Level = level, Weights = w, Kind = kind, Memory = e, Placement = p, Speed = speed, Problem = problem,
+                Prompt = kind == FitKind.DoesNotFit ? null : PromptEstimator.Estimate(w, e, machine, p.Context, catalog.Document.Estimator.Speed),
                 Headroom = headroom, Tight = kind != FitKind.DoesNotFit && headroom < catalog.Document.Estimator.TightFraction,
             };
         }

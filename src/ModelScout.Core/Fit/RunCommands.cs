@@ -74,6 +74,8 @@ public static class RunCommands
             notes.Add($"the default tag's quantization is Ollama's choice{(o.SizeGb is { } gb ? $" ({gb:0.#} GB download)" : "")}; `ollama show {tag}` names it");
         }
         notes.Add($"Ollama sizes its context from VRAM; for {FitPlanner.Tokens(context)} run `/set parameter num_ctx {context}` or start the server with OLLAMA_CONTEXT_LENGTH={context}");
+        if (fit.Placement.Kv.Sequences > 1)
+            notes.Add($"serve {fit.Placement.Kv.Sequences} requests at once with OLLAMA_NUM_PARALLEL={fit.Placement.Kv.Sequences}; each gets its own {FitPlanner.Tokens(context)} context");
         if (fit.Placement.Kv.KeyType != GgmlType.F16) notes.Add($"set OLLAMA_KV_CACHE_TYPE={fit.Placement.Kv.KeyType.ToString().ToLowerInvariant()} and OLLAMA_FLASH_ATTENTION=1 for the quantized cache");
         return new RunCommand("ollama", $"ollama run {tag}", notes);
     }
@@ -87,8 +89,15 @@ public static class RunCommands
 
     private static RunCommand LlamaServer(string file, QuantFit fit, long context)
     {
-        var parts = new List<string> { "llama-server", "-m", file.Contains(' ', StringComparison.Ordinal) ? $"\"{file}\"" : file, "-c", context.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        // llama-server splits -c among its --parallel slots, so N slots of `context` tokens each need -c N x context.
+        var slots = Math.Max(1, fit.Placement.Kv.Sequences);
+        var parts = new List<string> { "llama-server", "-m", file.Contains(' ', StringComparison.Ordinal) ? $"\"{file}\"" : file, "-c", (context * slots).ToString(System.Globalization.CultureInfo.InvariantCulture) };
         var notes = new List<string>();
+        if (slots > 1)
+        {
+            parts.AddRange(["--parallel", slots.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            notes.Add($"-c is the total over the {slots} slots: each of the {slots} concurrent requests gets {FitPlanner.Tokens(context)} of context ({slots} x {context} = {context * slots})");
+        }
         var ngl = fit.Kind switch
         {
             FitKind.FullGpu or FitKind.ExpertsOnCpu => 99,

@@ -40,8 +40,11 @@ public static class RuntimeAdvisor
                 return new RuntimeChoice(v, $"{needs.Users} concurrent users: {v.Guide.ThroughputClaim?.Text ?? v.Guide.Text} (the guide's claim; measure it with scout bench)", C("vllm"));
             var lc = R("llama.cpp");
             var why = vllm is null ? "" : $"vLLM does not fit ({vllm.Reason}); ";
-            var cmd = C("llama.cpp") is { } c ? c with { Command = c.Command + $" --parallel {needs.Users}" } : null;
-            return new RuntimeChoice(lc, $"{needs.Users} concurrent users: {why}llama-server batches parallel requests with --parallel {needs.Users}", cmd);
+            var slots = fit?.Placement.Kv.Sequences ?? 1;
+            var perSlot = slots > 1
+                ? $"llama-server batches parallel requests with --parallel {slots}, each slot with its own {FitPlanner.Tokens(fit!.Placement.Context)} of context"
+                : $"llama-server batches parallel requests with --parallel; this plan has 1 slot (pass --parallel {needs.Users} to plan the cache for {needs.Users})";
+            return new RuntimeChoice(lc, $"{needs.Users} concurrent users: {why}{perSlot}", C("llama.cpp"));
         }
         if (needs.Fastest)
         {

@@ -94,7 +94,7 @@ public static class SpeedEstimator
         return 0;
     }
 
-    private static int[] LayerDevices(MemoryEstimate placement, int n, int start, int gpuCount)
+    internal static int[] LayerDevices(MemoryEstimate placement, int n, int start, int gpuCount)
     {
         // Offloaded blocks fill GPUs in order with the counts the estimate placed there.
         var devices = new int[n];

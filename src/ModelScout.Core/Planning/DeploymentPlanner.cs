@@ -47,7 +47,20 @@ public sealed class DeploymentPlanner
     public DeploymentPlan Plan(ModelEntry model, Machine machine, FitOptions options, RuntimeNeeds? needs = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return DeploymentPlan.For(catalog, fits.Plan(model, machine, options), machine, options.Context, needs ?? new RuntimeNeeds());
+        needs ??= new RuntimeNeeds();
+        options = options with { Kv = SlotsFor(options.Kv, needs) };
+        return DeploymentPlan.For(catalog, fits.Plan(model, machine, options), machine, options.Context, needs);
+    }
+
+    /// <summary>
+    /// The cache settings for the users: at <see cref="RuntimeAdvisor.ManyUsers"/> or more, a server slot (a sequence with its
+    /// own context) per user unless the slots were given, so the memory and the commands serve them all at the context asked.
+    /// </summary>
+    public static KvSettings SlotsFor(KvSettings kv, RuntimeNeeds needs)
+    {
+        ArgumentNullException.ThrowIfNull(kv);
+        ArgumentNullException.ThrowIfNull(needs);
+        return needs.Users >= RuntimeAdvisor.ManyUsers && kv.Sequences == 1 ? kv with { Sequences = needs.Users } : kv;
     }
 
     /// <summary>
@@ -83,7 +96,7 @@ public sealed class DeploymentPlanner
             // Some use cases name their own target (an edge device, a GPU cluster): plan on it unless told otherwise.
             var onProfile = request.OnGuideHardware || (!request.MachineDescribed && u.Target == "assumed-profile");
             var machine = onProfile ? machineFor(u.AssumedProfile) : own ??= machineFor(null);
-            results.Add(recommender.Recommend(new RecommendOptions(u, machine, request.Context ?? u.Context, request.Kv, request.License, request.MonthlyActiveUsers, request.Needs)));
+            results.Add(recommender.Recommend(new RecommendOptions(u, machine, request.Context ?? u.Context, SlotsFor(request.Kv, request.Needs), request.License, request.MonthlyActiveUsers, request.Needs)));
         }
         return results;
     }

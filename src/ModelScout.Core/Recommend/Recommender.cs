@@ -35,8 +35,12 @@ public sealed record ScoreBreakdown(double Metric, string MetricBasis, bool Veri
 /// <summary>A ranked model with its plan and reasons.</summary>
 /// <param name="Plan">The model's plan on the machine, with its run commands and runtime.</param>
 /// <param name="License">The checkpoint and licence the rank assumes.</param>
-public sealed record Candidate(DeploymentPlan Plan, LicenseReport License, ScoreBreakdown Score, IReadOnlyList<string> Reasons)
+/// <param name="Shortfalls">The use case's requirements it misses on this machine (decode speed, time to first token); empty when it meets them all.</param>
+public sealed record Candidate(DeploymentPlan Plan, LicenseReport License, ScoreBreakdown Score, IReadOnlyList<string> Reasons, IReadOnlyList<string> Shortfalls)
 {
+    /// <summary>True when it meets every requirement of the use case on the machine; such candidates rank above the rest.</summary>
+    public bool MeetsNeeds => Shortfalls.Count == 0;
+
     /// <summary>The model ranked.</summary>
     public ModelEntry Model => Plan.Model;
 
@@ -93,10 +97,11 @@ public sealed class Recommender
             if (candidate is not null) ranked.Add(candidate);
             else excluded.Add(new Exclusion(model, reason!));
         }
-        ranked = ranked.OrderByDescending(c => c.Score.Total).ThenBy(c => c.Fit.Weights.TotalBytes).ToList();
+        // A pick that misses the use case's own requirements here never ranks above one that meets them.
+        ranked = ranked.OrderByDescending(c => c.MeetsNeeds).ThenByDescending(c => c.Score.Total).ThenBy(c => c.Fit.Weights.TotalBytes).ToList();
 
         var runtime = ranked.Count > 0 ? ranked[0].Plan.Runtime : null;
-        return new Recommendation(u, o, ranked, excluded, runtime, GapAdvice(u), GuidePickNote(u, ranked, excluded), Notes(o));
+        return new Recommendation(u, o, ranked, excluded, runtime, GapAdvice(u), GuidePickNote(u, ranked, excluded), Notes(o, ranked));
     }
 
     private (Candidate?, string?) Consider(ModelEntry model, RecommendOptions o)
@@ -133,7 +138,7 @@ public sealed class Recommender
             return (null, $"ships with a {FitPlanner.Tokens(ctx.Native)} window; {FitPlanner.Tokens(need)} needs {ctx.Method ?? "an extension"}");
 
         var metric = Metric(model, u);
-        if (metric is null) return (null, $"no published {string.Join(" or ", u.Metric.Select(m => catalog.Benchmark(m.Benchmark)!.Name))} score");
+        if (metric is null) return (null, $"no published {string.Join(" or ", u.Metric.Concat(u.MetricFallback).Select(m => catalog.Benchmark(m.Benchmark)!.Name))} score");
 
         var fit = planner.Plan(model, o.Machine, new FitOptions(o.Context, o.Kv));
         if (!fit.Fits) return (null, fit.Best?.Problem is { } p ? $"does not fit: even {fit.Best.Level.Id} {p}" : fit.Why);
@@ -159,28 +164,51 @@ public sealed class Recommender
         var total = quality + endorsement + licenseCredit + speed - penalty;
         var score = new ScoreBreakdown(metric.Value.Value, metric.Value.Basis, metric.Value.Verified, loss, endorsement, licenseCredit, speed, penalty, total);
 
+        var shortfalls = new List<string>();
+        if (slow) shortfalls.Add($"decodes at most ~{high:0.#} tok/s, below the {u.Weights.MinTokensPerSecond:0.#} tok/s this use needs");
+        var maxWait = u.Requirements?.MaxTimeToFirstTokenSeconds;
+        if (maxWait is { } wait && q.Prompt is { } pr && pr.FastestSeconds > wait)
+            shortfalls.Add($"reading a {FitPlanner.Tokens(pr.Tokens)}-token prompt takes {Duration(pr.FastestSeconds)}-{Duration(pr.SlowestSeconds)}, over the {Duration(wait)} this use allows before the first token");
+
         var reasons = new List<string> { $"{metric.Value.Basis}; {q.Level.Id} ({FitDescription(q)}), ~{loss:0.#}% expected loss" };
         if (endorsed) reasons.Add($"the guide names it for this: \"{model.Guide?.BestFor ?? string.Join(", ", model.BestFor)}\"");
         if (licenseCredit > 0) reasons.Add($"{best.License.Name}: nothing to do for {(o.License == LicenseMode.Saas ? "a hosted service" : "commercial use")}");
         else if (best.Overall == LicenseVerdict.Conditions) reasons.Add($"{best.License.Name}: allowed with conditions ({string.Join("; ", best.Answers.SelectMany(a => a.Conditions).Distinct().Take(2))})");
         if (model.Checkpoints.Count > 1) reasons.Add($"use the {best.Checkpoint} checkpoint ({best.License.Name})");
         if (q.Speed is { } sp) reasons.Add($"{sp.Low:0.#}-{sp.High:0.#} tok/s estimated{(slow ? $", below the {u.Weights.MinTokensPerSecond:0.#} tok/s this use needs" : "")}");
+        if (maxWait is not null)
+        {
+            reasons.Add(q.Prompt is { } p
+                ? $"first token after {Duration(p.FastestSeconds)}-{Duration(p.SlowestSeconds)} for a {FitPlanner.Tokens(p.Tokens)}-token prompt ({p.LowTokensPerSecond:0.#}-{p.HighTokensPerSecond:0.#} prompt tok/s, {p.Basis}){(p.FastestSeconds > maxWait ? $", over the {Duration(maxWait.Value)} allowed" : "")}"
+                : "prompt-processing time unknown here (no compute rate in the catalog); not judged");
+        }
         if (spills && u.Weights.OffloadPenalty > 0) reasons.Add("spills to system RAM");
         if (!metric.Value.Verified) reasons.Add("score unconfirmed by a primary source");
 
         var plan = DeploymentPlan.For(catalog, fit, o.Machine, o.Context, o.Runtime ?? new RuntimeNeeds());
-        return (new Candidate(plan, best, score, reasons), null);
+        return (new Candidate(plan, best, score, reasons, shortfalls), null);
     }
 
-    /// <summary>The use case's metric for a model: the first listed published figure, else the guide's.</summary>
+    /// <summary>
+    /// The use case's metric for a model: the first listed published figure, else the guide's. A model with none of the
+    /// use case's benchmarks is judged by its fallback benchmarks, and the basis says so.
+    /// </summary>
     public (double Value, string Basis, bool Verified)? Metric(ModelEntry model, UseCase u)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(u);
+        if (Combine(model, u.Metric) is { } primary) return primary;
+        if (u.MetricFallback.Count == 0 || Combine(model, u.MetricFallback) is not { } fallback) return null;
+        var missing = string.Join(" or ", u.Metric.Select(m => catalog.Benchmark(m.Benchmark)!.Name));
+        return (fallback.Value, $"no published {missing}; judged by {fallback.Basis} instead", fallback.Verified);
+    }
+
+    private (double Value, string Basis, bool Verified)? Combine(ModelEntry model, List<MetricWeight> metric)
+    {
         double sum = 0, weights = 0;
         var parts = new List<string>();
         var verified = true;
-        foreach (var w in u.Metric)
+        foreach (var w in metric)
         {
             var b = catalog.Benchmark(w.Benchmark)!;
             if (ScoreOf(model, w.Benchmark) is not { } s) continue;
@@ -191,7 +219,7 @@ public sealed class Recommender
             verified &= s.Verified;
         }
         if (weights == 0) return null;
-        var missing = u.Metric.Count - parts.Count;
+        var missing = metric.Count - parts.Count;
         var basis = string.Join(", ", parts) + (missing > 0 ? $"; {missing} metric(s) unpublished" : "");
         return (sum / weights, basis, verified);
     }
@@ -221,6 +249,14 @@ public sealed class Recommender
         return below.QualityLoss!.Mid + t * (above.QualityLoss!.Mid - below.QualityLoss.Mid);
     }
 
+    /// <summary>A wait in words: "40 s", "12 min", "5.2 h".</summary>
+    public static string Duration(double seconds) => seconds switch
+    {
+        < 90 => $"{seconds:0} s",
+        < 5400 => $"{seconds / 60:0} min",
+        _ => $"{seconds / 3600:0.#} h",
+    };
+
     private static string FitDescription(QuantFit q) => q.Kind switch
     {
         FitKind.FullGpu => "all on GPU",
@@ -242,14 +278,18 @@ public sealed class Recommender
         var pick = catalog.ModelById(u.Guide.Pick.Model)!;
         var index = ranked.FindIndex(c => c.Model.Id == pick.Id);
         if (index == 0) return $"Agrees with the guide's pick ({pick.Name}).";
+        if (index > 0 && ranked[0].MeetsNeeds && !ranked[index].MeetsNeeds)
+            return $"The guide picks {pick.Name}; here it ranks #{index + 1} because it misses this use's requirements on this machine ({ranked[index].Shortfalls[0]}).";
         if (index > 0) return $"The guide picks {pick.Name}; here it ranks #{index + 1} because {ranked[0].Model.Name} scores higher under these constraints.";
         var why = excluded.FirstOrDefault(e => e.Model.Id == pick.Id)?.Reason ?? "it was not considered";
         return $"The guide picks {pick.Name}, which is out here: {why}.";
     }
 
-    private List<string> Notes(RecommendOptions o)
+    private List<string> Notes(RecommendOptions o, List<Candidate> ranked)
     {
         var notes = new List<string>();
+        if (ranked.Count > 0 && !ranked[0].MeetsNeeds)
+            notes.Add($"Nothing that fits here meets this use's requirements; the picks are the best of what runs, short of them ({ranked[0].Model.Name}: {string.Join("; ", ranked[0].Shortfalls)}). More compute or a smaller context closes the gap.");
         var guidance = catalog.Document.ContextGuidance;
         if (o.Context > guidance.RetrievalDegradesAbove && guidance.RetrievalDegradesAbove > 0)
             notes.Add($"{FitPlanner.Tokens(o.Context)} context: {guidance.Statements.GetValueOrDefault("rag")}");
