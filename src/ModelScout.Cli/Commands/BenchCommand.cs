@@ -106,8 +106,11 @@ internal sealed class BenchCommand : ICommandBuilder
             GenerateTokens = p.GetValue(tg),
             Repetitions = p.GetValue(repetitions),
         };
+        var engine = EngineSettings.FromEnvironment(ctx.Settings.Environment);
         if (p.GetValue(threads) is { } n) options = options with { Threads = n };
-        else if (EngineSettings.FromEnvironment(ctx.Settings.Environment).Threads is var t and > 0) options = options with { Threads = t };
+        else if (engine.Threads is var t and > 0) options = options with { Threads = t };
+        // The flash-attention setting `scout serve` and `scout run` would use (SCOUT_FLASH_ATTENTION), so the figures compare.
+        options = options with { FlashAttention = engine.FlashAttention };
         var progress = new Progress<LocalBenchProgress>(x =>
         {
             if (!ctx.Json) ctx.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{x.Test}: {x.Completed}/{x.Total}{(x.LastTokensPerSecond is { } v ? $"  {v:0.00} t/s" : "")}"));
