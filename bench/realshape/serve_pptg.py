@@ -6,8 +6,8 @@
 Each request sends a raw prompt of PP tokens (a different one every time, so the server's prompt cache cannot reuse a
 prefix) and asks for TG greedy tokens; pp tok/s = prompt_eval_count / prompt_eval_duration and tg tok/s =
 eval_count / eval_duration, the server's own timings. One untimed warm-up request, then REPS timed ones. The stand-in
-vocabulary of bench/ModelScout.RealShape has no merges, so every character is one byte token: a prompt of PP - 1
-letters (plus BOS) is PP tokens; the script checks prompt_eval_count and says so when it differs.
+vocabulary of bench/ModelScout.RealShape has no merges, so every character is one byte token: BOS, the three bytes of the
+SentencePiece space mark the tokenizer puts first, and PP - 4 letters are PP tokens (prompt_eval_count is recorded).
 Prints one JSON document.
 """
 import json
@@ -23,7 +23,7 @@ letters = "abcdefghijklmnopqrstuvwxyz"
 
 def prompt(run):
     # run shifts the letters, so consecutive prompts differ from their first token on
-    return "".join(letters[(i * 7 + run) % 26] for i in range(pp - 1))
+    return "".join(letters[(i * 7 + run) % 26] for i in range(pp - 4))
 
 
 def generate(run):

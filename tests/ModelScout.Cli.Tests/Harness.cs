@@ -36,7 +36,7 @@ internal sealed class FixedMachineSource : IMachineSource
         {
             Gpus = args.Gpus, VramGiB = args.VramGiB, RamGiB = args.RamGiB, Apple = args.Apple, CpuOnly = args.CpuOnly, Profile = args.Profile,
             CpuCores = args.CpuCores, RamBandwidthGBps = args.RamBandwidthGBps,
-        }, catalog, Desktop);
+        }, catalog, measured ?? Desktop);
 }
 
 internal sealed record CliRun(int ExitCode, string Stdout, string Stderr);
