@@ -2,4 +2,5 @@ using System.Text;
 using ModelScout.Cli;
 
 Console.OutputEncoding = Encoding.UTF8;
-return new ScoutApp(new SystemMachineSource(), new ScoutSettings()).Run(args, Console.Out, Console.Error);
+var settings = new ScoutSettings();
+return new ScoutApp(new SystemMachineSource(settings), settings).Run(args, Console.Out, Console.Error);

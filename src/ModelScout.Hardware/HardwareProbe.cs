@@ -44,6 +44,7 @@ public sealed class HardwareProbe
     private readonly OsPlatformKind platform;
     private readonly Catalog catalog;
     private readonly TimeSpan toolTimeout;
+    private readonly IRamBandwidthSource? bandwidthSource;
 
     /// <summary>A probe over the given seams.</summary>
     /// <param name="runner">Runs nvidia-smi, rocm-smi, sysctl and vm_stat.</param>
@@ -51,7 +52,9 @@ public sealed class HardwareProbe
     /// <param name="platform">Which operating system's sources to read.</param>
     /// <param name="catalog">Gives GPU and Apple chip specs, working-set readings and the RAM assumptions.</param>
     /// <param name="toolTimeout">How long one tool may run; <see cref="DefaultToolTimeout"/> when null.</param>
-    public HardwareProbe(ICommandRunner runner, ISystemFiles files, OsPlatformKind platform, Catalog catalog, TimeSpan? toolTimeout = null)
+    /// <param name="bandwidth">A measured RAM bandwidth to use instead of the catalog's assumption (not for Apple chips, whose published figure counts).</param>
+    public HardwareProbe(ICommandRunner runner, ISystemFiles files, OsPlatformKind platform, Catalog catalog, TimeSpan? toolTimeout = null,
+        IRamBandwidthSource? bandwidth = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(files);
@@ -61,11 +64,14 @@ public sealed class HardwareProbe
         this.platform = platform;
         this.catalog = catalog;
         this.toolTimeout = toolTimeout is { } t && t > TimeSpan.Zero ? t : DefaultToolTimeout;
+        bandwidthSource = bandwidth;
     }
 
     /// <summary>A probe of this computer: real processes and files, the platform this process runs on.</summary>
-    public static HardwareProbe ForThisMachine(Catalog catalog) =>
-        new(new ProcessCommandRunner(), new SystemFiles(), OsPlatformDetector.Current, catalog);
+    /// <param name="catalog">As for the constructor.</param>
+    /// <param name="bandwidth">Where a measured RAM bandwidth is kept, if anywhere.</param>
+    public static HardwareProbe ForThisMachine(Catalog catalog, IRamBandwidthSource? bandwidth = null) =>
+        new(new ProcessCommandRunner(), new SystemFiles(), OsPlatformDetector.Current, catalog, bandwidth: bandwidth);
 
     /// <summary>Reads the machine. Never throws: what cannot be read is a warning and the machine falls back to CPU-only.</summary>
     public Machine Probe()
@@ -149,7 +155,14 @@ public sealed class HardwareProbe
     private Machine Assemble(CpuInfo cpu, MemoryInfo ram, IReadOnlyList<GpuDevice> gpus, Findings found, double? knownRamBandwidth)
     {
         double bandwidth;
+        MeasuredBandwidth? measured = null;
         if (knownRamBandwidth is > 0) bandwidth = knownRamBandwidth.Value;
+        else if ((measured = bandwidthSource?.Read()) is { } m)
+        {
+            bandwidth = m.GBps;
+            found.Assume(Invariant(
+                $"{RamAssumptions.BandwidthNotePrefix}{ParseText.Number(m.GBps)} GB/s was measured on {m.MeasuredAt:yyyy-MM-dd} with {m.Threads} thread(s); `scout fit --measure-bandwidth` measures it again"));
+        }
         else
         {
             bandwidth = RamAssumptions.Bandwidth(catalog, cpu.Cores, out var note);
@@ -162,7 +175,8 @@ public sealed class HardwareProbe
             Ram = ram,
             Gpus = gpus,
             RamBandwidthGBps = bandwidth,
-            RamBandwidthAssumed = knownRamBandwidth is not > 0,
+            RamBandwidthAssumed = knownRamBandwidth is not > 0 && measured is null,
+            RamBandwidthMeasured = measured is not null,
             Simulated = false,
             Source = "probe",
             Warnings = found.Warnings,

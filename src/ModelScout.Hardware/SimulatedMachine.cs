@@ -262,6 +262,7 @@ public static partial class SimulatedMachine
             Probed = probed,
             RamBandwidthGBps = probed.RamBandwidthGBps > 0 ? probed.RamBandwidthGBps : null,
             RamBandwidthAssumed = probed.RamBandwidthAssumed,
+            RamBandwidthMeasured = probed.RamBandwidthMeasured,
         };
         draft.Gpus.AddRange(probed.Gpus);
         draft.Warnings.AddRange(probed.Warnings);
@@ -338,6 +339,7 @@ public static partial class SimulatedMachine
 
         double bandwidth;
         bool bandwidthAssumed;
+        var bandwidthMeasured = false;
         if (options.RamBandwidthGBps is { } given)
         {
             (bandwidth, bandwidthAssumed) = (given, false);
@@ -345,7 +347,7 @@ public static partial class SimulatedMachine
         }
         else if (draft.RamBandwidthGBps is { } known && !(draft.RamBandwidthAssumed && options.CpuCores is not null))
         {
-            (bandwidth, bandwidthAssumed) = (known, draft.RamBandwidthAssumed);
+            (bandwidth, bandwidthAssumed, bandwidthMeasured) = (known, draft.RamBandwidthAssumed, draft.RamBandwidthMeasured);
         }
         else
         {
@@ -363,6 +365,7 @@ public static partial class SimulatedMachine
             Gpus = gpus,
             RamBandwidthGBps = bandwidth,
             RamBandwidthAssumed = bandwidthAssumed,
+            RamBandwidthMeasured = bandwidthMeasured,
             Simulated = true,
             Source = Source(options),
             Warnings = draft.Warnings,
@@ -515,6 +518,7 @@ public static partial class SimulatedMachine
         public string UsableRamSource { get; set; } = "";
         public int? Cores { get; set; }
         public double? RamBandwidthGBps { get; set; }
+        public bool RamBandwidthMeasured { get; set; }
         public bool RamBandwidthAssumed { get; set; } = true;
         public AppleChip? AppleChip { get; set; }
         public string? Architecture { get; set; }

@@ -19,13 +19,24 @@ internal sealed class FixedMachineSource : IMachineSource
         Source = "probe",
     };
 
+    /// <summary>What <see cref="MeasureBandwidth"/> "measures": a figure no catalog assumption gives.</summary>
+    public static MeasuredBandwidth Measured { get; } = new(23.4, new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero), 2, 512L << 20, 3);
+
+    private Machine? measured;
+
+    public MeasuredBandwidth MeasureBandwidth()
+    {
+        measured = Desktop with { RamBandwidthGBps = Measured.GBps, RamBandwidthAssumed = false, RamBandwidthMeasured = true };
+        return Measured;
+    }
+
     public Machine Get(MachineOptions args, Catalog catalog) => args.IsEmpty
-        ? Desktop
+        ? measured ?? Desktop
         : SimulatedMachine.Build(new MachineOptions
         {
             Gpus = args.Gpus, VramGiB = args.VramGiB, RamGiB = args.RamGiB, Apple = args.Apple, CpuOnly = args.CpuOnly, Profile = args.Profile,
             CpuCores = args.CpuCores, RamBandwidthGBps = args.RamBandwidthGBps,
-        }, catalog, Desktop);
+        }, catalog, measured ?? Desktop);
 }
 
 internal sealed record CliRun(int ExitCode, string Stdout, string Stderr);

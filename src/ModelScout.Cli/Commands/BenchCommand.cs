@@ -116,6 +116,8 @@ internal sealed class BenchCommand : ICommandBuilder
         options = options with { LlamaLibrary = engine.LlamaLibrary, GpuLayers = engine.GpuLayers, Hardware = engine.Hardware };
         if (p.GetValue(threads) is { } n) options = options with { Threads = n };
         else if (engine.Threads is var t and > 0) options = options with { Threads = t };
+        // The flash-attention setting `scout serve` and `scout run` would use (SCOUT_FLASH_ATTENTION), so the figures compare.
+        options = options with { FlashAttention = engine.FlashAttention };
         var progress = new Progress<LocalBenchProgress>(x =>
         {
             if (!ctx.Json) ctx.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{x.Test}: {x.Completed}/{x.Total}{(x.LastTokensPerSecond is { } v ? $"  {v:0.00} t/s" : "")}"));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelScout.Cli.Output;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Machines;
@@ -12,16 +13,23 @@ internal sealed class FitCommand : ICommandBuilder
     private readonly Option<string> prefer = new("--prefer") { Description = "How to choose the level: balanced (Q4_K_M first), quality or speed", DefaultValueFactory = _ => "balanced" };
     private readonly Option<bool> details = new("--details") { Description = "Show the memory breakdown and every command for each model" };
     private readonly Option<bool> all = new("--all") { Description = "Include models that do not fit (default: listed, greyed out)" };
+    private readonly Option<bool> measureBandwidth = new("--measure-bandwidth") { Description = "Measure this machine's RAM bandwidth first (under a second) and keep it for every later fit and recommend, instead of the assumed figure" };
     private readonly Option<string?> file = new("--file") { Description = "Plan a GGUF file (path or URL) at its exact tensor sizes instead of the catalog's models", HelpName = "GGUF" };
 
     public Command Build(CommonOptions o) =>
-        o.AddPlanning(new Command("fit", "Probe this machine (or describe one) and show, for every model, the best quantization that fits, where it runs, the memory breakdown, a speed range and the commands to run it.") { model, quant, prefer, details, all, file });
+        o.AddPlanning(new Command("fit", "Probe this machine (or describe one) and show, for every model, the best quantization that fits, where it runs, the memory breakdown, a speed range and the commands to run it.") { model, quant, prefer, details, all, file, measureBandwidth });
 
     public int Run(CommandContext ctx)
     {
         var p = ctx.Parse;
         var o = ctx.Options;
         var catalog = ctx.Catalog;
+        if (p.GetValue(measureBandwidth))
+        {
+            var m = ctx.Machines.MeasureBandwidth();
+            ctx.Notes.MarkupLine(Format.Esc(string.Create(CultureInfo.InvariantCulture,
+                $"RAM bandwidth measured: {m.GBps:0.0} GB/s ({m.Threads} threads reading {m.BufferBytes >> 20} MiB, best of {m.Passes}); kept for later commands")));
+        }
         var machine = ctx.Machines.Get(o.Hardware(p), catalog);
         var context = o.ContextOr(p, catalog.Document.ContextGuidance.Default);
         var kv = o.Kv(p, catalog.Document.Estimator.DefaultUbatch);

@@ -7,4 +7,7 @@ namespace ModelScout.Cli.Framework;
 internal interface IMachineSource
 {
     Machine Get(MachineOptions options, ModelScout.Core.Catalog.Catalog catalog);
+
+    /// <summary>Measures this machine's RAM bandwidth, keeps it for later commands, and uses it from the next <see cref="Get"/> on.</summary>
+    MeasuredBandwidth MeasureBandwidth();
 }

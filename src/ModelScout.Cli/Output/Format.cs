@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelScout.Core.Fit;
 using ModelScout.Core.Licensing;
 using ModelScout.Core.Machines;
@@ -81,9 +82,12 @@ internal static class Format
         var gpus = m.Gpus.Count == 0
             ? "no GPU"
             : string.Join(", ", m.Gpus.GroupBy(g => g.Name).Select(g => $"{(g.Count() > 1 ? g.Count() + "x " : "")}{g.Key} ({Bytes(g.First().TotalBytes)}{(g.First().UnifiedMemory ? " GPU working set" : "")})"));
-        var bw = m.RamBandwidthGBps > 0 ? $", RAM ~{m.RamBandwidthGBps:0} GB/s{(m.RamBandwidthAssumed ? " (assumed)" : "")}" : "";
+        var bw = m.RamBandwidthGBps > 0 ? $", RAM ~{(m.RamBandwidthGBps < 10 ? m.RamBandwidthGBps.ToString("0.0", CultureInfo.InvariantCulture) : m.RamBandwidthGBps.ToString("0", CultureInfo.InvariantCulture))} GB/s{BandwidthBasis(m) switch { "measured" => " (measured)", "assumed" => " (assumed)", _ => "" }}" : "";
         return $"{m.Cpu.Model} ({m.Cpu.Cores} cores), {Bytes(m.Ram.TotalBytes)} RAM ({Bytes(m.Ram.AvailableBytes)} available{bw}), {gpus}";
     }
+
+    /// <summary>How the machine's RAM bandwidth is known: "measured" on this machine, "assumed" from the catalog, or "known" (given or published).</summary>
+    public static string BandwidthBasis(Machine m) => m.RamBandwidthMeasured ? "measured" : m.RamBandwidthAssumed ? "assumed" : "known";
 
     public static string Esc(string? s) => Markup.Escape(s ?? "");
 }

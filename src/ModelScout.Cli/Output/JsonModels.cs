@@ -16,14 +16,15 @@ internal sealed record MachineJson(string Name, string Source, bool Simulated, C
 {
     public static MachineJson From(Machine m) => new(m.Name, m.Source, m.Simulated,
         new CpuJson(m.Cpu.Model, m.Cpu.Cores, m.Cpu.Threads, m.Cpu.Architecture, m.Cpu.Features),
-        new RamJson(m.Ram.TotalBytes, m.Ram.AvailableBytes, m.RamBandwidthGBps, m.RamBandwidthAssumed),
+        new RamJson(m.Ram.TotalBytes, m.Ram.AvailableBytes, m.RamBandwidthGBps, m.RamBandwidthAssumed, Format.BandwidthBasis(m)),
         m.Gpus.Select(g => new GpuJson(g.Index, g.Name, g.Vendor.ToString().ToLowerInvariant(), g.Backend, g.TotalBytes, g.FreeBytes, g.BandwidthGBps, g.UnifiedMemory, g.SpecId)).ToList(),
         m.Warnings, m.Assumptions);
 }
 
 internal sealed record CpuJson(string Model, int Cores, int Threads, string Architecture, IReadOnlyList<string> Features);
 
-internal sealed record RamJson(long TotalBytes, long AvailableBytes, double BandwidthGBps, bool BandwidthAssumed);
+/// <param name="BandwidthBasis">"measured" (on this machine), "assumed" (from the catalog) or "known" (given or published).</param>
+internal sealed record RamJson(long TotalBytes, long AvailableBytes, double BandwidthGBps, bool BandwidthAssumed, string BandwidthBasis);
 
 internal sealed record GpuJson(int Index, string Name, string Vendor, string Backend, long TotalBytes, long FreeBytes, double? BandwidthGBps, bool UnifiedMemory, string? SpecId);
 

@@ -72,6 +72,8 @@ public sealed record Machine
     public double RamBandwidthGBps { get; init; }
     /// <summary>True when <see cref="RamBandwidthGBps"/> is an assumption rather than a known figure.</summary>
     public bool RamBandwidthAssumed { get; init; }
+    /// <summary>True when <see cref="RamBandwidthGBps"/> was measured on this machine (<c>scout fit --measure-bandwidth</c>).</summary>
+    public bool RamBandwidthMeasured { get; init; }
     /// <summary>True when the user described the machine instead of probing it.</summary>
     public bool Simulated { get; init; }
     /// <summary>Where the description came from ("probe", "profile rtx-4090", "--gpu RTX 4090").</summary>

@@ -69,6 +69,9 @@ public sealed class ScoutSettings
     /// <summary>Measurements scout caches about this machine (e.g. memory bandwidth): <c>$SCOUT_HOME/cache</c>.</summary>
     public string Cache => Path.Combine(Root, "cache");
 
+    /// <summary>The RAM bandwidth this machine measured (<c>scout fit --measure-bandwidth</c>), read by every later probe.</summary>
+    public string RamBandwidthCache => Path.Combine(Cache, "ram-bandwidth.json");
+
     /// <summary>Data the web UI keeps (conversations, arena votes): <c>$SCOUT_HOME/ui</c>.</summary>
     public string UiData => Path.Combine(Root, "ui");
 
