@@ -17,7 +17,7 @@ rm -f "$out"/ModelScout.*.nupkg
 # Each package is made from its publish folder as a whole: drop what an earlier pack left there.
 rm -rf "$project"/bin/Release/net10.0/*/publish
 
-# The top-level package and one framework-dependent package per RID (the SDK runs one inner pack for each).
+# The top-level package and one framework-dependent package per RID (8 RIDs, see the csproj) (the SDK runs one inner pack for each).
 dotnet pack "$project" -c Release -o "$out" --nologo -v quiet
 
 host_rid="$(dotnet msbuild "$project" -getProperty:RuntimeIdentifier)"
