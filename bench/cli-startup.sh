@@ -33,7 +33,7 @@ echo "installed: $real" >&2
 echo "           $kind" >&2
 
 dotnet build "$root/src/ModelScout.Cli" -c Release --nologo -v quiet >/dev/null
-built="$(dotnet msbuild "$root/src/ModelScout.Cli" -c Release -getProperty:TargetDir)scout"
+built="$(dotnet msbuild "$root/src/ModelScout.Cli" -p:Configuration=Release -getProperty:TargetDir)scout"
 peer="$out/peer/node_modules/.bin/llm-checker"
 
 hyperfine --style basic --warmup 2 --runs "$runs" --export-json "$out/cli-startup.json" \
