@@ -24,7 +24,7 @@ public sealed class EvalReportTests : IDisposable
         Assert.Equal(0, r.ExitCode);
         using var doc = JsonDocument.Parse(r.Stdout);
         var root = doc.RootElement;
-        Assert.Equal("modelscout/eval-report/v1", root.GetProperty("schema").GetString());
+        Assert.Equal("modelscout/eval-report/v2", root.GetProperty("schema").GetString());
         var model = Catalog.Embedded.FindModel("llama3.1:8b")!.Model;
         Assert.Equal(model.Id, root.GetProperty("catalogModel").GetProperty("id").GetString());
         Assert.Equal(7, root.GetProperty("record").GetProperty("seed").GetInt32());

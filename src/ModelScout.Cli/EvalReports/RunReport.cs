@@ -19,7 +19,7 @@ internal static class RunReport
         var note = match is null
             ? $"the catalog has no model called '{run.Key.ModelId}', so there are no published scores to compare with (`scout models` lists the catalog)"
             : null;
-        return new EvalReportJson("modelscout/eval-report/v1", info, match is { } m ? new CatalogMatchJson(m.Model.Id, m.Model.Name, m.MatchedBy) : null,
+        return new EvalReportJson("modelscout/eval-report/v2", info, match is { } m ? new CatalogMatchJson(m.Model.Id, m.Model.Name, m.MatchedBy) : null,
             note, run.Record, suites, Cost(catalog, run.Key.ModelId, suites));
     }
 
