@@ -1,4 +1,5 @@
 using ModelScout.Prompting;
+using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Engine;
 
@@ -58,6 +59,24 @@ public sealed class GenerationRequest
 
     /// <summary>Echo: how long the model stays loaded after this request (null = server default, negative = forever, zero = unload after).</summary>
     public TimeSpan? KeepAlive { get; init; }
+
+    /// <summary>Functions the model may call (chat only). The model's template shows them to it and its replies are parsed for calls.</summary>
+    public IReadOnlyList<ToolDefinition> Tools { get; init; } = [];
+
+    /// <summary>Whether the model must call a tool; Required and a named Function are enforced with a grammar.</summary>
+    public ToolChoice ToolChoice { get; init; } = ToolChoice.Auto;
+
+    /// <summary>Allow several calls in one reply (OpenAI's <c>parallel_tool_calls</c>, default true).</summary>
+    public bool ParallelToolCalls { get; init; } = true;
+
+    /// <summary>Reasoning on, off or at a level; null leaves it to the model's template.</summary>
+    public ThinkSetting? Think { get; init; }
+
+    /// <summary>
+    /// When the context fills during generation: true drops the oldest tokens after the first <c>num_keep</c> and goes on
+    /// (Ollama's behaviour, the default), false ends the generation with <see cref="DoneReason.Length"/>.
+    /// </summary>
+    public bool ContextShift { get; init; } = true;
 }
 
 /// <summary>One candidate token and its log-probability under the model (log-softmax of the raw logits).</summary>
@@ -70,7 +89,17 @@ public abstract record GenerationUpdate;
 /// Text produced by one or more tokens. <see cref="Text"/> may be empty when a token ends inside a multi-byte character
 /// or inside a possible stop string (the text is held back until it is known not to be a stop).
 /// </summary>
-public sealed record GenerationToken(string Text, int TokenId, TokenLogprob? Chosen, IReadOnlyList<TokenLogprob>? Top) : GenerationUpdate;
+public sealed record GenerationToken(string Text, int TokenId, TokenLogprob? Chosen, IReadOnlyList<TokenLogprob>? Top) : GenerationUpdate
+{
+    /// <summary>Reasoning text the token produced (inside the model's think block), kept apart from <see cref="Text"/>.</summary>
+    public string Thinking { get; init; } = "";
+}
+
+/// <summary>
+/// A complete tool call parsed from the reply; <see cref="Index"/> counts the reply's calls from 0. Sent after the
+/// <see cref="GenerationToken"/> that completed it.
+/// </summary>
+public sealed record GenerationToolCall(int Index, ToolCall Call) : GenerationUpdate;
 
 /// <summary>The last update: counters and timings (Ollama reports these in nanoseconds).</summary>
 public sealed record GenerationCompleted(GenerationStats Stats) : GenerationUpdate;
@@ -106,6 +135,10 @@ public sealed record GenerationStats
     public TimeSpan EvalDuration { get; init; }
     /// <summary>True when the prompt was cut to fit the context window.</summary>
     public bool PromptTruncated { get; init; }
+    /// <summary>How many times the context was shifted during generation (oldest tokens after <c>num_keep</c> dropped).</summary>
+    public int ContextShifts { get; init; }
+    /// <summary>Tool calls in the reply; when above zero the reply ended to let the client run them.</summary>
+    public int ToolCalls { get; init; }
     /// <summary>The full prompt text sent to the model after templating (for <c>/api/generate</c>'s <c>context</c> and debugging).</summary>
     public string? RenderedPrompt { get; init; }
 }

@@ -49,7 +49,10 @@ public sealed class OllamaTemplate
     /// template (only <c>.System</c>/<c>.Prompt</c>/<c>.Response</c>) is rendered once per exchange, and the last
     /// rendering stops where <c>.Response</c> appears, so the prompt ends where the model should start writing.
     /// </summary>
-    public string RenderChat(IReadOnlyList<ChatTurn> messages)
+    public string RenderChat(IReadOnlyList<ChatTurn> messages) => RenderChat(messages, [], null);
+
+    /// <summary>As <see cref="RenderChat(IReadOnlyList{ChatTurn})"/>, with the request's tools and reasoning setting visible to the template.</summary>
+    public string RenderChat(IReadOnlyList<ChatTurn> messages, IReadOnlyList<Tools.ToolDefinition> tools, Tools.ThinkSetting? think)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var collated = new List<ChatTurn>();
@@ -64,13 +67,13 @@ public sealed class OllamaTemplate
         }
 
         if (UsesMessages)
-            return Render(new TemplateData { System = string.Join("\n\n", systems), Messages = collated });
+            return Render(new TemplateData { System = string.Join("\n\n", systems), Messages = collated, Tools = tools, Think = think });
 
         var b = new System.Text.StringBuilder();
         string system = "", prompt = "", response = "";
         void Flush()
         {
-            b.Append(Render(new TemplateData { System = system, Prompt = prompt, Response = response }));
+            b.Append(Render(new TemplateData { System = system, Prompt = prompt, Response = response, Tools = tools, Think = think }));
             system = prompt = response = "";
         }
         foreach (var m in collated)
@@ -90,7 +93,7 @@ public sealed class OllamaTemplate
                     break;
             }
         }
-        var last = new TemplateData { System = system, Prompt = prompt, Response = response };
+        var last = new TemplateData { System = system, Prompt = prompt, Response = response, Tools = tools, Think = think };
         b.Append(new TemplateEvaluator(Source, last, responseOffset).Run(root));
         return b.ToString();
     }
@@ -110,6 +113,12 @@ public sealed record TemplateData
 
     /// <summary>The conversation for chat-aware templates.</summary>
     public IReadOnlyList<ChatTurn> Messages { get; init; } = [];
+
+    /// <summary>The tools offered with this request (<c>.Tools</c>); empty when none.</summary>
+    public IReadOnlyList<Tools.ToolDefinition> Tools { get; init; } = [];
+
+    /// <summary>The request's reasoning setting (<c>.Think</c>, <c>.ThinkLevel</c>, <c>.IsThinkSet</c>); null when not set.</summary>
+    public Tools.ThinkSetting? Think { get; init; }
 }
 
 /// <summary>A template that cannot be parsed or executed, with the 1-based line and column of the fault.</summary>

@@ -1,0 +1,49 @@
+namespace ModelScout.Prompting.Tools;
+
+/// <summary>
+/// A function the model may call: its name, what it does, and its parameters as a JSON Schema object (raw JSON text,
+/// <c>{"type":"object","properties":{}}</c> when the caller gave none).
+/// </summary>
+public sealed record ToolDefinition(string Name, string? Description, string ParametersJson)
+{
+    /// <summary>The schema used for a function declared without parameters.</summary>
+    public const string NoParameters = """{"type":"object","properties":{}}""";
+}
+
+/// <summary>One call the model made: an id the result refers back to, the function's name, and its arguments as a JSON object (raw text).</summary>
+public sealed record ToolCall(string Id, string Name, string ArgumentsJson);
+
+/// <summary>Whether and which tool the model must call (OpenAI's <c>tool_choice</c>).</summary>
+public abstract record ToolChoice
+{
+    private ToolChoice() { }
+
+    /// <summary>The model decides (the default when tools are given).</summary>
+    public static readonly ToolChoice Auto = new AutoChoice();
+
+    /// <summary>The model must not call a tool; the tools are not shown to it.</summary>
+    public static readonly ToolChoice None = new NoneChoice();
+
+    /// <summary>The model must call at least one of the tools; enforced with a grammar.</summary>
+    public static readonly ToolChoice Required = new RequiredChoice();
+
+    public sealed record AutoChoice : ToolChoice;
+
+    public sealed record NoneChoice : ToolChoice;
+
+    public sealed record RequiredChoice : ToolChoice;
+
+    /// <summary>The model must call this function; enforced with a grammar.</summary>
+    public sealed record Named(string Name) : ToolChoice;
+}
+
+/// <summary>
+/// What the client asked about reasoning: Ollama's <c>think</c> (true, false, or a level such as "high"), OpenAI's
+/// <c>reasoning_effort</c>. A request that says nothing carries no setting and the model's template decides.
+/// </summary>
+public sealed record ThinkSetting(bool Enabled, string? Level = null)
+{
+    public static readonly ThinkSetting On = new(true);
+
+    public static readonly ThinkSetting Off = new(false);
+}
