@@ -6,6 +6,7 @@ using LLama.Native;
 using Microsoft.Extensions.Logging;
 using ModelScout.Gguf;
 using ModelScout.Prompting;
+using ModelScout.Prompting.Tools;
 using ModelScout.Store;
 
 namespace ModelScout.Engine;
@@ -31,6 +32,8 @@ internal sealed partial class LoadedModel : IDisposable
         this.settings = settings;
         this.logger = logger;
         HasGgufTemplate = hasGgufTemplate;
+        GgufTemplate = hasGgufTemplate && weights.Metadata.TryGetValue("tokenizer.chat_template", out var jinja) ? jinja : null;
+        Format = ChatFormats.Detect(model.Template, GgufTemplate);
         FileBytes = fileBytes;
         LoadDuration = loadDuration;
     }
@@ -41,6 +44,12 @@ internal sealed partial class LoadedModel : IDisposable
     public Scheduler Scheduler { get; }
     public int NumCtx { get; }
     public bool HasGgufTemplate { get; }
+
+    /// <summary>The GGUF's Jinja chat template, when it has one.</summary>
+    public string? GgufTemplate { get; }
+
+    /// <summary>What the model's templates say about tools and reasoning.</summary>
+    public ChatFormat Format { get; }
     public long FileBytes { get; }
     public TimeSpan LoadDuration { get; }
 
@@ -145,29 +154,51 @@ internal sealed partial class LoadedModel : IDisposable
     /// The text the model reads. Chats go through, in order: the model's Ollama template (from its Modelfile), the GGUF's
     /// <c>tokenizer.chat_template</c> as llama.cpp's built-in template support understands it, and otherwise the
     /// messages' contents joined by blank lines (raw completion: a model without a template has no chat format).
+    /// Tools, tool calls and a reasoning setting need a template that can show them: the Modelfile's own, or else the
+    /// family template <see cref="ChatFormat.FallbackTemplate"/> (llama.cpp's template support renders no tools).
     /// </summary>
     public string RenderPrompt(GenerationRequest r)
     {
+        var tools = r.ToolChoice is ToolChoice.NoneChoice ? [] : r.Tools;
+        CheckCapabilities(r, tools);
+        // think: false to a model that never reasons asks for what it does anyway.
+        var think = Format.SupportsThinking ? r.Think : null;
         var system = r.System ?? Model.System;
         if (r.Messages is null)
         {
             var prompt = r.Prompt ?? "";
             if (r.Raw) return prompt;
-            if (Model.Template is null && !HasGgufTemplate) return system is null ? prompt : system + "\n\n" + prompt;
+            if (Model.Template is null && !HasGgufTemplate && think is null) return system is null ? prompt : system + "\n\n" + prompt;
             var turns = new List<ChatTurn>();
             if (!string.IsNullOrEmpty(system)) turns.Add(new ChatTurn("system", system));
             turns.AddRange(Model.Messages);
             turns.Add(new ChatTurn("user", prompt));
-            return RenderChat(turns);
+            return RenderChat(turns, tools, think);
         }
         var messages = Model.Messages.Concat(r.Messages).ToList();
         if (!string.IsNullOrEmpty(system) && !messages.Any(m => m.Role == "system")) messages.Insert(0, new ChatTurn("system", system));
-        return RenderChat(messages);
+        return RenderChat(messages, tools, think);
     }
 
-    private string RenderChat(IReadOnlyList<ChatTurn> turns)
+    /// <summary>Refuses what the model's template cannot do, as Ollama does: tools without tool support, thinking switched on or off where it cannot be.</summary>
+    private void CheckCapabilities(GenerationRequest r, IReadOnlyList<ToolDefinition> tools)
     {
-        if (Model.Template is { } ollamaTemplate) return OllamaTemplates.Render(ollamaTemplate, turns);
+        if (tools.Count > 0 && !Format.SupportsTools)
+            throw new InferenceException(InferenceErrorKind.InvalidRequest, $"{Model.Name} does not support tools: its chat template shows the model no tools; send the request without tools, or use a model whose template has them (scout show {Model.Name} --template)") { Param = "tools" };
+        if (r.Think is not { } think) return;
+        if (think.Enabled && !Format.SupportsThinking)
+            throw new InferenceException(InferenceErrorKind.InvalidRequest, $"{Model.Name} does not support thinking: its chat template has no reasoning block; leave think out") { Param = "think" };
+        if (!think.Enabled && Format.SupportsThinking && !Format.CanDisableThinking)
+            throw new InferenceException(InferenceErrorKind.InvalidRequest, $"{Model.Name} always thinks: its chat template cannot turn reasoning off; leave think out or send think: true") { Param = "think" };
+        if (think.Level is { } level && Format.ThinkLevels.Count > 0 && !Format.ThinkLevels.Contains(level, StringComparer.OrdinalIgnoreCase))
+            throw new InferenceException(InferenceErrorKind.InvalidRequest, $"think level \"{level}\" is not one of {string.Join(", ", Format.ThinkLevels)} for {Model.Name}") { Param = "think" };
+    }
+
+    private string RenderChat(IReadOnlyList<ChatTurn> turns, IReadOnlyList<ToolDefinition> tools, ThinkSetting? think)
+    {
+        if (Model.Template is { } ollamaTemplate) return OllamaTemplates.Render(ollamaTemplate, turns, tools, think);
+        var needsFamily = tools.Count > 0 || think is not null || turns.Any(t => t.Role == "tool" || t.ToolCalls is { Count: > 0 } || t.Thinking is not null);
+        if (needsFamily && Format.FallbackTemplate is { } family) return OllamaTemplates.Render(family, turns, tools, think);
         if (HasGgufTemplate && !templateFailed)
         {
             try

@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelScout.Prompting;
+using ModelScout.Prompting.Tools;
 using ModelScout.Store;
 
 namespace ModelScout.Engine;
@@ -18,12 +19,13 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
 {
     private readonly EngineSettings settings;
     private readonly ModelResidency residency;
+    private readonly ILogger logger;
 
     public ModelHost(IModelResolver resolver, EngineSettings? settings = null, ILoggerFactory? logs = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(resolver);
         this.settings = settings ?? new EngineSettings();
-        var logger = (logs ?? NullLoggerFactory.Instance).CreateLogger("ModelScout.Engine");
+        logger = (logs ?? NullLoggerFactory.Instance).CreateLogger("ModelScout.Engine");
         // The library first: a bad SCOUT_LLAMA_LIBRARY fails here, before anything else is set up.
         Library = LlamaRuntime.EnsureInitialized(logger, this.settings.LlamaLibrary);
         residency = new ModelResidency(resolver, this.settings, logger, time ?? TimeProvider.System);
@@ -63,7 +65,8 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
         try
         {
             var lm = lease.Model;
-            var (scheduled, text, truncated) = Enqueue(lm, request);
+            var (scheduled, text, truncated, parser) = Enqueue(lm, request);
+            var shaper = parser is null ? null : new ReplyShaper(parser, logger, lm.Model.Name);
             using var registration = cancellationToken.Register(() =>
             {
                 scheduled.Cancel();
@@ -88,10 +91,18 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
                         ExceptionDispatchInfo.Throw(e.InnerException);
                         throw;
                     }
+                    if (shaper is not null && update is GenerationToken token)
+                    {
+                        foreach (var shaped in shaper.Token(token)) yield return shaped;
+                        continue;
+                    }
                     if (update is GenerationCompleted done)
                     {
+                        if (shaper is not null)
+                            foreach (var shaped in shaper.Finish()) yield return shaped;
                         update = new GenerationCompleted(done.Stats with
                         {
+                            ToolCalls = shaper?.Calls ?? 0,
                             Model = lm.Model.Name,
                             LoadDuration = lease.LoadDuration,
                             TotalDuration = Stopwatch.GetElapsedTime(started),
@@ -124,10 +135,12 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
     /// fit it to the context (cut when the request allows, refused otherwise), turn the output format into a grammar,
     /// build the sampler chain, and enqueue on the model's scheduler.
     /// </summary>
-    private static (ScheduledRequest Scheduled, string Prompt, bool Truncated) Enqueue(LoadedModel lm, GenerationRequest request)
+    private static (ScheduledRequest Scheduled, string Prompt, bool Truncated, ReplyParser? Parser) Enqueue(LoadedModel lm, GenerationRequest request)
     {
         var options = request.Options.Over(lm.Model.Parameters).Over(ModelOptions.Defaults);
         var text = lm.RenderPrompt(request);
+        var tools = request.ToolChoice is ToolChoice.NoneChoice ? [] : request.Tools;
+        var parser = Parser(lm, request, tools, text);
         var tokens = lm.Tokenize(text, addSpecial: true, parseSpecial: true);
         var truncated = false;
         var maxTokens = options.NumPredict is { } np && np >= 0 ? np : -1;
@@ -140,7 +153,7 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             tokens = Truncate(tokens, lm.NumCtx, options.NumKeep ?? 4, maxTokens);
             truncated = true;
         }
-        var gbnf = OutputGrammars.For(request.Format);
+        var gbnf = OutputGrammars.ForTools(lm.Format, tools, request) ?? OutputGrammars.For(request.Format);
         LLama.Native.SafeLLamaSamplerChainHandle sampler;
         try
         {
@@ -162,7 +175,24 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             sampler.Dispose();
             throw;
         }
-        return (scheduled, text, truncated);
+        return (scheduled, text, truncated, parser);
+    }
+
+    /// <summary>
+    /// The parser a chat reply goes through: when tools were offered (calls are taken out of the text) or the model
+    /// reasons (its think block is kept apart from the answer). Raw completions are returned as written.
+    /// </summary>
+    private static ReplyParser? Parser(LoadedModel lm, GenerationRequest request, IReadOnlyList<ToolDefinition> tools, string prompt)
+    {
+        if (request.Raw && request.Messages is null) return null;
+        var thinking = lm.Format.SupportsThinking && request.Think is not { Enabled: false };
+        if (tools.Count == 0 && !thinking) return null;
+        return new ReplyParser(lm.Format, new ReplyParserOptions
+        {
+            Tools = tools,
+            SeparateThinking = thinking,
+            StartsInThinking = thinking && lm.Format.StartsInThinking(prompt),
+        });
     }
 
     private static int[] Truncate(int[] tokens, int numCtx, int numKeep, int maxTokens)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using ModelScout.Prompting;
 using ModelScout.Prompting.Templates;
+using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Engine;
 
@@ -9,12 +10,12 @@ internal static class OllamaTemplates
 {
     private static readonly ConcurrentDictionary<string, OllamaTemplate> Parsed = new(StringComparer.Ordinal);
 
-    public static string Render(string template, IReadOnlyList<ChatTurn> turns)
+    public static string Render(string template, IReadOnlyList<ChatTurn> turns, IReadOnlyList<ToolDefinition>? tools = null, ThinkSetting? think = null)
     {
         try
         {
             var t = Parsed.Count > 256 ? OllamaTemplate.Parse(template) : Parsed.GetOrAdd(template, OllamaTemplate.Parse);
-            return t.RenderChat(turns);
+            return t.RenderChat(turns, tools ?? [], think);
         }
         catch (TemplateException e)
         {

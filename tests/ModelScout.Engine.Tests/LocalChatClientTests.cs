@@ -69,7 +69,7 @@ public sealed class LocalChatClientTests
         Assert.Equal(TimeSpan.FromMinutes(10), r.KeepAlive);
     }
 
-    private sealed class NoEngine : IInferenceService
+    internal sealed class NoEngine : IInferenceService
     {
         public IReadOnlyList<LoadedModelInfo> Loaded => [];
         public IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();

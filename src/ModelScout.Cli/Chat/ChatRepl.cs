@@ -134,7 +134,7 @@ internal sealed class ChatRepl
         Answer answer;
         try
         {
-            answer = await AnswerStream.CopyAsync(engine, request, output, cts.Token).ConfigureAwait(false);
+            answer = await AnswerStream.CopyAsync(engine, request, output, cts.Token, Settings.HideThinking).ConfigureAwait(false);
         }
         catch (InferenceException e)
         {
@@ -156,7 +156,9 @@ internal sealed class ChatRepl
         }
         output.WriteLine();
         history.Add(user);
-        history.Add(new ChatTurn("assistant", answer.Text));
+        history.Add(new ChatTurn("assistant", answer.Text) { ToolCalls = answer.ToolCalls.Count > 0 ? answer.ToolCalls : null });
+        if (answer.ToolCalls.Count > 0)
+            output.WriteLine("(scout run prints tool calls but does not run them: type the result as your next message, or serve the model to an agent with scout serve)\n");
         if (Settings.Verbose && answer.Stats is { } stats)
         {
             notes.Write(VerboseStats.Format(stats));
@@ -241,6 +243,30 @@ internal sealed class ChatRepl
                 Settings = Settings with { Format = new OutputConstraint.AnyJson() };
                 Reply("Set format to 'json' mode.");
                 break;
+            case "think":
+                try
+                {
+                    var level = words.Length > 2 ? words[2] : "true";
+                    Settings = Settings with { Think = ToolsFile.Think(level) };
+                    Reply(Settings.Think is { Level: { } l } ? $"Set 'think' mode to '{l}'." : "Set 'think' mode.");
+                }
+                catch (CliException e)
+                {
+                    Reply($"Couldn't set think: {e.Message}");
+                }
+                break;
+            case "nothink":
+                Settings = Settings with { Think = ModelScout.Prompting.Tools.ThinkSetting.Off };
+                Reply("Set 'nothink' mode.");
+                break;
+            case "hidethinking":
+                Settings = Settings with { HideThinking = true };
+                Reply("Set 'hidethinking' mode.");
+                break;
+            case "nohidethinking":
+                Settings = Settings with { HideThinking = false };
+                Reply("Set 'nohidethinking' mode.");
+                break;
             case "noformat":
                 Settings = Settings with { Format = null };
                 Reply("Disabled format.");
@@ -324,6 +350,10 @@ internal sealed class ChatRepl
                   /set system TEXT            Set the system message
                   /set format json            Answer in JSON
                   /set noformat               Answer in free text
+                  /set think [LEVEL]          Reasoning models: think (optionally low, medium, high)
+                  /set nothink                Reasoning models: answer without thinking
+                  /set hidethinking           Do not print the reasoning
+                  /set nohidethinking         Print the reasoning
                   /set verbose                Show timings after each answer
                   /set quiet                  Stop showing timings
                 """,

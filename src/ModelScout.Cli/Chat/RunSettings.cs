@@ -1,5 +1,6 @@
 using ModelScout.Engine;
 using ModelScout.Prompting;
+using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Cli.Chat;
 
@@ -21,6 +22,17 @@ internal sealed record RunSettings
     /// <summary>Print timings after each answer.</summary>
     public bool Verbose { get; init; }
 
+    /// <summary>Functions offered to the model (<c>--tools FILE</c>); the calls it makes are printed, not run.</summary>
+    public IReadOnlyList<ToolDefinition> Tools { get; init; } = [];
+
+    public ToolChoice ToolChoice { get; init; } = ToolChoice.Auto;
+
+    /// <summary>Reasoning on, off or at a level (<c>--think</c>, <c>/set think</c>); null leaves it to the model.</summary>
+    public ThinkSetting? Think { get; init; }
+
+    /// <summary>Keep the reasoning out of the terminal (<c>--hidethinking</c>).</summary>
+    public bool HideThinking { get; init; }
+
     /// <summary>
     /// A request with these settings: a chat turn (<paramref name="messages"/>, which carry the system message as their first
     /// turn) or a one-shot <paramref name="prompt"/> (which leaves it to the request).
@@ -34,5 +46,8 @@ internal sealed record RunSettings
         Options = Options,
         Format = Format,
         KeepAlive = KeepAlive,
+        Tools = Tools,
+        ToolChoice = ToolChoice,
+        Think = Think,
     };
 }

@@ -25,10 +25,14 @@ internal sealed class RunModelCommand : ICommandBuilder
     private readonly Option<int?> seed = new("--seed") { Description = "Random seed for sampling", HelpName = "N" };
     private readonly Option<int?> numPredict = new("--num-predict") { Description = "Most tokens to generate (-1: until the model stops or the context is full)", HelpName = "N" };
     private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
+    private readonly Option<string?> tools = new("--tools") { Description = "Offer these functions to the model (a JSON array of OpenAI/Ollama tools); the calls it makes are printed", HelpName = "FILE" };
+    private readonly Option<string?> toolChoice = new("--tool-choice") { Description = "auto (default), none, required, or a tool's name: required and a name force a call with a grammar", HelpName = "CHOICE" };
+    private readonly Option<string?> think = new("--think") { Description = "Reasoning models: true, false, or a level (low, medium, high)", HelpName = "true|false|LEVEL" };
+    private readonly Option<bool> hideThinking = new("--hidethinking") { Description = "Do not print the model's reasoning" };
 
     public Command Build(CommonOptions options) => new("run", "Chat with a GGUF model on this machine (in-process llama.cpp): a one-shot answer to PROMPT or piped stdin, or an interactive chat like `ollama run`.")
     {
-        model, prompt, verbose, format, system, keepAlive, threads, context, temperature, seed, numPredict, gpuLayers, options.Models,
+        model, prompt, verbose, format, system, keepAlive, threads, context, temperature, seed, numPredict, gpuLayers, tools, toolChoice, think, hideThinking, options.Models,
     };
 
     public int Run(CommandContext ctx) => RunAsync(ctx).GetAwaiter().GetResult();
@@ -57,7 +61,18 @@ internal sealed class RunModelCommand : ICommandBuilder
             Format = Format(p.GetValue(format)),
             KeepAlive = p.GetValue(keepAlive) is { } ka ? Engine(() => KeepAliveParser.Parse(ka)) : null,
             Verbose = p.GetValue(verbose),
+            Think = ToolsFile.Think(p.GetValue(think)),
+            HideThinking = p.GetValue(hideThinking),
         };
+        if (p.GetValue(tools) is { } toolsPath)
+        {
+            var offered = ToolsFile.Read(toolsPath);
+            settings = settings with { Tools = offered, ToolChoice = ToolsFile.Choice(p.GetValue(toolChoice), offered) };
+        }
+        else if (p.GetValue(toolChoice) is not null)
+        {
+            throw new CliException("--tool-choice needs --tools FILE");
+        }
         var engineSettings = EngineSettings.FromEnvironment(ctx.Settings.Environment) with { Parallel = 1 };
         if (options.NumThread is { } n) engineSettings = engineSettings with { Threads = n };
         engineSettings = EngineSetup.Apply(ctx, engineSettings, gpuLayers);
@@ -111,7 +126,7 @@ internal sealed class RunModelCommand : ICommandBuilder
         var request = settings.Request(prompt: text);
         using var cts = new CancellationTokenSource();
         using var ctrlC = ctx.RunEnvironment.OnInterrupt(cts.Cancel);
-        var answer = await EngineAsync(() => AnswerStream.CopyAsync(engine, request, ctx.Json ? null : ctx.Stdout, cts.Token)).ConfigureAwait(false);
+        var answer = await EngineAsync(() => AnswerStream.CopyAsync(engine, request, ctx.Json ? null : ctx.Stdout, cts.Token, settings.HideThinking)).ConfigureAwait(false);
         if (ctx.Json)
         {
             ctx.WriteJson(RunJson.From(settings.Model, answer), CliJson.Default.RunJson);

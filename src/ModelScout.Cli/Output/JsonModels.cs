@@ -128,6 +128,12 @@ internal sealed record RunStatsJson(int PromptTokens, int CachedPromptTokens, in
 
 internal sealed record RunJson(string Schema, string Model, string Response, string DoneReason, RunStatsJson? Stats)
 {
+    /// <summary>The model's reasoning, when it wrote any.</summary>
+    public string? Thinking { get; init; }
+
+    /// <summary>Calls the model made to the tools of <c>--tools</c>.</summary>
+    public IReadOnlyList<RunToolCallJson>? ToolCalls { get; init; }
+
     public static RunJson From(string model, ModelScout.Cli.Chat.Answer a)
     {
         var s = a.Stats;
@@ -135,13 +141,20 @@ internal sealed record RunJson(string Schema, string Model, string Response, str
         return new RunJson("modelscout/run/v1", model, a.Text, reason, s is null ? null : new RunStatsJson(
             s.PromptTokens, s.CachedPromptTokens, s.CompletionTokens, Ms(s.TotalDuration), Ms(s.LoadDuration), Ms(s.PromptEvalDuration), Ms(s.EvalDuration),
             Round(ModelScout.Cli.Chat.VerboseStats.PerSecond(s.PromptTokens - s.CachedPromptTokens, s.PromptEvalDuration)),
-            Round(ModelScout.Cli.Chat.VerboseStats.PerSecond(s.CompletionTokens, s.EvalDuration)), s.PromptTruncated));
+            Round(ModelScout.Cli.Chat.VerboseStats.PerSecond(s.CompletionTokens, s.EvalDuration)), s.PromptTruncated))
+        {
+            Thinking = a.Thinking.Length > 0 ? a.Thinking : null,
+            ToolCalls = a.ToolCalls.Count > 0 ? [.. a.ToolCalls.Select(c => new RunToolCallJson(c.Id, c.Name, System.Text.Json.JsonDocument.Parse(c.ArgumentsJson).RootElement.Clone()))] : null,
+        };
     }
 
     private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 3);
 
     private static double? Round(double? v) => v is { } x ? Math.Round(x, 2) : null;
 }
+
+/// <summary>One call in <c>scout run --json</c>: arguments as a JSON object.</summary>
+internal sealed record RunToolCallJson(string Id, string Name, System.Text.Json.JsonElement Arguments);
 
 internal sealed record EnvJson(string Schema, EnvPathsJson Paths, IReadOnlyList<EnvVariableJson> Variables);
 

@@ -10,7 +10,9 @@ namespace ModelScout.Engine.ChatClient;
 /// <see cref="IChatClient"/> over the in-process engine, so evaluation and benchmarks treat a local GGUF exactly like
 /// an HTTP endpoint. Options map as the server maps them; extras travel in <see cref="ChatOptions.AdditionalProperties"/>:
 /// <c>num_ctx</c>, <c>keep_alive</c> (seconds or a duration string), <c>top_logprobs</c> (0-20), <c>min_p</c>,
-/// <c>repeat_penalty</c>. With <c>top_logprobs</c> set, the response's <see cref="ChatResponse.AdditionalProperties"/>
+/// <c>repeat_penalty</c>, <c>think</c> (true, false or a level; <see cref="ChatOptions.Reasoning"/> maps too).
+/// <see cref="ChatOptions.Tools"/> and <see cref="ChatOptions.ToolMode"/> reach the model through its template, and
+/// calls come back as <see cref="FunctionCallContent"/>, so <c>FunctionInvokingChatClient</c> can run a tool loop. With <c>top_logprobs</c> set, the response's <see cref="ChatResponse.AdditionalProperties"/>
 /// carries <c>logprobs</c>: one <see cref="TokenLogprob"/> list per generated token (the chosen token first).
 /// </summary>
 public sealed class LocalChatClient(IInferenceService engine, string defaultModel) : IChatClient
@@ -22,25 +24,36 @@ public sealed class LocalChatClient(IInferenceService engine, string defaultMode
     {
         var request = ToRequest(messages, options);
         var text = new StringBuilder();
+        var thinking = new StringBuilder();
+        var calls = new List<AIContent>();
         var logprobs = new List<IReadOnlyList<TokenLogprob>>();
         GenerationStats? stats = null;
         await foreach (var u in engine.GenerateAsync(request, cancellationToken).ConfigureAwait(false))
         {
-            if (u is GenerationToken t)
+            switch (u)
             {
-                text.Append(t.Text);
-                if (t.Chosen is not null) logprobs.Add([t.Chosen, .. t.Top ?? []]);
-            }
-            else if (u is GenerationCompleted c)
-            {
-                stats = c.Stats;
+                case GenerationToken t:
+                    text.Append(t.Text);
+                    thinking.Append(t.Thinking);
+                    if (t.Chosen is not null) logprobs.Add([t.Chosen, .. t.Top ?? []]);
+                    break;
+                case GenerationToolCall call:
+                    calls.Add(ChatMapping.Call(call.Call));
+                    break;
+                case GenerationCompleted c:
+                    stats = c.Stats;
+                    break;
             }
         }
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
+        var contents = new List<AIContent>();
+        if (thinking.Length > 0) contents.Add(new TextReasoningContent(thinking.ToString()));
+        if (text.Length > 0 || calls.Count == 0) contents.Add(new TextContent(text.ToString()));
+        contents.AddRange(calls);
+        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, contents))
         {
             ModelId = stats?.Model ?? request.Model,
             CreatedAt = DateTimeOffset.UtcNow,
-            FinishReason = Finish(stats?.DoneReason),
+            FinishReason = calls.Count > 0 ? ChatFinishReason.ToolCalls : Finish(stats?.DoneReason),
             Usage = Usage(stats),
         };
         if (request.Logprobs) (response.AdditionalProperties ??= [])[LogprobsKey] = logprobs;
@@ -56,12 +69,20 @@ public sealed class LocalChatClient(IInferenceService engine, string defaultMode
         {
             if (u is GenerationToken t)
             {
-                if (t.Text.Length == 0) continue;
-                yield return new ChatResponseUpdate(ChatRole.Assistant, t.Text) { ResponseId = id, ModelId = request.Model };
+                if (t.Text.Length == 0 && t.Thinking.Length == 0) continue;
+                var contents = new List<AIContent>(2);
+                if (t.Thinking.Length > 0) contents.Add(new TextReasoningContent(t.Thinking));
+                if (t.Text.Length > 0) contents.Add(new TextContent(t.Text));
+                yield return new ChatResponseUpdate(ChatRole.Assistant, contents) { ResponseId = id, ModelId = request.Model };
+            }
+            else if (u is GenerationToolCall call)
+            {
+                yield return new ChatResponseUpdate(ChatRole.Assistant, [ChatMapping.Call(call.Call)]) { ResponseId = id, ModelId = request.Model };
             }
             else if (u is GenerationCompleted c)
             {
-                var done = new ChatResponseUpdate { Role = ChatRole.Assistant, ResponseId = id, ModelId = c.Stats.Model, FinishReason = Finish(c.Stats.DoneReason) };
+                var finish = c.Stats.ToolCalls > 0 ? ChatFinishReason.ToolCalls : Finish(c.Stats.DoneReason);
+                var done = new ChatResponseUpdate { Role = ChatRole.Assistant, ResponseId = id, ModelId = c.Stats.Model, FinishReason = finish };
                 done.Contents.Add(new UsageContent(Usage(c.Stats)!));
                 yield return done;
             }
@@ -90,7 +111,11 @@ public sealed class LocalChatClient(IInferenceService engine, string defaultMode
         return new GenerationRequest
         {
             Model = options?.ModelId ?? defaultModel,
-            Messages = messages.Select(m => new ChatTurn(m.Role.Value, m.Text)).ToList(),
+            Messages = ChatMapping.Turns(messages),
+            Tools = ChatMapping.Tools(options?.Tools),
+            ToolChoice = ChatMapping.Choice(options?.ToolMode),
+            ParallelToolCalls = options?.AllowMultipleToolCalls ?? true,
+            Think = ChatMapping.Think(options?.Reasoning, extra is not null && extra.TryGetValue("think", out var think) ? think : null),
             Options = new ModelOptions
             {
                 Temperature = options?.Temperature,
