@@ -35,6 +35,54 @@ public class RunEngineTests
         Assert.All(answers, a => Assert.False(string.IsNullOrWhiteSpace(a)));
     }
 
+    [Fact]
+    public void Tools_file_with_a_required_call_prints_the_call_and_its_json_form_has_schema_valid_arguments()
+    {
+        var dir = Directory.CreateTempSubdirectory("scout-run-tools-").FullName;
+        var tools = Path.Combine(dir, "tools.json");
+        File.WriteAllText(tools, """
+            [{"type":"function","function":{"name":"get_weather","description":"Weather in a city",
+              "parameters":{"type":"object","properties":{"city":{"type":"string","maxLength":10},"days":{"type":"integer","minimum":1,"maximum":7}},"required":["city","days"]}}}]
+            """);
+        var text = Scout.RunWith(Real("", terminal: true), "run", Stories, "Weather in Paris?", "--tools", tools, "--tool-choice", "required", "--temperature", "0", "--threads", "1", "--num-predict", "120");
+        Assert.True(text.ExitCode == 0, text.Stderr);
+        Assert.Contains("tool call: get_weather {\"city\":", text.Stdout, StringComparison.Ordinal);
+
+        var json = Scout.RunWith(Real("", terminal: true), "run", Stories, "Weather in Paris?", "--tools", tools, "--tool-choice", "get_weather", "--temperature", "0", "--threads", "1", "--num-predict", "120", "--json");
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Stdout);
+        var call = Assert.Single(doc.RootElement.GetProperty("toolCalls").EnumerateArray().ToList());
+        Assert.Equal("get_weather", call.GetProperty("name").GetString());
+        var args = call.GetProperty("arguments");
+        Assert.InRange(args.GetProperty("city").GetString()!.Length, 0, 10);
+        Assert.InRange(args.GetProperty("days").GetInt32(), 1, 7);
+    }
+
+    [Fact]
+    public void A_tool_choice_without_tools_and_a_broken_tools_file_are_clear_errors()
+    {
+        var dir = Directory.CreateTempSubdirectory("scout-run-tools-").FullName;
+        var broken = Path.Combine(dir, "tools.json");
+        File.WriteAllText(broken, "[{\"type\":\"function\",");
+        var noTools = Scout.RunWith(Real("", terminal: true), "run", Stories, "hi", "--tool-choice", "required");
+        Assert.NotEqual(0, noTools.ExitCode);
+        Assert.Contains("--tool-choice needs --tools FILE", noTools.Stderr, StringComparison.Ordinal);
+        var bad = Scout.RunWith(Real("", terminal: true), "run", Stories, "hi", "--tools", broken);
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("is not valid JSON", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Set_think_in_the_chat_is_acknowledged_and_refused_by_a_model_that_cannot_think()
+    {
+        var script = "/set think high\n/set parameter num_predict 4\nOnce upon a time\n/set nothink\n/bye\n";
+        var run = Scout.RunWith(Real(script, terminal: true), "run", Stories, "--threads", "1");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("Set 'think' mode to 'high'.", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Set 'nothink' mode.", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("does not support thinking", run.Stderr, StringComparison.Ordinal);
+    }
+
     private sealed class Nothing : IDisposable
     {
         public void Dispose() { }
