@@ -45,9 +45,10 @@ public sealed class OllamaTemplate
 
     /// <summary>
     /// Renders a chat the way Ollama does. Consecutive messages of one role are joined with a blank line and all system
-    /// messages together become <c>.System</c>. A template that uses <c>.Messages</c> is rendered once over them. An older
-    /// template (only <c>.System</c>/<c>.Prompt</c>/<c>.Response</c>) is rendered once per exchange, and the last
-    /// rendering stops where <c>.Response</c> appears, so the prompt ends where the model should start writing.
+    /// messages together become <c>.System</c>; tool results and assistant turns that carry tool calls are never joined,
+    /// so parallel calls and their results stay one message each. A template that uses <c>.Messages</c> is rendered once
+    /// over them. An older template (only <c>.System</c>/<c>.Prompt</c>/<c>.Response</c>) is rendered once per exchange,
+    /// and the last rendering stops where <c>.Response</c> appears, so the prompt ends where the model should start writing.
     /// </summary>
     public string RenderChat(IReadOnlyList<ChatTurn> messages) => RenderChat(messages, [], null);
 
@@ -55,16 +56,8 @@ public sealed class OllamaTemplate
     public string RenderChat(IReadOnlyList<ChatTurn> messages, IReadOnlyList<Tools.ToolDefinition> tools, Tools.ThinkSetting? think)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var collated = new List<ChatTurn>();
-        var systems = new List<string>();
-        foreach (var m in messages)
-        {
-            if (m.Role == "system") systems.Add(m.Content);
-            if (collated.Count > 0 && collated[^1].Role == m.Role)
-                collated[^1] = collated[^1] with { Content = collated[^1].Content + "\n\n" + m.Content };
-            else
-                collated.Add(m);
-        }
+        ArgumentNullException.ThrowIfNull(tools);
+        var collated = Collate(messages, out var systems);
 
         if (UsesMessages)
             return Render(new TemplateData { System = string.Join("\n\n", systems), Messages = collated, Tools = tools, Think = think });
@@ -97,6 +90,30 @@ public sealed class OllamaTemplate
         b.Append(new TemplateEvaluator(Source, last, responseOffset).Run(root));
         return b.ToString();
     }
+
+    private static List<ChatTurn> Collate(IReadOnlyList<ChatTurn> messages, out List<string> systems)
+    {
+        var collated = new List<ChatTurn>();
+        systems = [];
+        var callNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var turn in messages)
+        {
+            var m = turn;
+            if (m.Role == "system") systems.Add(m.Content);
+            foreach (var call in m.ToolCalls ?? []) callNames[call.Id] = call.Name;
+            // An OpenAI tool result names its call, not its function: give templates that read .ToolName the name.
+            if (m.Role == "tool" && string.IsNullOrEmpty(m.ToolName) && m.ToolCallId is { } id && callNames.TryGetValue(id, out var name))
+                m = m with { ToolName = name };
+
+            if (collated.Count > 0 && collated[^1].Role == m.Role && Joinable(collated[^1]) && Joinable(m))
+                collated[^1] = collated[^1] with { Content = collated[^1].Content + "\n\n" + m.Content };
+            else
+                collated.Add(m);
+        }
+        return collated;
+    }
+
+    private static bool Joinable(ChatTurn m) => m.Role != "tool" && (m.ToolCalls is null || m.ToolCalls.Count == 0);
 }
 
 /// <summary>What a template sees as its dot: Ollama's <c>.System</c>, <c>.Prompt</c>, <c>.Response</c> and <c>.Messages</c>.</summary>
@@ -119,6 +136,9 @@ public sealed record TemplateData
 
     /// <summary>The request's reasoning setting (<c>.Think</c>, <c>.ThinkLevel</c>, <c>.IsThinkSet</c>); null when not set.</summary>
     public Tools.ThinkSetting? Think { get; init; }
+
+    /// <summary>The date <c>currentDate</c> prints (and <c>yesterdayDate</c> counts back from); today's local date when null.</summary>
+    public DateOnly? Today { get; init; }
 }
 
 /// <summary>A template that cannot be parsed or executed, with the 1-based line and column of the fault.</summary>

@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace ModelScout.Prompting.Templates;
 
-// Executes a parsed template. Values are string, long, double, bool, null, List<object?>, ChatTurn and TemplateData.
+// Executes a parsed template. Values are string, long, double, bool, null, List<object?> (JsonList prints as JSON),
+// TemplateMap (a JSON object), ITemplateObject (tools, tool calls, schemas), ChatTurn and TemplateData.
 internal sealed class TemplateEvaluator
 {
     private static readonly object NoValue = new();
@@ -16,6 +17,8 @@ internal sealed class TemplateEvaluator
     private readonly StringBuilder output = new();
     private readonly List<(string Name, object? Value)> vars = [];
     private readonly List<object?> messages;
+    private readonly Dictionary<ChatTurn, List<object?>> toolCalls = new(ReferenceEqualityComparer.Instance);
+    private JsonList? tools;
 
     public TemplateEvaluator(string source, TemplateData data, int cutOffset)
     {
@@ -23,6 +26,15 @@ internal sealed class TemplateEvaluator
         this.data = data;
         this.cutOffset = cutOffset;
         messages = [.. data.Messages];
+    }
+
+    // Converted once per rendering, on first use.
+    private JsonList Tools => tools ??= new JsonList(data.Tools.Select(t => (object?)TemplateTool.From(t)));
+
+    private List<object?> ToolCallsOf(ChatTurn m)
+    {
+        if (!toolCalls.TryGetValue(m, out var list)) toolCalls[m] = list = TemplateToolCall.From(m.ToolCalls);
+        return list;
     }
 
     private enum Flow
@@ -94,6 +106,7 @@ internal sealed class TemplateEvaluator
     private Flow Range(TemplateNode.Branch b, object? dot)
     {
         var value = EvalCommands(b.Pipe, dot);
+        if (value is TemplateMap map) return RangeMap(b, dot, map);
         List<object?> elements = value switch
         {
             null => Empty,
@@ -114,6 +127,25 @@ internal sealed class TemplateEvaluator
                 vars.Add((b.Pipe.Variables[1], elements[i]));
             }
             if (Walk(b.Body, elements[i]) == Flow.Break) break;
+        }
+        return Flow.Normal;
+    }
+
+    // Go visits a map's keys in sorted order; "range $k, $v := map" binds the key and the value.
+    private Flow RangeMap(TemplateNode.Branch b, object? dot, TemplateMap map)
+    {
+        if (map.Count == 0) return WalkElse(b, dot);
+        var mark = vars.Count;
+        foreach (var (key, element) in map.Sorted())
+        {
+            vars.RemoveRange(mark, vars.Count - mark);
+            if (b.Pipe.Variables.Count == 1) vars.Add((b.Pipe.Variables[0], element));
+            else if (b.Pipe.Variables.Count == 2)
+            {
+                vars.Add((b.Pipe.Variables[0], key));
+                vars.Add((b.Pipe.Variables[1], element));
+            }
+            if (Walk(b.Body, element) == Flow.Break) break;
         }
         return Flow.Normal;
     }
@@ -171,19 +203,26 @@ internal sealed class TemplateEvaluator
             "Response" => d.Response ?? "",
             "Messages" => messages,
             "Suffix" => "",
-            "Tools" => Empty,
-            "Think" or "IsThinkSet" => false,
-            "ThinkLevel" => "",
-            _ => throw Error(offset, $"can't evaluate field {name}: the template data has System, Prompt, Response, Messages, Tools, Suffix, Think"),
+            "Tools" => Tools,
+            "Think" => d.Think?.Enabled ?? false,
+            "IsThinkSet" => d.Think is not null,
+            // Ollama passes a level only when thinking is on and the client named one.
+            "ThinkLevel" => d.Think is { Enabled: true, Level: { } level } ? level : "",
+            _ => throw Error(offset, $"can't evaluate field {name}: the template data has System, Prompt, Response, Messages, Tools, Suffix, Think, ThinkLevel, IsThinkSet"),
         },
         ChatTurn m => name switch
         {
             "Role" => m.Role,
             "Content" => m.Content,
-            "Thinking" or "ToolName" => "",
-            "ToolCalls" or "Images" => Empty,
-            _ => throw Error(offset, $"can't evaluate field {name} of a message: messages have Role, Content, ToolCalls, Images, Thinking, ToolName"),
+            "Thinking" => m.Thinking ?? "",
+            "ToolName" => m.ToolName ?? "",
+            "ToolCallID" => m.ToolCallId ?? "",
+            "ToolCalls" => ToolCallsOf(m),
+            "Images" => Empty,
+            _ => throw Error(offset, $"can't evaluate field {name} of a message: messages have Role, Content, Thinking, ToolCalls, ToolName, ToolCallID, Images"),
         },
+        ITemplateObject o => o.TryGetField(name, out var v) ? v : throw Error(offset, $"can't evaluate field {name} of a {o.KindName}: it has {o.FieldNames}"),
+        TemplateMap map => map.Get(name),
         null => throw Error(offset, $"nil value has no field {name}"),
         _ => throw Error(offset, $"can't evaluate field {name} in a {TypeName(value)}"),
     };
@@ -235,6 +274,7 @@ internal sealed class TemplateEvaluator
                 {
                     string s => (long)Encoding.UTF8.GetByteCount(s),
                     List<object?> l => (long)l.Count,
+                    TemplateMap m => (long)m.Count,
                     _ => throw Error(f.Offset, $"len of {TypeName(args[0])}"),
                 };
             case "index":
@@ -247,11 +287,23 @@ internal sealed class TemplateEvaluator
                 return Sprint(args);
             case "println":
                 return string.Join(" ", args.Select(Format)) + "\n";
-            default:
+            case "json":
                 Arity(f, args, 1);
                 return Json(args[0]);
+            case "currentDate":
+                // Ollama accepts a format argument and ignores it: the date is always YYYY-MM-DD.
+                return Today().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            case "yesterdayDate":
+                return Today().AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            case "toTypeScriptType":
+                Arity(f, args, 1);
+                return args[0] is TemplateSchema schema ? schema.ToTypeScriptType() : "any";
+            default:
+                throw Error(f.Offset, $"function \"{name}\" not defined");
         }
     }
+
+    private DateOnly Today() => data.Today ?? DateOnly.FromDateTime(DateTime.Now);
 
     private void Arity(TemplateExpr.Function f, List<object?> args, int n)
     {
@@ -273,6 +325,8 @@ internal sealed class TemplateEvaluator
 
     private object? Index(TemplateExpr.Function f, object? value, object? index)
     {
+        if (value is TemplateMap map)
+            return index is string key ? map.Get(key) : throw Error(f.Offset, $"index of a map: {TypeName(index)} is not a string key");
         if (index is not long i) throw Error(f.Offset, $"index: {TypeName(index)} is not an integer");
         switch (value)
         {
@@ -326,6 +380,7 @@ internal sealed class TemplateEvaluator
         long l => l != 0,
         double d => d != 0,
         List<object?> l => l.Count > 0,
+        TemplateMap m => m.Count > 0,
         _ => true,
     };
 
@@ -336,7 +391,11 @@ internal sealed class TemplateEvaluator
         bool b => b ? "true" : "false",
         long l => l.ToString(CultureInfo.InvariantCulture),
         double d => GoFloat(d),
+        JsonList l => Json(l),
         List<object?> l => "[" + string.Join(" ", l.Select(Format)) + "]",
+        TemplateMap { RawText: { } raw } => raw,
+        TemplateMap m => Json(m),
+        ITemplateObject o => Json(o),
         ChatTurn m => "{" + m.Role + " " + m.Content + "}",
         TemplateData d => "{" + d.System + " " + d.Prompt + " " + d.Response + "}",
         _ => v.ToString() ?? "",
@@ -367,7 +426,7 @@ internal sealed class TemplateEvaluator
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static void WriteJson(Utf8JsonWriter w, object? v)
+    internal static void WriteJson(Utf8JsonWriter w, object? v)
     {
         switch (v)
         {
@@ -387,6 +446,22 @@ internal sealed class TemplateEvaluator
                 w.WriteString("content", m.Content);
                 w.WriteEndObject();
                 break;
+            case TemplateMap { RawText: { } raw }:
+                // A call's arguments that are not a JSON object: passed through as written.
+                w.WriteRawValue(raw, skipInputValidation: true);
+                break;
+            case TemplateMap map:
+                w.WriteStartObject();
+                foreach (var (key, value) in map.Entries)
+                {
+                    w.WritePropertyName(key);
+                    WriteJson(w, value);
+                }
+                w.WriteEndObject();
+                break;
+            case ITemplateObject o:
+                o.WriteJson(w);
+                break;
             default: w.WriteStringValue(Format(v)); break;
         }
     }
@@ -401,6 +476,8 @@ internal sealed class TemplateEvaluator
         List<object?> => "list",
         ChatTurn => "message",
         TemplateData => "template data",
+        TemplateMap => "map",
+        ITemplateObject o => o.KindName,
         _ => v.GetType().Name,
     };
 }

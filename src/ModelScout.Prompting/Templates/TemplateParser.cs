@@ -10,6 +10,7 @@ internal sealed class TemplateParser
     public static readonly IReadOnlySet<string> FunctionNames = new HashSet<string>(StringComparer.Ordinal)
     {
         "and", "or", "not", "eq", "ne", "lt", "le", "gt", "ge", "len", "slice", "index", "print", "println", "json",
+        "currentDate", "yesterdayDate", "toTypeScriptType",
     };
 
     private static readonly HashSet<string> Unsupported = new(StringComparer.Ordinal) { "define", "template", "block", "printf", "html", "js", "urlquery", "call" };

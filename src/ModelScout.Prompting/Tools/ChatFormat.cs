@@ -71,6 +71,9 @@ public sealed record ChatFormat
         return trimmed.EndsWith(ThinkOpen, StringComparison.Ordinal);
     }
 
-    /// <summary>A model with no template and no detected family: tools through the generic JSON convention, no reasoning.</summary>
-    public static ChatFormat Plain { get; } = new() { Family = "generic", ToolSyntax = ToolCallSyntax.GenericJson };
+    /// <summary>
+    /// A model with no template and no detected family: tools through the generic JSON convention, no reasoning, and
+    /// <see cref="FamilyTemplates.Generic"/> (plain text) as its template.
+    /// </summary>
+    public static ChatFormat Plain { get; } = new() { Family = "generic", ToolSyntax = ToolCallSyntax.GenericJson, FallbackTemplate = FamilyTemplates.Generic };
 }
