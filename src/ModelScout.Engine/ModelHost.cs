@@ -158,7 +158,8 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             && options.FrequencyPenalty is null or 0f && options.PresencePenalty is null or 0f;
         var scheduled = new ScheduledRequest(tokens, sampler, maxTokens, options.Stop ?? [], request.TopLogprobs, request.Logprobs, argMax)
         {
-            NumKeep = keep, ContextShift = request.ContextShift ?? settings.ContextShift, ReturnContext = request.Messages is null && !request.Raw,
+            // num_predict -2 means "until the context is full" (llama.cpp, Ollama): never shift then.
+            NumKeep = keep, ContextShift = options.NumPredict != -2 && (request.ContextShift ?? settings.ContextShift), ReturnContext = request.Messages is null && !request.Raw,
             PromptTokensBeforeTruncation = truncated ? asked : 0,
         };
         try

@@ -23,8 +23,8 @@ public sealed class ContextShiftTests
         new(new PathResolver(new Dictionary<string, string> { ["tiny"] = Tiny, ["stories"] = ModelHostTests.Stories }),
             new EngineSettings { Threads = 1, Parallel = 1, MaxQueue = 8, ContextShift = shiftSetting }, logs);
 
-    private static GenerationRequest LongRun(bool? shift) =>
-        new() { Model = "tiny", Prompt = "Once upon a time there was a", Raw = true, Options = Long, ContextShift = shift };
+    private static GenerationRequest LongRun(bool? shift, ModelOptions? options = null) =>
+        new() { Model = "tiny", Prompt = "Once upon a time there was a", Raw = true, Options = options ?? Long, ContextShift = shift };
 
     [Fact]
     public void Keep_and_discard_follow_ollama_and_llama_cpp()
@@ -72,6 +72,16 @@ public sealed class ContextShiftTests
         Assert.Equal(0, off.ContextShifts);
         Assert.True(off.PromptTokens + off.CompletionTokens <= Ctx, $"{off.PromptTokens} + {off.CompletionTokens} tokens in a context of {Ctx}");
         Assert.True(off.CompletionTokens < 3 * Ctx);
+    }
+
+    [Fact]
+    public async Task Num_predict_minus_two_fills_the_context_and_stops_even_with_shifting_on()
+    {
+        await using var host = Host();
+        var (_, _, stats) = await ModelHostTests.Run(host, LongRun(shift: true, Long with { NumPredict = -2 }));
+        Assert.Equal(DoneReason.Length, stats.DoneReason);
+        Assert.Equal(0, stats.ContextShifts);
+        Assert.True(stats.PromptTokens + stats.CompletionTokens <= Ctx);
     }
 
     [Fact]
