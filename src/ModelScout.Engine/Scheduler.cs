@@ -71,7 +71,6 @@ internal sealed class Scheduler : IDisposable
     private readonly SemaphoreSlim wake = new(0);
     private readonly LLamaTokenData[] candidates;
     private readonly Thread thread;
-    private readonly bool canShift;
     private volatile bool stopping;
     private long promptTokensTotal, generatedTokensTotal, requestsTotal;
 
@@ -85,11 +84,14 @@ internal sealed class Scheduler : IDisposable
         this.logger = logger;
         candidates = new LLamaTokenData[weights.NativeHandle.Vocab.Count];
         // Recurrent and hybrid memories (Mamba, RWKV...) and M-RoPE positions cannot be moved: llama.cpp says so here.
-        canShift = context.NativeHandle.MemoryCanShift;
+        CanShift = context.NativeHandle.MemoryCanShift;
         slots = Enumerable.Range(0, parallel).Select(i => new Slot((LLamaSeqId)i)).ToArray();
         thread = new Thread(Run) { IsBackground = true, Name = "scout-scheduler " + name };
         thread.Start();
     }
+
+    /// <summary>Whether llama.cpp can move this context's memory (tests set false to stand in for a recurrent model).</summary>
+    internal bool CanShift { get; init; }
 
     public int Running
     {
@@ -350,7 +352,7 @@ internal sealed class Scheduler : IDisposable
     {
         if (!r.ContextShift) return false;
         var past = s.Cached.Count;
-        if (!canShift)
+        if (!CanShift)
         {
             logger.LogInformation("the context of {NumCtx} tokens is full and this model's memory cannot be shifted (recurrent state or M-RoPE positions); ending the reply with length", contextPerSlot);
             return false;

@@ -26,6 +26,23 @@ public sealed class ContextShiftTests
     private static GenerationRequest LongRun(bool? shift, ModelOptions? options = null) =>
         new() { Model = "tiny", Prompt = "Once upon a time there was a", Raw = true, Options = options ?? Long, ContextShift = shift };
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("false", false)]
+    [InlineData("0", false)]
+    [InlineData("OFF", false)]
+    [InlineData("true", true)]
+    [InlineData("1", true)]
+    public void SCOUT_CONTEXT_SHIFT_sets_the_default(string? value, bool expected) =>
+        Assert.Equal(expected, EngineSettings.FromEnvironment(n => n == "SCOUT_CONTEXT_SHIFT" ? value : null).ContextShift);
+
+    [Fact]
+    public void A_context_shift_setting_that_is_no_yes_or_no_names_itself()
+    {
+        var e = Assert.Throws<ArgumentException>(() => EngineSettings.FromEnvironment(n => n == "SCOUT_CONTEXT_SHIFT" ? "sometimes" : null));
+        Assert.Contains("SCOUT_CONTEXT_SHIFT=sometimes", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Keep_and_discard_follow_ollama_and_llama_cpp()
     {
@@ -136,6 +153,34 @@ public sealed class ContextShiftTests
         // The context reports every token read and written, the shifted-out ones included.
         Assert.Equal(prompt.Length + 3 * Ctx, stats.Context!.Count);
         Assert.Equal(prompt, stats.Context.Take(prompt.Length));
+    }
+
+    [Fact]
+    public void A_model_whose_memory_cannot_shift_ends_with_length_and_says_why()
+    {
+        LlamaTestRuntime.EnsureConfigured();
+        var p = LlamaTestRuntime.Parameters(Tiny, Ctx);
+        p.BatchSize = Ctx;
+        p.UBatchSize = Ctx;
+        using var weights = LLamaWeights.LoadFromFile(p);
+        using var context = weights.CreateContext(p);
+        var logs = new Collector();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
+        using var scheduler = new Scheduler(weights, context, 1, Ctx, Ctx, 4, factory.CreateLogger("test"), "tiny") { CanShift = false };
+        var prompt = weights.Tokenize("Once upon a time there was a", true, false, Encoding.UTF8).Select(t => (int)t).ToArray();
+        var sampler = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
+        sampler.AddGreedySampler();
+        var shifts = 0;
+        var request = new ScheduledRequest(prompt, sampler, 3 * Ctx, [], 0, false, argMax: true)
+        {
+            NumKeep = 5, ContextShift = true, Shifted = _ => shifts++,
+        };
+        scheduler.Enqueue(request);
+        var stats = Drain(request);
+        Assert.Equal(DoneReason.Length, stats.DoneReason);
+        Assert.Equal(0, shifts);
+        Assert.True(prompt.Length + stats.CompletionTokens <= Ctx);
+        Assert.Contains(logs.Lines, l => l.Contains("cannot be shifted", StringComparison.Ordinal));
     }
 
     private static GenerationStats Drain(ScheduledRequest request)
