@@ -44,6 +44,13 @@ public sealed record EngineSettings
     /// </summary>
     public bool? KvUnified { get; init; }
 
+    /// <summary>
+    /// What a request that does not say (<see cref="GenerationRequest.ContextShift"/> null) does when its reply fills the
+    /// slot's context: true (Ollama's behaviour) keeps the first num_keep tokens, drops half of the rest and goes on;
+    /// false ends the reply with <see cref="DoneReason.Length"/> (llama-server's <c>--no-context-shift</c>). SCOUT_CONTEXT_SHIFT.
+    /// </summary>
+    public bool ContextShift { get; init; } = true;
+
     /// <summary>Flash attention on or off; null = <see cref="FlashAttentionFor"/>. SCOUT_FLASH_ATTENTION (1/0).</summary>
     public bool? FlashAttention { get; init; }
 
@@ -82,6 +89,7 @@ public sealed record EngineSettings
         if (Int(getenv, ScoutVariables.MaxLoadedModels) is { } m) s = s with { MaxLoadedModels = m };
         if (ScoutVariables.FlashAttention.Read(getenv) is { } fa) s = s with { FlashAttention = On(fa.Value) };
         if (ScoutVariables.KvUnified.Read(getenv) is { } kv) s = s with { KvUnified = On(kv.Value) };
+        if (ScoutVariables.ContextShift.Read(getenv) is { } cs) s = s with { ContextShift = Switch(cs.Value, cs.From) };
         if (ScoutVariables.KeepAlive.Read(getenv) is { } ka) s = s with { KeepAlive = KeepAliveParser.Parse(ka.Value) };
         if (ScoutVariables.LlamaLibrary.Read(getenv) is { } lib) s = s with { LlamaLibrary = lib.Value };
         if (ScoutVariables.GpuLayers.Read(getenv) is { } gl) s = s with { GpuLayers = ParseGpuLayers(gl.Value, gl.From) };
@@ -99,6 +107,18 @@ public sealed record EngineSettings
     }
 
     private static bool On(string value) => value is "1" or "true" or "on";
+
+    /// <summary>A yes/no setting spelt 1/true/on or 0/false/off; anything else names <paramref name="source"/> in the error.</summary>
+    public static bool Switch(string value, string source)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        return value.Trim().ToLowerInvariant() switch
+        {
+            "1" or "true" or "on" or "yes" => true,
+            "0" or "false" or "off" or "no" => false,
+            _ => throw new ArgumentException($"{source}={value} is neither true nor false (1/0, on/off also work)"),
+        };
+    }
 
     private static int? Int(Func<string, string?> getenv, ScoutVariable variable)
     {

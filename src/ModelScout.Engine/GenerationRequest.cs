@@ -73,10 +73,17 @@ public sealed class GenerationRequest
     public ThinkSetting? Think { get; init; }
 
     /// <summary>
-    /// When the context fills during generation: true drops the oldest tokens after the first <c>num_keep</c> and goes on
-    /// (Ollama's behaviour, the default), false ends the generation with <see cref="DoneReason.Length"/>.
+    /// When the context fills during generation: true keeps the first <c>num_keep</c> tokens, drops half of the rest and
+    /// goes on (Ollama's behaviour), false ends the generation with <see cref="DoneReason.Length"/>; null (the default)
+    /// follows <see cref="EngineSettings.ContextShift"/> (SCOUT_CONTEXT_SHIFT, default true). Ollama's <c>shift</c>.
     /// </summary>
-    public bool ContextShift { get; init; } = true;
+    public bool? ContextShift { get; init; }
+
+    /// <summary>
+    /// Token ids of an earlier exchange (<see cref="GenerationStats.Context"/> of a previous answer, Ollama's deprecated
+    /// <c>/api/generate</c> <c>context</c>), read before the rendered prompt. Ignored with <see cref="Raw"/>, as Ollama does.
+    /// </summary>
+    public IReadOnlyList<int>? Context { get; init; }
 }
 
 /// <summary>One candidate token and its log-probability under the model (log-softmax of the raw logits).</summary>
@@ -141,6 +148,12 @@ public sealed record GenerationStats
     public int ToolCalls { get; init; }
     /// <summary>The full prompt text sent to the model after templating (for <c>/api/generate</c>'s <c>context</c> and debugging).</summary>
     public string? RenderedPrompt { get; init; }
+    /// <summary>
+    /// The token ids the model read and wrote: the prompt as evaluated (after any <see cref="GenerationRequest.Context"/>
+    /// and truncation) and every sampled token but an end-of-generation one. Set for completions that are neither raw nor
+    /// chats, for <c>/api/generate</c>'s <c>context</c>; null otherwise.
+    /// </summary>
+    public IReadOnlyList<int>? Context { get; init; }
 }
 
 /// <summary>Embedding request: one or more inputs, pooled per input.</summary>

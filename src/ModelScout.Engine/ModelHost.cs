@@ -135,13 +135,17 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
     /// fit it to the context (cut when the request allows, refused otherwise), turn the output format into a grammar,
     /// build the sampler chain, and enqueue on the model's scheduler.
     /// </summary>
-    private static (ScheduledRequest Scheduled, string Prompt, bool Truncated, ReplyParser? Parser) Enqueue(LoadedModel lm, GenerationRequest request)
+    private (ScheduledRequest Scheduled, string Prompt, bool Truncated, ReplyParser? Parser) Enqueue(LoadedModel lm, GenerationRequest request)
     {
         var options = request.Options.Over(lm.Model.Parameters).Over(ModelOptions.Defaults);
         var text = lm.RenderPrompt(request);
         var tools = request.ToolChoice is ToolChoice.NoneChoice ? [] : request.Tools;
         var parser = Parser(lm, request, tools, text);
         var tokens = lm.Tokenize(text, addSpecial: true, parseSpecial: true);
+        var special = lm.Tokenize("", addSpecial: true, parseSpecial: false);
+        if (request.Context is { Count: > 0 } earlier && !request.Raw) tokens = ContextWindow.Prepend(earlier, tokens, special, lm.Weights.NativeHandle.Vocab.Count);
+        var keep = ContextWindow.Keep(options.NumKeep, tokens.Length, special.Length, lm.NumCtx);
+        var asked = tokens.Length;
         var truncated = false;
         var maxTokens = options.NumPredict is { } np && np >= 0 ? np : -1;
         if (tokens.Length >= lm.NumCtx)
@@ -150,7 +154,7 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
                 throw new InferenceException(InferenceErrorKind.InvalidRequest,
                     $"the prompt is {tokens.Length} tokens but the context window is {lm.NumCtx}; shorten it or raise num_ctx")
                 { Param = "messages", ContextOverflow = true };
-            tokens = Truncate(tokens, lm.NumCtx, options.NumKeep ?? 4, maxTokens);
+            tokens = Truncate(tokens, lm.NumCtx, keep, maxTokens);
             truncated = true;
         }
         var gbnf = OutputGrammars.ForTools(lm.Format, tools, request) ?? OutputGrammars.For(request.Format);
@@ -165,7 +169,12 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
         }
         var argMax = gbnf is null && options.Temperature <= 0f && options.RepeatPenalty is null or 1f
             && options.FrequencyPenalty is null or 0f && options.PresencePenalty is null or 0f;
-        var scheduled = new ScheduledRequest(tokens, sampler, maxTokens, options.Stop ?? [], request.TopLogprobs, request.Logprobs, argMax);
+        var scheduled = new ScheduledRequest(tokens, sampler, maxTokens, options.Stop ?? [], request.TopLogprobs, request.Logprobs, argMax)
+        {
+            // num_predict -2 means "until the context is full" (llama.cpp, Ollama): never shift then.
+            NumKeep = keep, ContextShift = options.NumPredict != -2 && (request.ContextShift ?? settings.ContextShift), ReturnContext = request.Messages is null && !request.Raw,
+            PromptTokensBeforeTruncation = truncated ? asked : 0,
+        };
         try
         {
             lm.Scheduler.Enqueue(scheduled);

@@ -26,7 +26,24 @@ internal sealed class ScheduledRequest(int[] prompt, SafeLLamaSamplerChainHandle
     public bool IsCancelled => Volatile.Read(ref cancelled) != 0;
     public void Cancel() => Interlocked.Exchange(ref cancelled, 1);
 
+    /// <summary>Tokens at the front of the slot a context shift keeps (<see cref="ContextWindow.Keep"/>).</summary>
+    public int NumKeep { get; init; }
+
+    /// <summary>Shift the context when the reply fills it (else end with Length).</summary>
+    public bool ContextShift { get; init; }
+
+    /// <summary>Collect the prompt and sampled ids for <see cref="GenerationStats.Context"/>.</summary>
+    public bool ReturnContext { get; init; }
+
+    /// <summary>The prompt's length before it was cut to fit the context; 0 when it was not cut.</summary>
+    public int PromptTokensBeforeTruncation { get; init; }
+
+    /// <summary>Called on the scheduler's thread after each context shift of this request (tests).</summary>
+    internal Action<ContextShiftRecord>? Shifted { get; init; }
+
     // Filled by the scheduler for the final stats.
+    public int ContextShifts { get; set; }
+    public List<int>? Sampled { get; set; }
     public int CachedPromptTokens { get; set; }
     public long PromptStart { get; set; }
     public long FirstToken { get; set; }
@@ -66,10 +83,15 @@ internal sealed class Scheduler : IDisposable
         this.maxQueue = maxQueue;
         this.logger = logger;
         candidates = new LLamaTokenData[weights.NativeHandle.Vocab.Count];
+        // Recurrent and hybrid memories (Mamba, RWKV...) and M-RoPE positions cannot be moved: llama.cpp says so here.
+        CanShift = context.NativeHandle.MemoryCanShift;
         slots = Enumerable.Range(0, parallel).Select(i => new Slot((LLamaSeqId)i)).ToArray();
         thread = new Thread(Run) { IsBackground = true, Name = "scout-scheduler " + name };
         thread.Start();
     }
+
+    /// <summary>Whether llama.cpp can move this context's memory (tests set false to stand in for a recurrent model).</summary>
+    internal bool CanShift { get; init; }
 
     public int Running
     {
@@ -104,6 +126,9 @@ internal sealed class Scheduler : IDisposable
                 throw new InferenceException(InferenceErrorKind.Busy, $"server busy: {waiting.Count} requests already wait for this model; retry later or raise the queue (SCOUT_MAX_QUEUE)");
             waiting.Enqueue(request);
         }
+        if (request.PromptTokensBeforeTruncation > 0)
+            logger.LogWarning("prompt of {Tokens} tokens does not fit the context of {NumCtx}: cut to {Kept} (its first tokens, num_keep {Keep}, and its end), {Dropped} dropped; raise num_ctx to keep it all",
+                request.PromptTokensBeforeTruncation, contextPerSlot, request.Prompt.Length, request.NumKeep, request.PromptTokensBeforeTruncation - request.Prompt.Length);
         Interlocked.Increment(ref requestsTotal);
         wake.Release();
     }
@@ -203,6 +228,7 @@ internal sealed class Scheduler : IDisposable
         slot.Decoder = new StreamingTokenDecoder(Encoding.UTF8, weights);
         slot.Stop = new StopMatcher(r.Stops);
         slot.Pending = -1;
+        if (r.ReturnContext) r.Sampled = [];
         Interlocked.Add(ref promptTokensTotal, r.Prompt.Length);
     }
 
@@ -287,6 +313,7 @@ internal sealed class Scheduler : IDisposable
             Finish(s, DoneReason.Stop);
             return;
         }
+        r.Sampled?.Add(id);
         if (logprobs is not null)
         {
             chosen = new TokenLogprob(id, Piece(token), logprobs[id]);
@@ -307,12 +334,45 @@ internal sealed class Scheduler : IDisposable
             Finish(s, DoneReason.Length);
             return;
         }
-        if (s.Cached.Count + 1 >= contextPerSlot)
+        if (s.Cached.Count + 1 >= contextPerSlot && !Shift(s, r))
         {
             Finish(s, DoneReason.Length);
             return;
         }
         s.Pending = id;
+    }
+
+    /// <summary>
+    /// Makes room in a full slot as llama.cpp and Ollama do: keeps its first <see cref="ScheduledRequest.NumKeep"/>
+    /// tokens, drops half of the rest from the KV cache, moves the tokens after them back by as many positions, and
+    /// mirrors that in the slot's cached-token list so prefix reuse still compares like with like. False when the
+    /// request or the model does not allow it (the caller ends the reply with Length).
+    /// </summary>
+    private bool Shift(Slot s, ScheduledRequest r)
+    {
+        if (!r.ContextShift) return false;
+        var past = s.Cached.Count;
+        if (!CanShift)
+        {
+            logger.LogInformation("the context of {NumCtx} tokens is full and this model's memory cannot be shifted (recurrent state or M-RoPE positions); ending the reply with length", contextPerSlot);
+            return false;
+        }
+        var keep = Math.Min(r.NumKeep, past);
+        var discard = ContextWindow.Discard(past, keep);
+        if (discard == 0)
+        {
+            logger.LogInformation("the context of {NumCtx} tokens is full and num_keep {Keep} leaves nothing to drop; ending the reply with length", contextPerSlot, keep);
+            return false;
+        }
+        var handle = context.NativeHandle;
+        // LLamaSharp drops llama_memory_seq_rm's result; it fails only for memories that cannot shift, ruled out above.
+        handle.MemorySequenceRemove(s.Seq, (LLamaPos)keep, (LLamaPos)(keep + discard));
+        handle.MemorySequenceAdd(s.Seq, (LLamaPos)(keep + discard), (LLamaPos)past, -discard);
+        s.Cached.RemoveRange(keep, discard);
+        r.ContextShifts++;
+        logger.LogDebug("context shift in slot {Slot}: {Past} tokens, kept {Keep}, dropped {Discard}", (int)s.Seq, past, keep, discard);
+        r.Shifted?.Invoke(new ContextShiftRecord(s.Cached.GetRange(0, keep), discard, past, s.Cached.Count, (int)handle.MemorySequenceMaxPosition(s.Seq)));
+        return true;
     }
 
     // The sampler chain over a candidate buffer reused for every token (LLamaSharp's Sample allocates one per call).
@@ -391,6 +451,8 @@ internal sealed class Scheduler : IDisposable
             PromptTokens = r.Prompt.Length,
             CachedPromptTokens = r.CachedPromptTokens,
             CompletionTokens = r.Generated,
+            ContextShifts = r.ContextShifts,
+            Context = r.Sampled is { } sampled ? [.. r.Prompt, .. sampled] : null,
             PromptEvalDuration = Stopwatch.GetElapsedTime(r.PromptStart == 0 ? now : r.PromptStart, firstToken),
             EvalDuration = Stopwatch.GetElapsedTime(firstToken, now),
         }));

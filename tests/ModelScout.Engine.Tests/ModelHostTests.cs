@@ -352,10 +352,10 @@ public sealed class ModelHostTests : IDisposable
     }
 
     [Fact]
-    public async Task Generation_stops_at_the_context_window()
+    public async Task Generation_stops_at_the_context_window_without_context_shift()
     {
         await using var host = Host();
-        var (_, ids, stats) = await Run(host, new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = Greedy with { NumCtx = 32, NumPredict = -1 } });
+        var (_, ids, stats) = await Run(host, new GenerationRequest { Model = "stories", Prompt = "Once upon a time", Options = Greedy with { NumCtx = 32, NumPredict = -1 }, ContextShift = false });
         Assert.Equal(DoneReason.Length, stats.DoneReason);
         Assert.True(stats.PromptTokens + ids.Count <= 32);
     }

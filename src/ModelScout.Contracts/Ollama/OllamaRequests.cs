@@ -20,6 +20,10 @@ public abstract record OllamaGenerationRequest
     [JsonPropertyName("think"), JsonPropertyOrder(130)] public JsonElement? Think { get; init; }
     [JsonPropertyName("logprobs"), JsonPropertyOrder(140)] public bool? Logprobs { get; init; }
     [JsonPropertyName("top_logprobs"), JsonPropertyOrder(150)] public int? TopLogprobs { get; init; }
+    /// <summary>A prompt longer than the context: true (default) keeps its start and end, false is a 400.</summary>
+    [JsonPropertyName("truncate"), JsonPropertyOrder(125)] public bool? Truncate { get; init; }
+    /// <summary>A reply that fills the context: true shifts it and goes on, false ends with done_reason length; absent = the server's SCOUT_CONTEXT_SHIFT.</summary>
+    [JsonPropertyName("shift"), JsonPropertyOrder(126)] public bool? Shift { get; init; }
 }
 
 /// <summary>POST /api/generate.</summary>
@@ -31,7 +35,7 @@ public sealed record GenerateRequest : OllamaGenerationRequest
     [JsonPropertyName("template"), JsonPropertyOrder(50)] public string? Template { get; init; }
     [JsonPropertyName("images"), JsonPropertyOrder(60)] public IReadOnlyList<string>? Images { get; init; }
     [JsonPropertyName("raw"), JsonPropertyOrder(100)] public bool? Raw { get; init; }
-    /// <summary>Deprecated token ids of an earlier exchange; accepted and ignored.</summary>
+    /// <summary>Deprecated token ids of an earlier exchange (an earlier answer's <c>context</c>), read before the rendered prompt unless raw.</summary>
     [JsonPropertyName("context"), JsonPropertyOrder(120)] public IReadOnlyList<long>? Context { get; init; }
 }
 

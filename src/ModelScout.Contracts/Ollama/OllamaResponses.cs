@@ -15,6 +15,8 @@ public abstract record OllamaMetrics
     [JsonPropertyName("prompt_eval_duration"), JsonPropertyOrder(13)] public long? PromptEvalDuration { get; set; }
     [JsonPropertyName("eval_count"), JsonPropertyOrder(14)] public int? EvalCount { get; set; }
     [JsonPropertyName("eval_duration"), JsonPropertyOrder(15)] public long? EvalDuration { get; set; }
+    /// <summary>scout's addition, last on the final object: true when the prompt was cut to fit the context (absent otherwise).</summary>
+    [JsonPropertyName("prompt_truncated"), JsonPropertyOrder(30)] public bool? PromptTruncated { get; set; }
 }
 
 /// <summary>One streamed /api/generate object, or the whole answer when not streaming. Timings only when <c>done</c>.</summary>

@@ -106,6 +106,10 @@ public static class ScoutVariables
     public static readonly ScoutVariable KvUnified = new("SCOUT_KV_UNIFIED", "engine", "0 (one KV buffer per slot)",
         "1/true/on shares one KV buffer between slots");
 
+    /// <summary>Context shift when a reply fills the context.</summary>
+    public static readonly ScoutVariable ContextShift = new("SCOUT_CONTEXT_SHIFT", "engine", "true (Ollama's behaviour)",
+        "when a reply fills a slot's context: true keeps the first num_keep tokens, drops half of the rest and goes on; false ends the reply with done_reason length (llama-server's --no-context-shift); a request's shift field wins");
+
     /// <summary>The llama.cpp library the engine loads.</summary>
     public static readonly ScoutVariable LlamaLibrary = new("SCOUT_LLAMA_LIBRARY", "engine", "the bundled CPU build (LLamaSharp.Backend.Cpu)",
         "a llama.cpp shared library you built (libllama.so, llama.dll or libllama.dylib, with its ggml libraries beside it) that run, serve, bench --local and eval --local load instead; checked before loading (docs/gpu.md)");
@@ -131,7 +135,7 @@ public static class ScoutVariables
     [
         Home, Models, EvalDatabase, Catalog, Registry,
         Host, ApiKey, Origins, MaxBodyBytes,
-        NumThread, NumParallel, MaxQueue, MaxLoadedModels, KeepAlive, FlashAttention, KvUnified, LlamaLibrary, GpuLayers,
+        NumThread, NumParallel, MaxQueue, MaxLoadedModels, KeepAlive, FlashAttention, KvUnified, ContextShift, LlamaLibrary, GpuLayers,
         EvalData, EvalApiKey, BenchApiKey, ChartFont, NoColor, Ci, Columns,
     ];
 }

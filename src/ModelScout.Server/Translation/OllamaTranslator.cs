@@ -31,7 +31,8 @@ public static class OllamaTranslator
         if (!string.IsNullOrEmpty(request.Template))
             throw ApiProblem.Invalid("template", "per-request template overrides are not supported; create a model with that template through /api/create and use it");
         RejectThinking(request.Think);
-        return Generation(request, model, prompt: request.Prompt ?? "", system: string.IsNullOrEmpty(request.System) ? null : request.System, raw: request.Raw ?? false);
+        return Generation(request, model, prompt: request.Prompt ?? "", system: string.IsNullOrEmpty(request.System) ? null : request.System, raw: request.Raw ?? false,
+            context: request.Context);
     }
 
     /// <summary>/api/chat → engine request.</summary>
@@ -56,7 +57,7 @@ public static class OllamaTranslator
 
     /// <summary>The engine request of either endpoint: its own prompt or turns, and the fields both share.</summary>
     private static GenerationRequest Generation(OllamaGenerationRequest request, string model, IReadOnlyList<ChatTurn>? messages = null,
-        string? prompt = null, string? system = null, bool raw = false) => new()
+        string? prompt = null, string? system = null, bool raw = false, IReadOnlyList<long>? context = null) => new()
     {
         Model = model,
         Messages = messages,
@@ -68,9 +69,26 @@ public static class OllamaTranslator
         KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
         Logprobs = (request.Logprobs ?? false) || (request.TopLogprobs ?? 0) > 0,
         TopLogprobs = RequestFields.TopLogprobs(request.TopLogprobs),
-        // Ollama keeps num_keep tokens and the end of a prompt too long for the context; OpenAI's API fails instead.
-        TruncatePrompt = true,
+        // Ollama keeps num_keep tokens and the end of a prompt too long for the context (truncate: false refuses it, as
+        // OpenAI's API always does); shift: false ends a reply that fills the context instead of shifting it.
+        TruncatePrompt = request.Truncate ?? true,
+        ContextShift = request.Shift,
+        Context = TokenIds(context),
     };
+
+    /// <summary>/api/generate's <c>context</c> as token ids; ids that are no int are refused (the engine checks the vocabulary).</summary>
+    private static int[]? TokenIds(IReadOnlyList<long>? context)
+    {
+        if (context is null or { Count: 0 }) return null;
+        var ids = new int[context.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            if (context[i] is < 0 or > int.MaxValue)
+                throw ApiProblem.Invalid("context", $"context[{i}] = {context[i]} is not a token id; send back the context of an earlier answer unchanged");
+            ids[i] = (int)context[i];
+        }
+        return ids;
+    }
 
     /// <summary>Ollama's <c>format</c>: absent, "" or null = free text; "json" = any JSON; an object = a JSON schema.</summary>
     public static OutputConstraint? Format(JsonElement? format)
@@ -110,7 +128,7 @@ public static class OllamaTranslator
     public static GenerateResponse GenerateDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null)
     {
         ArgumentNullException.ThrowIfNull(stats);
-        return Timed(new GenerateResponse { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = true, DoneReason = DoneReasonText(stats.DoneReason), Logprobs = Logprobs(logprobs) }, stats);
+        return Timed(new GenerateResponse { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = true, DoneReason = DoneReasonText(stats.DoneReason), Context = stats.Context, Logprobs = Logprobs(logprobs) }, stats);
     }
 
     /// <summary>The answer to a load-only or unload /api/generate.</summary>
@@ -137,6 +155,7 @@ public static class OllamaTranslator
         response.PromptEvalDuration = Nanoseconds(stats.PromptEvalDuration);
         response.EvalCount = stats.CompletionTokens;
         response.EvalDuration = Nanoseconds(stats.EvalDuration);
+        if (stats.PromptTruncated) response.PromptTruncated = true;
         return response;
     }
 
