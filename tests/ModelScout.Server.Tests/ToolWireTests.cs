@@ -38,9 +38,10 @@ public sealed partial class ToolWireTests : IAsyncLifetime
     /// </summary>
     private static IReadOnlyList<GenerationUpdate> Reply(GenerationRequest request)
     {
-        var last = request.Messages![^1];
+        var last = request.Messages?[^1] ?? new Prompting.ChatTurn("user", request.Prompt ?? "");
         if (last.Content.Contains("unsupported", StringComparison.Ordinal) && request.Tools.Count > 0)
             throw new InferenceException(InferenceErrorKind.InvalidRequest, $"model {request.Model} does not support tools") { Param = "tools" };
+        if (last.Content == "accents") return ScriptedEngine.TextTokens("Café \"au lait\" <b>");
         if (last.Role == "tool") return ScriptedEngine.TextTokens($"It is {last.Content} in Paris.");
         if (request.Tools.Count == 0 || request.ToolChoice == ToolChoice.None) return ScriptedEngine.TextTokens("It is sunny.");
         List<GenerationUpdate> updates = [.. ScriptedEngine.ThinkingTokens("I need the weather."), new GenerationToken("", 77, null, null)];
@@ -88,6 +89,20 @@ public sealed partial class ToolWireTests : IAsyncLifetime
         Assert.Equal(200, status);
         var expected = Event(0, """{"role":"assistant","content":""}""") + ThinkingEvents(0) + ToolCallEvents(0) + Event(0, "{}", "tool_calls") + "data: [DONE]\n\n";
         Assert.Equal(expected, Normalise(raw));
+    }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", "\"delta\":{\"content\":\"Café\"}")]
+    [InlineData("/api/chat", "\"message\":{\"role\":\"assistant\",\"content\":\"Café\"}")]
+    public async Task Streams_write_text_as_the_whole_answer_does_without_escapes(string path, string first)
+    {
+        var (status, raw) = await PostAsync(path, $$"""{"model":"{{Model}}","messages":[{"role":"user","content":"accents"}],"stream":true}""");
+
+        Assert.Equal(200, status);
+        Assert.Contains(first, raw, StringComparison.Ordinal);
+        Assert.Contains("\" \\\"au\"", raw, StringComparison.Ordinal);
+        Assert.Contains("\" <b>\"", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u00", raw, StringComparison.Ordinal);
     }
 
     [Fact]
