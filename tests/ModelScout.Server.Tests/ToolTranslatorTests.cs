@@ -265,6 +265,13 @@ public sealed class ToolTranslatorTests
     }
 
     [Fact]
+    public void Ollama_sends_arguments_that_are_not_an_object_as_a_string_instead_of_failing()
+    {
+        var calls = OllamaTranslator.ToolCalls([new IndexedToolCall(0, Weather with { ArgumentsJson = "{\"city\": Par" })]);
+        Assert.Equal("{\"city\": Par", Assert.Single(calls!).Function!.Arguments!.Value.GetString());
+    }
+
+    [Fact]
     public void Transcript_keeps_reasoning_apart_reports_no_reasoning_logprobs_and_names_calls_without_ids()
     {
         var t = new GenerationTranscript();

@@ -194,15 +194,29 @@ public static class OllamaTranslator
     {
         ArgumentNullException.ThrowIfNull(calls);
         if (calls.Count == 0) return null;
-        return [.. calls.Select(c =>
+        return [.. calls.Select(c => new OllamaToolCall
         {
-            using var arguments = JsonDocument.Parse(c.Call.ArgumentsJson);
-            return new OllamaToolCall
-            {
-                Id = c.Call.Id,
-                Function = new OllamaToolCallFunction { Index = c.Index, Name = c.Call.Name, Arguments = arguments.RootElement.Clone() },
-            };
+            Id = c.Call.Id,
+            Function = new OllamaToolCallFunction { Index = c.Index, Name = c.Call.Name, Arguments = ArgumentsObject(c.Call.ArgumentsJson) },
         })];
+    }
+
+    /// <summary>
+    /// A call's arguments as the object Ollama sends. The engine hands over JSON object text; should it ever not be, the
+    /// text goes out as a JSON string rather than failing the answer halfway through a stream.
+    /// </summary>
+    private static JsonElement ArgumentsObject(string arguments)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(arguments);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object) return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            // Sent as a string below.
+        }
+        return JsonSerializer.SerializeToElement(arguments, Contracts.WireJsonContext.Wire.String);
     }
 
     /// <summary>Fills the embedded timings of a final answer from the engine's statistics.</summary>
