@@ -250,6 +250,32 @@ public sealed partial class ToolWireTests : IAsyncLifetime
         Assert.Equal(["completion"], JsonDocument.Parse(plain).RootElement.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
     }
 
+    [Fact]
+    public async Task Show_reads_the_gguf_chat_template_when_the_modelfile_has_none()
+    {
+        const string jinja = """
+            {%- if tools %}<|im_start|>system
+            # Tools
+            <tools>{% for tool in tools %}{{ tool | tojson }}{% endfor %}</tools>
+            For each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags.<|im_end|>
+            {% endif %}
+            {%- for message in messages %}<|im_start|>{{ message.role }}
+            {% if message.reasoning_content %}<think>{{ message.reasoning_content }}</think>{% endif %}{{ message.content }}<|im_end|>
+            {% endfor %}<|im_start|>assistant
+            <think>
+            """;
+        var path = Path.Combine(((InMemoryModelStore)h.Store).Root, "jinja.gguf");
+        await File.WriteAllBytesAsync(path, new Gguf.GgufWriter().Add("general.architecture", "llama").Add("tokenizer.chat_template", jinja).ToArray());
+        ((InMemoryModelStore)h.Store).Add("jinja:latest", path);
+
+        var (status, raw) = await PostAsync("/api/show", """{"model":"jinja:latest"}""");
+
+        Assert.Equal(200, status);
+        var show = JsonDocument.Parse(raw).RootElement;
+        Assert.Equal("llama", show.GetProperty("model_info").GetProperty("general.architecture").GetString());
+        Assert.Contains("tools", show.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
+    }
+
     private ChatClient OpenAIClient() => new(Model, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(h.BaseAddress, "/v1") });
 
     private static ChatTool SdkWeatherTool() => ChatTool.CreateFunctionTool("get_weather", "Current weather",
