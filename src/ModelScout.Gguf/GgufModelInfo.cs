@@ -68,6 +68,8 @@ public sealed record GgufModelInfo
     public int? MergeCount { get; init; }
     public bool HasChatTemplate { get; init; }
     public int ChatTemplateLength { get; init; }
+    /// <summary>The <c>tokenizer.chat_template</c> text (Jinja), capped as the reader caps every string; null when absent.</summary>
+    public string? ChatTemplate { get; init; }
     public IReadOnlyDictionary<string, long> SpecialTokens { get; init; } = new Dictionary<string, long>();
 
     /// <summary>Bits per weight over the whole file.</summary>
@@ -161,6 +163,7 @@ public sealed record GgufModelInfo
             MergeCount = f["tokenizer.ggml.merges"]?.Count,
             HasChatTemplate = template is not null,
             ChatTemplateLength = template?.Length ?? 0,
+            ChatTemplate = template,
             SpecialTokens = special,
         };
     }

@@ -62,7 +62,7 @@ public sealed class TranslatorTests
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"format":"yaml"}""", "format")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"temperature":"hot"}}""", "temperature")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"keep_alive":"forever"}""", "keep_alive")]
-    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}""", "tools")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function"}]}""", "tools[0].function")]
     [InlineData("""{"messages":[{"role":"user","content":"x"}]}""", "model")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"num_ctx":2147483647}}""", "num_ctx")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"options":{"num_ctx":0}}""", "num_ctx")]
@@ -91,7 +91,7 @@ public sealed class TranslatorTests
     [Fact]
     public void Ollama_chat_chunk_byte_for_byte()
     {
-        var json = JsonSerializer.Serialize(OllamaTranslator.ChatChunk("llama3.1:8b", Now, " there"), Wire.ChatResponse);
+        var json = JsonSerializer.Serialize(OllamaTranslator.ChatChunk("llama3.1:8b", Now, new GenerationPiece(" there")), Wire.ChatResponse);
         Assert.Equal("""{"model":"llama3.1:8b","created_at":"2026-03-04T05:06:07.0000000Z","message":{"role":"assistant","content":" there"},"done":false}""", json);
     }
 
@@ -134,7 +134,7 @@ public sealed class TranslatorTests
     [InlineData("""{"model":"m","messages":[]}""", "messages")]
     [InlineData("""{"model":"m"}""", "messages")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}]}""", "messages[0].content")]
-    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f"}}]}""", "tools")]
+    [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"tools":[{"type":"function","function":{"name":"f g"}}]}""", "tools[0].function.name")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"response_format":{"type":"xml"}}""", "response_format.type")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"top_logprobs":2}""", "top_logprobs")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"x"}],"stop":[1,2]}""", "stop")]

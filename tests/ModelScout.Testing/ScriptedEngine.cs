@@ -70,6 +70,29 @@ public sealed class ScriptedEngine : IInferenceService, IDisposable
     /// </summary>
     public Func<GenerationRequest, string>? Reply { get; init; }
 
+    /// <summary>
+    /// The whole reply to a request as the updates the engine sends, for replies with reasoning
+    /// (<see cref="GenerationToken.Thinking"/>) and tool calls (<see cref="GenerationToolCall"/>); the engine adds the
+    /// <see cref="GenerationCompleted"/>, counting the tokens and the calls. <c>num_predict</c> counts tokens. It may throw,
+    /// as the real engine does for a request the model cannot serve (tools for a model without them). Wins over
+    /// <see cref="Reply"/>.
+    /// </summary>
+    public Func<GenerationRequest, IReadOnlyList<GenerationUpdate>>? Updates { get; init; }
+
+    /// <summary>Tokens whose text is reasoning: one per space-separated word of <paramref name="thinking"/>.</summary>
+    public static IReadOnlyList<GenerationUpdate> ThinkingTokens(string thinking)
+    {
+        ArgumentNullException.ThrowIfNull(thinking);
+        return [.. Words(thinking).Select((w, i) => new GenerationToken("", 3000 + i, null, null) { Thinking = w })];
+    }
+
+    /// <summary>Tokens of answer text: one per space-separated word of <paramref name="text"/>.</summary>
+    public static IReadOnlyList<GenerationUpdate> TextTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return [.. Words(text).Select((w, i) => new GenerationToken(w, 1000 + i, null, null))];
+    }
+
     /// <summary>Send one token of every answer, then wait until the request is cancelled and end it as cancelled.</summary>
     public bool HoldAfterFirstToken { get; init; }
 
@@ -136,13 +159,23 @@ public sealed class ScriptedEngine : IInferenceService, IDisposable
         MarkLoaded(request.Model, request.KeepAlive);
         try
         {
-            var pieces = Reply is { } reply ? Words(reply(request)) : Script(request);
+            var updates = Updates is { } scripted
+                ? scripted(request)
+                : [.. (Reply is { } reply ? Words(reply(request)) : Script(request)).Select((p, i) => (GenerationUpdate)new GenerationToken(p, 1000 + i, null, null))];
             var limit = request.Options.NumPredict is > 0 and var n ? n : int.MaxValue;
             Interlocked.Add(ref promptTotal, PromptTokens);
             var produced = 0;
+            var calls = 0;
             var reason = DoneReason.Stop;
-            for (var i = 0; i < pieces.Count; i++)
+            for (var i = 0; i < updates.Count; i++)
             {
+                if (updates[i] is GenerationToolCall call)
+                {
+                    calls++;
+                    yield return call;
+                    continue;
+                }
+                if (updates[i] is not GenerationToken token) throw new InvalidOperationException("Updates sends tokens and tool calls; the engine adds the completion");
                 if (produced >= limit)
                 {
                     reason = DoneReason.Length;
@@ -150,13 +183,13 @@ public sealed class ScriptedEngine : IInferenceService, IDisposable
                 }
                 if (TokenDelay > TimeSpan.Zero) await Task.WhenAny(Task.Delay(TokenDelay, cancellationToken));
                 cancellationToken.ThrowIfCancellationRequested();
-                var chosen = request.Logprobs ? new TokenLogprob(1000 + i, pieces[i], -(i + 1) / 10.0) : null;
+                var chosen = request.Logprobs ? new TokenLogprob(token.TokenId, token.Text.Length > 0 ? token.Text : token.Thinking, -(i + 1) / 10.0) : null;
                 IReadOnlyList<TokenLogprob>? top = request.TopLogprobs > 0
                     ? [chosen!, .. Enumerable.Range(1, request.TopLogprobs - 1).Select(k => new TokenLogprob(2000 + k, $"alt{k}", -5.0 - k))]
                     : null;
                 produced++;
                 Interlocked.Increment(ref generatedTotal);
-                yield return new GenerationToken(pieces[i], 1000 + i, chosen, top);
+                yield return token with { Chosen = chosen, Top = top };
                 if (HoldAfterFirstToken && await HoldAsync(cancellationToken))
                 {
                     reason = DoneReason.Cancelled;
@@ -173,6 +206,7 @@ public sealed class ScriptedEngine : IInferenceService, IDisposable
                 LoadDuration = TimeSpan.FromMilliseconds(12.5),
                 PromptEvalDuration = TimeSpan.FromMilliseconds(5),
                 EvalDuration = TimeSpan.FromMilliseconds(produced * 250),
+                ToolCalls = calls,
             });
         }
         finally

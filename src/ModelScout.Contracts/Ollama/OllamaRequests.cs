@@ -17,6 +17,7 @@ public abstract record OllamaGenerationRequest
     [JsonPropertyName("stream"), JsonPropertyOrder(90)] public bool? Stream { get; init; }
     /// <summary>Duration string ("5m") or number of seconds.</summary>
     [JsonPropertyName("keep_alive"), JsonPropertyOrder(110)] public JsonElement? KeepAlive { get; init; }
+    /// <summary>true, false, or a level: "low", "medium", "high".</summary>
     [JsonPropertyName("think"), JsonPropertyOrder(130)] public JsonElement? Think { get; init; }
     [JsonPropertyName("logprobs"), JsonPropertyOrder(140)] public bool? Logprobs { get; init; }
     [JsonPropertyName("top_logprobs"), JsonPropertyOrder(150)] public int? TopLogprobs { get; init; }
@@ -39,15 +40,39 @@ public sealed record GenerateRequest : OllamaGenerationRequest
     [JsonPropertyName("context"), JsonPropertyOrder(120)] public IReadOnlyList<long>? Context { get; init; }
 }
 
-/// <summary>One chat message on Ollama's wire.</summary>
+/// <summary>
+/// One chat message on Ollama's wire: a request's turn, or the assistant's message of an answer. <c>tool_calls</c> is
+/// <c>[{id, function: {index, name, arguments}}]</c> with arguments a JSON object.
+/// </summary>
 public sealed record OllamaMessage
 {
     [JsonPropertyName("role")] public string? Role { get; init; }
     [JsonPropertyName("content")] public string? Content { get; init; }
     [JsonPropertyName("thinking")] public string? Thinking { get; init; }
     [JsonPropertyName("images")] public IReadOnlyList<string>? Images { get; init; }
-    [JsonPropertyName("tool_calls")] public JsonElement? ToolCalls { get; init; }
+    [JsonPropertyName("tool_calls")] public IReadOnlyList<OllamaToolCall>? ToolCalls { get; init; }
+    /// <summary>A tool message: the function whose result it carries.</summary>
     [JsonPropertyName("tool_name")] public string? ToolName { get; init; }
+    /// <summary>A tool message: the id of the call it answers (newer Ollama clients send it).</summary>
+    [JsonPropertyName("tool_call_id")] public string? ToolCallId { get; init; }
+}
+
+/// <summary>
+/// One tool call: <c>{id, function: {index, name, arguments}}</c>, arguments a JSON object. Answers fill every field;
+/// requests (an assistant turn sent back) may leave out id and index.
+/// </summary>
+public sealed record OllamaToolCall
+{
+    [JsonPropertyName("id")] public string? Id { get; init; }
+    [JsonPropertyName("function")] public OllamaToolCallFunction? Function { get; init; }
+}
+
+/// <summary>The function of an Ollama tool call; <c>index</c> counts the calls of one reply from 0.</summary>
+public sealed record OllamaToolCallFunction
+{
+    [JsonPropertyName("index")] public int? Index { get; init; }
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    [JsonPropertyName("arguments")] public JsonElement? Arguments { get; init; }
 }
 
 /// <summary>POST /api/chat.</summary>

@@ -25,9 +25,11 @@ public sealed record GenerateResponse : OllamaMetrics
     [JsonPropertyName("model"), JsonPropertyOrder(1)] public required string Model { get; init; }
     [JsonPropertyName("created_at"), JsonPropertyOrder(2)] public required string CreatedAt { get; init; }
     [JsonPropertyName("response"), JsonPropertyOrder(3)] public string Response { get; init; } = "";
-    [JsonPropertyName("done"), JsonPropertyOrder(4)] public bool Done { get; init; }
-    [JsonPropertyName("done_reason"), JsonPropertyOrder(5)] public string? DoneReason { get; init; }
-    [JsonPropertyName("context"), JsonPropertyOrder(6)] public IReadOnlyList<int>? Context { get; init; }
+    /// <summary>Reasoning text (with <c>think</c>); left out when there is none.</summary>
+    [JsonPropertyName("thinking"), JsonPropertyOrder(4)] public string? Thinking { get; init; }
+    [JsonPropertyName("done"), JsonPropertyOrder(5)] public bool Done { get; init; }
+    [JsonPropertyName("done_reason"), JsonPropertyOrder(6)] public string? DoneReason { get; init; }
+    [JsonPropertyName("context"), JsonPropertyOrder(7)] public IReadOnlyList<int>? Context { get; init; }
     [JsonPropertyName("logprobs"), JsonPropertyOrder(20)] public IReadOnlyList<OllamaLogprob>? Logprobs { get; init; }
 }
 

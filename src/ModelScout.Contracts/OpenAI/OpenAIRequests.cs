@@ -10,7 +10,10 @@ public sealed record OpenAIChatMessage
     [JsonPropertyName("content")] public JsonElement? Content { get; init; }
     [JsonPropertyName("name")] public string? Name { get; init; }
     [JsonPropertyName("tool_call_id")] public string? ToolCallId { get; init; }
+    /// <summary>An assistant message's calls: <c>[{id, type: "function", function: {name, arguments}}]</c>, arguments a JSON string.</summary>
     [JsonPropertyName("tool_calls")] public JsonElement? ToolCalls { get; init; }
+    /// <summary>An assistant message's reasoning (DeepSeek's and llama-server's field).</summary>
+    [JsonPropertyName("reasoning_content")] public JsonElement? ReasoningContent { get; init; }
 }
 
 /// <summary><c>stream_options</c>.</summary>
@@ -71,7 +74,11 @@ public sealed record ChatCompletionRequest : OpenAIGenerationRequest
     [JsonPropertyName("logprobs"), JsonPropertyOrder(140)] public bool? Logprobs { get; init; }
     [JsonPropertyName("top_logprobs"), JsonPropertyOrder(150)] public int? TopLogprobs { get; init; }
     [JsonPropertyName("tools"), JsonPropertyOrder(180)] public JsonElement? Tools { get; init; }
+    /// <summary>"none", "auto", "required" or <c>{type: "function", function: {name}}</c>.</summary>
     [JsonPropertyName("tool_choice"), JsonPropertyOrder(190)] public JsonElement? ToolChoice { get; init; }
+    [JsonPropertyName("parallel_tool_calls"), JsonPropertyOrder(195)] public bool? ParallelToolCalls { get; init; }
+    /// <summary>"none", "minimal", "low", "medium" or "high".</summary>
+    [JsonPropertyName("reasoning_effort"), JsonPropertyOrder(197)] public string? ReasoningEffort { get; init; }
 }
 
 /// <summary>POST /v1/completions. <c>logprobs</c> here is the number of alternatives (0-5), as in the legacy API.</summary>

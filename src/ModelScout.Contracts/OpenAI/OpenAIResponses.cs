@@ -11,11 +11,46 @@ public sealed record Usage
     [JsonPropertyName("total_tokens")] public int TotalTokens { get; init; }
 }
 
-/// <summary>The assistant's message in a non-streamed chat completion, and the delta of a streamed one.</summary>
+/// <summary>
+/// The assistant's message in a non-streamed chat completion. <c>content</c> is always written: null when the reply is
+/// only tool calls, as OpenAI writes it.
+/// </summary>
 public sealed record ChatMessageOut
 {
     [JsonPropertyName("role")] public string? Role { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     [JsonPropertyName("content")] public string? Content { get; init; }
+    /// <summary>The reasoning before the answer (DeepSeek's and llama-server's field); left out when there is none.</summary>
+    [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
+    [JsonPropertyName("tool_calls")] public IReadOnlyList<OpenAIToolCall>? ToolCalls { get; init; }
+}
+
+/// <summary>What one chunk of a streamed chat completion adds to its choice; fields left out add nothing.</summary>
+public sealed record ChatDelta
+{
+    [JsonPropertyName("role")] public string? Role { get; init; }
+    [JsonPropertyName("content")] public string? Content { get; init; }
+    [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
+    [JsonPropertyName("tool_calls")] public IReadOnlyList<OpenAIToolCall>? ToolCalls { get; init; }
+}
+
+/// <summary>
+/// A tool call: <c>{id, type: "function", function: {name, arguments}}</c>. In a streamed delta <c>index</c> says which
+/// call a piece belongs to; the first piece of a call carries id, type and name, the later ones only arguments.
+/// </summary>
+public sealed record OpenAIToolCall
+{
+    [JsonPropertyName("index")] public int? Index { get; init; }
+    [JsonPropertyName("id")] public string? Id { get; init; }
+    [JsonPropertyName("type")] public string? Type { get; init; }
+    [JsonPropertyName("function")] public required OpenAIFunctionCall Function { get; init; }
+}
+
+/// <summary>The function of a tool call; <c>arguments</c> is a JSON object encoded as a string (or a piece of one).</summary>
+public sealed record OpenAIFunctionCall
+{
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    [JsonPropertyName("arguments")] public string? Arguments { get; init; }
 }
 
 /// <summary>One alternative token: text, log-probability and UTF-8 bytes.</summary>
@@ -72,7 +107,7 @@ public sealed record ChatChoice : OpenAIChoice<ChatLogprobs>
 /// <summary>One choice of a streamed chat chunk.</summary>
 public sealed record ChatChunkChoice : OpenAIChoice<ChatLogprobs>
 {
-    [JsonPropertyName("delta"), JsonPropertyOrder(2)] public required ChatMessageOut Delta { get; init; }
+    [JsonPropertyName("delta"), JsonPropertyOrder(2)] public required ChatDelta Delta { get; init; }
 }
 
 /// <summary>One choice of a completion (streamed or not).</summary>

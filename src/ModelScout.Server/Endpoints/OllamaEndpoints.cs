@@ -75,8 +75,8 @@ public static class OllamaEndpoints
     private static async Task AnswerAsync<TRequest, TResponse>(HttpContext context, JsonTypeInfo<TRequest> requestInfo,
         Func<TRequest, bool> isLoadOnly, Func<TRequest, GenerationRequest> translate, JsonTypeInfo<TResponse> info,
         Func<string, DateTimeOffset, string, TResponse> loaded,
-        Func<string, DateTimeOffset, string, IReadOnlyList<EmittedLogprob>?, TResponse> chunk,
-        Func<string, DateTimeOffset, GenerationStats, string, IReadOnlyList<EmittedLogprob>?, TResponse> done)
+        Func<string, DateTimeOffset, GenerationPiece, IReadOnlyList<EmittedLogprob>?, TResponse> chunk,
+        Func<string, DateTimeOffset, GenerationStats, GenerationPiece, IReadOnlyList<EmittedLogprob>?, TResponse> done)
         where TRequest : OllamaGenerationRequest
     {
         var s = ServerServices.Of(context);
@@ -91,8 +91,8 @@ public static class OllamaEndpoints
         }
         var generation = translate(request);
         await RunAsync(context, s, generation, request.Stream ?? true, info,
-            (text, lp) => chunk(model, s.Time.GetUtcNow(), text, lp),
-            (stats, text, lp) => done(model, s.Time.GetUtcNow(), stats, text, lp));
+            (piece, lp) => chunk(model, s.Time.GetUtcNow(), piece, lp),
+            (stats, piece, lp) => done(model, s.Time.GetUtcNow(), stats, piece, lp));
     }
 
     /// <summary>Empty prompt: load the model (done_reason "load"), or with keep_alive 0 unload it ("unload").</summary>
@@ -108,9 +108,12 @@ public static class OllamaEndpoints
         return "load";
     }
 
-    /// <summary>Runs one generation and writes it as NDJSON (streaming) or one object.</summary>
+    /// <summary>
+    /// Runs one generation and writes it as NDJSON (streaming) or one object. A stream sends a line per token that shows
+    /// text or reasoning and a line per finished tool call, then the done line.
+    /// </summary>
     private static async Task RunAsync<T>(HttpContext context, ServerServices s, GenerationRequest generation, bool stream, JsonTypeInfo<T> info,
-        Func<string, IReadOnlyList<EmittedLogprob>, T> chunk, Func<GenerationStats, string, IReadOnlyList<EmittedLogprob>, T> done)
+        Func<GenerationPiece, IReadOnlyList<EmittedLogprob>, T> chunk, Func<GenerationStats, GenerationPiece, IReadOnlyList<EmittedLogprob>, T> done)
     {
         using var cancel = s.Link(context.RequestAborted);
         await using var run = await GenerationRun.StartAsync(s, generation, cancel.Token);
@@ -120,7 +123,7 @@ public static class OllamaEndpoints
             var outcome = await run.CollectAsync(cancel.Token);
             telemetry.PromptTokens = outcome.Stats.PromptTokens;
             telemetry.CompletionTokens = outcome.Stats.CompletionTokens;
-            await WireWriter.JsonAsync(context, done(outcome.Stats, outcome.Text, outcome.Logprobs), info);
+            await WireWriter.JsonAsync(context, done(outcome.Stats, GenerationPiece.Of(outcome), outcome.Logprobs), info);
             return;
         }
         WireWriter.StartNdjson(context);
@@ -132,13 +135,18 @@ public static class OllamaEndpoints
                 var released = transcript.Add(update);
                 switch (update)
                 {
-                    case GenerationToken token when token.Text.Length > 0:
-                        await WireWriter.LineAsync(context, chunk(token.Text, released), info);
+                    case GenerationToken token when token.Text.Length > 0 || token.Thinking.Length > 0:
+                        await WireWriter.LineAsync(context, chunk(new GenerationPiece(token.Text, token.Thinking), released), info);
+                        break;
+                    case GenerationToolCall:
+                        // The transcript's copy: it carries the id given to a call the engine sent without one.
+                        var index = transcript.ToolCalls.Count - 1;
+                        await WireWriter.LineAsync(context, chunk(GenerationPiece.None with { ToolCalls = [new IndexedToolCall(index, transcript.ToolCalls[index])] }, []), info);
                         break;
                     case GenerationCompleted completed:
                         telemetry.PromptTokens = completed.Stats.PromptTokens;
                         telemetry.CompletionTokens = completed.Stats.CompletionTokens;
-                        await WireWriter.LineAsync(context, done(completed.Stats, "", []), info);
+                        await WireWriter.LineAsync(context, done(completed.Stats, GenerationPiece.None, []), info);
                         break;
                 }
             }
@@ -150,7 +158,7 @@ public static class OllamaEndpoints
         catch (OperationCanceledException) when (s.Stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
         {
             // The server is shutting down: end the stream as a finished answer the client can read.
-            await WireWriter.LineAsync(context, done(transcript.Cancelled(generation.Model), "", []), info);
+            await WireWriter.LineAsync(context, done(transcript.Cancelled(generation.Model), GenerationPiece.None, []), info);
         }
     }
 
@@ -199,7 +207,8 @@ public static class OllamaEndpoints
         var name = RequestFields.RequireModel(request.EffectiveModel);
         RequestTelemetry.Of(context).Model = name;
         var model = s.Store.Find(name) ?? throw NotFound(name);
-        await WireWriter.JsonAsync(context, StoreTranslator.Show(model, ModelInfo(model.ModelPath)), Wire.ShowResponse);
+        var header = Header(model.ModelPath);
+        await WireWriter.JsonAsync(context, StoreTranslator.Show(model, header is null ? null : ModelInfo(header), header?.ChatTemplate), Wire.ShowResponse);
     }
 
     private static async Task CopyAsync(HttpContext context)
@@ -313,30 +322,34 @@ public static class OllamaEndpoints
         context.Response.StatusCode = 201;
     }
 
-    /// <summary>A few GGUF header facts for /api/show; null when the header cannot be read (the show still succeeds).</summary>
-    private static JsonObject? ModelInfo(string path)
+    /// <summary>The GGUF header's facts; null when the header cannot be read (the show still succeeds).</summary>
+    private static GgufModelInfo? Header(string path)
     {
         try
         {
-            var file = GgufReader.ReadFile(path);
-            var info = GgufModelInfo.From(file);
-            var arch = info.Architecture ?? "unknown";
-            var result = new JsonObject
-            {
-                ["general.architecture"] = arch,
-                ["general.parameter_count"] = info.Parameters,
-            };
-            if (info.Hyper.ContextLength is { } ctx) result[$"{arch}.context_length"] = ctx;
-            if (info.Hyper.EmbeddingLength is { } embd) result[$"{arch}.embedding_length"] = embd;
-            if (info.Hyper.BlockCount is { } blocks) result[$"{arch}.block_count"] = blocks;
-            if (info.Hyper.HeadCount is { } heads) result[$"{arch}.attention.head_count"] = heads;
-            if (info.FileTypeId is { } ft) result["general.file_type"] = ft;
-            return result;
+            return GgufModelInfo.From(GgufReader.ReadFile(path));
         }
         catch (Exception e) when (e is GgufFormatException or IOException or UnauthorizedAccessException)
         {
             return null;
         }
+    }
+
+    /// <summary>A few GGUF header facts for /api/show.</summary>
+    private static JsonObject ModelInfo(GgufModelInfo info)
+    {
+        var arch = info.Architecture ?? "unknown";
+        var result = new JsonObject
+        {
+            ["general.architecture"] = arch,
+            ["general.parameter_count"] = info.Parameters,
+        };
+        if (info.Hyper.ContextLength is { } ctx) result[$"{arch}.context_length"] = ctx;
+        if (info.Hyper.EmbeddingLength is { } embd) result[$"{arch}.embedding_length"] = embd;
+        if (info.Hyper.BlockCount is { } blocks) result[$"{arch}.block_count"] = blocks;
+        if (info.Hyper.HeadCount is { } heads) result[$"{arch}.attention.head_count"] = heads;
+        if (info.FileTypeId is { } ft) result["general.file_type"] = ft;
+        return result;
     }
 
     internal static InferenceException NotFound(string name) =>

@@ -47,9 +47,12 @@ public static class OpenAIEndpoints
             {
                 for (var i = 0; i < n; i++) await WireWriter.EventAsync(context, OpenAITranslator.RoleChunk(id, created, model, i), Wire.ChatCompletionChunk);
                 await StreamChoicesAsync(context, s, runs, Wire.ChatCompletionChunk, new ChunkShape<ChatCompletionChunk>(
-                    (index, text, released) => OpenAITranslator.ContentChunk(id, created, model, index, text, released),
-                    (index, reason) => OpenAITranslator.FinishChunk(id, created, model, index, reason),
-                    request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.UsageChunk(id, created, model, usage) : null));
+                    (index, token, released) => OpenAITranslator.TokenChunk(id, created, model, index, token, released) is { } chunk ? [chunk] : [],
+                    (index, reason, calls) => OpenAITranslator.FinishChunk(id, created, model, index, reason, calls),
+                    request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.UsageChunk(id, created, model, usage) : null)
+                {
+                    ToolCall = (index, callIndex, call) => OpenAITranslator.ToolCallChunks(id, created, model, index, callIndex, call),
+                });
             });
     }
 
@@ -66,13 +69,14 @@ public static class OpenAIEndpoints
             {
                 var offsets = runs.Select(_ => promptLength).ToArray();
                 return StreamChoicesAsync(context, s, runs, Wire.Completion, new ChunkShape<Completion>(
-                    (index, text, released) =>
+                    (index, token, released) =>
                     {
+                        if (token.Text.Length == 0) return [];
                         var logprobs = generation.Logprobs ? OpenAITranslator.CompletionLogprobs(released, offsets[index]) : null;
                         offsets[index] += released.Sum(r => r.Chosen.Text.Length);
-                        return OpenAITranslator.CompletionChunk(id, created, model, index, text, logprobs, null);
+                        return [OpenAITranslator.CompletionChunk(id, created, model, index, token.Text, logprobs, null)];
                     },
-                    (index, reason) => OpenAITranslator.CompletionChunk(id, created, model, index, "", null, OpenAITranslator.FinishReason(reason)),
+                    (index, reason, _) => OpenAITranslator.CompletionChunk(id, created, model, index, "", null, OpenAITranslator.FinishReason(reason)),
                     request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.CompletionUsageChunk(id, created, model, usage) : null));
             });
     }
@@ -123,11 +127,18 @@ public static class OpenAIEndpoints
         await WireWriter.JsonAsync(context, OpenAITranslator.Embeddings(embedding.Model, vectors, result.PromptTokens, request.EncodingFormat == "base64"), Wire.EmbeddingList);
     }
 
-    /// <summary>How one endpoint's SSE chunks look: content, finish, and (when asked for) the usage chunk.</summary>
+    /// <summary>
+    /// How one endpoint's SSE chunks look: the chunks of a token (none when it shows nothing), the finish chunk (given the
+    /// choice's tool-call count), the usage chunk when asked for, and the chunks of a tool call (chat only).
+    /// </summary>
     private sealed record ChunkShape<TChunk>(
-        Func<int, string, IReadOnlyList<EmittedLogprob>, TChunk> Content,
-        Func<int, DoneReason, TChunk> Finish,
-        Func<Usage, TChunk>? Usage);
+        Func<int, GenerationToken, IReadOnlyList<EmittedLogprob>, IReadOnlyList<TChunk>> Token,
+        Func<int, DoneReason, int, TChunk> Finish,
+        Func<Usage, TChunk>? Usage)
+    {
+        /// <summary>Choice index, call index within the choice, the call → its chunks.</summary>
+        public Func<int, int, ModelScout.Prompting.Tools.ToolCall, IEnumerable<TChunk>>? ToolCall { get; init; }
+    }
 
     /// <summary>
     /// The SSE body after the first chunk, for chat and legacy completions alike: content and finish chunks per choice
@@ -141,14 +152,20 @@ public static class OpenAIEndpoints
         {
             await foreach (var (index, update) in Merge(runs, context.RequestAborted))
             {
-                var released = transcripts[index].Add(update);
+                var transcript = transcripts[index];
+                var released = transcript.Add(update);
                 switch (update)
                 {
-                    case GenerationToken token when token.Text.Length > 0:
-                        await WireWriter.EventAsync(context, shape.Content(index, token.Text, released), info);
+                    case GenerationToken token:
+                        foreach (var chunk in shape.Token(index, token, released)) await WireWriter.EventAsync(context, chunk, info);
+                        break;
+                    case GenerationToolCall when shape.ToolCall is { } toolCall:
+                        // The transcript's copy: it carries the id given to a call the engine sent without one.
+                        var callIndex = transcript.ToolCalls.Count - 1;
+                        foreach (var chunk in toolCall(index, callIndex, transcript.ToolCalls[callIndex])) await WireWriter.EventAsync(context, chunk, info);
                         break;
                     case GenerationCompleted completed:
-                        await WireWriter.EventAsync(context, shape.Finish(index, completed.Stats.DoneReason), info);
+                        await WireWriter.EventAsync(context, shape.Finish(index, completed.Stats.DoneReason, transcript.ToolCalls.Count), info);
                         break;
                 }
             }
@@ -162,7 +179,7 @@ public static class OpenAIEndpoints
         {
             // Shutting down: finish every open choice so the client sees a complete stream.
             for (var i = 0; i < runs.Length; i++)
-                if (transcripts[i].Stats is null) await WireWriter.EventAsync(context, shape.Finish(i, DoneReason.Cancelled), info);
+                if (transcripts[i].Stats is null) await WireWriter.EventAsync(context, shape.Finish(i, DoneReason.Cancelled, 0), info);
             await WireWriter.DoneAsync(context);
             return;
         }

@@ -57,7 +57,9 @@ internal static class WireWriter
 
     private static void Serialize<T>(System.IO.Pipelines.PipeWriter body, T value, JsonTypeInfo<T> info)
     {
-        using var json = new Utf8JsonWriter(body);
+        // A writer escapes with its own encoder, not the serializer's: without this, streamed text would go out as
+        // \u00E9 and \u0022 escapes where the whole-answer JSON (and Ollama and OpenAI) write the characters.
+        using var json = new Utf8JsonWriter(body, new JsonWriterOptions { Encoder = info.Options.Encoder });
         JsonSerializer.Serialize(json, value, info);
     }
 

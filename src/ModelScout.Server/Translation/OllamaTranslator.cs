@@ -3,6 +3,7 @@ using System.Text.Json;
 using ModelScout.Contracts.Ollama;
 using ModelScout.Engine;
 using ModelScout.Prompting;
+using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Server.Translation;
 
@@ -30,7 +31,6 @@ public static class OllamaTranslator
             throw ApiProblem.Invalid("suffix", "suffix (fill-in-the-middle) is not supported; put the whole prompt in prompt");
         if (!string.IsNullOrEmpty(request.Template))
             throw ApiProblem.Invalid("template", "per-request template overrides are not supported; create a model with that template through /api/create and use it");
-        RejectThinking(request.Think);
         return Generation(request, model, prompt: request.Prompt ?? "", system: string.IsNullOrEmpty(request.System) ? null : request.System, raw: request.Raw ?? false,
             context: request.Context);
     }
@@ -40,27 +40,69 @@ public static class OllamaTranslator
     {
         ArgumentNullException.ThrowIfNull(request);
         var model = RequestFields.RequireModel(request.Model);
-        if (request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
-            throw ApiProblem.Invalid("tools", "tool calling is not supported by scout serve yet; send the request without tools");
-        RejectThinking(request.Think);
+        var tools = ToolFields.Tools(request.Tools, requireType: false);
         var turns = new List<ChatTurn>();
         for (var i = 0; i < (request.Messages?.Count ?? 0); i++)
         {
             var m = request.Messages![i] ?? throw ApiProblem.Invalid($"messages[{i}]", $"messages[{i}] is null; each message is an object with role and content");
-            if (string.IsNullOrEmpty(m.Role)) throw ApiProblem.Missing($"messages[{i}].role", "one of system, user, assistant, tool");
-            if (!Roles.Contains(m.Role)) throw ApiProblem.Invalid($"messages[{i}].role", $"messages[{i}].role '{m.Role}' is not one of system, user, assistant, tool");
-            if (m.Images is { Count: > 0 }) throw NoImages($"messages[{i}].images");
-            turns.Add(new ChatTurn(m.Role, m.Content ?? ""));
+            turns.Add(Turn(m, i, turns));
         }
-        return Generation(request, model, messages: turns);
+        return Generation(request, model, messages: turns, tools: tools);
     }
+
+    /// <summary>
+    /// One message of the history. An assistant message may carry <c>thinking</c> and <c>tool_calls</c>
+    /// (<c>[{function: {name, arguments}}]</c>, id and index optional: a call without an id is named by its place,
+    /// <c>call_{message}_{call}</c>, the same in every request so the prompt stays cacheable). A tool message names its
+    /// function in <c>tool_name</c> and may name its call in <c>tool_call_id</c>; with only one of the two, the other is
+    /// taken from the matching call of the last assistant message that made calls.
+    /// </summary>
+    private static ChatTurn Turn(OllamaMessage m, int i, List<ChatTurn> earlier)
+    {
+        var at = $"messages[{i}]";
+        if (string.IsNullOrEmpty(m.Role)) throw ApiProblem.Missing($"{at}.role", "one of system, user, assistant, tool");
+        if (!Roles.Contains(m.Role)) throw ApiProblem.Invalid($"{at}.role", $"{at}.role '{m.Role}' is not one of system, user, assistant, tool");
+        if (m.Images is { Count: > 0 }) throw NoImages($"{at}.images");
+        var turn = new ChatTurn(m.Role, m.Content ?? "");
+        if (m.ToolCalls is { Count: > 0 } toolCalls)
+        {
+            if (m.Role != "assistant") throw ApiProblem.Invalid($"{at}.tool_calls", $"{at}.tool_calls: only assistant messages carry tool calls");
+            var calls = new List<ToolCall>(toolCalls.Count);
+            for (var j = 0; j < toolCalls.Count; j++)
+            {
+                var field = $"{at}.tool_calls[{j}]";
+                var function = toolCalls[j]?.Function ?? throw ApiProblem.Missing($"{field}.function", "an object with name and arguments");
+                var name = ToolFields.Name(function.Name, $"{field}.function.name");
+                var id = string.IsNullOrEmpty(toolCalls[j]!.Id) ? $"call_{i}_{j}" : toolCalls[j]!.Id!;
+                calls.Add(new ToolCall(id, name, ToolFields.Arguments(function.Arguments, $"{field}.function.arguments")));
+            }
+            turn = turn with { ToolCalls = calls };
+        }
+        if (m.Role == "assistant" && !string.IsNullOrEmpty(m.Thinking)) turn = turn with { Thinking = m.Thinking };
+        if (m.Role == "tool")
+        {
+            var made = earlier.LastOrDefault(t => t.ToolCalls is { Count: > 0 })?.ToolCalls ?? [];
+            var call = !string.IsNullOrEmpty(m.ToolCallId) ? made.FirstOrDefault(c => c.Id == m.ToolCallId)
+                : !string.IsNullOrEmpty(m.ToolName) ? made.FirstOrDefault(c => c.Name == m.ToolName && !Answered(earlier, c.Id))
+                : null;
+            turn = turn with
+            {
+                ToolName = string.IsNullOrEmpty(m.ToolName) ? call?.Name : m.ToolName,
+                ToolCallId = string.IsNullOrEmpty(m.ToolCallId) ? call?.Id : m.ToolCallId,
+            };
+        }
+        return turn;
+    }
+
+    private static bool Answered(List<ChatTurn> earlier, string callId) => earlier.Any(t => t.Role == "tool" && t.ToolCallId == callId);
 
     /// <summary>The engine request of either endpoint: its own prompt or turns, and the fields both share.</summary>
     private static GenerationRequest Generation(OllamaGenerationRequest request, string model, IReadOnlyList<ChatTurn>? messages = null,
-        string? prompt = null, string? system = null, bool raw = false, IReadOnlyList<long>? context = null) => new()
+        string? prompt = null, string? system = null, bool raw = false, IReadOnlyList<long>? context = null, IReadOnlyList<ToolDefinition>? tools = null) => new()
     {
         Model = model,
         Messages = messages,
+        Tools = tools ?? [],
         Prompt = prompt,
         System = system,
         Raw = raw,
@@ -74,6 +116,7 @@ public static class OllamaTranslator
         TruncatePrompt = request.Truncate ?? true,
         ContextShift = request.Shift,
         Context = TokenIds(context),
+        Think = ToolFields.Think(request.Think),
     };
 
     /// <summary>/api/generate's <c>context</c> as token ids; ids that are no int are refused (the engine checks the vocabulary).</summary>
@@ -120,30 +163,78 @@ public static class OllamaTranslator
         _ => "stop",
     };
 
-    /// <summary>One streamed /api/generate line.</summary>
-    public static GenerateResponse GenerateChunk(string model, DateTimeOffset now, string text, IReadOnlyList<EmittedLogprob>? logprobs = null) =>
-        new() { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = false, Logprobs = Logprobs(logprobs) };
+    /// <summary>One streamed /api/generate line: text, or reasoning with an empty response.</summary>
+    public static GenerateResponse GenerateChunk(string model, DateTimeOffset now, GenerationPiece piece, IReadOnlyList<EmittedLogprob>? logprobs = null)
+    {
+        ArgumentNullException.ThrowIfNull(piece);
+        return new() { Model = model, CreatedAt = CreatedAt(now), Response = piece.Text, Thinking = Empty(piece.Thinking), Done = false, Logprobs = Logprobs(logprobs) };
+    }
 
-    /// <summary>The last /api/generate object; <paramref name="text"/> is the whole answer when not streaming, else "".</summary>
-    public static GenerateResponse GenerateDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null)
+    /// <summary>The last /api/generate object; <paramref name="whole"/> is the whole answer when not streaming, else empty.</summary>
+    public static GenerateResponse GenerateDone(string model, DateTimeOffset now, GenerationStats stats, GenerationPiece? whole = null, IReadOnlyList<EmittedLogprob>? logprobs = null)
     {
         ArgumentNullException.ThrowIfNull(stats);
-        return Timed(new GenerateResponse { Model = model, CreatedAt = CreatedAt(now), Response = text, Done = true, DoneReason = DoneReasonText(stats.DoneReason), Context = stats.Context, Logprobs = Logprobs(logprobs) }, stats);
+        whole ??= GenerationPiece.None;
+        return Timed(new GenerateResponse
+        {
+            Model = model, CreatedAt = CreatedAt(now), Response = whole.Text, Thinking = Empty(whole.Thinking), Done = true,
+            DoneReason = DoneReasonText(stats.DoneReason), Context = stats.Context, Logprobs = Logprobs(logprobs),
+        }, stats);
     }
 
     /// <summary>The answer to a load-only or unload /api/generate.</summary>
     public static GenerateResponse GenerateLoaded(string model, DateTimeOffset now, string doneReason) =>
         new() { Model = model, CreatedAt = CreatedAt(now), Response = "", Done = true, DoneReason = doneReason };
 
-    /// <summary>One streamed /api/chat line.</summary>
-    public static ChatResponse ChatChunk(string model, DateTimeOffset now, string text, IReadOnlyList<EmittedLogprob>? logprobs = null) =>
-        new() { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(text), Done = false, Logprobs = Logprobs(logprobs) };
+    /// <summary>
+    /// One streamed /api/chat line, as Ollama streams: text as content; reasoning as <c>thinking</c> with empty content; a
+    /// finished tool call alone in <c>tool_calls</c> with empty content.
+    /// </summary>
+    public static ChatResponse ChatChunk(string model, DateTimeOffset now, GenerationPiece piece, IReadOnlyList<EmittedLogprob>? logprobs = null)
+    {
+        ArgumentNullException.ThrowIfNull(piece);
+        return new() { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(piece), Done = false, Logprobs = Logprobs(logprobs) };
+    }
 
-    /// <summary>The last /api/chat object; <paramref name="text"/> is the whole answer when not streaming, else "".</summary>
-    public static ChatResponse ChatDone(string model, DateTimeOffset now, GenerationStats stats, string text = "", IReadOnlyList<EmittedLogprob>? logprobs = null)
+    /// <summary>
+    /// The last /api/chat object; <paramref name="whole"/> is the whole answer (text, reasoning, calls) when not
+    /// streaming, else empty. A reply with tool calls ends with done_reason "stop", as Ollama's does.
+    /// </summary>
+    public static ChatResponse ChatDone(string model, DateTimeOffset now, GenerationStats stats, GenerationPiece? whole = null, IReadOnlyList<EmittedLogprob>? logprobs = null)
     {
         ArgumentNullException.ThrowIfNull(stats);
-        return Timed(new ChatResponse { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(text), Done = true, DoneReason = DoneReasonText(stats.DoneReason), Logprobs = Logprobs(logprobs) }, stats);
+        whole ??= GenerationPiece.None;
+        return Timed(new ChatResponse { Model = model, CreatedAt = CreatedAt(now), Message = Assistant(whole), Done = true, DoneReason = DoneReasonText(stats.DoneReason), Logprobs = Logprobs(logprobs) }, stats);
+    }
+
+    /// <summary>Ollama's tool calls: <c>{id, function: {index, name, arguments}}</c>, arguments as a JSON object.</summary>
+    public static IReadOnlyList<OllamaToolCall>? ToolCalls(IReadOnlyList<IndexedToolCall> calls)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        if (calls.Count == 0) return null;
+        return [.. calls.Select(c => new OllamaToolCall
+        {
+            Id = c.Call.Id,
+            Function = new OllamaToolCallFunction { Index = c.Index, Name = c.Call.Name, Arguments = ArgumentsObject(c.Call.ArgumentsJson) },
+        })];
+    }
+
+    /// <summary>
+    /// A call's arguments as the object Ollama sends. The engine hands over JSON object text; should it ever not be, the
+    /// text goes out as a JSON string rather than failing the answer halfway through a stream.
+    /// </summary>
+    private static JsonElement ArgumentsObject(string arguments)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(arguments);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object) return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            // Sent as a string below.
+        }
+        return JsonSerializer.SerializeToElement(arguments, Contracts.WireJsonContext.Wire.String);
     }
 
     /// <summary>Fills the embedded timings of a final answer from the engine's statistics.</summary>
@@ -205,14 +296,35 @@ public static class OllamaTranslator
 
     private static OllamaMessage Assistant(string text) => new() { Role = "assistant", Content = text };
 
-    private static void RejectThinking(JsonElement? think)
-    {
-        if (think is { ValueKind: JsonValueKind.True } || think is { ValueKind: JsonValueKind.String } s && s.GetString() is { Length: > 0 } level && level != "false")
-            throw ApiProblem.Invalid("think", "thinking is not supported by scout serve; send think: false or leave it out");
-    }
+    private static OllamaMessage Assistant(GenerationPiece piece) =>
+        new() { Role = "assistant", Content = piece.Text, Thinking = Empty(piece.Thinking), ToolCalls = ToolCalls(piece.ToolCalls) };
+
+    private static string? Empty(string text) => text.Length == 0 ? null : text;
 
     private static ApiException NoImages(string field) =>
-        ApiProblem.Invalid(field, "images are not supported: scout serve runs text-only models; send text content");
+        ApiProblem.Invalid(field, "images are not supported yet: scout serve runs text-only models, multimodal models are not supported; send text content");
 
     private static string Shorten(string raw) => raw.Length <= 40 ? raw : raw[..40] + "...";
+}
+
+/// <summary>A tool call and its index among the calls of its reply.</summary>
+public sealed record IndexedToolCall(int Index, ToolCall Call);
+
+/// <summary>
+/// What one Ollama line carries of a reply: text, reasoning and finished tool calls (any may be empty). A streamed line
+/// carries one token's worth or one call; a whole answer carries everything.
+/// </summary>
+public sealed record GenerationPiece(string Text, string Thinking = "")
+{
+    /// <summary>Nothing: the done line of a stream.</summary>
+    public static GenerationPiece None { get; } = new("");
+
+    public IReadOnlyList<IndexedToolCall> ToolCalls { get; init; } = [];
+
+    /// <summary>A whole answer's text, reasoning and calls.</summary>
+    public static GenerationPiece Of(GenerationOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return new(outcome.Text, outcome.Thinking) { ToolCalls = [.. outcome.ToolCalls.Select((c, i) => new IndexedToolCall(i, c))] };
+    }
 }

@@ -5,6 +5,7 @@ using ModelScout.Contracts;
 using ModelScout.Contracts.OpenAI;
 using ModelScout.Engine;
 using ModelScout.Prompting;
+using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Server.Translation;
 
@@ -27,18 +28,17 @@ public static class OpenAITranslator
     {
         ArgumentNullException.ThrowIfNull(request);
         var model = RequestFields.RequireModel(request.Model);
-        if (request.Tools is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
-            throw ApiProblem.Invalid("tools", "tool calling is not supported by scout serve yet; send the request without tools");
+        var tools = ToolFields.Tools(request.Tools, requireType: true);
+        var toolChoice = ToolChoiceOf(request.ToolChoice, tools);
         if (request.Messages is null or { Count: 0 })
             throw ApiProblem.Missing("messages", "send at least one message, for example [{\"role\":\"user\",\"content\":\"Hello\"}]");
         var turns = new List<ChatTurn>(request.Messages.Count);
+        // The calls made so far in the history, id → function name: a tool message must answer one of them.
+        var calls = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < request.Messages.Count; i++)
         {
             var m = request.Messages[i] ?? throw ApiProblem.Invalid($"messages[{i}]", $"messages[{i}] is null; each message is an object with role and content");
-            if (string.IsNullOrEmpty(m.Role)) throw ApiProblem.Missing($"messages[{i}].role", "one of system, developer, user, assistant, tool");
-            if (!Roles.Contains(m.Role)) throw ApiProblem.Invalid($"messages[{i}].role", $"messages[{i}].role '{m.Role}' is not one of system, developer, user, assistant, tool");
-            // "developer" is OpenAI's newer name for the system role.
-            turns.Add(new ChatTurn(m.Role == "developer" ? "system" : m.Role, Content(m.Content, $"messages[{i}].content")));
+            turns.Add(Turn(m, $"messages[{i}]", calls));
         }
         var logprobs = request.Logprobs ?? false;
         if (!logprobs && request.TopLogprobs is > 0)
@@ -52,7 +52,103 @@ public static class OpenAITranslator
             KeepAlive = KeepAliveParser.Parse(request.KeepAlive ?? default),
             Logprobs = logprobs,
             TopLogprobs = RequestFields.TopLogprobs(request.TopLogprobs),
+            Tools = tools,
+            ToolChoice = toolChoice,
+            ParallelToolCalls = request.ParallelToolCalls ?? true,
+            Think = ToolFields.ReasoningEffort(request.ReasoningEffort),
         };
+    }
+
+    /// <summary>
+    /// One message of the history. An assistant message may carry <c>tool_calls</c> (its content then may be null) and
+    /// <c>reasoning_content</c>; a tool message must name in <c>tool_call_id</c> a call of an earlier assistant message,
+    /// as OpenAI requires, and takes that call's function name.
+    /// </summary>
+    private static ChatTurn Turn(OpenAIChatMessage m, string at, Dictionary<string, string> calls)
+    {
+        if (string.IsNullOrEmpty(m.Role)) throw ApiProblem.Missing($"{at}.role", "one of system, developer, user, assistant, tool");
+        if (!Roles.Contains(m.Role)) throw ApiProblem.Invalid($"{at}.role", $"{at}.role '{m.Role}' is not one of system, developer, user, assistant, tool");
+        // "developer" is OpenAI's newer name for the system role.
+        var turn = new ChatTurn(m.Role == "developer" ? "system" : m.Role, Content(m.Content, $"{at}.content"));
+        if (m.ToolCalls is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } toolCalls)
+        {
+            if (turn.Role != "assistant") throw ApiProblem.Invalid($"{at}.tool_calls", $"{at}.tool_calls: only assistant messages carry tool calls");
+            var made = HistoryCalls(toolCalls, $"{at}.tool_calls");
+            foreach (var call in made) calls[call.Id] = call.Name;
+            turn = turn with { ToolCalls = made.Count == 0 ? null : made };
+        }
+        if (m.ReasoningContent is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } reasoning)
+        {
+            if (reasoning.ValueKind != JsonValueKind.String) throw ApiProblem.Invalid($"{at}.reasoning_content", $"{at}.reasoning_content must be a string");
+            // Reasoning belongs to assistant turns; elsewhere it means nothing and is dropped.
+            if (turn.Role == "assistant" && reasoning.GetString() is { Length: > 0 } thinking) turn = turn with { Thinking = thinking };
+        }
+        if (turn.Role == "tool")
+        {
+            if (string.IsNullOrEmpty(m.ToolCallId))
+                throw ApiProblem.Missing($"{at}.tool_call_id", "the id of the assistant's tool call this message answers (tool_calls[].id)");
+            if (!calls.TryGetValue(m.ToolCallId, out var name))
+                throw ApiProblem.Invalid($"{at}.tool_call_id", $"{at}.tool_call_id '{m.ToolCallId}' answers no tool call of an earlier message: a tool message must follow the assistant message whose tool_calls hold that id");
+            turn = turn with { ToolCallId = m.ToolCallId, ToolName = name };
+        }
+        return turn;
+    }
+
+    /// <summary>An assistant message's <c>tool_calls</c>: <c>[{id, type: "function", function: {name, arguments}}]</c>.</summary>
+    private static List<ToolCall> HistoryCalls(JsonElement toolCalls, string at)
+    {
+        if (toolCalls.ValueKind != JsonValueKind.Array)
+            throw ApiProblem.Invalid(at, $"{at} must be an array of {{\"id\",\"type\":\"function\",\"function\":{{\"name\",\"arguments\"}}}}");
+        var result = new List<ToolCall>();
+        var j = 0;
+        foreach (var call in toolCalls.EnumerateArray())
+        {
+            var field = $"{at}[{j++}]";
+            if (call.ValueKind != JsonValueKind.Object) throw ApiProblem.Invalid(field, $"{field} must be an object with id, type and function");
+            var id = call.TryGetProperty("id", out var idValue) && idValue.ValueKind == JsonValueKind.String ? idValue.GetString() : null;
+            if (string.IsNullOrEmpty(id)) throw ApiProblem.Missing($"{field}.id", "the call's id, which the tool message answering it repeats as tool_call_id");
+            if (call.TryGetProperty("type", out var type) && type.ValueKind != JsonValueKind.Null && !(type.ValueKind == JsonValueKind.String && type.GetString() == "function"))
+                throw ApiProblem.Invalid($"{field}.type", $"{field}.type must be \"function\"");
+            if (!call.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object)
+                throw ApiProblem.Missing($"{field}.function", "an object with name and arguments");
+            var name = function.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+            name = ToolFields.Name(name, $"{field}.function.name");
+            JsonElement? arguments = function.TryGetProperty("arguments", out var a) ? a : null;
+            result.Add(new ToolCall(id, name, ToolFields.Arguments(arguments, $"{field}.function.arguments")));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// <c>tool_choice</c>: "auto" (the default), "none", "required", or <c>{type: "function", function: {name}}</c> naming a
+    /// declared function. "required" and a named function need <c>tools</c>.
+    /// </summary>
+    public static ToolChoice ToolChoiceOf(JsonElement? choice, IReadOnlyList<ToolDefinition> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        if (choice is not { } c || c.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) return ToolChoice.Auto;
+        if (c.ValueKind == JsonValueKind.String)
+        {
+            return c.GetString() switch
+            {
+                "auto" => ToolChoice.Auto,
+                "none" => ToolChoice.None,
+                "required" when tools.Count == 0 => throw ApiProblem.Invalid("tool_choice", "tool_choice \"required\" needs tools: declare the functions the model must choose from"),
+                "required" => ToolChoice.Required,
+                var other => throw ApiProblem.Invalid("tool_choice", $"tool_choice '{other}' is not one of auto, none, required, or {{\"type\":\"function\",\"function\":{{\"name\":...}}}}"),
+            };
+        }
+        if (c.ValueKind != JsonValueKind.Object)
+            throw ApiProblem.Invalid("tool_choice", "tool_choice must be \"auto\", \"none\", \"required\" or {\"type\":\"function\",\"function\":{\"name\":...}}");
+        var type = c.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (type != "function")
+            throw ApiProblem.Invalid("tool_choice.type", $"tool_choice.type '{type}' is not supported; name one function with {{\"type\":\"function\",\"function\":{{\"name\":...}}}}");
+        var name = c.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object && f.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String
+            ? n.GetString() : null;
+        if (string.IsNullOrEmpty(name)) throw ApiProblem.Missing("tool_choice.function.name", "the name of the function the model must call");
+        if (!tools.Any(tool => tool.Name == name))
+            throw ApiProblem.Invalid("tool_choice.function.name", $"tool_choice names function '{name}', which tools does not declare; declare it in tools or name one that is");
+        return new ToolChoice.Named(name);
     }
 
     /// <summary>/v1/completions → engine request. The prompt goes to the model as is (raw), as llama.cpp and vLLM do.</summary>
@@ -103,6 +199,9 @@ public static class OpenAITranslator
     /// <summary>OpenAI's finish_reason. A cancelled generation (server shutting down) reads as stop: the SDKs know no other value.</summary>
     public static string FinishReason(DoneReason reason) => reason == DoneReason.Length ? "length" : "stop";
 
+    /// <summary>A chat's finish_reason: "tool_calls" when the reply ended with calls for the client to run.</summary>
+    public static string FinishReason(DoneReason reason, int toolCalls) => toolCalls > 0 && reason == DoneReason.Stop ? "tool_calls" : FinishReason(reason);
+
     /// <summary>Usage of one or more generations of the same prompt (the prompt counts once).</summary>
     public static Usage Usage(IReadOnlyList<GenerationStats> stats)
     {
@@ -114,15 +213,49 @@ public static class OpenAITranslator
 
     /// <summary>The first chunk of a choice: the role and no content.</summary>
     public static ChatCompletionChunk RoleChunk(string id, long created, string model, int index) =>
-        Chunk(id, created, model, new ChatChunkChoice { Index = index, Delta = new ChatMessageOut { Role = "assistant", Content = "" } });
+        Chunk(id, created, model, new ChatChunkChoice { Index = index, Delta = new ChatDelta { Role = "assistant", Content = "" } });
 
     /// <summary>A content chunk.</summary>
     public static ChatCompletionChunk ContentChunk(string id, long created, string model, int index, string text, IReadOnlyList<EmittedLogprob>? logprobs = null) =>
-        Chunk(id, created, model, new ChatChunkChoice { Index = index, Delta = new ChatMessageOut { Content = text }, Logprobs = ChatLogprobs(logprobs) });
+        Chunk(id, created, model, new ChatChunkChoice { Index = index, Delta = new ChatDelta { Content = text }, Logprobs = ChatLogprobs(logprobs) });
 
-    /// <summary>The finish chunk: an empty delta and the reason.</summary>
-    public static ChatCompletionChunk FinishChunk(string id, long created, string model, int index, DoneReason reason) =>
-        Chunk(id, created, model, new ChatChunkChoice { Index = index, Delta = new ChatMessageOut(), FinishReason = FinishReason(reason) });
+    /// <summary>
+    /// The chunk of one token: its answer text as <c>content</c>, its reasoning as <c>reasoning_content</c>, each left out
+    /// when empty; null when the token showed nothing (text held back, tool-call markup).
+    /// </summary>
+    public static ChatCompletionChunk? TokenChunk(string id, long created, string model, int index, GenerationToken token, IReadOnlyList<EmittedLogprob>? logprobs = null)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        if (token.Text.Length == 0 && token.Thinking.Length == 0) return null;
+        var delta = new ChatDelta { Content = token.Text.Length == 0 ? null : token.Text, ReasoningContent = token.Thinking.Length == 0 ? null : token.Thinking };
+        return Chunk(id, created, model, new ChatChunkChoice { Index = index, Delta = delta, Logprobs = ChatLogprobs(logprobs) });
+    }
+
+    /// <summary>
+    /// A tool call as OpenAI streams it: a first chunk with the call's index, id, type and name and empty arguments, then
+    /// the arguments in pieces (<see cref="ToolFields.ArgumentPieces"/>), each a chunk with only index and arguments.
+    /// </summary>
+    public static IEnumerable<ChatCompletionChunk> ToolCallChunks(string id, long created, string model, int index, int callIndex, ToolCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        yield return Chunk(id, created, model, new ChatChunkChoice
+        {
+            Index = index,
+            Delta = new ChatDelta { ToolCalls = [new OpenAIToolCall { Index = callIndex, Id = call.Id, Type = "function", Function = new OpenAIFunctionCall { Name = call.Name, Arguments = "" } }] },
+        });
+        foreach (var piece in ToolFields.ArgumentPieces(call.ArgumentsJson))
+        {
+            yield return Chunk(id, created, model, new ChatChunkChoice
+            {
+                Index = index,
+                Delta = new ChatDelta { ToolCalls = [new OpenAIToolCall { Index = callIndex, Function = new OpenAIFunctionCall { Arguments = piece } }] },
+            });
+        }
+    }
+
+    /// <summary>The finish chunk: an empty delta and the reason ("tool_calls" when the choice made calls).</summary>
+    public static ChatCompletionChunk FinishChunk(string id, long created, string model, int index, DoneReason reason, int toolCalls = 0) =>
+        Chunk(id, created, model, new ChatChunkChoice { Index = index, Delta = new ChatDelta(), FinishReason = FinishReason(reason, toolCalls) });
 
     /// <summary>The usage chunk (<c>stream_options.include_usage</c>): no choices.</summary>
     public static ChatCompletionChunk UsageChunk(string id, long created, string model, Usage usage) =>
@@ -132,14 +265,28 @@ public static class OpenAITranslator
     public static ChatCompletion Chat(string id, long created, string model, IReadOnlyList<GenerationOutcome> outcomes, bool logprobs) => new()
     {
         Id = id, Created = created, Model = model, SystemFingerprint = Fingerprint, Usage = Usage(outcomes),
-        Choices = Choices(outcomes, (o, i, finish) => new ChatChoice
+        Choices = [.. outcomes.Select((o, i) => new ChatChoice
         {
             Index = i,
-            Message = new ChatMessageOut { Role = "assistant", Content = o.Text },
+            Message = Message(o),
             Logprobs = logprobs ? new ChatLogprobs { Content = [.. o.Logprobs.Select(TokenLogprob)] } : null,
-            FinishReason = finish,
-        }),
+            FinishReason = FinishReason(o.Stats.DoneReason, o.ToolCalls.Count),
+        })],
     };
+
+    /// <summary>The assistant's message: content (null when the reply is only tool calls), reasoning, tool calls.</summary>
+    public static ChatMessageOut Message(GenerationOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return new ChatMessageOut
+        {
+            Role = "assistant",
+            Content = outcome.ToolCalls.Count > 0 && outcome.Text.Length == 0 ? null : outcome.Text,
+            ReasoningContent = outcome.Thinking.Length == 0 ? null : outcome.Thinking,
+            ToolCalls = outcome.ToolCalls.Count == 0 ? null
+                : [.. outcome.ToolCalls.Select(c => new OpenAIToolCall { Id = c.Id, Type = "function", Function = new OpenAIFunctionCall { Name = c.Name, Arguments = c.ArgumentsJson } })],
+        };
+    }
 
     /// <summary>A streamed completion event: text, and on the last one the finish reason.</summary>
     public static Completion CompletionChunk(string id, long created, string model, int index, string text, CompletionLogprobs? logprobs, string? finishReason) =>

@@ -9,6 +9,8 @@ using ModelScout.Prompting;
 using ModelScout.Prompting.Templates;
 using ModelScout.Store;
 
+using ModelScout.Prompting.Tools;
+
 namespace ModelScout.Server.Translation;
 
 /// <summary>Pure conversions between the model store's records and the model-management endpoints of both APIs.</summary>
@@ -73,8 +75,11 @@ public static class StoreTranslator
         };
     }
 
-    /// <summary>POST /api/show. <paramref name="modelInfo"/> carries GGUF header facts when they could be read.</summary>
-    public static ShowResponse Show(StoredModel model, JsonObject? modelInfo)
+    /// <summary>
+    /// POST /api/show. <paramref name="modelInfo"/> carries GGUF header facts when they could be read, and
+    /// <paramref name="ggufTemplate"/> the GGUF's chat template: with the Modelfile TEMPLATE it decides the capabilities.
+    /// </summary>
+    public static ShowResponse Show(StoredModel model, JsonObject? modelInfo, string? ggufTemplate = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var parameters = ParameterLines(model.Parameters);
@@ -89,9 +94,22 @@ public static class StoreTranslator
             Details = Details(model.Details),
             Messages = model.Messages.Count == 0 ? null : [.. model.Messages.Select(m => new OllamaMessage { Role = m.Role, Content = m.Content })],
             ModelInfo = modelInfo,
-            Capabilities = ["completion"],
+            Capabilities = Capabilities(ChatFormats.Detect(model.Template, ggufTemplate)),
             ModifiedAt = Timestamp(model.ModifiedAt),
         };
+    }
+
+    /// <summary>
+    /// Ollama's capabilities in its order: "completion", then "tools" when the template shows tools to the model and
+    /// "thinking" when it writes a reasoning block that can be told apart.
+    /// </summary>
+    public static IReadOnlyList<string> Capabilities(ChatFormat format)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        List<string> result = ["completion"];
+        if (format.SupportsTools) result.Add("tools");
+        if (format.SupportsThinking) result.Add("thinking");
+        return result;
     }
 
     /// <summary>GET /v1/models.</summary>

@@ -36,6 +36,9 @@ internal sealed class InMemoryModelStore : IModelStore, IDisposable
             Parameters = parameters,
         };
 
+    /// <summary>Changes a stored model (its template, say) in place.</summary>
+    public StoredModel Change(string name, Func<StoredModel, StoredModel> change) => models[name] = change(models[name]);
+
     public ResolvedModel Resolve(string name)
     {
         var m = Find(name) ?? throw new StoreException(StoreErrorKind.NotFound, $"model '{name}' not found; scout pull {name} or scout import FILE {name}") { Param = "model" };
