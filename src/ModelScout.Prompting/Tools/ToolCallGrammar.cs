@@ -1,25 +1,124 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using ModelScout.Prompting.Grammar;
+
 namespace ModelScout.Prompting.Tools;
 
 /// <summary>
 /// GBNF grammars that force a reply to be tool calls in a family's syntax, with arguments that validate against each
 /// tool's JSON Schema (through <see cref="Grammar.JsonSchemaGrammar"/>): <c>tool_choice</c> required or a named function.
 /// </summary>
+/// <remarks>
+/// What each family's grammar produces (one call; <c>parallel</c> allows more in the family's way):
+/// GenericJson <c>{"name": N, "arguments": A}</c> (parallel: a JSON array of them); Hermes
+/// <c>&lt;tool_call&gt;\n{"name": N, "arguments": A}&lt;/tool_call&gt;</c> (parallel: blocks separated by newlines);
+/// Llama3 <c>{"name": N, "parameters": A}</c> (parallel: separated by <c>;</c>); Mistral
+/// <c>[TOOL_CALLS][{"name": N, "arguments": A}]</c>; Phi4Mini <c>&lt;|tool_call|&gt;[...]&lt;|/tool_call|&gt;</c>;
+/// DeepSeek <c>&lt;｜tool▁calls▁begin｜&gt;&lt;｜tool▁call▁begin｜&gt;function&lt;｜tool▁sep｜&gt;N\n```json\nA\n```&lt;｜tool▁call▁end｜&gt;...&lt;｜tool▁calls▁end｜&gt;</c>.
+/// Every reply the grammar allows is parsed by <see cref="ReplyParser"/> into calls. Numeric bounds other than a
+/// lower bound of zero are not enforced by the grammar (see <see cref="Grammar.JsonSchemaGrammar"/>).
+/// </remarks>
 public static class ToolCallGrammar
 {
+    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>
     /// The grammar (root rule <c>root</c>) for <paramref name="choice"/> (<see cref="ToolChoice.Required"/> or a
     /// <see cref="ToolChoice.Named"/>) over <paramref name="tools"/> in <paramref name="format"/>'s syntax; with
     /// <paramref name="parallel"/>, one or more calls, else exactly one. Null for Auto and None. A schema the converter
     /// cannot enforce is an <see cref="InvalidRequestException"/> naming the tool.
     /// </summary>
-    public static string? Build(ChatFormat format, IReadOnlyList<ToolDefinition> tools, ToolChoice choice, bool parallel) =>
-        throw new NotImplementedException("issue 13: ToolCallGrammar.Build");
+    public static string? Build(ChatFormat format, IReadOnlyList<ToolDefinition> tools, ToolChoice choice, bool parallel)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        ArgumentNullException.ThrowIfNull(tools);
+        ArgumentNullException.ThrowIfNull(choice);
+        if (choice is ToolChoice.AutoChoice or ToolChoice.NoneChoice) return null;
+        if (format.ToolSyntax == ToolCallSyntax.None)
+            throw new InvalidRequestException("this model's chat template has no way to call tools; use a model whose template supports tools, or send the request without tools") { Param = "tools" };
+        if (tools.Count == 0)
+            throw new InvalidRequestException("tool_choice asks for a tool call but no tools were given; add them under 'tools' or leave tool_choice out") { Param = "tools" };
+
+        var chosen = tools;
+        if (choice is ToolChoice.Named named)
+        {
+            var match = tools.FirstOrDefault(t => t.Name == named.Name)
+                ?? throw new InvalidRequestException($"tool_choice names the function '{named.Name}', which is not among the tools ({string.Join(", ", tools.Select(t => t.Name))})") { Param = "tool_choice" };
+            chosen = [match];
+        }
+
+        var b = new StringBuilder();
+        var argsRules = new StringBuilder();
+        var alternatives = new List<string>();
+        for (var i = 0; i < chosen.Count; i++)
+        {
+            var tool = chosen[i];
+            string root, rules;
+            try
+            {
+                (root, rules) = JsonSchemaGrammar.ConvertRules(tool.ParametersJson, "tool" + i.ToString(CultureInfo.InvariantCulture) + "-");
+            }
+            catch (JsonSchemaException e)
+            {
+                throw new InvalidRequestException($"the parameters of tool '{tool.Name}' cannot be enforced with a grammar: {e.Message}", e) { Param = "tools" };
+            }
+            argsRules.Append(rules);
+            alternatives.Add(NamedCall(format.ToolSyntax, tool.Name, root));
+        }
+
+        var call = alternatives.Count == 1 ? alternatives[0] : "( " + string.Join(" | ", alternatives) + " )";
+        b.Append(Root(format.ToolSyntax, parallel)).Append('\n');
+        b.Append(CallRule(format.ToolSyntax, call)).Append('\n');
+        b.Append(argsRules);
+        b.Append(JsonSchemaGrammar.SharedRules);
+        var gbnf = b.ToString();
+        try
+        {
+            return GbnfChecker.Check(gbnf);
+        }
+        catch (InvalidRequestException e)
+        {
+            throw new InvalidRequestException($"the tools make a grammar llama.cpp cannot use ({e.Message}); offer fewer tools or simpler parameter schemas", e) { Param = "tools" };
+        }
+    }
+
+    private static string Lit(string text) => GbnfText.Literal(text);
+
+    private static string JsonName(string name) => Lit(JsonSerializer.Serialize(name, Relaxed));
+
+    // What follows the call's opening: the name fixed to this tool and its arguments.
+    private static string NamedCall(ToolCallSyntax syntax, string name, string argsRule) => syntax switch
+    {
+        ToolCallSyntax.DeepSeek => $"{Lit(name + "\n```json\n")} {argsRule} {Lit("\n```")}",
+        ToolCallSyntax.Llama3 => $"{JsonName(name)} ws \",\" ws {Lit("\"parameters\"")} ws \":\" ws {argsRule}",
+        _ => $"{JsonName(name)} ws \",\" ws {Lit("\"arguments\"")} ws \":\" ws {argsRule}",
+    };
+
+    private static string CallRule(ToolCallSyntax syntax, string named) => syntax switch
+    {
+        ToolCallSyntax.DeepSeek => $"call ::= {Lit(DeepSeekMarkers.CallBegin + "function" + DeepSeekMarkers.Separator)} {named} {Lit(DeepSeekMarkers.CallEnd)}",
+        _ => $"call ::= \"{{\" ws {Lit("\"name\"")} ws \":\" ws {named} \"}}\" ws",
+    };
+
+    private static string Root(ToolCallSyntax syntax, bool parallel) => syntax switch
+    {
+        ToolCallSyntax.Hermes => parallel ? "root ::= block ( \"\\n\" block )*\nblock ::= \"<tool_call>\\n\" call \"</tool_call>\"" : "root ::= \"<tool_call>\\n\" call \"</tool_call>\"",
+        ToolCallSyntax.Llama3 => parallel ? "root ::= call ( \";\" \" \"? call )*" : "root ::= call",
+        ToolCallSyntax.Mistral => parallel ? "root ::= \"[TOOL_CALLS][\" call ( \",\" ws call )* \"]\"" : "root ::= \"[TOOL_CALLS][\" call \"]\"",
+        ToolCallSyntax.Phi4Mini => parallel ? "root ::= \"<|tool_call|>[\" call ( \",\" ws call )* \"]<|/tool_call|>\"" : "root ::= \"<|tool_call|>[\" call \"]<|/tool_call|>\"",
+        ToolCallSyntax.DeepSeek => $"root ::= {Lit(DeepSeekMarkers.CallsBegin)} call{(parallel ? "+" : "")} {Lit(DeepSeekMarkers.CallsEnd)}",
+        _ => parallel ? "root ::= \"[\" ws call ( \",\" ws call )* \"]\"" : "root ::= call",
+    };
 }
 
-/// <summary>Checks a call's arguments against its tool's JSON Schema.</summary>
-public static class ToolArguments
+/// <summary>The markers DeepSeek V3 and R1 write around tool calls (fullwidth bars and the ▁ block, as in their vocabulary).</summary>
+internal static class DeepSeekMarkers
 {
-    /// <summary>Null when <paramref name="argumentsJson"/> is a JSON object that satisfies <paramref name="tool"/>'s schema; otherwise why not.</summary>
-    public static string? Validate(ToolDefinition tool, string argumentsJson) =>
-        throw new NotImplementedException("issue 13: ToolArguments.Validate");
+    public const string CallsBegin = "<\uFF5Ctool\u2581calls\u2581begin\uFF5C>";
+    public const string CallsEnd = "<\uFF5Ctool\u2581calls\u2581end\uFF5C>";
+    public const string CallBegin = "<\uFF5Ctool\u2581call\u2581begin\uFF5C>";
+    public const string CallEnd = "<\uFF5Ctool\u2581call\u2581end\uFF5C>";
+    public const string Separator = "<\uFF5Ctool\u2581sep\uFF5C>";
 }
