@@ -1,0 +1,122 @@
+using ModelScout.Prompting.Grammar;
+using ModelScout.Prompting.Tests.Grammar;
+using ModelScout.Prompting.Tools;
+
+namespace ModelScout.Prompting.Tests.Tools;
+
+public sealed class ToolCallGrammarTests
+{
+    private static readonly ToolDefinition Weather = ReplyParserTests.Weather;
+    private static readonly ToolDefinition Time = ReplyParserTests.Time;
+
+    private static ChatFormat Format(ToolCallSyntax syntax) => new() { Family = syntax.ToString(), ToolSyntax = syntax };
+
+    // Per family: one valid call of each tool, how two calls are joined, and how a whole reply wraps them.
+    public static TheoryData<ToolCallSyntax, string, string, string> Families => new()
+    {
+        { ToolCallSyntax.GenericJson, "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"celsius\"}}", "{\"name\":\"get_time\",\"arguments\":{\"zone\":\"UTC\"}}", "[{0}, {1}]" },
+        { ToolCallSyntax.Hermes, "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"celsius\"}}\n</tool_call>", "<tool_call>\n{\"name\":\"get_time\",\"arguments\":{\"zone\":\"UTC\"}}</tool_call>", "{0}\n{1}" },
+        { ToolCallSyntax.Llama3, "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\", \"unit\": \"celsius\"}}", "{\"name\": \"get_time\", \"parameters\": {\"zone\": \"UTC\"}}", "{0}; {1}" },
+        { ToolCallSyntax.Mistral, "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"celsius\"}}]", "[TOOL_CALLS][{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}]", "" },
+        { ToolCallSyntax.Phi4Mini, "<|tool_call|>[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\", \"unit\": \"celsius\"}}]<|/tool_call|>", "<|tool_call|>[{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}]<|/tool_call|>", "" },
+        { ToolCallSyntax.DeepSeek, "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n{\"city\": \"Paris\", \"unit\": \"celsius\"}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>", "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_time\n```json\n{\"zone\": \"UTC\"}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>", "" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Required_accepts_a_valid_call_of_any_tool_that_the_parser_reads_back(ToolCallSyntax syntax, string weather, string time, string _)
+    {
+        var gbnf = ToolCallGrammar.Build(Format(syntax), [Weather, Time], ToolChoice.Required, parallel: false)!;
+        Assert.Equal(gbnf, GbnfChecker.Check(gbnf));
+        foreach (var call in new[] { weather, time })
+        {
+            Assert.True(GbnfMatcher.Matches(gbnf, call), $"{syntax} refuses {call}\n{gbnf}");
+            var pieces = ReplyParser.ParseAll(Format(syntax), new ReplyParserOptions { Tools = [Weather, Time] }, call);
+            Assert.IsType<ReplyPiece.CallPiece>(Assert.Single(pieces));
+        }
+        Assert.False(GbnfMatcher.Matches(gbnf, "Sure, " + weather), "text before the call");
+        Assert.False(GbnfMatcher.Matches(gbnf, weather.Replace("get_weather", "get_wether", StringComparison.Ordinal)), "unknown name");
+        Assert.False(GbnfMatcher.Matches(gbnf, weather.Replace("celsius", "kelvin", StringComparison.Ordinal)), "value outside the enum");
+        Assert.False(GbnfMatcher.Matches(gbnf, weather.Replace("\"city\": \"Paris\", ", "", StringComparison.Ordinal)), "missing required argument");
+        Assert.False(GbnfMatcher.Matches(gbnf, time.Replace("\"UTC\"", "\"UTC\", \"x\": 1", StringComparison.Ordinal)), "argument the schema closes out");
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Named_accepts_only_that_tool(ToolCallSyntax syntax, string weather, string time, string _)
+    {
+        var gbnf = ToolCallGrammar.Build(Format(syntax), [Weather, Time], new ToolChoice.Named("get_time"), parallel: false)!;
+        Assert.True(GbnfMatcher.Matches(gbnf, time));
+        Assert.False(GbnfMatcher.Matches(gbnf, weather));
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Parallel_allows_several_calls_in_the_family_way_and_single_does_not(ToolCallSyntax syntax, string weather, string time, string join)
+    {
+        if (join.Length == 0)
+        {
+            // Families that list calls inside one block: two calls are one list.
+            weather = syntax switch
+            {
+                ToolCallSyntax.Mistral => "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}, {\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}]",
+                ToolCallSyntax.Phi4Mini => "<|tool_call|>[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}},{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}]<|/tool_call|>",
+                _ => "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_weather\n```json\n{\"city\": \"Paris\"}\n```<｜tool▁call▁end｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>get_time\n```json\n{\"zone\": \"UTC\"}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>",
+            };
+            join = "{0}";
+        }
+        var two = string.Format(System.Globalization.CultureInfo.InvariantCulture, join, weather, time);
+        var parallel = ToolCallGrammar.Build(Format(syntax), [Weather, Time], ToolChoice.Required, parallel: true)!;
+        var single = ToolCallGrammar.Build(Format(syntax), [Weather, Time], ToolChoice.Required, parallel: false)!;
+        Assert.True(GbnfMatcher.Matches(parallel, two), $"{syntax} parallel refuses {two}\n{parallel}");
+        Assert.False(GbnfMatcher.Matches(single, two), $"{syntax} single accepts {two}");
+        var calls = ReplyParser.ParseAll(Format(syntax), new ReplyParserOptions { Tools = [Weather, Time] }, two).OfType<ReplyPiece.CallPiece>().Select(c => c.ToolCall.Name);
+        Assert.Equal(["get_weather", "get_time"], calls);
+    }
+
+    [Fact]
+    public void Auto_and_none_need_no_grammar() =>
+        Assert.All(new[] { ToolChoice.Auto, ToolChoice.None }, c => Assert.Null(ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [Weather], c, false)));
+
+    [Fact]
+    public void A_schema_the_converter_refuses_names_the_tool()
+    {
+        var bad = new ToolDefinition("find", null, """{"type":"object","properties":{"q":{"type":"string","pattern":"^a"}}}""");
+        var e = Assert.Throws<InvalidRequestException>(() => ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [Weather, bad], ToolChoice.Required, false));
+        Assert.Equal("tools", e.Param);
+        Assert.Contains("tool 'find'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("pattern", e.Message, StringComparison.Ordinal);
+        // Named for another tool: the refused schema is not part of the grammar.
+        Assert.NotNull(ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [Weather, bad], new ToolChoice.Named("get_weather"), false));
+    }
+
+    [Fact]
+    public void Bad_choices_are_invalid_requests_naming_the_field()
+    {
+        Assert.Equal("tool_choice", Assert.Throws<InvalidRequestException>(() => ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [Weather], new ToolChoice.Named("nope"), false)).Param);
+        Assert.Equal("tools", Assert.Throws<InvalidRequestException>(() => ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [], ToolChoice.Required, false)).Param);
+        Assert.Equal("tools", Assert.Throws<InvalidRequestException>(() => ToolCallGrammar.Build(Format(ToolCallSyntax.None), [Weather], ToolChoice.Required, false)).Param);
+    }
+
+    [Fact]
+    public void Tools_with_the_same_property_names_get_separate_rules()
+    {
+        var a = new ToolDefinition("a", null, """{"type":"object","properties":{"x":{"type":"integer"}},"required":["x"]}""");
+        var b = new ToolDefinition("b", null, """{"type":"object","properties":{"x":{"type":"boolean"}},"required":["x"]}""");
+        var gbnf = ToolCallGrammar.Build(Format(ToolCallSyntax.GenericJson), [a, b], ToolChoice.Required, false)!;
+        Assert.True(GbnfMatcher.Matches(gbnf, "{\"name\": \"a\", \"arguments\": {\"x\": 3}}"));
+        Assert.True(GbnfMatcher.Matches(gbnf, "{\"name\": \"b\", \"arguments\": {\"x\": true}}"));
+        Assert.False(GbnfMatcher.Matches(gbnf, "{\"name\": \"a\", \"arguments\": {\"x\": true}}"));
+        Assert.False(GbnfMatcher.Matches(gbnf, "{\"name\": \"b\", \"arguments\": {\"x\": 3}}"));
+    }
+
+    [Fact]
+    public void The_matcher_itself_tells_apart_what_a_plain_schema_grammar_accepts()
+    {
+        var gbnf = JsonSchemaGrammar.Convert("""{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]}""");
+        Assert.True(GbnfMatcher.Matches(gbnf, "{\"n\": -12}"));
+        Assert.False(GbnfMatcher.Matches(gbnf, "{\"n\": 1.5}"));
+        Assert.False(GbnfMatcher.Matches(gbnf, "{\"n\": 1"));
+        Assert.False(GbnfMatcher.Matches(gbnf, "{}"));
+    }
+}
