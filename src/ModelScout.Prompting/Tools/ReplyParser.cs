@@ -70,6 +70,7 @@ public sealed class ReplyParser
     private string pending = "";
     private Mode mode = Mode.Start;
     private bool trimLeading;
+    private bool spaceBeforeCall;
     private bool finished;
     private int callCount;
 
@@ -249,11 +250,36 @@ public sealed class ReplyParser
         }
         if (trimLeading) pending = pending[i..];
         mode = Mode.Content;
+        spaceBeforeCall = true;
         return true;
     }
 
     private bool StepContent(List<ReplyPiece> output, bool final)
     {
+        if (spaceBeforeCall && markers.Length > 0)
+        {
+            // Whitespace at the start of the answer or after a call is dropped when a call (or the end) follows it.
+            var window = Math.Min(pending.Length, maxHeld);
+            var i = SkipWhitespace(pending, 0);
+            if (i >= window)
+            {
+                if (pending.Length > maxHeld) spaceBeforeCall = false;
+                else if (final) pending = "";
+                else return false;
+                return true;
+            }
+            var rest = pending.AsSpan(i);
+            foreach (var m in markers)
+            {
+                if (rest.StartsWith(m, StringComparison.Ordinal))
+                {
+                    pending = pending[i..];
+                    break;
+                }
+                if (!final && rest.Length < m.Length && m.AsSpan().StartsWith(rest, StringComparison.Ordinal)) return false;
+            }
+            spaceBeforeCall = false;
+        }
         var first = -1;
         string? marker = null;
         foreach (var m in markers)
@@ -698,6 +724,7 @@ public sealed class ReplyParser
         if (error is not null) return EndRegion(output, end, new ReplyPiece.Rejected(raw, error));
         pending = pending[end..];
         mode = Mode.Content;
+        spaceBeforeCall = true;
         foreach (var (name, arguments) in calls) output.Add(new ReplyPiece.CallPiece(new ToolCall(NextId(), name, arguments)));
         return true;
     }

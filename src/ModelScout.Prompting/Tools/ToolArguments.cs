@@ -31,9 +31,10 @@ public static class ToolArguments
 
     internal static JsonDocument? TryParse(string json)
     {
+        JsonDocument doc;
         try
         {
-            return JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException)
         {
@@ -42,6 +43,38 @@ public static class ToolArguments
         catch (ArgumentException)
         {
             return null; // text that cannot be transcoded to UTF-8 (a lone surrogate)
+        }
+        if (Readable(doc.RootElement)) return doc;
+        doc.Dispose();
+        return null;
+    }
+
+    // JSON may escape half a surrogate pair ("\ud800"); .NET parses it but throws when the string is read or written.
+    private static bool Readable(JsonElement e)
+    {
+        try
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = e.GetString();
+                    return true;
+                case JsonValueKind.Array:
+                    return e.EnumerateArray().All(Readable);
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                    {
+                        _ = p.Name;
+                        if (!Readable(p.Value)) return false;
+                    }
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

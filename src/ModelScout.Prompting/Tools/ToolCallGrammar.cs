@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using ModelScout.Prompting.Grammar;
 
 namespace ModelScout.Prompting.Tools;
@@ -22,6 +23,12 @@ namespace ModelScout.Prompting.Tools;
 /// </remarks>
 public static class ToolCallGrammar
 {
+    /// <summary>
+    /// The most calls a parallel grammar allows in one reply. Without a bound a weak model can go on adding calls until
+    /// its token limit cuts the last one in half.
+    /// </summary>
+    public const int MaxParallelCalls = 8;
+
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
@@ -55,10 +62,13 @@ public static class ToolCallGrammar
         for (var i = 0; i < chosen.Count; i++)
         {
             var tool = chosen[i];
+            var prefix = "tool" + i.ToString(CultureInfo.InvariantCulture) + "-";
             string root, rules;
             try
             {
-                (root, rules) = JsonSchemaGrammar.ConvertRules(tool.ParametersJson, "tool" + i.ToString(CultureInfo.InvariantCulture) + "-");
+                (root, rules) = TakesNoArguments(tool.ParametersJson)
+                    ? (prefix + "root", prefix + "root ::= \"{\" ws \"}\" ws\n")
+                    : JsonSchemaGrammar.ConvertRules(tool.ParametersJson, prefix);
             }
             catch (JsonSchemaException e)
             {
@@ -86,6 +96,36 @@ public static class ToolCallGrammar
 
     private static string Lit(string text) => GbnfText.Literal(text);
 
+    // {"type":"object","properties":{}} (what a function without parameters sends): any object would validate, but
+    // the function takes nothing, so the grammar writes {} instead of letting the model invent keys.
+    private static bool TakesNoArguments(string schemaJson)
+    {
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(schemaJson);
+        }
+        catch (JsonException)
+        {
+            return false; // the converter reports it
+        }
+        if (node is not JsonObject o) return false;
+        foreach (var (key, value) in o)
+        {
+            var ok = key switch
+            {
+                "type" => value is JsonValue t && t.GetValueKind() == JsonValueKind.String && t.GetValue<string>() == "object",
+                "properties" => value is JsonObject { Count: 0 },
+                "required" => value is JsonArray { Count: 0 },
+                "additionalProperties" => value is JsonValue a && a.GetValueKind() == JsonValueKind.False,
+                "$schema" or "title" or "description" or "$comment" => true,
+                _ => false,
+            };
+            if (!ok) return false;
+        }
+        return true;
+    }
+
     private static string JsonName(string name) => Lit(JsonSerializer.Serialize(name, Relaxed));
 
     // What follows the call's opening: the name fixed to this tool and its arguments.
@@ -102,15 +142,20 @@ public static class ToolCallGrammar
         _ => $"call ::= \"{{\" ws {Lit("\"name\"")} ws \":\" ws {named} \"}}\" ws",
     };
 
-    private static string Root(ToolCallSyntax syntax, bool parallel) => syntax switch
+    private static string Root(ToolCallSyntax syntax, bool parallel)
     {
-        ToolCallSyntax.Hermes => parallel ? "root ::= block ( \"\\n\" block )*\nblock ::= \"<tool_call>\\n\" call \"</tool_call>\"" : "root ::= \"<tool_call>\\n\" call \"</tool_call>\"",
-        ToolCallSyntax.Llama3 => parallel ? "root ::= call ( \";\" \" \"? call )*" : "root ::= call",
-        ToolCallSyntax.Mistral => parallel ? "root ::= \"[TOOL_CALLS][\" call ( \",\" ws call )* \"]\"" : "root ::= \"[TOOL_CALLS][\" call \"]\"",
-        ToolCallSyntax.Phi4Mini => parallel ? "root ::= \"<|tool_call|>[\" call ( \",\" ws call )* \"]<|/tool_call|>\"" : "root ::= \"<|tool_call|>[\" call \"]<|/tool_call|>\"",
-        ToolCallSyntax.DeepSeek => $"root ::= {Lit(DeepSeekMarkers.CallsBegin)} call{(parallel ? "+" : "")} {Lit(DeepSeekMarkers.CallsEnd)}",
-        _ => parallel ? "root ::= \"[\" ws call ( \",\" ws call )* \"]\"" : "root ::= call",
-    };
+        // More calls after the first: "( sep call ){0,7}" as its own rule, so the repetition counts one symbol.
+        var more = parallel ? $" more{{0,{MaxParallelCalls - 1}}}" : "";
+        return syntax switch
+        {
+            ToolCallSyntax.Hermes => parallel ? $"root ::= block{more}\nmore ::= \"\\n\" block\nblock ::= \"<tool_call>\\n\" call \"</tool_call>\"" : "root ::= \"<tool_call>\\n\" call \"</tool_call>\"",
+            ToolCallSyntax.Llama3 => parallel ? $"root ::= call{more}\nmore ::= \";\" \" \"? call" : "root ::= call",
+            ToolCallSyntax.Mistral => $"root ::= \"[TOOL_CALLS][\" call{more} \"]\"" + (parallel ? "\nmore ::= \",\" ws call" : ""),
+            ToolCallSyntax.Phi4Mini => $"root ::= \"<|tool_call|>[\" call{more} \"]<|/tool_call|>\"" + (parallel ? "\nmore ::= \",\" ws call" : ""),
+            ToolCallSyntax.DeepSeek => $"root ::= {Lit(DeepSeekMarkers.CallsBegin)} call{more} {Lit(DeepSeekMarkers.CallsEnd)}" + (parallel ? "\nmore ::= call" : ""),
+            _ => $"root ::= " + (parallel ? $"\"[\" ws call{more} \"]\"\nmore ::= \",\" ws call" : "call"),
+        };
+    }
 }
 
 /// <summary>The markers DeepSeek V3 and R1 write around tool calls (fullwidth bars and the ▁ block, as in their vocabulary).</summary>

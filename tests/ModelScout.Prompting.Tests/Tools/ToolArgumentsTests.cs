@@ -65,6 +65,7 @@ public sealed class ToolArgumentsTests
         { """{"type":"object","additionalProperties":false}""", """{"a":1}""", "unexpected property 'a' (this object takes no properties)" },
         { """{"$ref":"#"}""", """{}""", "nests deeper than" },
         { """not json""", """{}""", "schema of 't' is not valid JSON" },
+        { Unit, """{"unit":"\udc00"}""", "arguments: not valid JSON" },
     };
 
     [Theory]

@@ -120,3 +120,30 @@ public sealed class ToolCallGrammarTests
         Assert.False(GbnfMatcher.Matches(gbnf, "{}"));
     }
 }
+
+public sealed class ToolCallGrammarLimitTests
+{
+    private static ChatFormat Format(ToolCallSyntax syntax) => new() { Family = syntax.ToString(), ToolSyntax = syntax };
+
+    [Fact]
+    public void Parallel_calls_stop_at_the_cap()
+    {
+        var gbnf = ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [ReplyParserTests.Time], ToolChoice.Required, parallel: true)!;
+        var block = "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}</tool_call>";
+        Assert.True(GbnfMatcher.Matches(gbnf, string.Join("\n", Enumerable.Repeat(block, ToolCallGrammar.MaxParallelCalls))));
+        Assert.False(GbnfMatcher.Matches(gbnf, string.Join("\n", Enumerable.Repeat(block, ToolCallGrammar.MaxParallelCalls + 1))));
+    }
+
+    [Fact]
+    public void A_function_without_parameters_gets_an_empty_object()
+    {
+        var ping = new ToolDefinition("ping", null, ToolDefinition.NoParameters);
+        var gbnf = ToolCallGrammar.Build(Format(ToolCallSyntax.GenericJson), [ping], ToolChoice.Required, parallel: false)!;
+        Assert.True(GbnfMatcher.Matches(gbnf, "{\"name\": \"ping\", \"arguments\": {}}"));
+        Assert.False(GbnfMatcher.Matches(gbnf, "{\"name\": \"ping\", \"arguments\": {\"a\": 1}}"));
+        // A schema that allows extra keys on purpose keeps them.
+        var open = new ToolDefinition("open", null, """{"type":"object","additionalProperties":{"type":"integer"}}""");
+        var g2 = ToolCallGrammar.Build(Format(ToolCallSyntax.GenericJson), [open], ToolChoice.Required, parallel: false)!;
+        Assert.True(GbnfMatcher.Matches(g2, "{\"name\": \"open\", \"arguments\": {\"a\": 1}}"));
+    }
+}
