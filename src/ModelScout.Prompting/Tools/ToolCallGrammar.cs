@@ -37,7 +37,12 @@ public static class ToolCallGrammar
     /// <paramref name="parallel"/>, one or more calls, else exactly one. Null for Auto and None. A schema the converter
     /// cannot enforce is an <see cref="InvalidRequestException"/> naming the tool.
     /// </summary>
-    public static string? Build(ChatFormat format, IReadOnlyList<ToolDefinition> tools, ToolChoice choice, bool parallel)
+    /// <param name="reasoning">
+    /// Whether a reasoning block may (<see cref="ReasoningBeforeCalls.Optional"/>) or must
+    /// (<see cref="ReasoningBeforeCalls.AlreadyOpen"/>: the prompt ended with the opening tag) come before the calls;
+    /// ignored for a format without think tags.
+    /// </param>
+    public static string? Build(ChatFormat format, IReadOnlyList<ToolDefinition> tools, ToolChoice choice, bool parallel, ReasoningBeforeCalls reasoning = ReasoningBeforeCalls.None)
     {
         ArgumentNullException.ThrowIfNull(format);
         ArgumentNullException.ThrowIfNull(tools);
@@ -79,7 +84,10 @@ public static class ToolCallGrammar
         }
 
         var call = alternatives.Count == 1 ? alternatives[0] : "( " + string.Join(" | ", alternatives) + " )";
-        b.Append(Root(format.ToolSyntax, parallel)).Append('\n');
+        var thinking = Reasoning(format, reasoning);
+        var calls = Root(format.ToolSyntax, parallel);
+        if (thinking.Length > 0) calls = "calls" + calls["root".Length..];
+        b.Append(thinking).Append(calls).Append('\n');
         b.Append(CallRule(format.ToolSyntax, call)).Append('\n');
         b.Append(argsRules);
         b.Append(JsonSchemaGrammar.SharedRules);
@@ -142,6 +150,21 @@ public static class ToolCallGrammar
         _ => $"call ::= \"{{\" ws {Lit("\"name\"")} ws \":\" ws {named} \"}}\" ws",
     };
 
+    // "root ::= think calls" with calls the family's rule below, or nothing when no reasoning comes first. The reasoning
+    // text never holds the closing tag: its first character only when the second does not follow ("</" for "</think>").
+    private static string Reasoning(ChatFormat format, ReasoningBeforeCalls reasoning)
+    {
+        if (reasoning == ReasoningBeforeCalls.None || format.ThinkOpen is not { Length: > 0 } open || format.ThinkClose is not { Length: >= 2 } close || close[0] == close[1])
+            return "";
+        var x = GbnfText.ClassChar(close[0]);
+        var y = GbnfText.ClassChar(close[1]);
+        var body = $"think-body ::= ( [^{x}] | {Lit(close[..1])} [^{x}{y}] )*";
+        var block = reasoning == ReasoningBeforeCalls.AlreadyOpen
+            ? $"think-body {Lit(close)} [ \\t\\n]{{0,4}}"
+            : $"( {Lit(open)} think-body {Lit(close)} [ \\t\\n]{{0,4}} )?";
+        return $"root ::= {block} calls\n{body}\n";
+    }
+
     private static string Root(ToolCallSyntax syntax, bool parallel)
     {
         // More calls after the first: "( sep call ){0,7}" as its own rule, so the repetition counts one symbol.
@@ -156,6 +179,19 @@ public static class ToolCallGrammar
             _ => $"root ::= " + (parallel ? $"\"[\" ws call{more} \"]\"\nmore ::= \",\" ws call" : "call"),
         };
     }
+}
+
+/// <summary>What may come before the calls in a reply forced by <see cref="ToolCallGrammar"/>.</summary>
+public enum ReasoningBeforeCalls
+{
+    /// <summary>The calls start the reply.</summary>
+    None,
+
+    /// <summary>The model may open a reasoning block (the template's think tags) and close it before the calls.</summary>
+    Optional,
+
+    /// <summary>The prompt ended with the opening tag: the reply starts with reasoning and its closing tag.</summary>
+    AlreadyOpen,
 }
 
 /// <summary>The markers DeepSeek V3 and R1 write around tool calls (fullwidth bars and the ▁ block, as in their vocabulary).</summary>

@@ -71,4 +71,25 @@ public sealed class ToolCallGrammarEngineTests
         Assert.True(failures.Count == 0, $"{failures.Count} of 24 replies failed:\n" + string.Join("\n\n", failures));
         Assert.True(calls >= 24, $"{calls} calls");
     }
+
+    [Theory]
+    [InlineData(ToolCallSyntax.Llama3)]
+    [InlineData(ToolCallSyntax.Mistral)]
+    [InlineData(ToolCallSyntax.Phi4Mini)]
+    [InlineData(ToolCallSyntax.DeepSeek)]
+    public void Every_family_grammar_runs_in_llama_cpp_and_parses_back(ToolCallSyntax syntax)
+    {
+        var format = new ChatFormat { Family = syntax.ToString(), ToolSyntax = syntax, ThinkOpen = "<think>", ThinkClose = "</think>" };
+        ToolDefinition[] offered = [Tools[0], Tools[4]];
+        var gbnf = ToolCallGrammar.Build(format, offered, ToolChoice.Required, parallel: true)!;
+        var (text, ended) = LlamaTestRuntime.GenerateConstrained(gbnf, "Once upon a time", 1500, 5, contextSize: 2048);
+        Assert.True(ended, text);
+        var pieces = ReplyParser.ParseAll(format, new ReplyParserOptions { Tools = offered }, text);
+        Assert.All(pieces, p => Assert.IsType<ReplyPiece.CallPiece>(p));
+        Assert.NotEmpty(pieces);
+
+        // The variant that lets the reply reason first loads too (its reasoning is free text: only a few tokens here).
+        var thinking = ToolCallGrammar.Build(format, offered, ToolChoice.Required, parallel: false, ReasoningBeforeCalls.AlreadyOpen)!;
+        LlamaTestRuntime.GenerateConstrained(thinking, "Once upon a time", 3, 5);
+    }
 }

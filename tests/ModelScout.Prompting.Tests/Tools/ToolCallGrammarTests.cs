@@ -146,4 +146,28 @@ public sealed class ToolCallGrammarLimitTests
         var g2 = ToolCallGrammar.Build(Format(ToolCallSyntax.GenericJson), [open], ToolChoice.Required, parallel: false)!;
         Assert.True(GbnfMatcher.Matches(g2, "{\"name\": \"open\", \"arguments\": {\"a\": 1}}"));
     }
+
+    [Fact]
+    public void Reasoning_may_or_must_come_before_the_calls_and_never_holds_the_closing_tag()
+    {
+        var format = new ChatFormat { Family = "qwen3", ToolSyntax = ToolCallSyntax.Hermes, ThinkOpen = "<think>", ThinkClose = "</think>" };
+        var call = "<tool_call>\n{\"name\": \"get_time\", \"arguments\": {\"zone\": \"UTC\"}}</tool_call>";
+        var optional = ToolCallGrammar.Build(format, [ReplyParserTests.Time], ToolChoice.Required, false, ReasoningBeforeCalls.Optional)!;
+        Assert.True(GbnfMatcher.Matches(optional, call));
+        Assert.True(GbnfMatcher.Matches(optional, "<think>\nThe user wants a < b and x/y.\n</think>\n\n" + call));
+        Assert.False(GbnfMatcher.Matches(optional, "<think>a</think>b</think>" + call));
+        Assert.False(GbnfMatcher.Matches(optional, "I think" + call));
+
+        var open = ToolCallGrammar.Build(format, [ReplyParserTests.Time], ToolChoice.Required, false, ReasoningBeforeCalls.AlreadyOpen)!;
+        var reply = "Time zone is UTC.</think>\n" + call;
+        Assert.True(GbnfMatcher.Matches(open, reply));
+        Assert.False(GbnfMatcher.Matches(open, call));
+        var pieces = ReplyParser.ParseAll(format, new ReplyParserOptions { Tools = [ReplyParserTests.Time], SeparateThinking = true, StartsInThinking = true }, reply);
+        Assert.Equal("Time zone is UTC.", Assert.IsType<ReplyPiece.Thinking>(pieces[0]).Text);
+        Assert.Equal("get_time", Assert.IsType<ReplyPiece.CallPiece>(Assert.Single(pieces.Skip(1))).ToolCall.Name);
+
+        // A format without think tags ignores the setting.
+        Assert.Equal(ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [ReplyParserTests.Time], ToolChoice.Required, false),
+            ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [ReplyParserTests.Time], ToolChoice.Required, false, ReasoningBeforeCalls.AlreadyOpen));
+    }
 }
