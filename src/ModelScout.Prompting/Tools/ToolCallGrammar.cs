@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ModelScout.Prompting.Grammar;
@@ -28,8 +27,6 @@ public static class ToolCallGrammar
     /// its token limit cuts the last one in half.
     /// </summary>
     public const int MaxParallelCalls = 8;
-
-    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// The grammar (root rule <c>root</c>) for <paramref name="choice"/> (<see cref="ToolChoice.Required"/> or a
@@ -63,7 +60,7 @@ public static class ToolCallGrammar
 
         var b = new StringBuilder();
         var argsRules = new StringBuilder();
-        var alternatives = new List<string>();
+        var alternatives = new List<(string Key, string After)>();
         for (var i = 0; i < chosen.Count; i++)
         {
             var tool = chosen[i];
@@ -81,14 +78,18 @@ public static class ToolCallGrammar
             }
             argsRules.Append(rules);
             alternatives.Add(NamedCall(format.ToolSyntax, tool.Name, root));
+            if (alternatives.Take(alternatives.Count - 1).Any(a => a.Key == alternatives[^1].Key))
+                throw new InvalidRequestException($"two tools are named '{tool.Name}'; give every tool its own name") { Param = "tools" };
         }
 
-        var call = alternatives.Count == 1 ? alternatives[0] : "( " + string.Join(" | ", alternatives) + " )";
+        var nameRules = new List<string>();
+        var call = NameTrie(alternatives, nameRules);
         var thinking = Reasoning(format, reasoning);
         var calls = Root(format.ToolSyntax, parallel);
         if (thinking.Length > 0) calls = "calls" + calls["root".Length..];
         b.Append(thinking).Append(calls).Append('\n');
         b.Append(CallRule(format.ToolSyntax, call)).Append('\n');
+        foreach (var rule in nameRules) b.Append(rule).Append('\n');
         b.Append(argsRules);
         b.Append(JsonSchemaGrammar.SharedRules);
         var gbnf = b.ToString();
@@ -134,15 +135,65 @@ public static class ToolCallGrammar
         return true;
     }
 
-    private static string JsonName(string name) => Lit(JsonSerializer.Serialize(name, Relaxed));
-
-    // What follows the call's opening: the name fixed to this tool and its arguments.
-    private static string NamedCall(ToolCallSyntax syntax, string name, string argsRule) => syntax switch
+    // What follows the call's opening: the name as written (the key the names are told apart by) and what comes after
+    // it, the arguments of this tool.
+    private static (string Key, string After) NamedCall(ToolCallSyntax syntax, string name, string argsRule) => syntax switch
     {
-        ToolCallSyntax.DeepSeek => $"{Lit(name + "\n```json\n")} {argsRule} {Lit("\n```")}",
-        ToolCallSyntax.Llama3 => $"{JsonName(name)} ws \",\" ws {Lit("\"parameters\"")} ws \":\" ws {argsRule}",
-        _ => $"{JsonName(name)} ws \",\" ws {Lit("\"arguments\"")} ws \":\" ws {argsRule}",
+        ToolCallSyntax.DeepSeek => (name + "\n```json\n", $"{argsRule} {Lit("\n```")}"),
+        ToolCallSyntax.Llama3 => (JsonQuote(name), $"ws \",\" ws {Lit("\"parameters\"")} ws \":\" ws {argsRule}"),
+        _ => (JsonQuote(name), $"ws \",\" ws {Lit("\"arguments\"")} ws \":\" ws {argsRule}"),
     };
+
+    // A JSON string as a model writes it: only quotes, backslashes and control characters escaped.
+    private static string JsonQuote(string text)
+    {
+        var b = new StringBuilder("\"");
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '"' => b.Append("\\\""),
+                '\\' => b.Append("\\\\"),
+                < ' ' => b.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture)),
+                _ => b.Append(c),
+            };
+        }
+        return b.Append('"').ToString();
+    }
+
+    // The names as a trie, so that llama.cpp meets few alternatives at any character however many tools there are
+    // (a flat list of 100 names is 100 ways to the first quote, which the grammar checker refuses).
+    private static string NameTrie(List<(string Key, string After)> items, List<string> rules)
+    {
+        var alternatives = new List<string>();
+        foreach (var (_, rest) in items.Where(i => i.Key.Length == 0)) alternatives.Add(rest);
+        foreach (var group in items.Where(i => i.Key.Length > 0).GroupBy(i => i.Key[..(char.IsHighSurrogate(i.Key[0]) && i.Key.Length > 1 ? 2 : 1)], StringComparer.Ordinal))
+        {
+            var list = group.ToList();
+            var prefix = CommonPrefix(list.Select(i => i.Key).ToList());
+            var children = list.Select(i => (i.Key[prefix.Length..], i.After)).ToList();
+            alternatives.Add(Lit(prefix) + " " + (children.Count == 1 && children[0].Item1.Length == 0 ? children[0].After : NameTrie(children, rules)));
+        }
+        if (alternatives.Count == 1) return alternatives[0];
+        var name = "name-" + rules.Count.ToString(CultureInfo.InvariantCulture);
+        rules.Add($"{name} ::= {string.Join(" | ", alternatives)}");
+        return name;
+    }
+
+    private static string CommonPrefix(List<string> keys)
+    {
+        var length = keys.Min(k => k.Length);
+        for (var i = 0; i < length; i++)
+        {
+            if (keys.Any(k => k[i] != keys[0][i]))
+            {
+                length = i;
+                break;
+            }
+        }
+        if (length > 0 && char.IsHighSurrogate(keys[0][length - 1])) length--;
+        return keys[0][..length];
+    }
 
     private static string CallRule(ToolCallSyntax syntax, string named) => syntax switch
     {

@@ -170,4 +170,33 @@ public sealed class ToolCallGrammarLimitTests
         Assert.Equal(ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [ReplyParserTests.Time], ToolChoice.Required, false),
             ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [ReplyParserTests.Time], ToolChoice.Required, false, ReasoningBeforeCalls.AlreadyOpen));
     }
+
+    [Fact]
+    public void Many_tools_fit_in_one_grammar_or_are_refused_as_a_tools_error()
+    {
+        var many = Enumerable.Range(0, 40).Select(i => new ToolDefinition($"fn_{i}", null, $$$"""{"type":"object","properties":{"v{{{i}}}":{"type":"integer"}},"required":["v{{{i}}}"]}""")).ToList();
+        var gbnf = ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), many, ToolChoice.Required, parallel: true)!;
+        Assert.True(GbnfMatcher.Matches(gbnf, "<tool_call>\n{\"name\": \"fn_39\", \"arguments\": {\"v39\": 7}}</tool_call>"));
+        Assert.False(GbnfMatcher.Matches(gbnf, "<tool_call>\n{\"name\": \"fn_39\", \"arguments\": {\"v38\": 7}}</tool_call>"));
+
+        // 200 names share their first characters: the trie keeps llama.cpp's choices per character small.
+        var hundreds = Enumerable.Range(0, 200).Select(i => new ToolDefinition($"fn_{i}", null, ToolDefinition.NoParameters))
+            .Append(new ToolDefinition("fn", null, ToolDefinition.NoParameters)).Append(new ToolDefinition("Grüße 😀", null, ToolDefinition.NoParameters)).ToList();
+        foreach (var syntax in new[] { ToolCallSyntax.Hermes, ToolCallSyntax.DeepSeek })
+        {
+            var big = ToolCallGrammar.Build(Format(syntax), hundreds, ToolChoice.Required, parallel: false)!;
+            foreach (var name in new[] { "fn_0", "fn_1", "fn_19", "fn_199", "fn", "Grüße 😀" })
+            {
+                var call = syntax == ToolCallSyntax.Hermes
+                    ? $"<tool_call>\n{{\"name\": \"{name}\", \"arguments\": {{}}}}</tool_call>"
+                    : $"<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>{name}\n```json\n{{}}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>";
+                Assert.True(GbnfMatcher.Matches(big, call), $"{syntax} {name}");
+                Assert.False(GbnfMatcher.Matches(big, call.Replace(name, name + "x", StringComparison.Ordinal)), $"{syntax} {name}x");
+            }
+        }
+
+        // Two tools of one name cannot be told apart.
+        var e = Assert.Throws<InvalidRequestException>(() => ToolCallGrammar.Build(Format(ToolCallSyntax.Hermes), [many[0], many[0]], ToolChoice.Required, parallel: false));
+        Assert.Equal("tools", e.Param);
+    }
 }
