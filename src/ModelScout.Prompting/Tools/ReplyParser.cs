@@ -189,7 +189,13 @@ public sealed class ReplyParser
             mode = Mode.AnswerStart;
             return true;
         }
-        var i = SkipWhitespace(pending, 0);
+        var window = Math.Min(pending.Length, maxHeld);
+        var i = SkipWhitespace(pending, 0, window);
+        if (i == window && pending.Length > maxHeld)
+        {
+            mode = Options.StartsInThinking ? Mode.Thinking : Mode.AnswerStart;
+            return true;
+        }
         if (i == pending.Length && !final) return false;
         var rest = pending.AsSpan(i);
         if (rest.StartsWith(open, StringComparison.Ordinal))
@@ -225,7 +231,15 @@ public sealed class ReplyParser
 
     private bool StepAnswerStart(List<ReplyPiece> output, bool final)
     {
-        var i = SkipWhitespace(pending, 0);
+        var window = Math.Min(pending.Length, maxHeld);
+        var i = SkipWhitespace(pending, 0, window);
+        if (i == window && pending.Length > maxHeld)
+        {
+            // More blank text than may be held: it is answer text (or dropped after reasoning).
+            if (trimLeading) pending = pending[window..];
+            else mode = Mode.Content;
+            return true;
+        }
         if (i == pending.Length)
         {
             if (trimLeading) pending = "";
@@ -831,9 +845,10 @@ public sealed class ReplyParser
         }
     }
 
-    private static int SkipWhitespace(string text, int from)
+    private static int SkipWhitespace(string text, int from, int end = int.MaxValue)
     {
-        while (from < text.Length && char.IsWhiteSpace(text[from])) from++;
+        end = Math.Min(end, text.Length);
+        while (from < end && char.IsWhiteSpace(text[from])) from++;
         return from;
     }
 

@@ -362,6 +362,21 @@ public sealed class ReplyParserTests
         Assert.Equal(Describe(pieces), Describe(Stream(Format(ToolCallSyntax.Hermes), options, reply, Enumerable.Repeat(1, reply.Length))));
     }
 
+    [Theory]
+    [InlineData(ToolCallSyntax.Llama3, false)]
+    [InlineData(ToolCallSyntax.GenericJson, false)]
+    [InlineData(ToolCallSyntax.Hermes, true)]
+    public void Blank_text_is_not_held_beyond_the_cap(ToolCallSyntax syntax, bool think)
+    {
+        var options = Options(think) with { MaxHeldChars = 100 };
+        var parser = new ReplyParser(Format(syntax, think), options);
+        var released = parser.Push(new string(' ', 150));
+        Assert.Equal(new string(' ', 150), string.Concat(released.OfType<ReplyPiece.Content>().Select(c => c.Text)));
+        var reply = new string(' ', 150) + "{\"name\":\"get_time\",\"arguments\":{\"zone\":\"UTC\"}}";
+        var whole = Describe(Normalize(ReplyParser.ParseAll(Format(syntax, think), options, reply)));
+        Assert.Equal(whole, Describe(Stream(Format(syntax, think), options, reply, Enumerable.Repeat(1, reply.Length))));
+    }
+
     [Fact]
     public void Arguments_are_normalized_to_compact_objects()
     {
