@@ -80,10 +80,10 @@ internal static class LlamaTestRuntime
     /// greedy when <paramref name="seed"/> is null, temperature 1 with that seed otherwise. Returns the text and whether
     /// the model ended by itself (end-of-generation token) rather than by the token limit.
     /// </summary>
-    public static (string Text, bool Ended) GenerateConstrained(string gbnf, string prompt, int maxTokens, uint? seed = null)
+    public static (string Text, bool Ended) GenerateConstrained(string gbnf, string prompt, int maxTokens, uint? seed = null, uint contextSize = 512)
     {
         var weights = Stories;
-        using var context = weights.CreateContext(Parameters(RepoPaths.Model("stories260K.gguf")));
+        using var context = weights.CreateContext(Parameters(RepoPaths.Model("stories260K.gguf"), contextSize));
         using var chain = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
         var before = chain.Count;
         chain.AddGrammar(weights.NativeHandle.Vocab, gbnf, "root");

@@ -31,6 +31,33 @@ public static class JsonSchemaGrammar
         }
         return new SchemaConverter(root).Run();
     }
+
+    /// <summary>
+    /// The rules for <paramref name="schemaJson"/> alone, every name starting with <paramref name="prefix"/>, so several
+    /// schemas fit in one grammar: <c>Root</c> is the rule for the whole value, <c>Rules</c> the rule lines. The shared
+    /// building blocks (<see cref="SharedRules"/>) are left out; add them once per grammar.
+    /// </summary>
+    internal static (string Root, string Rules) ConvertRules(string schemaJson, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(schemaJson);
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(schemaJson, documentOptions: new JsonDocumentOptions { MaxDepth = 128 });
+        }
+        catch (JsonException e)
+        {
+            throw new JsonSchemaException($"the schema is not valid JSON ({e.Message}); send a JSON Schema object such as {{\"type\":\"object\",\"properties\":{{...}}}}", "#", e);
+        }
+        var converter = new SchemaConverter(root, prefix);
+        var rules = converter.Run(shared: false);
+        return (converter.RootName, rules);
+    }
+
+    /// <summary>The rules every converted schema refers to (<c>key-char</c>, <c>value</c>, <c>string</c>, ...), once per grammar.</summary>
+    internal static string SharedRules { get; } =
+        "key-char ::= [^\"\\\\\\x7F\\x00-\\x1F]\n" + JsonGrammar.Primitives.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
 }
 
 /// <summary>A schema that cannot be turned into a grammar; <see cref="SchemaPath"/> points at the part at fault.</summary>
@@ -94,23 +121,35 @@ internal sealed class SchemaConverter
     private readonly Dictionary<string, string> refs = new(StringComparer.Ordinal);
     private int depth;
 
-    public SchemaConverter(JsonNode? document) => this.document = document;
+    private readonly string prefix;
 
-    public string Run()
+    public SchemaConverter(JsonNode? document, string prefix = "")
     {
-        rules.Add(("root", null));
+        this.document = document;
+        this.prefix = prefix;
+        RootName = prefix + "root";
+        names.Add(RootName);
+    }
+
+    /// <summary>The name of the top rule: <c>root</c>, or the prefix and <c>root</c>.</summary>
+    public string RootName { get; }
+
+    public string Run(bool shared = true)
+    {
+        rules.Add((RootName, null));
         var body = Visit(document, "#", "root");
-        rules[0] = ("root", body);
+        rules[0] = (RootName, body);
 
         // "root ::= root-2" reads badly; fold the top rule into root unless something else refers to it.
         var top = rules.FindIndex(r => r.Name == body);
         if (top > 0 && !rules.Skip(1).Any(r => r.Name != body && r.Body is { } b && b.Split(' ').Contains(body)))
         {
-            rules[0] = ("root", rules[top].Body);
+            rules[0] = (RootName, rules[top].Body);
             rules.RemoveAt(top);
         }
         var b = new StringBuilder();
         foreach (var (name, rule) in rules) b.Append(name).Append(" ::= ").Append(rule).Append('\n');
+        if (!shared) return b.ToString();
         b.Append("key-char ::= [^\"\\\\\\x7F\\x00-\\x1F]\n");
         b.Append(JsonGrammar.Primitives.Replace("\r\n", "\n", StringComparison.Ordinal)).Append('\n');
         return b.ToString();
@@ -136,6 +175,7 @@ internal sealed class SchemaConverter
         var stem = clean.ToString().Trim('-');
         if (stem.Length == 0) stem = "part";
         if (stem.Length > 40) stem = stem[..40].Trim('-');
+        stem = prefix + stem;
         var name = stem;
         for (var i = 2; !names.Add(name); i++) name = stem + "-" + i.ToString(CultureInfo.InvariantCulture);
         return name;
