@@ -66,7 +66,7 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
         {
             var lm = lease.Model;
             var (scheduled, text, truncated, parser) = Enqueue(lm, request);
-            var shaper = parser is null ? null : new ReplyShaper(parser, logger, lm.Model.Name);
+            var shaper = parser is null ? null : new ReplyShaper(parser, logger, lm.Model.Name, request.ParallelToolCalls);
             using var registration = cancellationToken.Register(() =>
             {
                 scheduled.Cancel();
@@ -157,7 +157,7 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             tokens = Truncate(tokens, lm.NumCtx, keep, maxTokens);
             truncated = true;
         }
-        var gbnf = OutputGrammars.ForTools(lm.Format, tools, request) ?? OutputGrammars.For(request.Format);
+        var gbnf = OutputGrammars.ForTools(lm.Format, tools, request, text) ?? OutputGrammars.For(request.Format);
         LLama.Native.SafeLLamaSamplerChainHandle sampler;
         try
         {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using ModelScout.Prompting;
 using ModelScout.Prompting.Templates;
-using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Engine;
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ModelScout.Prompting;
 using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Engine;
@@ -6,9 +7,10 @@ namespace ModelScout.Engine;
 /// <summary>
 /// Turns the scheduler's token texts into what a chat client wants: answer text, reasoning and complete tool calls,
 /// through the model family's <see cref="ReplyParser"/>. Each token update keeps its id and log-probabilities; its text
-/// becomes the answer part the parser released (often empty while markup is held back), and calls follow it.
+/// becomes the answer part the parser released (often empty while markup is held back), and calls follow it. Without
+/// <paramref name="parallel"/> (OpenAI's <c>parallel_tool_calls: false</c>) only the first call is kept.
 /// </summary>
-internal sealed class ReplyShaper(ReplyParser parser, ILogger logger, string model)
+internal sealed class ReplyShaper(ReplyParser parser, ILogger logger, string model, bool parallel = true)
 {
     private int calls;
 
@@ -34,6 +36,9 @@ internal sealed class ReplyShaper(ReplyParser parser, ILogger logger, string mod
                     break;
                 case ReplyPiece.Thinking t:
                     thinking += t.Text;
+                    break;
+                case ReplyPiece.CallPiece call when !parallel && calls + (found?.Count ?? 0) >= 1:
+                    logger.LogWarning("{Model}: the reply made more than one tool call with parallel_tool_calls false; {Name} is dropped", model, call.ToolCall.Name);
                     break;
                 case ReplyPiece.CallPiece call:
                     (found ??= []).Add(call.ToolCall);

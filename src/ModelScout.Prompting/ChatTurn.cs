@@ -1,4 +1,4 @@
-using ModelScout.Prompting.Tools;
+
 
 namespace ModelScout.Prompting;
 

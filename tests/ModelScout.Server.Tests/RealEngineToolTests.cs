@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using ModelScout.Prompting;
 using ModelScout.Prompting.Tools;
 using OpenAI;
 using OpenAI.Chat;

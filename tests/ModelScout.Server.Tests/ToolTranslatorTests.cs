@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelScout.Contracts;
 using ModelScout.Engine;
+using ModelScout.Prompting;
 using ModelScout.Prompting.Tools;
 using ModelScout.Server.Translation;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ModelScout.Engine;
-using ModelScout.Prompting.Tools;
+using ModelScout.Prompting;
 using ModelScout.Server.Tests.Fakes;
 using ModelScout.Testing;
 using OllamaSharp;

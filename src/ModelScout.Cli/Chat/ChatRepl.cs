@@ -256,7 +256,7 @@ internal sealed class ChatRepl
                 }
                 break;
             case "nothink":
-                Settings = Settings with { Think = ModelScout.Prompting.Tools.ThinkSetting.Off };
+                Settings = Settings with { Think = ModelScout.Prompting.ThinkSetting.Off };
                 Reply("Set 'nothink' mode.");
                 break;
             case "hidethinking":

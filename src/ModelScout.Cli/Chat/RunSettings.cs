@@ -1,6 +1,5 @@
 using ModelScout.Engine;
 using ModelScout.Prompting;
-using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Cli.Chat;
 

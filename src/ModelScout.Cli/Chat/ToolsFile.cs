@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ModelScout.Prompting.Tools;
+using ModelScout.Prompting;
 
 namespace ModelScout.Cli.Chat;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using ModelScout.Prompting;
-using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Engine.ChatClient;
 

@@ -53,7 +53,7 @@ public sealed class OllamaTemplate
     public string RenderChat(IReadOnlyList<ChatTurn> messages) => RenderChat(messages, [], null);
 
     /// <summary>As <see cref="RenderChat(IReadOnlyList{ChatTurn})"/>, with the request's tools and reasoning setting visible to the template.</summary>
-    public string RenderChat(IReadOnlyList<ChatTurn> messages, IReadOnlyList<Tools.ToolDefinition> tools, Tools.ThinkSetting? think)
+    public string RenderChat(IReadOnlyList<ChatTurn> messages, IReadOnlyList<ToolDefinition> tools, ThinkSetting? think)
     {
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentNullException.ThrowIfNull(tools);
@@ -132,10 +132,10 @@ public sealed record TemplateData
     public IReadOnlyList<ChatTurn> Messages { get; init; } = [];
 
     /// <summary>The tools offered with this request (<c>.Tools</c>); empty when none.</summary>
-    public IReadOnlyList<Tools.ToolDefinition> Tools { get; init; } = [];
+    public IReadOnlyList<ToolDefinition> Tools { get; init; } = [];
 
     /// <summary>The request's reasoning setting (<c>.Think</c>, <c>.ThinkLevel</c>, <c>.IsThinkSet</c>); null when not set.</summary>
-    public Tools.ThinkSetting? Think { get; init; }
+    public ThinkSetting? Think { get; init; }
 
     /// <summary>The date <c>currentDate</c> prints (and <c>yesterdayDate</c> counts back from); today's local date when null.</summary>
     public DateOnly? Today { get; init; }

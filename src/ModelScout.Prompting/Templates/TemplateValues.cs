@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Prompting.Templates;
 

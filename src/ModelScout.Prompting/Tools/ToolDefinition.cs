@@ -1,4 +1,4 @@
-namespace ModelScout.Prompting.Tools;
+namespace ModelScout.Prompting;
 
 /// <summary>
 /// A function the model may call: its name, what it does, and its parameters as a JSON Schema object (raw JSON text,

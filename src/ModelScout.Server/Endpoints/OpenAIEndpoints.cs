@@ -137,7 +137,7 @@ public static class OpenAIEndpoints
         Func<Usage, TChunk>? Usage)
     {
         /// <summary>Choice index, call index within the choice, the call → its chunks.</summary>
-        public Func<int, int, ModelScout.Prompting.Tools.ToolCall, IEnumerable<TChunk>>? ToolCall { get; init; }
+        public Func<int, int, ModelScout.Prompting.ToolCall, IEnumerable<TChunk>>? ToolCall { get; init; }
     }
 
     /// <summary>

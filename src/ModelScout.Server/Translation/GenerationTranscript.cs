@@ -1,6 +1,6 @@
 using System.Text;
 using ModelScout.Engine;
-using ModelScout.Prompting.Tools;
+using ModelScout.Prompting;
 
 namespace ModelScout.Server.Translation;
 

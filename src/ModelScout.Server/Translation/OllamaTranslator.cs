@@ -3,7 +3,6 @@ using System.Text.Json;
 using ModelScout.Contracts.Ollama;
 using ModelScout.Engine;
 using ModelScout.Prompting;
-using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Server.Translation;
 

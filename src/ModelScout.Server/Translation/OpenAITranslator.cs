@@ -5,7 +5,6 @@ using ModelScout.Contracts;
 using ModelScout.Contracts.OpenAI;
 using ModelScout.Engine;
 using ModelScout.Prompting;
-using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Server.Translation;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using ModelScout.Prompting.Tools;
+using ModelScout.Prompting;
 
 namespace ModelScout.Server.Translation;
 

@@ -1,3 +1,4 @@
+using ModelScout.Prompting;
 using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Engine.Tests.Tools;

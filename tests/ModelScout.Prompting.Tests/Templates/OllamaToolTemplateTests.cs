@@ -1,5 +1,4 @@
 using ModelScout.Prompting.Templates;
-using ModelScout.Prompting.Tools;
 
 namespace ModelScout.Prompting.Tests.Templates;
 
