@@ -23,7 +23,7 @@ namespace ModelScout.Cli.Commands;
 /// </summary>
 internal sealed class EvalCommand : ICommandBuilder
 {
-    private readonly Option<string?> suite = new("--suite") { Description = "Suites to run, comma-separated: mmlu,humaneval,gsm8k,math,mtbench", HelpName = "LIST" };
+    private readonly Option<string?> suite = new("--suite") { Description = "Suites to run, comma-separated: mmlu,humaneval,gsm8k,math,mtbench,bfcl", HelpName = "LIST" };
     private readonly Option<string?> endpoint = new("--endpoint") { Description = "OpenAI-compatible API base to evaluate, e.g. http://127.0.0.1:11434/v1", HelpName = "URL" };
     private readonly Option<string?> model = new("--model") { Description = "Model id to ask --endpoint for", HelpName = "NAME" };
     private readonly Option<string?> apiKey = CommonOptions.ApiKey("Bearer key for --endpoint (also $SCOUT_EVAL_API_KEY)");
@@ -31,7 +31,7 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<int?> limit = new("--limit") { Description = "At most N items per suite (the same N items every time for a given --seed)", HelpName = "N" };
     private readonly Option<double?> fraction = new("--fraction") { Description = "This share of each suite's items, 0 < F <= 1", HelpName = "F" };
     private readonly Option<int> concurrency = new("--concurrency") { Description = "Items in flight at once (match the server's parallel slots)", DefaultValueFactory = _ => 1, HelpName = "N" };
-    private readonly Option<string?> data = new("--data") { Description = $"Folder with mmlu/, humaneval/, gsm8k/, math/, mtbench/ in their public formats (also ${ScoutVariables.EvalData.Name}); default: the built-in samples", HelpName = "DIR" };
+    private readonly Option<string?> data = new("--data") { Description = $"Folder with mmlu/, humaneval/, gsm8k/, math/, mtbench/, bfcl/ in their public formats (also ${ScoutVariables.EvalData.Name}); default: the built-in samples", HelpName = "DIR" };
     private readonly Option<string?> runName = new("--run") { Description = "Name of the run in the result store; default derived from the command, so rerunning it resumes", HelpName = "NAME" };
     private readonly Option<int?> shots = new("--shots") { Description = "MMLU dev examples per prompt, 0-5 (default 5 for logprob/loglikelihood, 0 for generative)", HelpName = "N" };
     private readonly Option<string> mmluMode = new("--mmlu-mode") { Description = "MMLU scoring: auto (logprob when the endpoint returns logprobs, else generative; loglikelihood with --local), logprob, generative, loglikelihood", DefaultValueFactory = _ => "auto", HelpName = "MODE" };
@@ -47,7 +47,7 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for --local");
     private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
 
-    public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH and MT-Bench through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
+    public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH, MT-Bench and BFCL (function calling) through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
     {
         suite, endpoint, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
         maxTokens, judgeEndpoint, judgeModel, judgeApiKey, db, threads, gpuLayers, options.Models,
@@ -279,7 +279,8 @@ internal sealed class EvalCommand : ICommandBuilder
             new HumanEvalOptions(setup.Samples, setup.Temperature ?? 0.8, setup.MaxTokens ?? 768, setup.Seed, selection),
             new Gsm8kOptions(setup.Gsm8kFewShot ? Gsm8kPrompt.EightShotCot : Gsm8kPrompt.ZeroShot, setup.MaxTokens ?? 512, setup.Temperature ?? 0, selection),
             new MathOptions(setup.MaxTokens ?? 1024, setup.Temperature ?? 0, selection),
-            new MtBenchOptions(setup.MaxTokens ?? 1024, setup.JudgeModel, setup.Temperature, Selection: selection));
+            new MtBenchOptions(setup.MaxTokens ?? 1024, setup.JudgeModel, setup.Temperature, Selection: selection),
+            new BfclOptions(setup.MaxTokens ?? 512, setup.Temperature ?? 0, selection));
         var services = new SuiteServices(sandbox, judge, target.LogLikelihood);
         var built = new List<BuiltSuite>();
         foreach (var suiteName in setup.Suites)

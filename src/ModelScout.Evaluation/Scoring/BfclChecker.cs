@@ -307,6 +307,32 @@ public static class BfclChecker
 
     private static string Shorten(string text) => text.Length <= 120 ? text : text[..117] + "...";
 
+    /// <summary>
+    /// A right answer to a case, as a model would send it: each expected call under its offered (underscored) name with
+    /// the first accepted value of every parameter, leaving out those whose first accepted value is "". Used to check
+    /// that a dataset's possible answers are consistent with its function documents.
+    /// </summary>
+    public static IReadOnlyList<EvalToolCall> ReferenceCalls(BfclCase @case)
+    {
+        ArgumentNullException.ThrowIfNull(@case);
+        return [.. @case.Expected.Select(call =>
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                foreach (var (name, allowed) in call.Allowed)
+                {
+                    if (allowed.Count == 0 || IsEmptyString(allowed[0])) continue;
+                    w.WritePropertyName(name);
+                    allowed[0].WriteTo(w);
+                }
+                w.WriteEndObject();
+            }
+            return new EvalToolCall(BfclSchema.ToolName(call.Name), Encoding.UTF8.GetString(buffer.WrittenSpan));
+        })];
+    }
+
     /// <summary>A call as the record shows it: <c>name(a=1, b="x")</c>.</summary>
     public static string Show(IEnumerable<BfclCall> calls)
     {
