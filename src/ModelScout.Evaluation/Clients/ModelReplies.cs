@@ -58,8 +58,15 @@ public static class ModelReplies
     {
         if (call.AdditionalProperties?.TryGetValue(RawArgumentsKey, out var raw) == true && raw is string text) return new EvalToolCall(call.Name, text);
         var arguments = call.Arguments ?? new Dictionary<string, object?>();
-        return new EvalToolCall(call.Name, JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
+        return new EvalToolCall(call.Name, ArgumentsJson(arguments));
     }
+
+    // Microsoft.Extensions.AI's serializer settings, written compact as OpenAI's wire and the store want it.
+    internal static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
+    /// <summary>A call's parsed arguments written back as compact JSON text.</summary>
+    internal static string ArgumentsJson(IDictionary<string, object?> arguments) =>
+        JsonSerializer.Serialize(arguments, Compact.GetTypeInfo(typeof(IDictionary<string, object?>)));
 
     /// <summary>How many sends the response took; 1 when no retrying client said.</summary>
     public static int Attempts(ChatResponse response)

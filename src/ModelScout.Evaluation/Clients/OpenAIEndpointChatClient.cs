@@ -115,7 +115,7 @@ public sealed class OpenAIEndpointChatClient : IChatClient
                 null => "",
                 string s => s,
                 JsonElement e => e.GetRawText(),
-                var other => JsonSerializer.Serialize(other, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object))),
+                var other => JsonSerializer.Serialize(other, ModelReplies.Compact.GetTypeInfo(typeof(object))),
             };
             return new OpenAIChatMessage { Role = "tool", ToolCallId = result.CallId, Content = JsonSerializer.SerializeToElement(text, WireJsonContext.Default.String) };
         }
@@ -139,7 +139,7 @@ public sealed class OpenAIEndpointChatClient : IChatClient
             w.WriteString("name", call.Name);
             w.WriteString("arguments", call.AdditionalProperties?.TryGetValue(ModelReplies.RawArgumentsKey, out var raw) == true && raw is string text
                 ? text
-                : JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
+                : ModelReplies.ArgumentsJson(call.Arguments ?? new Dictionary<string, object?>()));
             w.WriteEndObject();
             w.WriteEndObject();
         }
