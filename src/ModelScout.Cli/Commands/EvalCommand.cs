@@ -8,6 +8,7 @@ using ModelScout.Engine;
 using ModelScout.Engine.ChatClient;
 using ModelScout.Evaluation;
 using ModelScout.Evaluation.Clients;
+using ModelScout.Evaluation.Datasets;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Sandbox;
@@ -43,6 +44,7 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<string?> judgeEndpoint = new("--judge-endpoint") { Description = "OpenAI-compatible API base of the MT-Bench judge (use a strong model)", HelpName = "URL" };
     private readonly Option<string?> judgeModel = new("--judge-model") { Description = "Judge model id (default: --model when the judge endpoint is --endpoint)", HelpName = "NAME" };
     private readonly Option<string?> judgeApiKey = new("--judge-api-key") { Description = "Bearer key for the judge (default: --api-key when the judge endpoint is --endpoint)", HelpName = "KEY" };
+    private readonly Option<string?> bfclCategories = new("--bfcl-categories") { Description = "BFCL categories to run, comma-separated: simple,multiple,parallel,parallel_multiple (default: all the data has)", HelpName = "LIST" };
     private readonly Option<string?> db = EvalDatabase.Option();
     private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for --local");
     private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
@@ -50,7 +52,7 @@ internal sealed class EvalCommand : ICommandBuilder
     public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH, MT-Bench and BFCL (function calling) through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
     {
         suite, endpoint, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
-        maxTokens, judgeEndpoint, judgeModel, judgeApiKey, db, threads, gpuLayers, options.Models,
+        maxTokens, judgeEndpoint, judgeModel, judgeApiKey, bfclCategories, db, threads, gpuLayers, options.Models,
     };
 
     public int Run(CommandContext ctx) => RunAsync(ctx).GetAwaiter().GetResult();
@@ -78,7 +80,8 @@ internal sealed class EvalCommand : ICommandBuilder
         string? JudgeApiKey,
         string Database,
         int? Threads,
-        string? GpuLayers = null);
+        string? GpuLayers = null,
+        IReadOnlyList<BfclCategory>? BfclCategories = null);
 
     internal EvalSetup Parse(CommandContext ctx)
     {
@@ -123,6 +126,9 @@ internal sealed class EvalCommand : ICommandBuilder
         var threadsValue = p.GetValue(threads);
         if (threadsValue is < 1) throw new CliException("--threads must be at least 1");
 
+        var categories = BfclCategoriesFrom(p.GetValue(bfclCategories));
+        if (categories is not null && !suites.Contains("bfcl")) throw new CliException("--bfcl-categories goes with --suite bfcl");
+
         var endpointUri = endpointText is null ? null : Url(endpointText, "--endpoint");
         var judgeText = p.GetValue(judgeEndpoint);
         var judgeUri = judgeText is null ? null : Url(judgeText, "--judge-endpoint");
@@ -147,7 +153,23 @@ internal sealed class EvalCommand : ICommandBuilder
             new SampleSelection(limitValue, fractionValue, p.GetValue(seed)), concurrencyValue,
             p.GetValue(data) ?? ctx.Settings.Get(ScoutVariables.EvalData), p.GetValue(runName), shotsValue, mode, p.GetValue(gsm8kFewShot), samplesValue, temperatureValue,
             p.GetValue(seed), maxTokensValue, judgeUri, judgeModelText, judgeKey is { Length: > 0 } ? judgeKey : null,
-            EvalDatabase.PathFrom(ctx, db), threadsValue, p.GetValue(gpuLayers));
+            EvalDatabase.PathFrom(ctx, db), threadsValue, p.GetValue(gpuLayers), categories);
+    }
+
+    // The categories in BFCL's order, each once; null when the option is absent.
+    private static List<BfclCategory>? BfclCategoriesFrom(string? text)
+    {
+        if (text is null) return null;
+        var chosen = new List<BfclCategory>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var category = BfclLoader.Parse(part)
+                ?? throw new CliException($"--bfcl-categories: unknown category '{part}'; choose from simple, multiple, parallel, parallel_multiple");
+            if (!chosen.Contains(category)) chosen.Add(category);
+        }
+        if (chosen.Count == 0) throw new CliException("--bfcl-categories: give at least one of simple, multiple, parallel, parallel_multiple");
+        chosen.Sort();
+        return chosen;
     }
 
     private static Uri Url(string text, string option)
@@ -280,7 +302,7 @@ internal sealed class EvalCommand : ICommandBuilder
             new Gsm8kOptions(setup.Gsm8kFewShot ? Gsm8kPrompt.EightShotCot : Gsm8kPrompt.ZeroShot, setup.MaxTokens ?? 512, setup.Temperature ?? 0, selection),
             new MathOptions(setup.MaxTokens ?? 1024, setup.Temperature ?? 0, selection),
             new MtBenchOptions(setup.MaxTokens ?? 1024, setup.JudgeModel, setup.Temperature, Selection: selection),
-            new BfclOptions(setup.MaxTokens ?? 512, setup.Temperature ?? 0, selection));
+            new BfclOptions(setup.MaxTokens ?? 512, setup.Temperature ?? 0, selection, setup.BfclCategories));
         var services = new SuiteServices(sandbox, judge, target.LogLikelihood);
         var built = new List<BuiltSuite>();
         foreach (var suiteName in setup.Suites)
@@ -310,6 +332,7 @@ internal sealed class EvalCommand : ICommandBuilder
             DataDirectory = setup.DataDirectory,
             JudgeEndpoint = setup.JudgeEndpoint,
             JudgeModel = setup.JudgeModel,
+            BfclCategories = setup.BfclCategories is { } cats ? string.Join(',', cats.Select(BfclLoader.Name)) : null,
         };
         var name = setup.RunName ?? runSettings.RunName(target.Key);
         var record = new ReproducibilityRecord
