@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ModelScout.Evaluation.Datasets;
+using ModelScout.Evaluation.Scoring;
 using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;
@@ -151,7 +152,7 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
         if (!request.TryGetProperty("tools", out var tools) || tools.GetArrayLength() != c.Functions.Count
             || request.GetProperty("tool_choice").GetString() != "auto")
             return Results.Text("""{"error":{"message":"expected the case's tools with tool_choice auto"}}""", "application/json", Encoding.UTF8, 400);
-        var calls = ModelScout.Evaluation.Scoring.BfclChecker.ReferenceCalls(c);
+        var calls = BfclChecker.ReferenceCalls(c);
         var right = AnswersRight(c.Id);
         var body = JsonSerializer.Serialize(new Dictionary<string, object>
         {

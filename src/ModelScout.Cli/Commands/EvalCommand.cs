@@ -12,6 +12,7 @@ using ModelScout.Evaluation.Datasets;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Sandbox;
+using ModelScout.Evaluation.Scoring;
 using ModelScout.Evaluation.Suites;
 using ModelScout.Gguf;
 using ModelScout.Store;

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using ModelScout.Evaluation.Datasets;
 
 namespace ModelScout.Evaluation.Scoring;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ModelScout.Evaluation.Datasets;
 using ModelScout.Evaluation.Scoring;
 
 namespace ModelScout.Evaluation.Tests.Scoring;
