@@ -6,9 +6,9 @@ namespace ModelScout.Evaluation;
 // resume), the result store and the sandbox meet at these types; each part is tested on its own against them.
 
 /// <summary>One sample of a suite: a question, a problem, a conversation.</summary>
-/// <param name="Suite">Suite name as the CLI spells it: mmlu, humaneval, gsm8k, math, mtbench.</param>
+/// <param name="Suite">Suite name as the CLI spells it: mmlu, humaneval, gsm8k, math, mtbench, bfcl.</param>
 /// <param name="Id">Stable id inside the suite (MMLU: subject/index, HumanEval: task_id, MT-Bench: question_id).</param>
-/// <param name="Subject">Breakdown key: MMLU subject, MATH type, MT-Bench category; empty where the suite has none.</param>
+/// <param name="Subject">Breakdown key: MMLU subject, MATH type, MT-Bench category, BFCL category; empty where the suite has none.</param>
 /// <param name="Group">Second breakdown: MMLU category (STEM, humanities, ...), MATH level; empty where none.</param>
 public sealed record EvalItem(string Suite, string Id, string Subject = "", string Group = "");
 
@@ -16,6 +16,7 @@ public sealed record EvalItem(string Suite, string Id, string Subject = "", stri
 /// <param name="Step">0-based step of this item; part of the result key, so a resumed run knows what was answered.</param>
 /// <param name="Messages">The whole conversation to send.</param>
 /// <param name="TopLogprobs">0 for none; otherwise ask for this many alternatives per generated token.</param>
+/// <param name="Tools">Functions the model may call (sent with tool choice "auto"); null for a plain chat request.</param>
 public sealed record ModelRequest(
     int Step,
     IReadOnlyList<ChatMessage> Messages,
@@ -23,7 +24,16 @@ public sealed record ModelRequest(
     double Temperature = 0,
     int? Seed = null,
     IReadOnlyList<string>? Stop = null,
-    int TopLogprobs = 0);
+    int TopLogprobs = 0,
+    IReadOnlyList<EvalTool>? Tools = null);
+
+/// <summary>A function offered to the model: its name, what it does and its parameters as a JSON Schema object.</summary>
+/// <param name="ParametersSchema">The JSON Schema of the arguments object, as compact JSON text.</param>
+public sealed record EvalTool(string Name, string Description, string ParametersSchema);
+
+/// <summary>A function call the model answered with.</summary>
+/// <param name="ArgumentsJson">The arguments as the endpoint sent them (a JSON object's text; may be malformed: scorers say so).</param>
+public sealed record EvalToolCall(string Name, string ArgumentsJson);
 
 /// <summary>One token and its log-probability.</summary>
 public sealed record TokenChoice(string Token, double Logprob);
@@ -34,6 +44,7 @@ public sealed record TokenChoice(string Token, double Logprob);
 /// <param name="Raw">The endpoint's response body (or the engine's text) kept for the record.</param>
 /// <param name="Shortened">How many times the run loop asked <see cref="IEvalSuite.Shorten"/> for a shorter request before
 /// this one fitted the context; 0 when the request as first built was answered. Set by the run loop, not stored.</param>
+/// <param name="ToolCalls">The function calls in the reply, in order; null or empty when it made none.</param>
 public sealed record ModelReply(
     string Text,
     string? FinishReason,
@@ -42,7 +53,8 @@ public sealed record ModelReply(
     IReadOnlyList<IReadOnlyList<TokenChoice>>? Logprobs,
     TimeSpan Latency,
     string? Raw = null,
-    int Shortened = 0);
+    int Shortened = 0,
+    IReadOnlyList<EvalToolCall>? ToolCalls = null);
 
 /// <summary>Names of <see cref="SampleScore.Metrics"/> that are counts rather than scores on the suite's scale.</summary>
 public static class SideScores
@@ -102,7 +114,7 @@ public class EvalException : Exception
 /// <summary>A suite: its items, the requests each needs, and how a set of replies scores.</summary>
 public interface IEvalSuite
 {
-    /// <summary>mmlu, humaneval, gsm8k, math, mtbench.</summary>
+    /// <summary>mmlu, humaneval, gsm8k, math, mtbench, bfcl.</summary>
     string Name { get; }
 
     /// <summary>How this suite is scored in this run (e.g. "mmlu:logprob:5-shot", "gsm8k:cot-8shot"); runs scored differently are never compared silently.</summary>

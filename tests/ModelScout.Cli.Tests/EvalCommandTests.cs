@@ -50,6 +50,55 @@ public sealed class EvalCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Bfcl_against_an_endpoint_scores_exactly_per_category_and_keeps_the_reasons_in_the_store()
+    {
+        var db = Path.Combine(dir, "bfcl.db");
+        var run = Scout.Run("eval", "--suite", "bfcl", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model, "--db", db, "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var root = JsonDocument.Parse(run.Stdout).RootElement;
+        var s = Suite(root, "bfcl");
+        Assert.Equal((32, 32), (s.GetProperty("total").GetInt32(), s.GetProperty("n").GetInt32()));
+        Assert.Equal(server.ExpectedScore("bfcl"), s.GetProperty("score").GetDouble(), 4);
+        Assert.InRange(server.ExpectedScore("bfcl"), 0.1, 0.9);
+        Assert.Equal(0, s.GetProperty("extractionFailures").GetInt32());
+        Assert.Equal("bfcl:ast", root.GetProperty("record").GetProperty("scoring_modes").GetProperty("bfcl").GetString());
+        Assert.Equal(["multiple", "parallel", "parallel_multiple", "simple"],
+            s.GetProperty("subjects").EnumerateArray().Select(x => x.GetProperty("key").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(32, server.Answered);
+        using var store = EvalStore.Open(db);
+        var scores = store.Scores(store.FindRun(root.GetProperty("run").GetString()!)!, "bfcl");
+        Assert.All(scores, x => Assert.Equal(EvalScriptedEndpoint.AnswersRight(x.Item.Id) ? 1.0 : 0.0, x.Score.Score));
+        Assert.All(scores.Where(x => x.Score.Score == 0), x => Assert.StartsWith("missing_param: ", x.Score.Detail, StringComparison.Ordinal));
+
+        // The same command again resumes: nothing is sent.
+        server.ResetCount();
+        var again = Scout.Run("eval", "--suite", "bfcl", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model, "--db", db, "--json");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Equal(0, server.Answered);
+    }
+
+    [Fact]
+    public void Bfcl_categories_choose_the_cases_and_name_a_different_run()
+    {
+        var db = Path.Combine(dir, "cats.db");
+        var run = Scout.Run("eval", "--suite", "bfcl", "--bfcl-categories", "parallel_multiple,simple", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model, "--db", db, "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var root = JsonDocument.Parse(run.Stdout).RootElement;
+        var s = Suite(root, "bfcl");
+        Assert.Equal(16, s.GetProperty("total").GetInt32());
+        Assert.Equal(["parallel_multiple", "simple"], s.GetProperty("subjects").EnumerateArray().Select(x => x.GetProperty("key").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal("simple,parallel_multiple", root.GetProperty("record").GetProperty("sampling").GetProperty("bfcl").GetString());
+        var all = Scout.Run("eval", "--suite", "bfcl", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model, "--db", db, "--json");
+        Assert.NotEqual(root.GetProperty("run").GetString(), JsonDocument.Parse(all.Stdout).RootElement.GetProperty("run").GetString());
+
+        var bad = Scout.Run("eval", "--suite", "bfcl", "--bfcl-categories", "live_simple", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model, "--db", db);
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("unknown category 'live_simple'; choose from simple, multiple, parallel, parallel_multiple", bad.Stderr, StringComparison.Ordinal);
+        var alone = Scout.Run("eval", "--suite", "gsm8k", "--bfcl-categories", "simple", "--endpoint", server.BaseUri.ToString(), "--model", EvalScriptedEndpoint.Model, "--db", db);
+        Assert.Equal((2, true), (alone.ExitCode, alone.Stderr.Contains("--bfcl-categories goes with --suite bfcl", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void A_cancelled_run_resumes_sending_only_the_unanswered_requests_and_ends_with_the_same_scores()
     {
         // The uninterrupted reference.

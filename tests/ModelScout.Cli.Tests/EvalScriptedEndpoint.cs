@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ModelScout.Evaluation.Datasets;
+using ModelScout.Evaluation.Scoring;
 using ModelScout.Testing;
 
 namespace ModelScout.Cli.Tests;
@@ -32,7 +33,14 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
             items.Add((p.Question, p.Id, $"Working it out.\n#### {p.Gold}", "The answer is 7, I think.\n#### 999999", "gsm8k"));
         foreach (var p in MathLoader.Load(DatasetSource.Samples).Items)
             items.Add((p.Problem, p.Id, $"So the answer is $\\boxed{{{p.Answer}}}$.", "So the answer is $\\boxed{999999}$.", "math"));
+        foreach (var c in BfclLoader.Load(DatasetSource.Samples).Cases)
+        {
+            bfcl[c.Id] = c;
+            items.Add((c.Messages[^1].Content, c.Id, "", "", "bfcl"));
+        }
     }
+
+    private readonly Dictionary<string, BfclCase> bfcl = [];
 
     /// <summary>Whether the endpoint answers item <paramref name="id"/> correctly: a fixed rule on the id's characters.</summary>
     public static bool AnswersRight(string id) => id.Sum(c => c) % 3 != 0;
@@ -120,9 +128,10 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
             // The longest item text the prompt contains: one question's text is never cut short by another's.
             var match = items.Where(i => last.Contains(i.Text, StringComparison.Ordinal)).OrderByDescending(i => i.Text.Length).FirstOrDefault();
             if (match.Id is null) return Results.Text("""{"error":{"message":"the scripted endpoint does not know this prompt"}}""", "application/json", Encoding.UTF8, 400);
-            reply = AnswersRight(match.Id) ? match.Right : match.Wrong;
             var count = Interlocked.Increment(ref answered);
             OnAnswered?.Invoke(count);
+            if (match.Suite == "bfcl") return ToolCalls(bfcl[match.Id], doc.RootElement);
+            reply = AnswersRight(match.Id) ? match.Right : match.Wrong;
         }
         var body = JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -131,6 +140,45 @@ internal sealed class EvalScriptedEndpoint : IAsyncDisposable
             ["created"] = 0,
             ["model"] = Model,
             ["choices"] = new object[] { Choice(reply, MaxTopLogprobs is null ? 0 : top) },
+            ["usage"] = new Dictionary<string, int> { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
+        });
+        return Results.Text(body, "application/json");
+    }
+
+    // BFCL: the right calls as OpenAI frames them (arguments as JSON text), or the right function with no arguments
+    // (a missing required parameter). Refused unless the request offered the case's functions with tool choice auto.
+    private static IResult ToolCalls(BfclCase c, JsonElement request)
+    {
+        if (!request.TryGetProperty("tools", out var tools) || tools.GetArrayLength() != c.Functions.Count
+            || request.GetProperty("tool_choice").GetString() != "auto")
+            return Results.Text("""{"error":{"message":"expected the case's tools with tool_choice auto"}}""", "application/json", Encoding.UTF8, 400);
+        var calls = BfclChecker.ReferenceCalls(c);
+        var right = AnswersRight(c.Id);
+        var body = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["id"] = "chatcmpl-scripted",
+            ["object"] = "chat.completion",
+            ["created"] = 0,
+            ["model"] = Model,
+            ["choices"] = new object[]
+            {
+                new Dictionary<string, object?>
+                {
+                    ["index"] = 0,
+                    ["message"] = new Dictionary<string, object?>
+                    {
+                        ["role"] = "assistant",
+                        ["content"] = null,
+                        ["tool_calls"] = calls.Select((call, i) => new Dictionary<string, object>
+                        {
+                            ["id"] = "call_" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            ["type"] = "function",
+                            ["function"] = new Dictionary<string, string> { ["name"] = call.Name, ["arguments"] = right ? call.ArgumentsJson : "{}" },
+                        }).ToArray(),
+                    },
+                    ["finish_reason"] = "tool_calls",
+                },
+            },
             ["usage"] = new Dictionary<string, int> { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
         });
         return Results.Text(body, "application/json");

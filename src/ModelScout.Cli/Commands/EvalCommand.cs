@@ -8,9 +8,11 @@ using ModelScout.Engine;
 using ModelScout.Engine.ChatClient;
 using ModelScout.Evaluation;
 using ModelScout.Evaluation.Clients;
+using ModelScout.Evaluation.Datasets;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Sandbox;
+using ModelScout.Evaluation.Scoring;
 using ModelScout.Evaluation.Suites;
 using ModelScout.Gguf;
 using ModelScout.Store;
@@ -23,7 +25,7 @@ namespace ModelScout.Cli.Commands;
 /// </summary>
 internal sealed class EvalCommand : ICommandBuilder
 {
-    private readonly Option<string?> suite = new("--suite") { Description = "Suites to run, comma-separated: mmlu,humaneval,gsm8k,math,mtbench", HelpName = "LIST" };
+    private readonly Option<string?> suite = new("--suite") { Description = "Suites to run, comma-separated: mmlu,humaneval,gsm8k,math,mtbench,bfcl", HelpName = "LIST" };
     private readonly Option<string?> endpoint = new("--endpoint") { Description = "OpenAI-compatible API base to evaluate, e.g. http://127.0.0.1:11434/v1", HelpName = "URL" };
     private readonly Option<string?> model = new("--model") { Description = "Model id to ask --endpoint for", HelpName = "NAME" };
     private readonly Option<string?> apiKey = CommonOptions.ApiKey("Bearer key for --endpoint (also $SCOUT_EVAL_API_KEY)");
@@ -31,7 +33,7 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<int?> limit = new("--limit") { Description = "At most N items per suite (the same N items every time for a given --seed)", HelpName = "N" };
     private readonly Option<double?> fraction = new("--fraction") { Description = "This share of each suite's items, 0 < F <= 1", HelpName = "F" };
     private readonly Option<int> concurrency = new("--concurrency") { Description = "Items in flight at once (match the server's parallel slots)", DefaultValueFactory = _ => 1, HelpName = "N" };
-    private readonly Option<string?> data = new("--data") { Description = $"Folder with mmlu/, humaneval/, gsm8k/, math/, mtbench/ in their public formats (also ${ScoutVariables.EvalData.Name}); default: the built-in samples", HelpName = "DIR" };
+    private readonly Option<string?> data = new("--data") { Description = $"Folder with mmlu/, humaneval/, gsm8k/, math/, mtbench/, bfcl/ in their public formats (also ${ScoutVariables.EvalData.Name}); default: the built-in samples", HelpName = "DIR" };
     private readonly Option<string?> runName = new("--run") { Description = "Name of the run in the result store; default derived from the command, so rerunning it resumes", HelpName = "NAME" };
     private readonly Option<int?> shots = new("--shots") { Description = "MMLU dev examples per prompt, 0-5 (default 5 for logprob/loglikelihood, 0 for generative)", HelpName = "N" };
     private readonly Option<string> mmluMode = new("--mmlu-mode") { Description = "MMLU scoring: auto (logprob when the endpoint returns logprobs, else generative; loglikelihood with --local), logprob, generative, loglikelihood", DefaultValueFactory = _ => "auto", HelpName = "MODE" };
@@ -43,14 +45,15 @@ internal sealed class EvalCommand : ICommandBuilder
     private readonly Option<string?> judgeEndpoint = new("--judge-endpoint") { Description = "OpenAI-compatible API base of the MT-Bench judge (use a strong model)", HelpName = "URL" };
     private readonly Option<string?> judgeModel = new("--judge-model") { Description = "Judge model id (default: --model when the judge endpoint is --endpoint)", HelpName = "NAME" };
     private readonly Option<string?> judgeApiKey = new("--judge-api-key") { Description = "Bearer key for the judge (default: --api-key when the judge endpoint is --endpoint)", HelpName = "KEY" };
+    private readonly Option<string?> bfclCategories = new("--bfcl-categories") { Description = "BFCL categories to run, comma-separated: simple,multiple,parallel,parallel_multiple (default: all the data has)", HelpName = "LIST" };
     private readonly Option<string?> db = EvalDatabase.Option();
     private readonly Option<int?> threads = CommonOptions.Threads("CPU threads for --local");
     private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
 
-    public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH and MT-Bench through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
+    public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH, MT-Bench and BFCL (function calling) through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
     {
         suite, endpoint, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
-        maxTokens, judgeEndpoint, judgeModel, judgeApiKey, db, threads, gpuLayers, options.Models,
+        maxTokens, judgeEndpoint, judgeModel, judgeApiKey, bfclCategories, db, threads, gpuLayers, options.Models,
     };
 
     public int Run(CommandContext ctx) => RunAsync(ctx).GetAwaiter().GetResult();
@@ -78,7 +81,8 @@ internal sealed class EvalCommand : ICommandBuilder
         string? JudgeApiKey,
         string Database,
         int? Threads,
-        string? GpuLayers = null);
+        string? GpuLayers = null,
+        IReadOnlyList<BfclCategory>? BfclCategories = null);
 
     internal EvalSetup Parse(CommandContext ctx)
     {
@@ -123,6 +127,9 @@ internal sealed class EvalCommand : ICommandBuilder
         var threadsValue = p.GetValue(threads);
         if (threadsValue is < 1) throw new CliException("--threads must be at least 1");
 
+        var categories = BfclCategoriesFrom(p.GetValue(bfclCategories));
+        if (categories is not null && !suites.Contains("bfcl")) throw new CliException("--bfcl-categories goes with --suite bfcl");
+
         var endpointUri = endpointText is null ? null : Url(endpointText, "--endpoint");
         var judgeText = p.GetValue(judgeEndpoint);
         var judgeUri = judgeText is null ? null : Url(judgeText, "--judge-endpoint");
@@ -147,7 +154,23 @@ internal sealed class EvalCommand : ICommandBuilder
             new SampleSelection(limitValue, fractionValue, p.GetValue(seed)), concurrencyValue,
             p.GetValue(data) ?? ctx.Settings.Get(ScoutVariables.EvalData), p.GetValue(runName), shotsValue, mode, p.GetValue(gsm8kFewShot), samplesValue, temperatureValue,
             p.GetValue(seed), maxTokensValue, judgeUri, judgeModelText, judgeKey is { Length: > 0 } ? judgeKey : null,
-            EvalDatabase.PathFrom(ctx, db), threadsValue, p.GetValue(gpuLayers));
+            EvalDatabase.PathFrom(ctx, db), threadsValue, p.GetValue(gpuLayers), categories);
+    }
+
+    // The categories in BFCL's order, each once; null when the option is absent.
+    private static List<BfclCategory>? BfclCategoriesFrom(string? text)
+    {
+        if (text is null) return null;
+        var chosen = new List<BfclCategory>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var category = BfclLoader.Parse(part)
+                ?? throw new CliException($"--bfcl-categories: unknown category '{part}'; choose from simple, multiple, parallel, parallel_multiple");
+            if (!chosen.Contains(category)) chosen.Add(category);
+        }
+        if (chosen.Count == 0) throw new CliException("--bfcl-categories: give at least one of simple, multiple, parallel, parallel_multiple");
+        chosen.Sort();
+        return chosen;
     }
 
     private static Uri Url(string text, string option)
@@ -279,7 +302,8 @@ internal sealed class EvalCommand : ICommandBuilder
             new HumanEvalOptions(setup.Samples, setup.Temperature ?? 0.8, setup.MaxTokens ?? 768, setup.Seed, selection),
             new Gsm8kOptions(setup.Gsm8kFewShot ? Gsm8kPrompt.EightShotCot : Gsm8kPrompt.ZeroShot, setup.MaxTokens ?? 512, setup.Temperature ?? 0, selection),
             new MathOptions(setup.MaxTokens ?? 1024, setup.Temperature ?? 0, selection),
-            new MtBenchOptions(setup.MaxTokens ?? 1024, setup.JudgeModel, setup.Temperature, Selection: selection));
+            new MtBenchOptions(setup.MaxTokens ?? 1024, setup.JudgeModel, setup.Temperature, Selection: selection),
+            new BfclOptions(setup.MaxTokens ?? 512, setup.Temperature ?? 0, selection, setup.BfclCategories));
         var services = new SuiteServices(sandbox, judge, target.LogLikelihood);
         var built = new List<BuiltSuite>();
         foreach (var suiteName in setup.Suites)
@@ -309,6 +333,7 @@ internal sealed class EvalCommand : ICommandBuilder
             DataDirectory = setup.DataDirectory,
             JudgeEndpoint = setup.JudgeEndpoint,
             JudgeModel = setup.JudgeModel,
+            BfclCategories = setup.BfclCategories is { } cats ? string.Join(',', cats.Select(BfclLoader.Name)) : null,
         };
         var name = setup.RunName ?? runSettings.RunName(target.Key);
         var record = new ReproducibilityRecord

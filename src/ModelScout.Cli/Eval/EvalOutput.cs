@@ -100,7 +100,7 @@ internal static class EvalOutput
     {
         "mmlu" => "category and subject",
         "math" => "level and type",
-        "mtbench" => "category",
+        "mtbench" or "bfcl" => "category",
         _ => "subject",
     };
 

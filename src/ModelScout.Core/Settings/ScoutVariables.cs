@@ -44,7 +44,7 @@ public static class ScoutVariables
 
     /// <summary>Eval data sets.</summary>
     public static readonly ScoutVariable EvalData = new("SCOUT_EVAL_DATA", "eval", "the built-in sample sets",
-        "the folder holding mmlu/, humaneval/, gsm8k/, math/ and mtbench/ when --data is not given");
+        "the folder holding mmlu/, humaneval/, gsm8k/, math/, mtbench/ and bfcl/ when --data is not given");
 
     /// <summary>Key for eval endpoints.</summary>
     public static readonly ScoutVariable EvalApiKey = new("SCOUT_EVAL_API_KEY", "eval", "none",

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 
 namespace ModelScout.Evaluation.Clients;
@@ -21,6 +22,12 @@ public static class ModelReplies
     /// <summary>ChatOptions.AdditionalProperties key of the number of alternatives wanted per token.</summary>
     public const string TopLogprobsKey = "top_logprobs";
 
+    /// <summary>
+    /// FunctionCallContent.AdditionalProperties key of the arguments exactly as the endpoint sent them (a string), kept
+    /// so a malformed arguments text reaches the scorer as it was rather than as an empty dictionary.
+    /// </summary>
+    public const string RawArgumentsKey = "arguments_json";
+
     /// <summary>The reply a suite scores, read from a chat response.</summary>
     public static ModelReply From(ChatResponse response, TimeSpan latency)
     {
@@ -34,6 +41,7 @@ public static class ModelReplies
             if (props.TryGetValue(RawKey, out var r)) raw = r as string;
         }
         var usage = response.Usage;
+        var calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Select(ToolCall).ToList();
         return new ModelReply(
             response.Text,
             response.FinishReason?.Value,
@@ -41,8 +49,24 @@ public static class ModelReplies
             (int)Math.Min(usage?.OutputTokenCount ?? 0, int.MaxValue),
             logprobs,
             latency,
-            raw);
+            raw,
+            ToolCalls: calls.Count > 0 ? calls : null);
     }
+
+    // The arguments as sent when the client kept them, else the parsed dictionary written back as JSON.
+    private static EvalToolCall ToolCall(FunctionCallContent call)
+    {
+        if (call.AdditionalProperties?.TryGetValue(RawArgumentsKey, out var raw) == true && raw is string text) return new EvalToolCall(call.Name, text);
+        var arguments = call.Arguments ?? new Dictionary<string, object?>();
+        return new EvalToolCall(call.Name, ArgumentsJson(arguments));
+    }
+
+    // Microsoft.Extensions.AI's serializer settings, written compact as OpenAI's wire and the store want it.
+    internal static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
+    /// <summary>A call's parsed arguments written back as compact JSON text.</summary>
+    internal static string ArgumentsJson(IDictionary<string, object?> arguments) =>
+        JsonSerializer.Serialize(arguments, Compact.GetTypeInfo(typeof(IDictionary<string, object?>)));
 
     /// <summary>How many sends the response took; 1 when no retrying client said.</summary>
     public static int Attempts(ChatResponse response)
@@ -63,6 +87,19 @@ public static class ModelReplies
         };
         if (request.Stop is { Count: > 0 } stop) options.StopSequences = [.. stop];
         if (request.TopLogprobs > 0) (options.AdditionalProperties ??= [])[TopLogprobsKey] = request.TopLogprobs;
+        if (request.Tools is { Count: > 0 } tools)
+        {
+            options.Tools = [.. tools.Select(Declaration)];
+            options.ToolMode = ChatToolMode.Auto;
+        }
         return options;
+    }
+
+    /// <summary>A function declaration (no implementation: the suite scores the call, nothing runs it) from a tool's JSON Schema.</summary>
+    public static AIFunctionDeclaration Declaration(EvalTool tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        using var schema = JsonDocument.Parse(tool.ParametersSchema);
+        return AIFunctionFactory.CreateDeclaration(tool.Name, tool.Description, schema.RootElement.Clone());
     }
 }

@@ -88,11 +88,7 @@ public sealed class OpenAIEndpointChatClient : IChatClient
         return new ChatCompletionRequest
         {
             Model = options?.ModelId ?? model,
-            Messages = [.. messages.Select(m => new OpenAIChatMessage
-            {
-                Role = m.Role.Value,
-                Content = JsonSerializer.SerializeToElement(m.Text, WireJsonContext.Default.String),
-            })],
+            Messages = [.. messages.Select(Message)],
             Stream = false,
             MaxTokens = options?.MaxOutputTokens,
             Temperature = options?.Temperature,
@@ -101,7 +97,114 @@ public sealed class OpenAIEndpointChatClient : IChatClient
             Stop = options?.StopSequences is { Count: > 0 } stop ? StopElement(stop) : null,
             Logprobs = top > 0 ? true : null,
             TopLogprobs = top > 0 ? top : null,
+            Tools = ToolsElement(options),
+            ToolChoice = ToolChoiceElement(options),
         };
+    }
+
+    // A message as OpenAI takes it: an assistant turn that called functions carries tool_calls, a function's result is a
+    // "tool" message naming the call it answers.
+    private static OpenAIChatMessage Message(ChatMessage m)
+    {
+        var calls = m.Contents.OfType<FunctionCallContent>().ToList();
+        var result = m.Contents.OfType<FunctionResultContent>().FirstOrDefault();
+        if (result is not null)
+        {
+            var text = result.Result switch
+            {
+                null => "",
+                string s => s,
+                JsonElement e => e.GetRawText(),
+                var other => JsonSerializer.Serialize(other, ModelReplies.Compact.GetTypeInfo(typeof(object))),
+            };
+            return new OpenAIChatMessage { Role = "tool", ToolCallId = result.CallId, Content = JsonSerializer.SerializeToElement(text, WireJsonContext.Default.String) };
+        }
+        return new OpenAIChatMessage
+        {
+            Role = m.Role.Value,
+            Content = calls.Count > 0 && m.Text.Length == 0 ? null : JsonSerializer.SerializeToElement(m.Text, WireJsonContext.Default.String),
+            ToolCalls = calls.Count > 0 ? Write(w => WriteToolCalls(w, calls)) : null,
+        };
+    }
+
+    private static void WriteToolCalls(Utf8JsonWriter w, List<FunctionCallContent> calls)
+    {
+        w.WriteStartArray();
+        foreach (var call in calls)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", call.CallId);
+            w.WriteString("type", "function");
+            w.WriteStartObject("function");
+            w.WriteString("name", call.Name);
+            w.WriteString("arguments", call.AdditionalProperties?.TryGetValue(ModelReplies.RawArgumentsKey, out var raw) == true && raw is string text
+                ? text
+                : ModelReplies.ArgumentsJson(call.Arguments ?? new Dictionary<string, object?>()));
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    }
+
+    // "tools": each function with its JSON Schema, as OpenAI's function tools.
+    private static JsonElement? ToolsElement(ChatOptions? options)
+    {
+        var functions = options?.Tools?.OfType<AIFunctionDeclaration>().ToList();
+        if (functions is not { Count: > 0 }) return null;
+        return Write(w =>
+        {
+            w.WriteStartArray();
+            foreach (var f in functions)
+            {
+                w.WriteStartObject();
+                w.WriteString("type", "function");
+                w.WriteStartObject("function");
+                w.WriteString("name", f.Name);
+                if (!string.IsNullOrEmpty(f.Description)) w.WriteString("description", f.Description);
+                w.WritePropertyName("parameters");
+                f.JsonSchema.WriteTo(w);
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        });
+    }
+
+    // "tool_choice": auto, none, required, or one named function; absent when no tools are sent.
+    private static JsonElement? ToolChoiceElement(ChatOptions? options)
+    {
+        if (options?.Tools is not { Count: > 0 } || options.ToolMode is not { } mode) return null;
+        return Write(w =>
+        {
+            switch (mode)
+            {
+                case NoneChatToolMode:
+                    w.WriteStringValue("none");
+                    break;
+                case RequiredChatToolMode { RequiredFunctionName: { } name }:
+                    w.WriteStartObject();
+                    w.WriteString("type", "function");
+                    w.WriteStartObject("function");
+                    w.WriteString("name", name);
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                    break;
+                case RequiredChatToolMode:
+                    w.WriteStringValue("required");
+                    break;
+                default:
+                    w.WriteStringValue("auto");
+                    break;
+            }
+        });
+    }
+
+    private static JsonElement Write(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer)) write(w);
+        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+        return doc.RootElement.Clone();
     }
 
     private static JsonElement StopElement(IList<string> stop)
@@ -182,7 +285,9 @@ public sealed class OpenAIEndpointChatClient : IChatClient
         if (completion is null || completion.Choices.Count == 0)
             throw new EndpointException($"{chatUri} answered without choices: {ErrorMessage(body)}");
         var choice = completion.Choices[0];
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, choice.Message.Content ?? ""))
+        var message = new ChatMessage(ChatRole.Assistant, choice.Message.Content ?? "");
+        foreach (var call in ToolCalls(body)) message.Contents.Add(call);
+        var response = new ChatResponse(message)
         {
             ResponseId = completion.Id,
             ModelId = completion.Model,
@@ -197,6 +302,56 @@ public sealed class OpenAIEndpointChatClient : IChatClient
             response.AdditionalProperties[ModelReplies.LogprobsKey] = mapped;
         }
         return response;
+    }
+
+    // choices[0].message.tool_calls, read from the body itself (the wire record types carry only what every server sends).
+    // The arguments text is kept as sent; parsed into the call's dictionary when it is a JSON object.
+    private List<FunctionCallContent> ToolCalls(string body)
+    {
+        var calls = new List<FunctionCallContent>();
+        using var doc = JsonDocument.Parse(body);
+        if (!doc.RootElement.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array || choices.GetArrayLength() == 0
+            || !choices[0].TryGetProperty("message", out var message) || message.ValueKind != JsonValueKind.Object
+            || !message.TryGetProperty("tool_calls", out var list) || list.ValueKind != JsonValueKind.Array)
+            return calls;
+        foreach (var entry in list.EnumerateArray())
+        {
+            if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object
+                || !function.TryGetProperty("name", out var nameElement) || nameElement.ValueKind != JsonValueKind.String)
+                throw new EndpointException($"{chatUri} answered with a tool call that has no function name: {entry.GetRawText()}");
+            var id = entry.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String ? idElement.GetString()! : $"call_{calls.Count}";
+            // OpenAI sends the arguments as a JSON text; Ollama-style servers sometimes send the object itself.
+            var text = function.TryGetProperty("arguments", out var args)
+                ? args.ValueKind == JsonValueKind.String ? args.GetString()! : args.ValueKind == JsonValueKind.Null ? "{}" : args.GetRawText()
+                : "{}";
+            var call = new FunctionCallContent(id, nameElement.GetString()!, ParseArguments(text, out var error))
+            {
+                AdditionalProperties = new AdditionalPropertiesDictionary { [ModelReplies.RawArgumentsKey] = text },
+            };
+            if (error is not null) call.Exception = error;
+            calls.Add(call);
+        }
+        return calls;
+    }
+
+    private static Dictionary<string, object?>? ParseArguments(string text, out Exception? error)
+    {
+        error = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                error = new FormatException("the arguments are not a JSON object");
+                return null;
+            }
+            return doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal);
+        }
+        catch (JsonException e)
+        {
+            error = e;
+            return null;
+        }
     }
 
     // The chosen token first, then the alternatives other than it (servers list the chosen token among them too).

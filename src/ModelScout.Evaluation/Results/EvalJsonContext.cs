@@ -9,7 +9,8 @@ internal sealed record CanonicalRequest(
     double Temperature,
     int? Seed,
     IReadOnlyList<string>? Stop,
-    int TopLogprobs);
+    int TopLogprobs,
+    IReadOnlyList<EvalTool>? Tools = null);
 
 internal sealed record CanonicalMessage(string Role, string Content);
 
@@ -19,4 +20,5 @@ internal sealed record CanonicalMessage(string Role, string Content);
 [JsonSerializable(typeof(CanonicalRequest))]
 [JsonSerializable(typeof(Dictionary<string, double>))]
 [JsonSerializable(typeof(List<List<TokenChoice>>))]
+[JsonSerializable(typeof(List<EvalToolCall>))]
 internal sealed partial class EvalJsonContext : JsonSerializerContext;

@@ -49,6 +49,9 @@ public sealed record EvalRunSettings
     /// <summary>MT-Bench's judge model.</summary>
     public string? JudgeModel { get; init; }
 
+    /// <summary>BFCL categories asked for, comma-separated in a fixed order; null for all. Counts only when bfcl is among the suites.</summary>
+    public string? BfclCategories { get; init; }
+
     /// <summary>The settings that shape the requests as the reproducibility record keeps them: those set, without the data folder.</summary>
     public IReadOnlyDictionary<string, string> Sampling =>
         Pairs().Where(kv => kv.Value is not null && kv.Key != "data").ToDictionary(kv => kv.Key, kv => kv.Value!);
@@ -83,6 +86,7 @@ public sealed record EvalRunSettings
         new("max_tokens", MaxTokens?.ToString(CultureInfo.InvariantCulture)),
         new("data", DataDirectory is null ? null : Path.GetFullPath(DataDirectory)),
         new("judge", Suites.Contains("mtbench") ? $"{JudgeEndpoint} {JudgeModel}" : null),
+        new("bfcl", Suites.Contains("bfcl") ? BfclCategories : null),
     ];
 
     // A readable piece of the model name: the file name without .gguf, safe characters only, not too long.

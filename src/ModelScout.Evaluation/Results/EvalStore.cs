@@ -16,7 +16,7 @@ public sealed class RunKeyMismatchException(string message) : EvalException(mess
 public sealed class EvalStore : IDisposable
 {
     /// <summary>The schema this code writes; older files are migrated forward, newer ones refused.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     private readonly SqliteConnection connection;
     private readonly Lock gate = new();
@@ -31,10 +31,11 @@ public sealed class EvalStore : IDisposable
         this.time = time;
         insertReply = Prepare("""
             INSERT OR REPLACE INTO replies (run_id, suite, item_id, step, prompt_hash, request_json, raw_response, text, finish_reason,
-                prompt_tokens, completion_tokens, latency_ms, logprobs_json, error, truncated, attempts, created)
-            VALUES ($run, $suite, $item, $step, $hash, $request, $raw, $text, $finish, $pt, $ct, $latency, $logprobs, $error, $truncated, $attempts, $created)
+                prompt_tokens, completion_tokens, latency_ms, logprobs_json, error, truncated, attempts, created, tool_calls_json)
+            VALUES ($run, $suite, $item, $step, $hash, $request, $raw, $text, $finish, $pt, $ct, $latency, $logprobs, $error, $truncated, $attempts, $created,
+                $tools)
             """, "$run", "$suite", "$item", "$step", "$hash", "$request", "$raw", "$text", "$finish", "$pt", "$ct", "$latency", "$logprobs", "$error",
-            "$truncated", "$attempts", "$created");
+            "$truncated", "$attempts", "$created", "$tools");
         insertScore = Prepare("""
             INSERT OR REPLACE INTO scores (run_id, suite, item_id, subject, grp, score, extracted, extraction_failed, metrics_json, detail, scoring_mode, created)
             VALUES ($run, $suite, $item, $subject, $grp, $score, $extracted, $failed, $metrics, $detail, $mode, $created)
@@ -103,6 +104,7 @@ public sealed class EvalStore : IDisposable
                 truncated INTEGER NOT NULL DEFAULT 0,
                 attempts INTEGER NOT NULL DEFAULT 1,
                 created TEXT NOT NULL,
+                tool_calls_json TEXT,
                 PRIMARY KEY (run_id, suite, item_id, step)
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS scores (
@@ -129,6 +131,9 @@ public sealed class EvalStore : IDisposable
                 PRIMARY KEY (run_id, suite, item_id)
             ) WITHOUT ROWID;
             """, tx);
+        // Schema 3 added the function calls of a reply (bfcl); a file from before has the table without the column.
+        if (Convert.ToInt32(Scalar(c, "SELECT COUNT(*) FROM pragma_table_info('replies') WHERE name = 'tool_calls_json'", tx), CultureInfo.InvariantCulture) == 0)
+            Execute(c, "ALTER TABLE replies ADD COLUMN tool_calls_json TEXT", tx);
         Execute(c, $"PRAGMA user_version = {SchemaVersion.ToString(CultureInfo.InvariantCulture)}", tx);
         tx.Commit();
     }
@@ -230,12 +235,13 @@ public sealed class EvalStore : IDisposable
             var lists = lp.Select(l => l.ToList()).ToList();
             logprobs = JsonSerializer.Serialize(lists, EvalJsonContext.Default.ListListTokenChoice);
         }
+        var toolCalls = m?.ToolCalls is { Count: > 0 } calls ? JsonSerializer.Serialize(calls.ToList(), EvalJsonContext.Default.ListEvalToolCall) : null;
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
             Bind(insertReply, run.Id, reply.Suite, reply.ItemId, reply.Step, reply.PromptHash, reply.RequestJson, m?.Raw, m?.Text, m?.FinishReason,
                 m?.PromptTokens ?? 0, m?.CompletionTokens ?? 0, m?.Latency.TotalMilliseconds ?? 0, logprobs, reply.Error, reply.Truncated ? 1 : 0,
-                reply.Attempts, Time(reply.Created));
+                reply.Attempts, Time(reply.Created), toolCalls);
             insertReply.ExecuteNonQuery();
         }
     }
@@ -248,7 +254,7 @@ public sealed class EvalStore : IDisposable
         {
             using var cmd = Command("""
                 SELECT item_id, step, prompt_hash, request_json, raw_response, text, finish_reason, prompt_tokens, completion_tokens, latency_ms,
-                       logprobs_json, error, truncated, attempts, created
+                       logprobs_json, error, truncated, attempts, created, tool_calls_json
                 FROM replies WHERE run_id = $run AND suite = $suite ORDER BY item_id, step
                 """, ("$run", run.Id), ("$suite", suite));
             using var r = cmd.ExecuteReader();
@@ -261,7 +267,8 @@ public sealed class EvalStore : IDisposable
                 {
                     List<List<TokenChoice>>? lp = r.IsDBNull(10) ? null : JsonSerializer.Deserialize(r.GetString(10), EvalJsonContext.Default.ListListTokenChoice);
                     reply = new ModelReply(r.IsDBNull(5) ? "" : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetInt32(7), r.GetInt32(8),
-                        lp?.Select(l => (IReadOnlyList<TokenChoice>)l).ToList(), TimeSpan.FromMilliseconds(r.GetDouble(9)), r.IsDBNull(4) ? null : r.GetString(4));
+                        lp?.Select(l => (IReadOnlyList<TokenChoice>)l).ToList(), TimeSpan.FromMilliseconds(r.GetDouble(9)), r.IsDBNull(4) ? null : r.GetString(4),
+                        ToolCalls: r.IsDBNull(15) ? null : JsonSerializer.Deserialize(r.GetString(15), EvalJsonContext.Default.ListEvalToolCall));
                 }
                 list.Add(new StoredReply(suite, r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3), reply, error, r.GetInt32(13), r.GetInt32(12) != 0,
                     ParseTime(r.GetString(14))));
@@ -454,10 +461,11 @@ public sealed class EvalStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    private static object? Scalar(SqliteConnection c, string sql)
+    private static object? Scalar(SqliteConnection c, string sql, SqliteTransaction? tx = null)
     {
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
+        cmd.Transaction = tx;
         return cmd.ExecuteScalar();
     }
 

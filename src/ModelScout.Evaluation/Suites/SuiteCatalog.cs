@@ -9,7 +9,8 @@ public sealed record SuiteSettings(
     HumanEvalOptions? HumanEval = null,
     Gsm8kOptions? Gsm8k = null,
     MathOptions? Math = null,
-    MtBenchOptions? MtBench = null);
+    MtBenchOptions? MtBench = null,
+    BfclOptions? Bfcl = null);
 
 /// <summary>What some suites need from outside: the sandbox (HumanEval), the judge (MT-Bench), an in-process model (MMLU log-likelihood).</summary>
 public sealed record SuiteServices(ICodeRunner? CodeRunner = null, IChatClient? Judge = null, ILogLikelihoodModel? LogLikelihood = null);
@@ -22,7 +23,7 @@ public sealed record BuiltSuite(IEvalSuite Suite, IReadOnlyList<DatasetFile> Fil
 public static class SuiteCatalog
 {
     /// <summary>Suite names as the CLI spells them.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["mmlu", "humaneval", "gsm8k", "math", "mtbench"];
+    public static IReadOnlyList<string> Names { get; } = ["mmlu", "humaneval", "gsm8k", "math", "mtbench", "bfcl"];
 
     /// <summary>Builds one suite.</summary>
     /// <param name="dataDirectory">Null for the shipped samples; otherwise the folder holding mmlu/, humaneval/, ...</param>
@@ -48,6 +49,7 @@ public static class SuiteCatalog
                 settings.HumanEval), s => s.Files, source),
             "gsm8k" => Wrap(new Gsm8kSuite(Gsm8kLoader.Load(source), settings.Gsm8k, SampleExemplars()), s => s.Files, source),
             "math" => Wrap(new MathSuite(MathLoader.Load(source), settings.Math), s => s.Files, source),
+            "bfcl" => Wrap(new BfclSuite(BfclLoader.Load(source), settings.Bfcl), s => s.Files, source),
             _ => Wrap(new MtBenchSuite(MtBenchLoader.Load(source),
                 services.Judge ?? throw new ArgumentException("MT-Bench needs a judge (--judge-endpoint, --judge-model)", nameof(services)),
                 settings.MtBench), s => s.Files, source),

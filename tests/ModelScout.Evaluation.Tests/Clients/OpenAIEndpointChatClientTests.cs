@@ -202,4 +202,89 @@ public sealed class OpenAIEndpointChatClientTests : IAsyncLifetime, IDisposable
         Assert.Equal(new Uri("http://h:11434/"), EndpointProbe.Root(new Uri("http://h:11434/v1/")));
         Assert.Equal(new Uri("http://h/x/chat/completions"), OpenAIEndpointChatClient.Combine(new Uri("http://h/x"), "chat/completions"));
     }
+
+    private static ModelRequest ToolRequest() => new(0, [new ChatMessage(ChatRole.User, "Weather in Oslo and Rome?")], 64, Tools:
+    [
+        new EvalTool("weather_current", "The weather now.", """{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}"""),
+        new EvalTool("stock_quote", "", """{"type":"object","properties":{"symbol":{"type":"string"}}}"""),
+    ]);
+
+    [Fact]
+    public async Task Sends_tools_as_openai_function_tools_with_tool_choice_auto_and_reads_tool_calls()
+    {
+        endpoint.Script = (_, _) => new Scripted(Finish: "tool_calls", ToolCalls: JsonNode.Parse("""
+            [{"id":"call_a","type":"function","function":{"name":"weather_current","arguments":"{\"city\": \"Oslo\"}"}},
+             {"id":"call_b","type":"function","function":{"name":"weather_current","arguments":{"city":"Rome"}}},
+             {"id":"call_c","type":"function","function":{"name":"weather_current","arguments":"{\"city\": \"Ro"}}]
+            """)!.AsArray());
+        var request = ToolRequest();
+        using var client = Client();
+        var reply = ModelReplies.From(await client.GetResponseAsync(request.Messages, ModelReplies.Options(request)), TimeSpan.Zero);
+
+        var body = Assert.Single(endpoint.Bodies);
+        var tools = body["tools"]!.AsArray();
+        Assert.Equal(2, tools.Count);
+        Assert.Equal("function", (string?)tools[0]!["type"]);
+        Assert.Equal("weather_current", (string?)tools[0]!["function"]!["name"]);
+        Assert.Equal("The weather now.", (string?)tools[0]!["function"]!["description"]);
+        Assert.Equal("string", (string?)tools[0]!["function"]!["parameters"]!["properties"]!["city"]!["type"]);
+        Assert.Equal("city", (string?)tools[0]!["function"]!["parameters"]!["required"]![0]);
+        Assert.Null(tools[1]!["function"]!["description"]);
+        Assert.Equal("auto", (string?)body["tool_choice"]);
+
+        Assert.Equal("tool_calls", reply.FinishReason);
+        Assert.Equal(
+            [new EvalToolCall("weather_current", "{\"city\": \"Oslo\"}"), new EvalToolCall("weather_current", "{\"city\":\"Rome\"}"),
+             new EvalToolCall("weather_current", "{\"city\": \"Ro")],
+            reply.ToolCalls!);
+    }
+
+    [Fact]
+    public async Task A_plain_request_sends_no_tools_and_a_reply_without_calls_has_none()
+    {
+        endpoint.Script = (_, _) => new Scripted(Text: "hi");
+        var request = new ModelRequest(0, [new ChatMessage(ChatRole.User, "hello")], 8);
+        using var client = Client();
+        var reply = ModelReplies.From(await client.GetResponseAsync(request.Messages, ModelReplies.Options(request)), TimeSpan.Zero);
+        var body = Assert.Single(endpoint.Bodies);
+        Assert.False(body.ContainsKey("tools"));
+        Assert.False(body.ContainsKey("tool_choice"));
+        Assert.Null(reply.ToolCalls);
+        Assert.Equal("hi", reply.Text);
+    }
+
+    [Fact]
+    public async Task Tool_modes_a_tool_loop_history_and_a_nameless_call_map_to_the_wire_as_openai_defines_them()
+    {
+        var request = ToolRequest();
+        var history = new List<ChatMessage>
+        {
+            new(ChatRole.User, "Weather in Oslo?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("call_1", "weather_current", new Dictionary<string, object?> { ["city"] = "Oslo" })]),
+            new(ChatRole.Tool, [new FunctionResultContent("call_1", "12 C, rain")]),
+        };
+        using var client = Client(maxAttempts: 1);
+        var modes = new (ChatToolMode Mode, string Wire)[]
+        {
+            (ChatToolMode.None, "\"none\""),
+            (ChatToolMode.RequireAny, "\"required\""),
+            (ChatToolMode.RequireSpecific("stock_quote"), """{"type":"function","function":{"name":"stock_quote"}}"""),
+        };
+        foreach (var (mode, _) in modes)
+        {
+            var options = ModelReplies.Options(request);
+            options.ToolMode = mode;
+            await client.GetResponseAsync(history, options);
+        }
+        Assert.Equal(modes.Select(m => m.Wire), endpoint.Bodies.Select(b => b["tool_choice"]!.ToJsonString()));
+        var messages = endpoint.Bodies.First()["messages"]!.AsArray();
+        var call = messages[1]!["tool_calls"]![0]!;
+        Assert.Equal(("call_1", "function", "weather_current", "{\"city\":\"Oslo\"}"),
+            ((string?)call["id"], (string?)call["type"], (string?)call["function"]!["name"], (string?)call["function"]!["arguments"]));
+        Assert.Equal(("tool", "call_1", "12 C, rain"), ((string?)messages[2]!["role"], (string?)messages[2]!["tool_call_id"], (string?)messages[2]!["content"]));
+
+        endpoint.Script = (_, _) => new Scripted(ToolCalls: JsonNode.Parse("""[{"id":"x","type":"function","function":{"arguments":"{}"}}]""")!.AsArray());
+        var e = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync(request.Messages, ModelReplies.Options(request)));
+        Assert.Contains("tool call that has no function name", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -10,7 +10,7 @@ namespace ModelScout.Evaluation.Tests.Fakes;
 
 /// <summary>What the scripted endpoint answers to one chat request.</summary>
 internal sealed record Scripted(int Status = 200, string? Text = null, string Finish = "stop", string? ErrorMessage = null, int? RetryAfterSeconds = null,
-    JsonArray? Logprobs = null, int PromptTokens = 7, int CompletionTokens = 3);
+    JsonArray? Logprobs = null, int PromptTokens = 7, int CompletionTokens = 3, JsonArray? ToolCalls = null);
 
 /// <summary>
 /// An OpenAI-compatible endpoint on 127.0.0.1:0 whose answers a test scripts from the request: it counts requests and
@@ -145,7 +145,9 @@ internal sealed class ScriptedEndpoint : IAsyncDisposable
         var choice = new JsonObject
         {
             ["index"] = 0,
-            ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = s.Text ?? "" },
+            ["message"] = s.ToolCalls is null
+                ? new JsonObject { ["role"] = "assistant", ["content"] = s.Text ?? "" }
+                : new JsonObject { ["role"] = "assistant", ["content"] = s.Text, ["tool_calls"] = s.ToolCalls },
             ["logprobs"] = s.Logprobs is null ? null : new JsonObject { ["content"] = s.Logprobs },
             ["finish_reason"] = s.Finish,
         };

@@ -138,6 +138,34 @@ public sealed class EvalStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_schema_2_file_gains_the_tool_calls_column_keeps_its_replies_and_stores_calls_from_then_on()
+    {
+        var request = new ModelRequest(0, [new ChatMessage(ChatRole.User, "Q?")], 8);
+        var hash = RequestHash.Of(RequestHash.CanonicalJson(request));
+        var at = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        using (var store = EvalStore.Open(db.Path))
+        {
+            var old = store.OpenRun("old", Key, Record);
+            store.SaveReply(old, new StoredReply("gsm8k", "0", 0, hash, "{}", new ModelReply("#### 4", "stop", 3, 2, null, TimeSpan.Zero), null, 1, false, at));
+        }
+        using (var c = new SqliteConnection($"Data Source={db.Path};Pooling=False"))
+        {
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "ALTER TABLE replies DROP COLUMN tool_calls_json; PRAGMA user_version = 2";
+            cmd.ExecuteNonQuery();
+        }
+        using var upgraded = EvalStore.Open(db.Path);
+        var run = upgraded.FindRun("old")!;
+        var kept = Assert.Single(upgraded.Replies(run, "gsm8k"));
+        Assert.Equal("#### 4", kept.Reply!.Text);
+        Assert.Null(kept.Reply.ToolCalls);
+        EvalToolCall[] calls = [new("weather_current", """{"city":"Oslo"}"""), new("weather_current", "{\"city\": \"Ro")];
+        upgraded.SaveReply(run, new StoredReply("bfcl", "p0", 0, hash, "{}", new ModelReply("", "tool_calls", 3, 2, null, TimeSpan.Zero, ToolCalls: calls), null, 1, false, at));
+        Assert.Equal(calls, Assert.Single(upgraded.Replies(run, "bfcl")).Reply!.ToolCalls!);
+    }
+
+    [Fact]
     public void A_file_from_a_newer_schema_is_refused()
     {
         using (var c = new SqliteConnection($"Data Source={db.Path};Pooling=False"))
