@@ -44,18 +44,22 @@ public class RunEngineTests
             [{"type":"function","function":{"name":"get_weather","description":"Weather in a city",
               "parameters":{"type":"object","properties":{"city":{"type":"string","maxLength":10},"days":{"type":"integer","minimum":1,"maximum":7}},"required":["city","days"]}}}]
             """);
-        var text = Scout.RunWith(Real("", terminal: true), "run", Stories, "Weather in Paris?", "--tools", tools, "--tool-choice", "required", "--temperature", "0", "--threads", "1", "--num-predict", "120");
+        var text = Scout.RunWith(Real("", terminal: true), "run", Stories, "Weather in Paris?", "--tools", tools, "--tool-choice", "required", "--temperature", "0", "--threads", "1", "--num-predict", "1500");
         Assert.True(text.ExitCode == 0, text.Stderr);
         Assert.Contains("tool call: get_weather {\"city\":", text.Stdout, StringComparison.Ordinal);
 
-        var json = Scout.RunWith(Real("", terminal: true), "run", Stories, "Weather in Paris?", "--tools", tools, "--tool-choice", "get_weather", "--temperature", "0", "--threads", "1", "--num-predict", "120", "--json");
+        var json = Scout.RunWith(Real("", terminal: true), "run", Stories, "Weather in Paris?", "--tools", tools, "--tool-choice", "get_weather", "--temperature", "0", "--threads", "1", "--num-predict", "1500", "--json");
         Assert.True(json.ExitCode == 0, json.Stderr);
         using var doc = System.Text.Json.JsonDocument.Parse(json.Stdout);
-        var call = Assert.Single(doc.RootElement.GetProperty("toolCalls").EnumerateArray().ToList());
-        Assert.Equal("get_weather", call.GetProperty("name").GetString());
-        var args = call.GetProperty("arguments");
-        Assert.InRange(args.GetProperty("city").GetString()!.Length, 0, 10);
-        Assert.InRange(args.GetProperty("days").GetInt32(), 1, 7);
+        var calls = doc.RootElement.GetProperty("toolCalls").EnumerateArray().ToList();
+        Assert.NotEmpty(calls);
+        foreach (var call in calls)
+        {
+            Assert.Equal("get_weather", call.GetProperty("name").GetString());
+            var args = call.GetProperty("arguments");
+            Assert.InRange(args.GetProperty("city").GetString()!.Length, 0, 10);
+            Assert.InRange(args.GetProperty("days").GetInt32(), 1, 7);
+        }
     }
 
     [Fact]

@@ -70,7 +70,8 @@ public sealed class AgentTests
     {
         await using var host = Host();
         var invocations = new List<string>();
-        var weather = AIFunctionFactory.Create((string city, string unit) =>
+        // Enums keep the arguments short: stories260K fills a free string until the token limit.
+        var weather = AIFunctionFactory.Create((City city, Unit unit) =>
         {
             invocations.Add($"{city}/{unit}");
             return $"Sunny, 21 degrees {unit} in {city}";
@@ -79,7 +80,7 @@ public sealed class AgentTests
         var options = new ChatOptions
         {
             Temperature = 0,
-            MaxOutputTokens = 40,
+            MaxOutputTokens = 160,
             Tools = [weather],
             ToolMode = ChatToolMode.RequireAny,
             AllowMultipleToolCalls = false,
@@ -87,8 +88,14 @@ public sealed class AgentTests
         };
         var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "What is the weather in Paris?")], options);
 
-        Assert.Single(invocations);
         var messages = response.Messages;
+        Assert.True(invocations.Count == 1, string.Join("\n", messages.Select(m => m.Role + ": " + string.Join(" | ", m.Contents.Select(c => c switch
+        {
+            FunctionCallContent f => $"call {f.Name}({JsonSerializer.Serialize(f.Arguments)})",
+            FunctionResultContent r => $"result {r.Result}",
+            TextContent t => "text " + t.Text,
+            _ => c.GetType().Name,
+        })))));
         var call = Assert.Single(messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
         Assert.Equal("get_weather", call.Name);
         var result = Assert.Single(messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>());
@@ -96,6 +103,18 @@ public sealed class AgentTests
         // The final answer is text: stories260K writes a story, not a call, once the call is no longer forced.
         Assert.False(string.IsNullOrWhiteSpace(messages[^1].Text));
         Assert.Equal(ChatRole.Assistant, messages[^1].Role);
+    }
+
+    public enum City
+    {
+        Paris,
+        Rome,
+    }
+
+    public enum Unit
+    {
+        Celsius,
+        Fahrenheit,
     }
 
     [Fact]
@@ -148,7 +167,8 @@ public sealed class AgentTests
             if (t.Text.Length > 0 && t.Thinking.Length > 0 && !t.Text.StartsWith(' ')) mixed++;
         }
         Assert.Equal("Lily is kind", thinking.ToString());
-        Assert.Equal(" Once upon a time", content.ToString());
+        // The blank after the closing tag is layout, not answer: the parser drops it as llama-server and Ollama do.
+        Assert.Equal("Once upon a time", content.ToString());
         Assert.DoesNotContain("think>", content.ToString(), StringComparison.Ordinal);
         Assert.Equal(0, mixed);
     }

@@ -34,7 +34,7 @@ public sealed class RealEngineToolTests(StoriesFixture fixture) : IClassFixture<
     public async Task A_required_call_through_the_OpenAI_SDK_validates_against_its_schema(string name, string schema)
     {
         var tool = ChatTool.CreateFunctionTool(name, "a tool", BinaryData.FromString(schema));
-        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 200, ToolChoice = ChatToolChoice.CreateRequiredChoice(), AllowParallelToolCalls = false };
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 400, ToolChoice = ChatToolChoice.CreateRequiredChoice(), AllowParallelToolCalls = false };
         options.Tools.Add(tool);
         ChatCompletion completion = await Client.CompleteChatAsync([new UserChatMessage("Please use the tool.")], options);
 
@@ -49,7 +49,7 @@ public sealed class RealEngineToolTests(StoriesFixture fixture) : IClassFixture<
     public async Task A_named_call_streams_as_tool_call_updates_that_assemble_into_the_same_call()
     {
         var (name, schema) = ("get_weather", """{"type":"object","properties":{"city":{"type":"string","maxLength":16},"unit":{"type":"string","enum":["celsius","fahrenheit"]}},"required":["city","unit"]}""");
-        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 200, ToolChoice = ChatToolChoice.CreateFunctionChoice(name) };
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 400, ToolChoice = ChatToolChoice.CreateFunctionChoice(name), AllowParallelToolCalls = false };
         options.Tools.Add(ChatTool.CreateFunctionTool(name, "Weather in a city", BinaryData.FromString(schema)));
         options.Tools.Add(ChatTool.CreateFunctionTool("get_time", "Time in a city", BinaryData.FromString("""{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""")));
         ChatCompletion whole = await Client.CompleteChatAsync([new UserChatMessage("Weather in Paris?")], options);

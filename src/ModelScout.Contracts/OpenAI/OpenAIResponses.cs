@@ -50,7 +50,29 @@ public sealed record OpenAIToolCall
 public sealed record OpenAIFunctionCall
 {
     [JsonPropertyName("name")] public string? Name { get; init; }
-    [JsonPropertyName("arguments")] public string? Arguments { get; init; }
+    /// <summary>A JSON string as OpenAI sends it; a server that sends an object instead is read as that object's text.</summary>
+    [JsonPropertyName("arguments"), JsonConverter(typeof(JsonTextConverter))] public string? Arguments { get; init; }
+}
+
+/// <summary>Reads a string as itself and any other JSON value as its raw text; writes a string.</summary>
+public sealed class JsonTextConverter : JsonConverter<string?>
+{
+    public override bool HandleNull => true;
+
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null) return null;
+        if (reader.TokenType == JsonTokenType.String) return reader.GetString();
+        using var doc = JsonDocument.ParseValue(ref reader);
+        return doc.RootElement.GetRawText();
+    }
+
+    public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (value is null) writer.WriteNullValue();
+        else writer.WriteStringValue(value);
+    }
 }
 
 /// <summary>One alternative token: text, log-probability and UTF-8 bytes.</summary>

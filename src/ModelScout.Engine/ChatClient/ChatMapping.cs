@@ -10,6 +10,9 @@ namespace ModelScout.Engine.ChatClient;
 /// </summary>
 public static class ChatMapping
 {
+    // Microsoft.Extensions.AI's defaults indent; arguments and results go into prompts, compact as the wire writes them.
+    private static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     /// <summary>
     /// Messages as chat turns. An assistant message's <see cref="FunctionCallContent"/>s become its tool calls and its
     /// <see cref="TextReasoningContent"/> its reasoning; each <see cref="FunctionResultContent"/> becomes a tool turn of
@@ -117,13 +120,13 @@ public static class ChatMapping
     }
 
     private static string ArgumentsJson(IDictionary<string, object?>? arguments) =>
-        arguments is null ? "{}" : JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        arguments is null ? "{}" : JsonSerializer.Serialize(arguments, Compact.GetTypeInfo(typeof(IDictionary<string, object?>)));
 
     private static string ResultText(FunctionResultContent r) => r.Result switch
     {
         null => r.Exception is { } e ? "error: " + e.Message : "",
         string s => s,
         JsonElement e => e.ValueKind == JsonValueKind.String ? e.GetString() ?? "" : e.GetRawText(),
-        var other => JsonSerializer.Serialize(other, AIJsonUtilities.DefaultOptions.GetTypeInfo(other.GetType())),
+        var other => JsonSerializer.Serialize(other, Compact.GetTypeInfo(other.GetType())),
     };
 }

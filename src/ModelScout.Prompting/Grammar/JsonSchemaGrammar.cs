@@ -327,7 +327,7 @@ internal sealed class SchemaConverter
     private string ForType(string type, JsonObject s, string path, string hint) => type switch
     {
         "string" => StringRule(s, path, hint),
-        "integer" => NonNegative(s) ? "nonneg-integer" : "integer",
+        "integer" => IntegerRange(s, path) ?? (NonNegative(s) ? "nonneg-integer" : "integer"),
         "number" => NonNegative(s) ? "nonneg-number" : "number",
         "boolean" => "boolean",
         "null" => "null",
@@ -335,7 +335,39 @@ internal sealed class SchemaConverter
         _ => ArrayRule(s, path, hint),
     };
 
-    // Numeric bounds are not enforced (see docs), except that a lower bound of zero or more rules out a minus sign.
+    /// <summary>Most integers a bounded range may hold to be listed value by value.</summary>
+    public const int MaxListedIntegers = 1000;
+
+    // A small bounded integer range (1-7 days, 1-12 guests: what tools declare) is listed value by value, so a weak model
+    // cannot write 3000000000000000 for "days". Wider ranges keep only the sign rule below.
+    private static string? IntegerRange(JsonObject s, string path)
+    {
+        var lo = Bound(s, "minimum", "exclusiveMinimum", up: true);
+        var hi = Bound(s, "maximum", "exclusiveMaximum", up: false);
+        if (lo is null || hi is null) return null;
+        if (hi < lo) throw Error(path, "the maximum is below the minimum, so no integer fits");
+        if (hi - lo >= MaxListedIntegers) return null;
+        var values = new List<string>((int)(hi.Value - lo.Value + 1));
+        for (var v = lo.Value; v <= hi.Value; v++) values.Add("\"" + v.ToString(CultureInfo.InvariantCulture) + "\"");
+        return "(" + string.Join(" | ", values) + ") ws";
+    }
+
+    // The tightest integer bound from the inclusive and exclusive keywords; null when neither is a finite number in range.
+    private static long? Bound(JsonObject s, string inclusive, string exclusive, bool up)
+    {
+        static double? Read(JsonObject s, string key) =>
+            s[key] is JsonValue v && v.TryGetValue<double>(out var d) && double.IsFinite(d) && Math.Abs(d) < 1e15 ? d : null;
+        long? bound = null;
+        if (Read(s, inclusive) is { } i) bound = (long)(up ? Math.Ceiling(i) : Math.Floor(i));
+        if (Read(s, exclusive) is { } e)
+        {
+            var b = up ? (long)Math.Floor(e) + 1 : (long)Math.Ceiling(e) - 1;
+            bound = bound is null ? b : up ? Math.Max(bound.Value, b) : Math.Min(bound.Value, b);
+        }
+        return bound;
+    }
+
+    // Other numeric bounds are not enforced (see docs), except that a lower bound of zero or more rules out a minus sign.
     private static bool NonNegative(JsonObject s) =>
         (s["minimum"] is JsonValue min && min.TryGetValue<double>(out var m) && m >= 0)
         || (s["exclusiveMinimum"] is JsonValue emin && emin.TryGetValue<double>(out var em) && em >= 0);
