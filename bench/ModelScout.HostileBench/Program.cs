@@ -114,7 +114,7 @@ async Task<int> SoakAsync()
     var latencies = new ConcurrentDictionary<int, ConcurrentBag<double>>();
     var kinds = new ConcurrentDictionary<string, int>();
     var failures = new ConcurrentQueue<string>();
-    long cancelled = 0, ok = 0;
+    long cancelled = 0, ok = 0, busy = 0;
     var clock = Stopwatch.StartNew();
     var samples = new List<(double At, long RssKb, int Fds, int Threads)>();
     using var stop = new CancellationTokenSource(duration);
@@ -151,8 +151,18 @@ async Task<int> SoakAsync()
             if (kind is "cancel" or "disconnect") deliberate.CancelAfter(TimeSpan.FromMilliseconds(random.Next(20, 300)));
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deliberate.Token);
+                // A 503 (the other model is answering and the memory budget holds one) is retried as a client would.
+                HttpResponseMessage response;
+                for (var attempt = 0; ; attempt++)
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                    response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deliberate.Token);
+                    if ((int)response.StatusCode != 503 || attempt == 100) break;
+                    response.Dispose();
+                    Interlocked.Increment(ref busy);
+                    await Task.Delay(20, deliberate.Token);
+                }
+                using var answered = response;
                 if (kind == "disconnect")
                 {
                     // Read one chunk and walk away without cancelling: the connection closes under the stream.
@@ -183,12 +193,12 @@ async Task<int> SoakAsync()
     await sampler;
 
     Console.WriteLine($"soak: {clock.Elapsed.TotalMinutes:F1} min, {workers} clients, models {string.Join(", ", models)}");
-    Console.WriteLine($"requests: {ok:N0} answered, {cancelled:N0} deliberately cancelled or disconnected, {failures.Count} failed");
+    Console.WriteLine($"requests: {ok:N0} answered, {cancelled:N0} deliberately cancelled or disconnected, {failures.Count} failed; {busy:N0} 503 answers retried (model switch under the one-model budget)");
     Console.WriteLine("mix: " + string.Join(", ", kinds.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value:N0}")));
     foreach (var (index, bag) in latencies.OrderBy(x => x.Key))
     {
         var sorted = bag.Order().ToArray();
-        Console.WriteLine($"window {index * window.TotalMinutes:F0}-{(index + 1) * window.TotalMinutes:F0} min: {sorted.Length:N0} requests, p50 {Percentile(sorted, 0.50):F0} ms, p99 {Percentile(sorted, 0.99):F0} ms");
+        Console.WriteLine($"window {index * window.TotalMinutes:0.#}-{(index + 1) * window.TotalMinutes:0.#} min: {sorted.Length:N0} requests, p50 {Percentile(sorted, 0.50):F0} ms, p99 {Percentile(sorted, 0.99):F0} ms");
     }
     if (samples.Count > 0)
     {

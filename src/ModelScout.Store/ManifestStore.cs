@@ -291,6 +291,8 @@ internal sealed class ManifestStore(string root, BlobStore blobs)
     public bool Remove(string name)
     {
         var n = ModelName.Parse(name);
+        // Looked up once before the lock so that removing from a store that does not exist creates nothing.
+        if (Locate(n) is null) return false;
         using var held = StoreLock.Take(root);
         if (Locate(n) is not { } found) return false;
         var (manifest, _, _) = Read(found.Path);
@@ -326,6 +328,7 @@ internal sealed class ManifestStore(string root, BlobStore blobs)
     {
         var from = ModelName.Parse(source);
         var to = ModelName.Parse(destination);
+        _ = Locate(from) ?? throw NotFound(source);
         using var held = StoreLock.Take(root);
         var found = Locate(from) ?? throw NotFound(source);
         var (manifest, bytes, problem) = Read(found.Path);
