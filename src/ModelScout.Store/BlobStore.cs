@@ -7,7 +7,9 @@ namespace ModelScout.Store;
 
 /// <summary>
 /// Content-addressed blobs: <c>blobs/sha256-&lt;hex&gt;</c>. A blob appears only by renaming a finished, hashed temporary
-/// file from <c>blobs/partial/</c>, so a reader never sees half of one and two writers of the same content agree.
+/// file from <c>blobs/partial/</c> (flushed to disk, renamed while its writer still holds it locked: see
+/// <see cref="DurableFile"/>), so a reader never sees half of one, a crash leaves at most a temporary file that
+/// <see cref="StoreJanitor"/> removes, and two writers of the same content agree.
 /// </summary>
 internal sealed class BlobStore(string root)
 {
@@ -15,6 +17,9 @@ internal sealed class BlobStore(string root)
     private const int MaxTextBytes = 4 << 20;
 
     public string Dir { get; } = Path.Combine(root, "blobs");
+
+    /// <summary>Called at each named step of a write (see <see cref="ModelStore.WriteStep"/>); crash tests stop the process there.</summary>
+    public Action<string>? Step { get; set; }
 
     /// <summary>Unfinished downloads and copies; nothing here is ever read as a model.</summary>
     public string PartialDir => Path.Combine(Dir, "partial");
@@ -41,8 +46,9 @@ internal sealed class BlobStore(string root)
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long size = 0;
+            string digest;
             var reported = Stopwatch.StartNew();
-            await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            await using (var output = DurableFile.CreateTemp(temp, asynchronous: true))
             {
                 int n;
                 while ((n = await source.ReadAsync(buffer, ct)) > 0)
@@ -56,13 +62,14 @@ internal sealed class BlobStore(string root)
                         reported.Restart();
                     }
                 }
-                output.Flush(flushToDisk: true);
+                progress?.Report(new PullProgress("transferring model data", null, total ?? size, size));
+                digest = BlobDigest.Of(hash);
+                if (expectedDigest is not null && digest != expectedDigest)
+                    throw new StoreException(StoreErrorKind.InvalidRequest, $"the uploaded bytes hash to {digest}, not {expectedDigest}; upload the file again") { Param = "digest" };
+                Step?.Invoke("blob-written");
+                Commit(output, digest, size);
             }
-            progress?.Report(new PullProgress("transferring model data", null, total ?? size, size));
-            var digest = BlobDigest.Of(hash);
-            if (expectedDigest is not null && digest != expectedDigest)
-                throw new StoreException(StoreErrorKind.InvalidRequest, $"the uploaded bytes hash to {digest}, not {expectedDigest}; upload the file again") { Param = "digest" };
-            Commit(temp, digest, size);
+            Step?.Invoke("blob-committed");
             return (digest, size);
         }
         finally
@@ -85,6 +92,14 @@ internal sealed class BlobStore(string root)
         File.Move(temp, target, overwrite: true);
     }
 
+    /// <summary>Puts a finished temporary file still open (and locked) in place as the blob <paramref name="digest"/>.</summary>
+    private void Commit(FileStream temp, string digest, long size)
+    {
+        var target = FileOf(digest);
+        if (File.Exists(target) && new FileInfo(target).Length == size) return;
+        DurableFile.Commit(temp, target);
+    }
+
     /// <summary>Stores a small layer (template, system prompt, params, config...) held in memory.</summary>
     public Layer WriteSmall(string mediaType, byte[] bytes, IProgress<PullProgress>? progress)
     {
@@ -100,8 +115,9 @@ internal sealed class BlobStore(string root)
             var temp = Path.Combine(PartialDir, $"small-{Guid.NewGuid():N}.tmp");
             try
             {
-                File.WriteAllBytes(temp, bytes);
-                Commit(temp, digest, bytes.Length);
+                using var output = DurableFile.CreateTemp(temp);
+                output.Write(bytes);
+                Commit(output, digest, bytes.Length);
             }
             finally
             {

@@ -16,7 +16,10 @@ internal sealed class ManifestStore(string root, BlobStore blobs)
     /// <summary>No real manifest comes near this; a larger file or response is not one.</summary>
     public const int MaxBytes = 1 << 20;
 
-    private string Dir { get; } = Path.Combine(root, "manifests");
+    public string Dir { get; } = Path.Combine(root, "manifests");
+
+    /// <summary>Called at each named step of a write (see <see cref="ModelStore.WriteStep"/>).</summary>
+    public Action<string>? Step { get; set; }
 
     /// <summary>The error for a name the store does not hold, saying how to get it.</summary>
     public static StoreException NotFound(string name) =>
@@ -41,7 +44,7 @@ internal sealed class ManifestStore(string root, BlobStore blobs)
     }
 
     /// <summary>Every manifest file with the name its path spells; files that are not a valid name (temporaries) are skipped.</summary>
-    private IEnumerable<(ModelName Name, string Path)> All()
+    public IEnumerable<(ModelName Name, string Path)> All()
     {
         if (!Directory.Exists(Dir)) yield break;
         foreach (var host in SafeDirectories(Dir))
@@ -233,12 +236,33 @@ internal sealed class ManifestStore(string root, BlobStore blobs)
         return blobs.WriteSmall(MediaTypes.Config, JsonSerializer.SerializeToUtf8Bytes(config, StoreJson.Default.ModelConfig), null);
     }
 
-    /// <summary>Writes a manifest through a temporary file and a rename, and drops a spelling of the same name that differs only in case.</summary>
-    public void Write(ModelName name, Manifest manifest) =>
+    /// <summary>
+    /// Writes a manifest through a temporary file and a rename under the store's write lock, after checking that every blob
+    /// it names is in place, and drops a spelling of the same name that differs only in case. Returns the model as written
+    /// (a removal that comes right after may already have taken it off the disk).
+    /// </summary>
+    public StoredModel Write(ModelName name, Manifest manifest) =>
         WriteBytes(name, JsonSerializer.SerializeToUtf8Bytes(manifest, StoreJson.Default.Manifest));
 
-    public void WriteBytes(ModelName name, byte[] bytes)
+    public StoredModel WriteBytes(ModelName name, byte[] bytes)
     {
+        using var held = StoreLock.Take(root);
+        return WriteLocked(name, bytes);
+    }
+
+    private StoredModel WriteLocked(ModelName name, byte[] bytes)
+    {
+        var (manifest, problem) = Parse(bytes);
+        if (manifest is null) throw new StoreException(StoreErrorKind.Internal, $"refusing to write a manifest for '{name}' that cannot be read back: {problem}");
+        foreach (var layer in manifest.AllBlobs)
+        {
+            var blob = blobs.FileOf(layer.Digest);
+            if (!File.Exists(blob) || new FileInfo(blob).Length != layer.Size)
+            {
+                throw new StoreException(StoreErrorKind.NotFound,
+                    $"blob {layer.Digest} of '{name}' was removed (by a `scout rm` or DELETE /api/delete of a model that shared it) before the manifest could be written; nothing was written: run the same command again") { Param = "model" };
+            }
+        }
         var previous = Locate(name);
         var path = Path.Combine(Dir, name.ManifestRelativePath);
         var dir = Path.GetDirectoryName(path)!;
@@ -246,12 +270,10 @@ internal sealed class ManifestStore(string root, BlobStore blobs)
         var temp = Path.Combine(dir, $".{name.Tag}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var f = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                f.Write(bytes);
-                f.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
+            using var f = DurableFile.CreateTemp(temp);
+            f.Write(bytes);
+            Step?.Invoke("manifest-written");
+            DurableFile.Commit(f, path);
         }
         finally
         {
@@ -262,17 +284,22 @@ internal sealed class ManifestStore(string root, BlobStore blobs)
             BlobStore.TryDelete(old.Path);
             PruneEmptyDirectories(Path.GetDirectoryName(old.Path)!);
         }
+        return Load(name, path) ?? throw new StoreException(StoreErrorKind.Internal, $"the manifest just written for '{name}' cannot be read back from {path}");
     }
 
     /// <summary>Removes the manifest and any of its blobs no other manifest uses; false when there was no such model.</summary>
     public bool Remove(string name)
     {
         var n = ModelName.Parse(name);
+        // Looked up once before the lock so that removing from a store that does not exist creates nothing.
+        if (Locate(n) is null) return false;
+        using var held = StoreLock.Take(root);
         if (Locate(n) is not { } found) return false;
         var (manifest, _, _) = Read(found.Path);
         File.Delete(found.Path);
         PruneEmptyDirectories(Path.GetDirectoryName(found.Path)!);
         if (manifest is null) return true;
+        Step?.Invoke("manifest-removed");
         // Only this model's blobs are candidates: a full sweep could delete a blob another process has just written
         // and is about to reference from a manifest.
         var used = ReferencedDigests();
@@ -301,15 +328,16 @@ internal sealed class ManifestStore(string root, BlobStore blobs)
     {
         var from = ModelName.Parse(source);
         var to = ModelName.Parse(destination);
+        _ = Locate(from) ?? throw NotFound(source);
+        using var held = StoreLock.Take(root);
         var found = Locate(from) ?? throw NotFound(source);
         var (manifest, bytes, problem) = Read(found.Path);
         if (manifest is null)
             throw new StoreException(StoreErrorKind.Damaged, $"model '{source}' has a damaged manifest ({problem}); remove it with `scout rm {source}` and pull or import it again");
-        WriteBytes(to, bytes);
-        return Find(to.FullName) ?? throw NotFound(destination);
+        return WriteLocked(to, bytes);
     }
 
-    private void PruneEmptyDirectories(string dir)
+    public void PruneEmptyDirectories(string dir)
     {
         var stop = Path.TrimEndingDirectorySeparator(Dir);
         while (dir.Length > stop.Length && dir.StartsWith(stop, StringComparison.Ordinal))

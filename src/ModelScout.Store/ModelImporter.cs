@@ -102,9 +102,9 @@ internal sealed class ModelImporter(BlobStore blobs, ManifestStore manifests)
 
         var config = manifests.WriteConfig(details, layers);
         progress?.Report(new PullProgress("writing manifest"));
-        manifests.Write(target, new Manifest { Config = config, Layers = layers });
+        var stored = manifests.Write(target, new Manifest { Config = config, Layers = layers });
         progress?.Report(new PullProgress("success"));
-        return manifests.Find(target.FullName) ?? throw new StoreException(StoreErrorKind.Internal, $"the manifest for '{target}' vanished right after it was written (another process removed it?)");
+        return stored;
     }
 
     private static GgufFile ValidateGguf(string path, string what)

@@ -29,6 +29,22 @@ public sealed class ModelStore : IModelStore
         Registry = new RegistryClient(blobs, manifests, http);
     }
 
+    /// <summary>
+    /// Called with the name of each step of a write: <c>blob-written</c> (a blob's bytes are in a temporary file, not yet
+    /// renamed), <c>blob-committed</c> (renamed into place, no manifest names it yet), <c>manifest-written</c> (the new
+    /// manifest is in a temporary file) and <c>manifest-removed</c> (rm: the manifest is gone, its blobs not yet). Crash
+    /// tests stop or kill the process there; null (the default) does nothing.
+    /// </summary>
+    public Action<string>? WriteStep
+    {
+        get => blobs.Step;
+        set
+        {
+            blobs.Step = value;
+            manifests.Step = value;
+        }
+    }
+
     /// <summary>Ollama's public registry.</summary>
     public static Uri DefaultRegistry => RegistryClient.DefaultRegistry;
 
@@ -83,4 +99,15 @@ public sealed class ModelStore : IModelStore
     }
 
     public string? BlobPath(string digest) => blobs.PathOf(digest);
+
+    /// <summary>How long a blob no manifest names is kept before <see cref="Clean"/> removes it: a client may upload a blob and create from it a while later.</summary>
+    public static TimeSpan DefaultOrphanBlobAge { get; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Removes what interrupted writes left: temporary files no live writer holds, manifests naming a blob that is
+    /// missing or cut short, and blobs no manifest names that are older than <paramref name="orphanBlobAge"/>
+    /// (<see cref="DefaultOrphanBlobAge"/> when null). Safe while other scout processes write the store.
+    /// </summary>
+    public StoreCleanup Clean(TimeSpan? orphanBlobAge = null) =>
+        new StoreJanitor(Root, blobs, manifests, TimeProvider.System).Clean(orphanBlobAge ?? DefaultOrphanBlobAge);
 }

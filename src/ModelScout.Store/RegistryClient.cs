@@ -99,9 +99,9 @@ internal sealed class RegistryClient(BlobStore blobs, ManifestStore manifests, H
 
         progress?.Report(new PullProgress("writing manifest"));
         // The registry's bytes as they came, so the manifest digest matches what the registry reports.
-        manifests.WriteBytes(name, manifestBytes);
+        var stored = manifests.WriteBytes(name, manifestBytes);
         progress?.Report(new PullProgress("success"));
-        return manifests.Find(name.FullName) ?? throw ManifestStore.NotFound(name.DisplayName);
+        return stored;
     }
 
     private async Task<byte[]> FetchManifestAsync(Uri uri, ModelName name, Uri registry, PullOptions options, CancellationToken ct)
@@ -177,9 +177,9 @@ internal sealed class RegistryClient(BlobStore blobs, ManifestStore manifests, H
         var layers = new List<Layer> { new(MediaTypes.Model, digest, size) };
         var config = manifests.WriteConfig(details!, layers);
         progress?.Report(new PullProgress("writing manifest"));
-        manifests.Write(name, new Manifest { Config = config, Layers = layers });
+        var stored = manifests.Write(name, new Manifest { Config = config, Layers = layers });
         progress?.Report(new PullProgress("success"));
-        return manifests.Find(name.FullName) ?? throw ManifestStore.NotFound(name.DisplayName);
+        return stored;
     }
 
     private static GgufFile ValidateDownloaded(string path, Uri uri)

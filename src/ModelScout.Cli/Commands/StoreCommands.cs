@@ -111,12 +111,15 @@ internal sealed class ListCommand : ICommandBuilder
 
     public int Run(CommandContext ctx)
     {
+        // Leftovers of a scout that was killed mid-write (temporary files, manifests whose blobs are gone) go first.
+        var cleaned = ctx.Store.Clean();
         var models = ctx.Store.List();
         if (ctx.Json)
         {
-            ctx.WriteJson(new ListJson("modelscout/list/v1", ctx.Store.Root, models.Select(StoredModelJson.From).ToList()), CliJson.Default.ListJson);
+            ctx.WriteJson(new ListJson("modelscout/list/v1", ctx.Store.Root, models.Select(StoredModelJson.From).ToList(), CleanupJson.From(cleaned)), CliJson.Default.ListJson);
             return ExitCodes.Ok;
         }
+        foreach (var line in StoreText.Cleanup(cleaned)) ctx.Human.MarkupLine(Format.Esc(line));
         if (models.Count == 0)
         {
             ctx.Human.MarkupLine($"No models in {Format.Esc(ctx.Store.Root)}. Add one with `scout pull NAME|URL` or `scout import FILE NAME`.");
@@ -181,6 +184,18 @@ internal sealed class CopyCommand : ICommandBuilder
 /// <summary>Short texts shared by the store commands, and how the ones that store a model report it.</summary>
 internal static class StoreText
 {
+    /// <summary>One line per kind of leftover the cleanup removed; none when the store was consistent.</summary>
+    public static IEnumerable<string> Cleanup(StoreCleanup c)
+    {
+        if (c.TempFiles.Count > 0)
+            yield return $"Cleaned up {c.TempFiles.Count} temporary file(s) left by an interrupted import, create, copy or upload: {string.Join(", ", c.TempFiles)}";
+        foreach (var d in c.DamagedManifests)
+            yield return $"Removed model '{d.Name}': {d.Problem} (an interrupted write or remove); import, create or pull it again";
+        if (c.OrphanBlobs.Count > 0)
+            yield return $"Removed {c.OrphanBlobs.Count} blob(s) no model uses (left by an interrupted remove): {string.Join(", ", c.OrphanBlobs)}";
+        if (!c.IsEmpty) yield return $"Freed {Format.Gb(c.BytesFreed)}.";
+    }
+
     /// <summary>The model a command stored: the <c>modelscout/COMMAND/v1</c> document with --json, and one line for people.</summary>
     public static int Report(CommandContext ctx, string command, StoredModel model, string source, string line)
     {

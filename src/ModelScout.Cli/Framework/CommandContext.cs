@@ -37,7 +37,19 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
     public RunEnvironment RunEnvironment => run ??= runEnvironment();
 
     /// <summary>The model store: --models, else $SCOUT_MODELS, else $SCOUT_HOME/models. Opening it creates nothing.</summary>
-    public ModelStore Store => store ??= new ModelStore(Parse.GetValue(Options.Models) is { Length: > 0 } dir ? dir : Settings.Models);
+    public ModelStore Store => store ??= new ModelStore(Parse.GetValue(Options.Models) is { Length: > 0 } dir ? dir : Settings.Models)
+    {
+        WriteStep = Settings.Get(ScoutVariables.PauseAt) is { } pauseAt ? step => PauseAt(pauseAt, step) : null,
+    };
+
+    /// <summary>SCOUT_TEST_PAUSE_AT: stops a store write at a named step so a crash test can kill the process there.</summary>
+    private void PauseAt(string wanted, string step)
+    {
+        if (!string.Equals(wanted, step, StringComparison.Ordinal)) return;
+        Stderr.WriteLine($"paused at {step}");
+        Stderr.Flush();
+        Thread.Sleep(Timeout.Infinite);
+    }
 
     private ModelStore? store;
 

@@ -236,7 +236,16 @@ internal sealed record StoredModelJson(string Name, string FullName, string Dige
         new StoredDetailsJson(m.Details.Format, m.Details.Family, m.Details.Families, m.Details.ParameterSize, m.Details.QuantizationLevel, m.Details.ParentModel));
 }
 
-internal sealed record ListJson(string Schema, string Store, IReadOnlyList<StoredModelJson> Models);
+internal sealed record ListJson(string Schema, string Store, IReadOnlyList<StoredModelJson> Models, CleanupJson Cleaned);
+
+/// <summary>What scout list removed from the store before listing it: leftovers of interrupted writes.</summary>
+internal sealed record CleanupJson(IReadOnlyList<string> TempFiles, IReadOnlyList<DamagedManifestJson> DamagedManifests, IReadOnlyList<string> OrphanBlobs, long BytesFreed)
+{
+    public static CleanupJson From(StoreCleanup c) =>
+        new(c.TempFiles, [.. c.DamagedManifests.Select(d => new DamagedManifestJson(d.Name, d.Problem))], c.OrphanBlobs, c.BytesFreed);
+}
+
+internal sealed record DamagedManifestJson(string Name, string Problem);
 
 /// <summary>What import, pull and cp produced.</summary>
 internal sealed record StoreResultJson(string Schema, string Store, StoredModelJson Model, string Source);

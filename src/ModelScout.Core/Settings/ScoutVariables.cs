@@ -130,10 +130,14 @@ public static class ScoutVariables
     public static readonly ScoutVariable Columns = new("COLUMNS", "output", "140 when output is not a terminal",
         "the width tables are laid out to when output goes to a pipe or a file (a terminal's own width is used otherwise); commands are never wrapped");
 
+    /// <summary>Crash tests: where a store write stops.</summary>
+    public static readonly ScoutVariable PauseAt = new("SCOUT_TEST_PAUSE_AT", "store", "unset",
+        "for crash tests only: a store write step (blob-written, blob-committed, manifest-written, manifest-removed) at which the command prints `paused at STEP` to stderr and waits to be killed");
+
     /// <summary>Every variable, in the order <c>scout env</c> lists them.</summary>
     public static IReadOnlyList<ScoutVariable> All { get; } =
     [
-        Home, Models, EvalDatabase, Catalog, Registry,
+        Home, Models, EvalDatabase, Catalog, Registry, PauseAt,
         Host, ApiKey, Origins, MaxBodyBytes,
         NumThread, NumParallel, MaxQueue, MaxLoadedModels, KeepAlive, FlashAttention, KvUnified, ContextShift, LlamaLibrary, GpuLayers,
         EvalData, EvalApiKey, BenchApiKey, ChartFont, NoColor, Ci, Columns,
