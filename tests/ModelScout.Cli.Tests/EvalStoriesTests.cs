@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using ModelScout.Cli.Framework;
 using ModelScout.Engine;
 using ModelScout.Evaluation.Clients;
@@ -75,6 +76,53 @@ public sealed class EvalStoriesTests : IAsyncLifetime
         Assert.True(Suite(root, "mtbench").GetProperty("promptTokens").GetInt64() > 0);
         Assert.StartsWith("mtbench:single-judge", Suite(root, "mtbench").GetProperty("scoringMode").GetString(), StringComparison.Ordinal);
         Assert.InRange(Suite(root, "mtbench").GetProperty("score").GetDouble(), 1, 10);
+    }
+
+    [Fact]
+    public void Bfcl_runs_against_scout_serve_with_every_item_scored()
+    {
+        var api = new Uri(server.Address, "v1").ToString();
+        var run = Scout.Run("eval", "--suite", "bfcl", "--endpoint", api, "--model", "stories:latest",
+            "--limit", "4", "--max-tokens", "40", "--db", Path.Combine(dir, "bfcl.db"), "--json");
+        Assert.True(run.ExitCode == 0, run.Stderr + run.Stdout);
+        var bfcl = Suite(JsonDocument.Parse(run.Stdout).RootElement, "bfcl");
+        // The tools reach the model and its replies come back; a story-writing model makes no valid call, so it scores low.
+        Assert.Equal(0, bfcl.GetProperty("errors").GetInt32());
+        Assert.True(bfcl.GetProperty("n").GetInt32() > 0);
+        Assert.InRange(bfcl.GetProperty("score").GetDouble(), 0, 1);
+    }
+
+    [Fact]
+    public async Task FunctionInvokingChatClient_runs_a_whole_tool_loop_against_scout_serve_over_http()
+    {
+        var invoked = new List<string>();
+        var weather = AIFunctionFactory.Create((AgentCity city) =>
+        {
+            invoked.Add(city.ToString());
+            return $"Sunny in {city}";
+        }, "get_weather", "Current weather in a city");
+        using var endpoint = new OpenAIEndpointChatClient(new Uri(server.Address, "v1"), "stories:latest");
+        using var client = new ChatClientBuilder(endpoint).UseFunctionInvocation().Build();
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Weather in Rome?")], new ChatOptions
+        {
+            Temperature = 0,
+            MaxOutputTokens = 120,
+            Tools = [weather],
+            ToolMode = ChatToolMode.RequireAny,
+            AllowMultipleToolCalls = false,
+        });
+        // Call (forced, so a story model makes it) → the function runs → its result goes back → a text answer ends the loop.
+        var contents = response.Messages.SelectMany(m => m.Contents).ToList();
+        Assert.Single(invoked);
+        var call = Assert.Single(contents.OfType<FunctionCallContent>());
+        Assert.Equal(call.CallId, Assert.Single(contents.OfType<FunctionResultContent>()).CallId);
+        Assert.False(string.IsNullOrWhiteSpace(response.Messages[^1].Text));
+    }
+
+    public enum AgentCity
+    {
+        Paris,
+        Rome,
     }
 
     [Fact]

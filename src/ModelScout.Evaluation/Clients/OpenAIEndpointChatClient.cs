@@ -99,6 +99,7 @@ public sealed class OpenAIEndpointChatClient : IChatClient
             TopLogprobs = top > 0 ? top : null,
             Tools = ToolsElement(options),
             ToolChoice = ToolChoiceElement(options),
+            ParallelToolCalls = options?.Tools is { Count: > 0 } ? options.AllowMultipleToolCalls : null,
         };
     }
 
