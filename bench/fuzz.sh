@@ -18,7 +18,7 @@ scout=(dotnet "$root/src/ModelScout.Cli/bin/$config/net10.0/linux-x64/scout.dll"
 bench=(dotnet "$root/bench/ModelScout.HostileBench/bin/$config/net10.0/linux-x64/ModelScout.HostileBench.dll")
 
 work="$(mktemp -d)"
-export SCOUT_HOME="$work/home" SCOUT_MODELS="$work/models" SCOUT_NUM_THREAD=1 NO_COLOR=1
+export SCOUT_HOME="$work/home" SCOUT_MODELS="$work/models" SCOUT_NUM_THREAD=1 NO_COLOR=1 SCOUT_CONTEXT_SHIFT=false
 "${scout[@]}" import "$model" stories >/dev/null
 "${scout[@]}" serve --host "127.0.0.1:$port" >"$work/serve.log" 2>&1 &
 pid=$!
