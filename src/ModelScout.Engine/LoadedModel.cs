@@ -291,5 +291,6 @@ internal sealed partial class LoadedModel : IDisposable
         Weights.Dispose();
         embedGate.Dispose();
         scoreGate.Dispose();
+        NativeHeap.Trim();
     }
 }
