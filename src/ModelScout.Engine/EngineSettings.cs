@@ -51,6 +51,12 @@ public sealed record EngineSettings
     /// </summary>
     public bool ContextShift { get; init; } = true;
 
+    /// <summary>
+    /// How long a load waits for the models in its way to finish their requests before it answers InsufficientMemory
+    /// (Ollama queues such a request; its load timeout is 5 minutes too).
+    /// </summary>
+    public TimeSpan RoomWait { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Flash attention on or off; null = <see cref="FlashAttentionFor"/>. SCOUT_FLASH_ATTENTION (1/0).</summary>
     public bool? FlashAttention { get; init; }
 

@@ -152,7 +152,7 @@ internal sealed class ModelResidency : IDisposable
             }
 
             var plan = Estimate(resolved, numCtx, numGpu);
-            MakeRoom(resolved.Name, plan.HostBytes);
+            await MakeRoomAsync(resolved.Name, plan.HostBytes, ct).ConfigureAwait(false);
 
             Interlocked.Increment(ref loading);
             LoadedModel model;
@@ -196,11 +196,19 @@ internal sealed class ModelResidency : IDisposable
         }
     }
 
-    private void MakeRoom(string name, long needed)
+    /// <summary>
+    /// Evicts idle models, least recently used first, until <paramref name="needed"/> fits the budget. When every model in
+    /// the way is answering, waits for the least recently used one to finish (as Ollama queues a request for another
+    /// model) and unloads it then; new requests for it wait behind this load instead of keeping it busy forever. Gives up
+    /// with InsufficientMemory after <see cref="EngineSettings.RoomWait"/>.
+    /// </summary>
+    private async Task MakeRoomAsync(string name, long needed, CancellationToken ct)
     {
+        var started = time.GetTimestamp();
         while (true)
         {
-            LoadedModel? victim;
+            LoadedModel? victim = null;
+            Task? idle = null;
             lock (gate)
             {
                 var loaded = entries.Values.Where(e => e.Model is not null).ToList();
@@ -208,15 +216,33 @@ internal sealed class ModelResidency : IDisposable
                 var tooMany = settings.MaxLoadedModels > 0 && loaded.Count >= settings.MaxLoadedModels;
                 if (!tooMany && (used + needed <= Budget || loaded.Count == 0)) return;
                 var lru = loaded.Where(e => e.Refs == 0).OrderBy(e => e.LastUsed).FirstOrDefault();
-                if (lru is null)
+                if (lru is not null)
                 {
-                    throw new InferenceException(InferenceErrorKind.InsufficientMemory,
-                        $"model '{name}' needs about {needed / 1048576.0:F0} MiB but {used / 1048576.0:F0} of {Budget / 1048576.0:F0} MiB are held by models that are answering requests; retry when they finish, or unload one (keep_alive 0)");
+                    logger.LogInformation("{Model}: unloading {Victim} (least recently used) to make room", name, lru.Resolved.Name);
+                    victim = Remove(lru);
                 }
-                logger.LogInformation("{Model}: unloading {Victim} (least recently used) to make room", name, lru.Resolved.Name);
-                victim = Remove(lru);
+                else
+                {
+                    var busy = loaded.OrderBy(e => e.LastUsed).First();
+                    if (!busy.UnloadWhenIdle)
+                        logger.LogInformation("{Model}: waiting for {Busy} to finish its requests, then unloading it to make room", name, busy.Resolved.Name);
+                    busy.UnloadWhenIdle = true;
+                    idle = busy.WaitIdleAsync(CancellationToken.None);
+                }
             }
             victim?.Dispose();
+            if (idle is null) continue;
+            var left = settings.RoomWait - time.GetElapsedTime(started);
+            try
+            {
+                if (left <= TimeSpan.Zero) throw new TimeoutException();
+                await idle.WaitAsync(left, time, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new InferenceException(InferenceErrorKind.InsufficientMemory,
+                    $"model '{name}' needs about {needed / 1048576.0:F0} MiB and the models holding the rest of the {Budget / 1048576.0:F0} MiB budget were still answering after {settings.RoomWait.TotalSeconds:F0} s; retry later, or unload one (keep_alive 0)");
+            }
         }
     }
 
