@@ -62,6 +62,9 @@ public sealed class GenerationRequest
     /// <summary>Functions the model may call (chat only). The model's template shows them to it and its replies are parsed for calls.</summary>
     public IReadOnlyList<ToolDefinition> Tools { get; init; } = [];
 
+    /// <summary>The tools the model is shown: none under <see cref="ToolChoice.None"/>, else <see cref="Tools"/>.</summary>
+    public IReadOnlyList<ToolDefinition> OfferedTools => ToolChoice is ToolChoice.NoneChoice ? [] : Tools;
+
     /// <summary>Whether the model must call a tool; Required and a named Function are enforced with a grammar.</summary>
     public ToolChoice ToolChoice { get; init; } = ToolChoice.Auto;
 

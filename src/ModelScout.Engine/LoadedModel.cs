@@ -159,7 +159,7 @@ internal sealed partial class LoadedModel : IDisposable
     /// </summary>
     public string RenderPrompt(GenerationRequest r)
     {
-        var tools = r.ToolChoice is ToolChoice.NoneChoice ? [] : r.Tools;
+        var tools = r.OfferedTools;
         CheckCapabilities(r, tools);
         // think: false to a model that never reasons asks for what it does anyway.
         var think = Format.SupportsThinking ? r.Think : null;

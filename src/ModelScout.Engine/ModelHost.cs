@@ -139,8 +139,9 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
     {
         var options = request.Options.Over(lm.Model.Parameters).Over(ModelOptions.Defaults);
         var text = lm.RenderPrompt(request);
-        var tools = request.ToolChoice is ToolChoice.NoneChoice ? [] : request.Tools;
-        var parser = Parser(lm, request, tools, text);
+        var tools = request.OfferedTools;
+        var reasoning = Reasoning(lm.Format, request, text);
+        var parser = Parser(lm, request, tools, reasoning);
         var tokens = lm.Tokenize(text, addSpecial: true, parseSpecial: true);
         var special = lm.Tokenize("", addSpecial: true, parseSpecial: false);
         if (request.Context is { Count: > 0 } earlier && !request.Raw) tokens = ContextWindow.Prepend(earlier, tokens, special, lm.Weights.NativeHandle.Vocab.Count);
@@ -157,7 +158,7 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
             tokens = Truncate(tokens, lm.NumCtx, keep, maxTokens);
             truncated = true;
         }
-        var gbnf = OutputGrammars.ForTools(lm.Format, tools, request, text) ?? OutputGrammars.For(request.Format);
+        var gbnf = OutputGrammars.ForTools(lm.Format, tools, request, reasoning) ?? OutputGrammars.For(request.Format);
         LLama.Native.SafeLLamaSamplerChainHandle sampler;
         try
         {
@@ -191,18 +192,27 @@ public sealed class ModelHost : IInferenceService, IAsyncDisposable, IDisposable
     /// The parser a chat reply goes through: when tools were offered (calls are taken out of the text) or the model
     /// reasons (its think block is kept apart from the answer). Raw completions are returned as written.
     /// </summary>
-    private static ReplyParser? Parser(LoadedModel lm, GenerationRequest request, IReadOnlyList<ToolDefinition> tools, string prompt)
+    private static ReplyParser? Parser(LoadedModel lm, GenerationRequest request, IReadOnlyList<ToolDefinition> tools, ReasoningBeforeCalls reasoning)
     {
         if (request.Raw && request.Messages is null) return null;
-        var thinking = lm.Format.SupportsThinking && request.Think is not { Enabled: false };
+        var thinking = reasoning != ReasoningBeforeCalls.None;
         if (tools.Count == 0 && !thinking) return null;
         return new ReplyParser(lm.Format, new ReplyParserOptions
         {
             Tools = tools,
             SeparateThinking = thinking,
-            StartsInThinking = thinking && lm.Format.StartsInThinking(prompt),
+            StartsInThinking = reasoning == ReasoningBeforeCalls.AlreadyOpen,
         });
     }
+
+    /// <summary>
+    /// Where the reply may reason: nowhere (the model does not, or the request turned it off), in a block it may open,
+    /// or inside the block the prompt already opened. The parser and the forced-call grammar both follow it.
+    /// </summary>
+    private static ReasoningBeforeCalls Reasoning(ChatFormat format, GenerationRequest request, string prompt) =>
+        !format.SupportsThinking || request.Think is { Enabled: false } ? ReasoningBeforeCalls.None
+        : format.StartsInThinking(prompt) ? ReasoningBeforeCalls.AlreadyOpen
+        : ReasoningBeforeCalls.Optional;
 
     private static int[] Truncate(int[] tokens, int numCtx, int numKeep, int maxTokens)
     {

@@ -21,7 +21,7 @@ internal static class OutputGrammars
     /// The grammar that enforces <c>tool_choice</c> required or a named function: calls in the model family's syntax whose
     /// arguments follow each tool's schema. Null when the model chooses freely.
     /// </summary>
-    public static string? ForTools(ChatFormat format, IReadOnlyList<ToolDefinition> tools, GenerationRequest request, string prompt)
+    public static string? ForTools(ChatFormat format, IReadOnlyList<ToolDefinition> tools, GenerationRequest request, ReasoningBeforeCalls reasoning)
     {
         var choice = request.ToolChoice;
         if (choice is ToolChoice.AutoChoice or ToolChoice.NoneChoice) return null;
@@ -34,9 +34,6 @@ internal static class OutputGrammars
         try
         {
             // A reasoning model may think before it calls; a prompt that already opened the think block must close it first.
-            var reasoning = !format.SupportsThinking || request.Think is { Enabled: false } ? ReasoningBeforeCalls.None
-                : format.StartsInThinking(prompt) ? ReasoningBeforeCalls.AlreadyOpen
-                : ReasoningBeforeCalls.Optional;
             return ToolCallGrammar.Build(format, tools, choice, request.ParallelToolCalls, reasoning);
         }
         catch (InvalidRequestException e)

@@ -45,7 +45,7 @@ internal static class ToolsFile
             if (item.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() != "function")
                 throw new CliException($"--tools: {source}: tool {i} has type \"{type.GetString()}\"; only \"function\" tools can be given to a local model");
             var name = f.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
-            if (name.Length == 0 || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+            if (!ToolDefinition.IsValidName(name))
                 throw new CliException($"--tools: {source}: tool {i} needs a name of 1-64 letters, digits, _ or - (got \"{name}\")");
             if (tools.Any(t => t.Name == name)) throw new CliException($"--tools: {source}: two tools are called \"{name}\"");
             var description = f.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
@@ -76,7 +76,7 @@ internal static class ToolsFile
         null or "" => null,
         "true" or "on" or "yes" => ThinkSetting.On,
         "false" or "off" or "no" => ThinkSetting.Off,
-        "low" or "medium" or "high" => new ThinkSetting(true, text.Trim().ToLowerInvariant()),
+        var level when ThinkSetting.Levels.Contains(level) => new ThinkSetting(true, level),
         _ => throw new CliException($"--think: \"{text}\" is not true, false, low, medium or high"),
     };
 }

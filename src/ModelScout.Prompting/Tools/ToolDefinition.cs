@@ -8,6 +8,13 @@ public sealed record ToolDefinition(string Name, string? Description, string Par
 {
     /// <summary>The schema used for a function declared without parameters.</summary>
     public const string NoParameters = """{"type":"object","properties":{}}""";
+
+    /// <summary>Longest function name (OpenAI's limit).</summary>
+    public const int MaxNameLength = 64;
+
+    /// <summary>A function name both APIs accept: 1 to 64 letters, digits, '_' or '-' (<c>^[a-zA-Z0-9_-]{1,64}$</c>).</summary>
+    public static bool IsValidName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= MaxNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }
 
 /// <summary>One call the model made: an id the result refers back to, the function's name, and its arguments as a JSON object (raw text).</summary>
@@ -46,4 +53,7 @@ public sealed record ThinkSetting(bool Enabled, string? Level = null)
     public static readonly ThinkSetting On = new(true);
 
     public static readonly ThinkSetting Off = new(false);
+
+    /// <summary>The reasoning levels Ollama's <c>think</c> and OpenAI's <c>reasoning_effort</c> name.</summary>
+    public static IReadOnlyList<string> Levels { get; } = ["low", "medium", "high"];
 }

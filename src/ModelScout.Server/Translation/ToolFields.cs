@@ -15,10 +15,10 @@ public static class ToolFields
     public const int MaxTools = 128;
 
     /// <summary>Longest function name (OpenAI's limit).</summary>
-    public const int MaxNameLength = 64;
+    public const int MaxNameLength = ToolDefinition.MaxNameLength;
 
     /// <summary>Reasoning levels Ollama's <c>think</c> and OpenAI's <c>reasoning_effort</c> take.</summary>
-    public static IReadOnlyList<string> Levels { get; } = ["low", "medium", "high"];
+    public static IReadOnlyList<string> Levels => ThinkSetting.Levels;
 
     /// <summary>
     /// <c>tools</c>: an array of <c>{type: "function", function: {name, description, parameters, strict}}</c>. Absent,
@@ -64,7 +64,7 @@ public static class ToolFields
     public static string Name(string? name, string field)
     {
         if (string.IsNullOrEmpty(name)) throw ApiProblem.Missing(field, "the function's name, for example \"get_weather\"");
-        if (name.Length > MaxNameLength || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        if (!ToolDefinition.IsValidName(name))
             throw ApiProblem.Invalid(field, $"{field} '{Shorten(name)}' must be 1 to {MaxNameLength} letters, digits, '_' or '-' (^[a-zA-Z0-9_-]{{1,64}}$)");
         return name;
     }
