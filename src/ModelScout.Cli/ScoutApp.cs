@@ -33,7 +33,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         foreach (var builder in commands) root.Subcommands.Add(Wire(builder));
         // scout eval runs suites itself, and reads finished runs through its subcommands.
         var eval = root.Subcommands.Single(c => c.Name == "eval");
-        foreach (var builder in new ICommandBuilder[] { new EvalCompareCommand(), new EvalReportCommand(), new EvalListCommand() })
+        foreach (var builder in new ICommandBuilder[] { new EvalCompareCommand(), new EvalReportCommand(), new EvalListCommand(), new EvalMergeCommand() })
             eval.Subcommands.Add(Wire(builder));
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false };
         if (args.Length == 0)

@@ -51,6 +51,34 @@ public static class BenchJsonExporter
         });
         WriteArray(json, "levels", report.Levels, level => Level(json, level));
         WriteArray(json, "points", report.Points, point => Point(json, point, report.OriginTimestamp));
+        if (report.Plan is { } plan)
+        {
+            json.WriteStartObject("plan");
+            json.WriteNumber("replicas", plan.Replicas);
+            json.WriteNumber("gpusPerReplica", plan.GpusPerReplica);
+            Number(json, "maxConcurrencyPerReplica", plan.MaxConcurrencyPerReplica, 3);
+            json.WriteNumber("kvCacheTokensPerReplica", plan.KvCacheTokensPerReplica);
+            Number(json, "maxConcurrency", plan.MaxConcurrency, 3);
+            Number(json, "outputTokensPerSecond", plan.OutputTokensPerSecond, 3);
+            if (plan.RequestsPerSecond is { } rps) Number(json, "requestsPerSecond", rps, 4);
+            else json.WriteNull("requestsPerSecond");
+            json.WriteEndObject();
+        }
+        else
+        {
+            json.WriteNull("plan");
+        }
+        WriteArray(json, "knees", SweepKnee.Of(report), k =>
+        {
+            json.WriteStartObject();
+            json.WriteString("target", k.Target);
+            json.WritePropertyName("level");
+            Level(json, k.Level);
+            Numbers(json, 3, ("outputTokenThroughput", k.OutputTokensPerSecond), ("requestThroughput", k.RequestsPerSecond), ("ttftMedianMs", k.TtftMedianMs));
+            json.WriteBoolean("atLastLevel", k.AtLastLevel);
+            if (report.Plan is { } p && p.OutputTokensPerSecond > 0) Number(json, "ofPredictedOutputThroughput", k.OutputTokensPerSecond / p.OutputTokensPerSecond, 4);
+            json.WriteEndObject();
+        });
         WriteArray(json, "ratios", report.Ratios, r =>
         {
             json.WriteStartObject();
@@ -111,6 +139,9 @@ public static class BenchJsonExporter
         json.WriteStartObject("failureReasons");
         foreach (var (kind, count) in s.FailureReasons.OrderBy(f => f.Key)) json.WriteNumber(Name(kind), count);
         json.WriteEndObject();
+        json.WriteStartObject("failuresByReason");
+        foreach (var (reason, count) in s.FailuresByReason.OrderBy(f => f.Key, StringComparer.Ordinal)) json.WriteNumber(reason, count);
+        json.WriteEndObject();
         Number(json, "durationMs", s.Duration.TotalMilliseconds, 3);
         json.WriteNumber("totalInputTokens", s.TotalInputTokens);
         json.WriteNumber("totalOutputTokens", s.TotalOutputTokens);
@@ -157,6 +188,7 @@ public static class BenchJsonExporter
             json.WriteStartObject("failure");
             json.WriteString("kind", Name(f.Kind));
             json.WriteString("detail", f.Detail);
+            json.WriteString("reason", f.Reason);
             if (f.StatusCode is { } code) json.WriteNumber("status", code);
             json.WriteEndObject();
         }

@@ -61,4 +61,7 @@ public sealed record BenchReport(
 
     /// <summary>True when the run was stopped (Ctrl-C) before every level finished; the points hold what was measured.</summary>
     public bool Interrupted { get; init; }
+
+    /// <summary>The capacity <c>scout plan</c> predicted for the deployment under test (<c>scout bench --plan</c>); null without one.</summary>
+    public PlanCapacity? Plan { get; init; }
 }

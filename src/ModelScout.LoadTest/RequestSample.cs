@@ -38,7 +38,25 @@ public enum FailureKind
 }
 
 /// <summary>A failed request's reason: the kind, the HTTP status when there was one, and a short excerpt or message.</summary>
-public sealed record RequestFailure(FailureKind Kind, string Detail, int? StatusCode = null);
+/// <param name="Refused">For <see cref="FailureKind.ConnectionReset"/>: the connection was refused (nothing listened), as
+/// opposed to reset or closed once open.</param>
+public sealed record RequestFailure(FailureKind Kind, string Detail, int? StatusCode = null, bool Refused = false)
+{
+    /// <summary>
+    /// The reason in a few words, the key failures are counted under in a report: "HTTP 503", "connection refused",
+    /// "connection reset", "timeout", "malformed chunk", "stream error", "truncated". Behind a proxy, a replica that
+    /// died shows as the proxy's 502 or 503; without one, as refused or reset connections.
+    /// </summary>
+    public string Reason => Kind switch
+    {
+        FailureKind.HttpStatus => StatusCode is { } code ? $"HTTP {code.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : "HTTP error",
+        FailureKind.ConnectionReset => Refused ? "connection refused" : "connection reset",
+        FailureKind.Timeout => "timeout",
+        FailureKind.MalformedChunk => "malformed chunk",
+        FailureKind.StreamError => "stream error",
+        _ => "truncated",
+    };
+}
 
 /// <summary>
 /// One streamed request as the client saw it. Timestamps are <see cref="Stopwatch.GetTimestamp"/> ticks (monotonic, same

@@ -44,6 +44,10 @@ public sealed record SampleSummary
     /// <summary>Failed requests counted by reason.</summary>
     public required IReadOnlyDictionary<FailureKind, int> FailureReasons { get; init; }
 
+    /// <summary>Failed requests counted by <see cref="RequestFailure.Reason"/> ("HTTP 502", "connection refused", ...); a
+    /// stream that ended without content counts as "truncated".</summary>
+    public IReadOnlyDictionary<string, int> FailuresByReason { get; init; } = new Dictionary<string, int>();
+
     /// <summary>The run's wall-clock duration the throughputs divide by.</summary>
     public required TimeSpan Duration { get; init; }
 
@@ -88,6 +92,8 @@ public sealed record SampleSummary
         var reasons = failed.GroupBy(s => s.Failure!.Kind).ToDictionary(g => g.Key, g => g.Count());
         var empty = samples.Count - completed.Count - failed.Count;
         if (empty > 0) reasons[FailureKind.Truncated] = reasons.GetValueOrDefault(FailureKind.Truncated) + empty;
+        var byReason = failed.GroupBy(s => s.Failure!.Reason, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        if (empty > 0) byReason["truncated"] = byReason.GetValueOrDefault("truncated") + empty;
 
         var seconds = duration.TotalSeconds;
         long input = completed.Sum(s => (long)(s.PromptTokens ?? 0));
@@ -105,6 +111,7 @@ public sealed record SampleSummary
             Completed = completed.Count,
             Failed = samples.Count - completed.Count,
             FailureReasons = reasons,
+            FailuresByReason = byReason,
             Duration = duration,
             TotalInputTokens = input,
             TotalOutputTokens = output,

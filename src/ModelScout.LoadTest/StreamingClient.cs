@@ -102,10 +102,18 @@ public sealed class StreamingClient
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            failure = new RequestFailure(FailureKind.ConnectionReset, e.Message);
+            failure = new RequestFailure(FailureKind.ConnectionReset, e.Message, Refused: IsRefused(e));
         }
         var end = Stopwatch.GetTimestamp();
         return state.ToSample(start, end, failure);
+    }
+
+    // Refused: the socket error says so, somewhere down the chain of inner exceptions.
+    private static bool IsRefused(Exception e)
+    {
+        for (var x = (Exception?)e; x is not null; x = x.InnerException)
+            if (x is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused }) return true;
+        return false;
     }
 
     // Written with Utf8JsonWriter rather than the wire records: the vLLM extras have no place in those, and the body

@@ -33,6 +33,7 @@ internal sealed class BenchCommand : ICommandBuilder
     private readonly Option<int> seed = new("--seed") { Description = "Seed of arrival schedules and synthetic prompt text", DefaultValueFactory = _ => 0 };
     private readonly Option<string> timeout = new("--timeout") { Description = "Limit for one request, headers to last token", DefaultValueFactory = _ => "300s", HelpName = "TIME" };
     private readonly Option<string?> apiKey = CommonOptions.ApiKey("Send Authorization: Bearer KEY to every endpoint (also $SCOUT_BENCH_API_KEY)");
+    private readonly Option<string?> planFile = new("--plan") { Description = "The deployment's plan (`scout plan ... --json > plan.json`): its predicted capacity is shown beside the measured knee of the sweep", HelpName = "FILE" };
     private readonly Option<string?> output = new("--out") { Description = "Also write the whole JSON report (modelscout/bench/v1) to this file", HelpName = "FILE" };
     private readonly Option<string?> html = new("--html") { Description = "Also write a self-contained HTML report (tables, ratios, charts) to this file", HelpName = "FILE" };
     private readonly Option<string?> png = new("--png") { Description = "Also draw the charts as PNG: FILE (throughput vs latency), FILE-ttft, FILE-tpot", HelpName = "FILE" };
@@ -47,7 +48,7 @@ internal sealed class BenchCommand : ICommandBuilder
     public Command Build(CommonOptions o) => new("bench", "Measure endpoints under streamed load (TTFT, TPOT, ITL, E2E, throughput, goodput), side by side with per-round ratios.")
     {
         endpoints, models, apis, concurrency, rate, burstiness, maxConcurrency, requests, duration, inputTokens, outputTokens, prompts,
-        ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, output, html, png, svg, local, pp, tg, threads, repetitions, gpuLayers,
+        ignoreEos, warmup, slo, rounds, seed, timeout, apiKey, planFile, output, html, png, svg, local, pp, tg, threads, repetitions, gpuLayers,
     };
 
     public int Run(CommandContext ctx)
@@ -83,6 +84,9 @@ internal sealed class BenchCommand : ICommandBuilder
         public string? Html { get; init; }
         public string? Png { get; init; }
         public string? Svg { get; init; }
+
+        /// <summary>The capacity --plan predicts; null without --plan.</summary>
+        public PlanCapacity? Capacity { get; init; }
     }
 
     private int RunLocal(CommandContext ctx, string name)
@@ -219,7 +223,29 @@ internal sealed class BenchCommand : ICommandBuilder
             Html = p.GetValue(html),
             Png = p.GetValue(png),
             Svg = p.GetValue(svg),
+            Capacity = p.GetValue(planFile) is { } planPath ? ReadPlan(planPath) : null,
         };
+    }
+
+    private static PlanCapacity ReadPlan(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"--plan: cannot read {path} ({e.Message}); write it with `scout plan MODEL --gpus ... --json > {path}`", ExitCodes.NotFound);
+        }
+        try
+        {
+            return PlanCapacity.Parse(text);
+        }
+        catch (PlanFileException e)
+        {
+            throw new CliException($"--plan: {path} is {e.Message}");
+        }
     }
 
     /// <summary>The server root and the API: a path ending in /v1 means OpenAI, anything else Ollama, unless --api says.</summary>
@@ -345,6 +371,7 @@ internal sealed class BenchCommand : ICommandBuilder
             report = await runner.RunAsync(setup.Targets, sources, setup.Plan, view, settings, cancellationToken);
         }
 
+        if (setup.Capacity is { } capacity) report = report with { Plan = capacity };
         if (setup.Out is { } path)
         {
             try
@@ -482,7 +509,7 @@ internal static class BenchTables
                 table.AddRow([name, .. points.Select(p => p is null ? "-" : Markup.Escape(value(p.Summary)))]);
             static string F(double v, string format = "0.0") => v.ToString(format, CultureInfo.InvariantCulture);
             Row("completed", s => s.Completed.ToString(CultureInfo.InvariantCulture));
-            Row("failed", s => s.Failed == 0 ? "0" : $"{s.Failed} ({string.Join(", ", s.FailureReasons.Select(r => $"{r.Key} {r.Value}"))})");
+            Row("failed", s => s.Failed == 0 ? "0" : $"{s.Failed} ({string.Join(", ", s.FailuresByReason.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}: {r.Value}"))})");
             Row("request throughput (req/s)", s => F(s.RequestThroughput, "0.00"));
             Row("output throughput (tok/s)", s => F(s.OutputTokenThroughput));
             Row("total throughput (tok/s)", s => F(s.TotalTokenThroughput));
@@ -500,5 +527,28 @@ internal static class BenchTables
             console.Write(table);
         }
         if (report.Ratios.Count > 0) console.WriteLine("Ratios: median of per-round ratios to the first endpoint, [25th–75th percentile].");
+        WriteCapacity(console, report);
+    }
+
+    // The plan's prediction beside where each endpoint's sweep stopped paying (the knee).
+    private static void WriteCapacity(IAnsiConsole console, BenchReport report)
+    {
+        var knees = SweepKnee.Of(report);
+        if (report.Plan is not { } plan && knees.Count == 0) return;
+        static string F(double v, string format = "0.0") => v.ToString(format, CultureInfo.InvariantCulture);
+        var table = new Table().Title("capacity: planned vs measured knee").AddColumns("", "load", "output tok/s", "req/s", "TTFT median (ms)");
+        if (plan is not null)
+            table.AddRow("plan", Markup.Escape($"{F(plan.MaxConcurrency, "0.#")} concurrent ({plan.Replicas} × {F(plan.MaxConcurrencyPerReplica, "0.#")})"),
+                F(plan.OutputTokensPerSecond), plan.RequestsPerSecond is { } r ? F(r, "0.00") : "-", "-");
+        foreach (var k in knees)
+        {
+            var share = plan is { OutputTokensPerSecond: > 0 } ? $" ({F(100 * k.OutputTokensPerSecond / plan.OutputTokensPerSecond, "0")} % of plan)" : "";
+            table.AddRow(Markup.Escape($"knee {k.Target}"), Markup.Escape(k.Level.Label + (k.AtLastLevel ? " (last level swept)" : "")),
+                Markup.Escape(F(k.OutputTokensPerSecond) + share), F(k.RequestsPerSecond, "0.00"), F(k.TtftMedianMs, "0.0"));
+        }
+        console.Write(table);
+        console.WriteLine(knees.Count == 0
+            ? "No knee: sweep at least two levels (--concurrency 1,8,32,... or --rate ...) to find where throughput stops rising."
+            : $"Knee: the lowest level within {SweepKnee.Tolerance:P0} of the sweep's best output throughput; at the last level swept, sweep higher to find it.");
     }
 }

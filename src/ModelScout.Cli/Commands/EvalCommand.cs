@@ -26,13 +26,14 @@ namespace ModelScout.Cli.Commands;
 internal sealed class EvalCommand : ICommandBuilder
 {
     private readonly Option<string?> suite = new("--suite") { Description = "Suites to run, comma-separated: mmlu,humaneval,gsm8k,math,mtbench,bfcl", HelpName = "LIST" };
-    private readonly Option<string?> endpoint = new("--endpoint") { Description = "OpenAI-compatible API base to evaluate, e.g. http://127.0.0.1:11434/v1", HelpName = "URL" };
+    private readonly Option<string[]> endpoint = new("--endpoint") { Description = "OpenAI-compatible API base to evaluate, e.g. http://127.0.0.1:11434/v1; repeat it for replicas of one model (items go to the least busy, --concurrency each)", HelpName = "URL" };
+    private readonly Option<string?> shard = new("--shard") { Description = "Run only shard i of N of every suite's items (item k goes to shard k mod N + 1); combine the shards with `scout eval merge`", HelpName = "i/N" };
     private readonly Option<string?> model = new("--model") { Description = "Model id to ask --endpoint for", HelpName = "NAME" };
     private readonly Option<string?> apiKey = CommonOptions.ApiKey("Bearer key for --endpoint (also $SCOUT_EVAL_API_KEY)");
     private readonly Option<string?> local = CommonOptions.Local("Evaluate a GGUF in-process instead: a store name or a .gguf path");
     private readonly Option<int?> limit = new("--limit") { Description = "At most N items per suite (the same N items every time for a given --seed)", HelpName = "N" };
     private readonly Option<double?> fraction = new("--fraction") { Description = "This share of each suite's items, 0 < F <= 1", HelpName = "F" };
-    private readonly Option<int> concurrency = new("--concurrency") { Description = "Items in flight at once (match the server's parallel slots)", DefaultValueFactory = _ => 1, HelpName = "N" };
+    private readonly Option<int> concurrency = new("--concurrency") { Description = "Items in flight at once per endpoint (match the server's parallel slots)", DefaultValueFactory = _ => 1, HelpName = "N" };
     private readonly Option<string?> data = new("--data") { Description = $"Folder with mmlu/, humaneval/, gsm8k/, math/, mtbench/, bfcl/ in their public formats (also ${ScoutVariables.EvalData.Name}); default: the built-in samples", HelpName = "DIR" };
     private readonly Option<string?> runName = new("--run") { Description = "Name of the run in the result store; default derived from the command, so rerunning it resumes", HelpName = "NAME" };
     private readonly Option<int?> shots = new("--shots") { Description = "MMLU dev examples per prompt, 0-5 (default 5 for logprob/loglikelihood, 0 for generative)", HelpName = "N" };
@@ -52,7 +53,7 @@ internal sealed class EvalCommand : ICommandBuilder
 
     public Command Build(CommonOptions options) => new("eval", "Measure a model on MMLU, HumanEval, GSM8K, MATH, MT-Bench and BFCL (function calling) through an OpenAI-compatible endpoint or in-process; rerun the same command to resume.")
     {
-        suite, endpoint, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
+        suite, endpoint, shard, model, apiKey, local, limit, fraction, concurrency, data, runName, shots, mmluMode, gsm8kFewShot, samples, temperature, seed,
         maxTokens, judgeEndpoint, judgeModel, judgeApiKey, bfclCategories, db, threads, gpuLayers, options.Models,
     };
 
@@ -82,7 +83,14 @@ internal sealed class EvalCommand : ICommandBuilder
         string Database,
         int? Threads,
         string? GpuLayers = null,
-        IReadOnlyList<BfclCategory>? BfclCategories = null);
+        IReadOnlyList<BfclCategory>? BfclCategories = null)
+    {
+        /// <summary>Every --endpoint, in order; <see cref="Endpoint"/> is the first.</summary>
+        public IReadOnlyList<Uri> Endpoints { get; init; } = Endpoint is null ? [] : [Endpoint];
+
+        /// <summary>--shard i/N; null for the whole run.</summary>
+        public Shard? Shard { get; init; }
+    }
 
     internal EvalSetup Parse(CommandContext ctx)
     {
@@ -97,7 +105,8 @@ internal sealed class EvalCommand : ICommandBuilder
         }
         if (suites.Count == 0) throw new CliException($"--suite: give at least one of {string.Join(", ", SuiteCatalog.Names)}");
 
-        var endpointText = p.GetValue(endpoint);
+        var endpointTexts = p.GetValue(endpoint) ?? [];
+        var endpointText = endpointTexts.Length > 0 ? endpointTexts[0] : null;
         var localText = p.GetValue(local);
         var modelText = p.GetValue(model);
         if (endpointText is null == localText is null)
@@ -130,7 +139,23 @@ internal sealed class EvalCommand : ICommandBuilder
         var categories = BfclCategoriesFrom(p.GetValue(bfclCategories));
         if (categories is not null && !suites.Contains("bfcl")) throw new CliException("--bfcl-categories goes with --suite bfcl");
 
-        var endpointUri = endpointText is null ? null : Url(endpointText, "--endpoint");
+        var endpointUris = endpointTexts.Select(e => Url(e, "--endpoint")).ToList();
+        var endpointUri = endpointUris.Count > 0 ? endpointUris[0] : null;
+        for (var i = 1; i < endpointUris.Count; i++)
+            if (endpointUris.Take(i).Any(u => SameUrl(u, endpointUris[i])))
+                throw new CliException($"--endpoint {endpointUris[i]} is given twice; list each replica once (--concurrency sets the requests each one gets)");
+        Shard? shardValue = null;
+        if (p.GetValue(shard) is { } shardText)
+        {
+            try
+            {
+                shardValue = Shard.Parse(shardText);
+            }
+            catch (FormatException e)
+            {
+                throw new CliException("--shard: " + e.Message);
+            }
+        }
         var judgeText = p.GetValue(judgeEndpoint);
         var judgeUri = judgeText is null ? null : Url(judgeText, "--judge-endpoint");
         var judgeModelText = p.GetValue(judgeModel);
@@ -154,7 +179,7 @@ internal sealed class EvalCommand : ICommandBuilder
             new SampleSelection(limitValue, fractionValue, p.GetValue(seed)), concurrencyValue,
             p.GetValue(data) ?? ctx.Settings.Get(ScoutVariables.EvalData), p.GetValue(runName), shotsValue, mode, p.GetValue(gsm8kFewShot), samplesValue, temperatureValue,
             p.GetValue(seed), maxTokensValue, judgeUri, judgeModelText, judgeKey is { Length: > 0 } ? judgeKey : null,
-            EvalDatabase.PathFrom(ctx, db), threadsValue, p.GetValue(gpuLayers), categories);
+            EvalDatabase.PathFrom(ctx, db), threadsValue, p.GetValue(gpuLayers), categories) { Endpoints = endpointUris, Shard = shardValue };
     }
 
     // The categories in BFCL's order, each once; null when the option is absent.
@@ -195,7 +220,9 @@ internal sealed class EvalCommand : ICommandBuilder
         ILogLikelihoodModel? LogLikelihood,
         IAsyncDisposable? Engine,
         string? ModelPath = null,
-        bool Probed = false)
+        bool Probed = false,
+        int? Concurrency = null,
+        ReplicaPoolChatClient? Pool = null)
     {
         public bool LogprobsSupported => MaxTopLogprobs > 0;
     }
@@ -206,7 +233,9 @@ internal sealed class EvalCommand : ICommandBuilder
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
         using var cts = new CancellationTokenSource();
         using var interrupt = ctx.RunEnvironment.OnInterrupt(cts.Cancel);
-        var target = setup.Local is not null ? OpenLocal(ctx, setup) : await ProbeAsync(ctx, setup, http, cts.Token).ConfigureAwait(false);
+        var target = setup.Local is not null ? OpenLocal(ctx, setup)
+            : setup.Endpoints.Count > 1 ? await ProbeReplicasAsync(ctx, setup, http, cts.Token).ConfigureAwait(false)
+            : await ProbeAsync(ctx, setup, http, cts.Token).ConfigureAwait(false);
         try
         {
             return await EvaluateAsync(ctx, setup, target, http, cts).ConfigureAwait(false);
@@ -236,6 +265,48 @@ internal sealed class EvalCommand : ICommandBuilder
             + (info.Server is { } s ? $" ({s}{(info.ServerVersion is { } v ? " " + v : "")})" : "");
         return new Target(client, RunKey.ForEndpoint(uri, setup.Model!, info.ModelDigest, info.Quantization), label, info.Server, info.ServerVersion,
             info.MaxTopLogprobs, null, null, null, info.ModelPath, Probed: true);
+    }
+
+    /// <summary>
+    /// A replica's own retries before the pool takes it out of rotation: few and short, since the other replicas can take
+    /// its items at once (one endpoint alone keeps the patient default).
+    /// </summary>
+    internal static RetryOptions ReplicaRetry { get; } = new() { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(250), MaxDelay = TimeSpan.FromSeconds(5) };
+
+    // Every replica is probed; they must serve the same model (fingerprint: digest and quantization where the server has
+    // Ollama's API, else the /v1/models root and max_model_len and llama.cpp's model file). Items then go to the least busy.
+    private static async Task<Target> ProbeReplicasAsync(CommandContext ctx, EvalSetup setup, HttpClient http, CancellationToken ct)
+    {
+        var infos = new List<EndpointInfo>();
+        foreach (var uri in setup.Endpoints)
+        {
+            ctx.Stderr.WriteLine($"probing {uri} ...");
+            try
+            {
+                infos.Add(await EndpointProbe.ProbeAsync(uri, setup.Model!, setup.ApiKey, http, ct).ConfigureAwait(false));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw new CliException("interrupted while probing the endpoints; nothing was run", RunModelCommand.Interrupted);
+            }
+        }
+        var prints = infos.Select(ModelFingerprint.Of).ToList();
+        var mismatched = prints.Select((f, i) => (f, i)).Skip(1).Where(x => x.f.Differences(prints[0]).Count > 0).ToList();
+        if (mismatched.Count > 0)
+        {
+            var lines = prints.Select((f, i) => $"  {setup.Endpoints[i]}: {f}");
+            throw new CliException($"the endpoints do not serve the same model '{setup.Model}' ({string.Join("; ", mismatched.Select(m => $"{setup.Endpoints[m.i]}: {string.Join(", ", prints[0].Differences(m.f))}"))}); "
+                + $"replicas must load the same weights:\n{string.Join("\n", lines)}\nEvaluate them as separate runs, or fix the replica that differs.", ExitCodes.Error);
+        }
+        if (!prints[0].Strong)
+            ctx.Stderr.WriteLine($"note: the endpoints report no weights digest; the replicas were matched on {prints[0]} only");
+        var pool = new ReplicaPoolChatClient([.. setup.Endpoints.Select(uri => new Replica(uri.ToString(),
+            new RetryingChatClient(new OpenAIEndpointChatClient(uri, setup.Model!, setup.ApiKey, http), ReplicaRetry), setup.Concurrency))]);
+        var first = infos[0];
+        var label = $"{setup.Model}{(first.Quantization is { } q ? $" ({q})" : "")} via {infos.Count} replicas"
+            + (first.Server is { } s ? $" ({s}{(first.ServerVersion is { } v ? " " + v : "")})" : "");
+        return new Target(pool, RunKey.ForReplicas(setup.Model!, first.ModelDigest, first.Quantization), label, first.Server, first.ServerVersion,
+            infos.Min(i => i.MaxTopLogprobs), null, null, null, first.ModelPath, Probed: true, Concurrency: pool.TotalConcurrency, Pool: pool);
     }
 
     private static Target OpenLocal(CommandContext ctx, EvalSetup setup)
@@ -335,7 +406,15 @@ internal sealed class EvalCommand : ICommandBuilder
             JudgeModel = setup.JudgeModel,
             BfclCategories = setup.BfclCategories is { } cats ? string.Join(',', cats.Select(BfclLoader.Name)) : null,
         };
-        var name = setup.RunName ?? runSettings.RunName(target.Key);
+        // A shard's default name is the whole run's with "-shardIofN", so `scout eval merge` names the merged run like the whole.
+        var name = setup.RunName ?? runSettings.RunName(target.Key) + (setup.Shard?.NameSuffix ?? "");
+        using var store = OpenStore(setup.Database);
+        var previous = store.FindRun(name);
+        var served = setup.Endpoints.Count > 1
+            ? (previous?.Record.Endpoints ?? []).Concat(setup.Endpoints.Select(u => u.ToString())).Distinct(StringComparer.Ordinal).ToList()
+            : null;
+        var sampling = runSettings.Sampling;
+        if (setup.Shard is { } part) sampling = new Dictionary<string, string>(sampling) { ["shard"] = part.ToString() };
         var record = new ReproducibilityRecord
         {
             Endpoint = target.Key.Endpoint,
@@ -345,23 +424,29 @@ internal sealed class EvalCommand : ICommandBuilder
             ServerVersion = target.Server is null ? null : target.ServerVersion is null ? target.Server : $"{target.Server} {target.ServerVersion}",
             ModelPath = target.ModelPath,
             MaxTopLogprobs = target.Probed ? target.MaxTopLogprobs : null,
-            Sampling = runSettings.Sampling,
+            Sampling = sampling,
             Seed = setup.Seed,
             ChatTemplateHash = target.ChatTemplateHash,
             DatasetHashes = built.SelectMany(b => b.Files).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First().Sha256),
             ModelScoutVersion = Version(),
             ScoringModes = built.ToDictionary(b => b.Suite.Name, b => b.Suite.ScoringMode),
             SandboxNetworkIsolated = sandbox?.NetworkIsolated,
+            Endpoints = served,
+            Shard = setup.Shard?.ToString(),
         };
 
-        using var store = OpenStore(setup.Database);
         var run = store.OpenRun(name, target.Key, record);
         var resume = ResumeCommand(ctx.Parse, setup.RunName is null ? name : null);
         ctx.Stderr.WriteLine($"run {name}: {target.Label}; MMLU mode {mode.ToString().ToLowerInvariant()}; store {store.FilePath}");
         if (built.Any(b => b.FromSamples)) ctx.Stderr.WriteLine("note: using ModelScout's small built-in sample sets; pass --data DIR for the real datasets (docs/eval-datasets.md)");
 
-        var runner = new EvalRunner(target.Client, store, new EvalRunnerOptions { Concurrency = setup.Concurrency });
+        var runner = new EvalRunner(target.Client, store, new EvalRunnerOptions { Concurrency = target.Concurrency ?? setup.Concurrency });
         var started = Stopwatch.GetTimestamp();
+        if (setup.Shard is { } only)
+        {
+            built = [.. built.Select(b => b with { Suite = new ShardedSuite(b.Suite, only) })];
+            ctx.Stderr.WriteLine($"shard {only}: {string.Join(", ", built.Select(b => $"{b.Suite.Name} {b.Suite.Items.Count} items"))}");
+        }
         var suites = built.Select(b => b.Suite).ToList();
         EvalRunResult result;
         try
@@ -373,6 +458,12 @@ internal sealed class EvalCommand : ICommandBuilder
             throw new CliException($"{e.Message}; rerun `{resume}` to continue where it stopped", ExitCodes.Error);
         }
         var elapsed = Stopwatch.GetElapsedTime(started);
+        if (target.Pool is { } pool)
+        {
+            foreach (var (where, count) in pool.Answered) ctx.Stderr.WriteLine($"  {where}: answered {count}");
+            foreach (var failure in pool.Failures)
+                ctx.Stderr.WriteLine($"warning: replica {failure.Endpoint} was taken out of rotation ({failure.Reason}); its items went to the others");
+        }
         var status = result.Cancelled ? RunStatus.Interrupted : RunStatus.Complete;
         var json = EvalOutput.Build(store, store.FindRun(name) ?? run, built, result, target.Label, target.Server, mode, elapsed, resume, status);
         if (ctx.Json) ctx.WriteJson(json, EvalCliJson.Default.EvalJson);

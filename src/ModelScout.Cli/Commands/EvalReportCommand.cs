@@ -42,7 +42,7 @@ internal sealed class EvalReportCommand : ICommandBuilder
         return ExitCodes.Ok;
     }
 
-    private static void Render(CommandContext ctx, EvalReportJson r)
+    internal static void Render(CommandContext ctx, EvalReportJson r)
     {
         var con = ctx.Human;
         var run = r.Run;

@@ -15,6 +15,8 @@ namespace ModelScout.Evaluation.Clients;
 /// <c>/api/show</c> names, else the digest <c>/api/tags</c> lists; null when the server has neither (hosted APIs).</param>
 /// <param name="Quantization">The <c>quantization_level</c> of <c>/api/tags</c> or <c>/api/show</c>, e.g. Q4_K_M; null when unknown.</param>
 /// <param name="ModelPath">The <c>model_path</c> llama.cpp's <c>/props</c> reported; null elsewhere.</param>
+/// <param name="ListedRoot">The model's <c>root</c> in <c>/v1/models</c> (vLLM: the checkpoint it loaded, e.g. a Hugging Face id or path); null when not listed.</param>
+/// <param name="MaxModelLen">The model's <c>max_model_len</c> in <c>/v1/models</c> (vLLM); null when not listed.</param>
 public sealed record EndpointInfo(
     Uri BaseUri,
     string Model,
@@ -24,7 +26,9 @@ public sealed record EndpointInfo(
     int MaxTopLogprobs,
     string? ModelDigest = null,
     string? Quantization = null,
-    string? ModelPath = null)
+    string? ModelPath = null,
+    string? ListedRoot = null,
+    long? MaxModelLen = null)
 {
     /// <summary>The endpoint returned log-probabilities to the probe.</summary>
     public bool LogprobsSupported => MaxTopLogprobs > 0;
@@ -51,7 +55,7 @@ public static class EndpointProbe
         ArgumentNullException.ThrowIfNull(baseUri);
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         ArgumentNullException.ThrowIfNull(http);
-        var (models, serverHeader) = await ModelsAsync(baseUri, apiKey, http, cancellationToken).ConfigureAwait(false);
+        var (models, serverHeader, entries) = await ModelsAsync(baseUri, apiKey, http, cancellationToken).ConfigureAwait(false);
         // Some servers (llama.cpp with one model) answer to any name; only an explicit list that lacks it is an error.
         // Ollama-style servers list "name:latest" but answer to "name" as well.
         if (models.Count > 0 && !models.Any(m => Matches(m, model)))
@@ -61,10 +65,13 @@ public static class EndpointProbe
         var (digest, quantization) = await IdentityAsync(baseUri, model, apiKey, http, cancellationToken).ConfigureAwait(false);
         using var client = new OpenAIEndpointChatClient(baseUri, model, apiKey, http);
         var topLogprobs = await MaxTopLogprobsAsync(client, cancellationToken).ConfigureAwait(false);
-        return new EndpointInfo(baseUri, model, models, server, version, topLogprobs, digest, quantization, modelPath);
+        var listed = entries.FirstOrDefault(e => Text(e, "id") is { } id && Matches(id, model));
+        var root = listed.ValueKind == JsonValueKind.Object ? Text(listed, "root") : null;
+        long? maxLen = listed.ValueKind == JsonValueKind.Object && listed.TryGetProperty("max_model_len", out var len) && len.TryGetInt64(out var l) ? l : null;
+        return new EndpointInfo(baseUri, model, models, server, version, topLogprobs, digest, quantization, modelPath, root, maxLen);
     }
 
-    private static async Task<(List<string> Models, string? Server)> ModelsAsync(Uri baseUri, string? apiKey, HttpClient http, CancellationToken ct)
+    private static async Task<(List<string> Models, string? Server, List<JsonElement> Entries)> ModelsAsync(Uri baseUri, string? apiKey, HttpClient http, CancellationToken ct)
     {
         var uri = OpenAIEndpointChatClient.Combine(baseUri, "models");
         using var request = Request(HttpMethod.Get, uri, apiKey);
@@ -84,19 +91,24 @@ public static class EndpointProbe
                 throw new EndpointException($"{uri} answered {(int)response.StatusCode}: {OpenAIEndpointChatClient.ErrorMessage(body)}" +
                     ((int)response.StatusCode is 401 or 403 ? "; check --api-key" : ""), response.StatusCode, EndpointException.IsTransient(response.StatusCode));
             var ids = new List<string>();
+            var entries = new List<JsonElement>();
             try
             {
                 using var doc = JsonDocument.Parse(body);
                 if (doc.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
                     foreach (var m in data.EnumerateArray())
-                        if (m.TryGetProperty("id", out var id) && id.GetString() is { } s) ids.Add(s);
+                    {
+                        if (m.ValueKind != JsonValueKind.Object) continue;
+                        if (m.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { } s) ids.Add(s);
+                        entries.Add(m.Clone());
+                    }
             }
             catch (JsonException e)
             {
                 throw new EndpointException($"{uri} is not an OpenAI-compatible model list ({e.Message}); is the URL the API base (e.g. http://host:11434/v1)?", inner: e);
             }
             var server = response.Headers.Server.Count > 0 ? response.Headers.Server.ToString() : null;
-            return (ids, server);
+            return (ids, server, entries);
         }
     }
 

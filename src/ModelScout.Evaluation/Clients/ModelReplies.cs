@@ -19,6 +19,26 @@ public static class ModelReplies
     /// <summary>ChatResponse.AdditionalProperties key of how many sends it took (set by <see cref="RetryingChatClient"/>).</summary>
     public const string AttemptsKey = "attempts";
 
+    /// <summary>
+    /// ChatResponse.AdditionalProperties (and, for a failure, Exception.Data) key of the API base that answered, as a
+    /// string: set by <see cref="ReplicaPoolChatClient"/>, stored with the reply.
+    /// </summary>
+    public const string EndpointKey = "modelscout.endpoint";
+
+    /// <summary>The endpoint <see cref="ReplicaPoolChatClient"/> says answered <paramref name="response"/>; null when none did.</summary>
+    public static string? Endpoint(ChatResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return response.AdditionalProperties?.TryGetValue(EndpointKey, out var e) == true ? e as string : null;
+    }
+
+    /// <summary>The endpoint a failure came from, when <see cref="ReplicaPoolChatClient"/> noted it; else null.</summary>
+    public static string? Endpoint(Exception failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        return failure.Data[EndpointKey] as string;
+    }
+
     /// <summary>ChatOptions.AdditionalProperties key of the number of alternatives wanted per token.</summary>
     public const string TopLogprobsKey = "top_logprobs";
 

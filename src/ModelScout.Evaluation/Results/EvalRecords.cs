@@ -12,6 +12,15 @@ public sealed record RunKey(string Endpoint, string ModelId, string? ModelDigest
     public const string InProcess = "local";
 
     /// <summary>
+    /// What <see cref="Endpoint"/> says for a run spread over several replicas: the key is then the model (id, digest,
+    /// quantization), not where it was served, so the run continues with any set of replicas of the same model.
+    /// </summary>
+    public const string Replicas = "replicas";
+
+    /// <summary>The key of a run over replicas of one model (see <see cref="Replicas"/>).</summary>
+    public static RunKey ForReplicas(string model, string? modelDigest, string? quantization) => new(Replicas, model, modelDigest, quantization);
+
+    /// <summary>
     /// The key of a run against an OpenAI-compatible endpoint. The digest and quantization are known only where the server
     /// has Ollama's API (scout serve, Ollama); they join the key so a model replaced behind the same name never resumes
     /// the old model's run.
@@ -33,7 +42,9 @@ public sealed record RunKey(string Endpoint, string ModelId, string? ModelDigest
     {
         ArgumentNullException.ThrowIfNull(other);
         var d = new List<string>();
-        Compare(d, "endpoint", Endpoint, other.Endpoint);
+        // A replica run is continued from any endpoints of the same model, one endpoint (with --run NAME) included.
+        if (Endpoint != Replicas && other.Endpoint != Replicas) Compare(d, "endpoint", Endpoint, other.Endpoint);
+        else if (Endpoint == InProcess || other.Endpoint == InProcess) Compare(d, "endpoint", Endpoint, other.Endpoint);
         Compare(d, "model", ModelId, other.ModelId);
         Compare(d, "model digest", ModelDigest, other.ModelDigest);
         Compare(d, "quantization", Quantization, other.Quantization);
@@ -69,6 +80,12 @@ public sealed record ReproducibilityRecord
     [JsonPropertyName("scoring_modes")] public IReadOnlyDictionary<string, string>? ScoringModes { get; init; }
     /// <summary>Null when no code ran; false when the sandbox could not cut the network off.</summary>
     [JsonPropertyName("sandbox_network_isolated")] public bool? SandboxNetworkIsolated { get; init; }
+    /// <summary>The replicas a multi-endpoint run was spread over, each time it ran (latest set last); null for one endpoint.</summary>
+    [JsonPropertyName("endpoints")] public IReadOnlyList<string>? Endpoints { get; init; }
+    /// <summary>"i/N" for one shard of a run split over machines; null for a whole run.</summary>
+    [JsonPropertyName("shard")] public string? Shard { get; init; }
+    /// <summary>For a run made by <c>scout eval merge</c>: the shard runs it combines, as "file#run".</summary>
+    [JsonPropertyName("merged_from")] public IReadOnlyList<string>? MergedFrom { get; init; }
 }
 
 /// <summary>Run states as stored.</summary>
@@ -86,6 +103,9 @@ public sealed record EvalRunInfo(long Id, string Name, DateTimeOffset Created, R
 /// <param name="PromptHash">SHA-256 of the canonical request JSON: a cached reply is reused only for the same request.</param>
 /// <param name="Error">Null when the request was answered; otherwise why it failed after its retries.</param>
 /// <param name="Truncated">The answer was cut at max_tokens, or the prompt did not fit the context.</param>
+/// <param name="Endpoint">The API base that answered (or last failed), when the run spread items over several replicas
+/// (<see cref="Clients.ReplicaPoolChatClient"/>); null for a run against one endpoint or in-process, and in rows written
+/// before schema 4.</param>
 public sealed record StoredReply(
     string Suite,
     string ItemId,
@@ -96,7 +116,8 @@ public sealed record StoredReply(
     string? Error,
     int Attempts,
     bool Truncated,
-    DateTimeOffset Created);
+    DateTimeOffset Created,
+    string? Endpoint = null);
 
 /// <summary>One stored score.</summary>
 public sealed record StoredScore(EvalItem Item, SampleScore Score, string ScoringMode);

@@ -16,7 +16,7 @@ public sealed class RunKeyMismatchException(string message) : EvalException(mess
 public sealed class EvalStore : IDisposable
 {
     /// <summary>The schema this code writes; older files are migrated forward, newer ones refused.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     private readonly SqliteConnection connection;
     private readonly Lock gate = new();
@@ -31,11 +31,11 @@ public sealed class EvalStore : IDisposable
         this.time = time;
         insertReply = Prepare("""
             INSERT OR REPLACE INTO replies (run_id, suite, item_id, step, prompt_hash, request_json, raw_response, text, finish_reason,
-                prompt_tokens, completion_tokens, latency_ms, logprobs_json, error, truncated, attempts, created, tool_calls_json)
+                prompt_tokens, completion_tokens, latency_ms, logprobs_json, error, truncated, attempts, created, tool_calls_json, endpoint)
             VALUES ($run, $suite, $item, $step, $hash, $request, $raw, $text, $finish, $pt, $ct, $latency, $logprobs, $error, $truncated, $attempts, $created,
-                $tools)
+                $tools, $endpoint)
             """, "$run", "$suite", "$item", "$step", "$hash", "$request", "$raw", "$text", "$finish", "$pt", "$ct", "$latency", "$logprobs", "$error",
-            "$truncated", "$attempts", "$created", "$tools");
+            "$truncated", "$attempts", "$created", "$tools", "$endpoint");
         insertScore = Prepare("""
             INSERT OR REPLACE INTO scores (run_id, suite, item_id, subject, grp, score, extracted, extraction_failed, metrics_json, detail, scoring_mode, created)
             VALUES ($run, $suite, $item, $subject, $grp, $score, $extracted, $failed, $metrics, $detail, $mode, $created)
@@ -105,6 +105,7 @@ public sealed class EvalStore : IDisposable
                 attempts INTEGER NOT NULL DEFAULT 1,
                 created TEXT NOT NULL,
                 tool_calls_json TEXT,
+                endpoint TEXT,
                 PRIMARY KEY (run_id, suite, item_id, step)
             ) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS scores (
@@ -134,6 +135,9 @@ public sealed class EvalStore : IDisposable
         // Schema 3 added the function calls of a reply (bfcl); a file from before has the table without the column.
         if (Convert.ToInt32(Scalar(c, "SELECT COUNT(*) FROM pragma_table_info('replies') WHERE name = 'tool_calls_json'", tx), CultureInfo.InvariantCulture) == 0)
             Execute(c, "ALTER TABLE replies ADD COLUMN tool_calls_json TEXT", tx);
+        // Schema 4 added the endpoint that answered each reply (eval over several replicas); older rows keep it null.
+        if (Convert.ToInt32(Scalar(c, "SELECT COUNT(*) FROM pragma_table_info('replies') WHERE name = 'endpoint'", tx), CultureInfo.InvariantCulture) == 0)
+            Execute(c, "ALTER TABLE replies ADD COLUMN endpoint TEXT", tx);
         Execute(c, $"PRAGMA user_version = {SchemaVersion.ToString(CultureInfo.InvariantCulture)}", tx);
         tx.Commit();
     }
@@ -212,6 +216,62 @@ public sealed class EvalStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// Copies every reply, score and scoring error of run <paramref name="sourceRunId"/> in the store file
+    /// <paramref name="sourcePath"/> (this file or another, already at this schema) into <paramref name="target"/>, in one
+    /// transaction. An item the target already holds is refused (<see cref="EvalException"/>), so merging never stores an
+    /// item twice.
+    /// </summary>
+    public void CopyRun(string sourcePath, long sourceRunId, EvalRunInfo target)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(sourcePath);
+        ArgumentNullException.ThrowIfNull(target);
+        var same = string.Equals(Path.GetFullPath(sourcePath), FilePath, StringComparison.Ordinal);
+        var schema = same ? "main" : "src";
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (!same)
+            {
+                using var attach = Command("ATTACH DATABASE $path AS src", ("$path", Path.GetFullPath(sourcePath)));
+                attach.ExecuteNonQuery();
+            }
+            try
+            {
+                using var tx = connection.BeginTransaction();
+                var columns = "suite, item_id, step, prompt_hash, request_json, raw_response, text, finish_reason, prompt_tokens, completion_tokens, latency_ms, "
+                    + "logprobs_json, error, truncated, attempts, created, tool_calls_json, endpoint";
+                using var replies = Command($"INSERT INTO main.replies (run_id, {columns}) SELECT $to, {columns} FROM {schema}.replies WHERE run_id = $from",
+                    ("$to", target.Id), ("$from", sourceRunId));
+                var scoreColumns = "suite, item_id, subject, grp, score, extracted, extraction_failed, metrics_json, detail, scoring_mode, created";
+                using var scores = Command($"INSERT INTO main.scores (run_id, {scoreColumns}) SELECT $to, {scoreColumns} FROM {schema}.scores WHERE run_id = $from",
+                    ("$to", target.Id), ("$from", sourceRunId));
+                using var unscored = Command($"INSERT INTO main.scoring_errors (run_id, suite, item_id, error, created) SELECT $to, suite, item_id, error, created FROM {schema}.scoring_errors WHERE run_id = $from",
+                    ("$to", target.Id), ("$from", sourceRunId));
+                replies.Transaction = scores.Transaction = unscored.Transaction = tx;
+                try
+                {
+                    replies.ExecuteNonQuery();
+                    scores.ExecuteNonQuery();
+                    unscored.ExecuteNonQuery();
+                }
+                catch (SqliteException e) when (e.SqliteErrorCode == 19)
+                {
+                    throw new EvalException($"run {target.Name} already holds an item that {sourcePath} also has ({e.Message}); the shards overlap");
+                }
+                tx.Commit();
+            }
+            finally
+            {
+                if (!same)
+                {
+                    using var detach = Command("DETACH DATABASE src");
+                    detach.ExecuteNonQuery();
+                }
+            }
+        }
+    }
+
     /// <summary>Marks the run complete, interrupted, ...</summary>
     public void SetStatus(EvalRunInfo run, string status)
     {
@@ -241,7 +301,7 @@ public sealed class EvalStore : IDisposable
             ObjectDisposedException.ThrowIf(disposed, this);
             Bind(insertReply, run.Id, reply.Suite, reply.ItemId, reply.Step, reply.PromptHash, reply.RequestJson, m?.Raw, m?.Text, m?.FinishReason,
                 m?.PromptTokens ?? 0, m?.CompletionTokens ?? 0, m?.Latency.TotalMilliseconds ?? 0, logprobs, reply.Error, reply.Truncated ? 1 : 0,
-                reply.Attempts, Time(reply.Created), toolCalls);
+                reply.Attempts, Time(reply.Created), toolCalls, reply.Endpoint);
             insertReply.ExecuteNonQuery();
         }
     }
@@ -254,7 +314,7 @@ public sealed class EvalStore : IDisposable
         {
             using var cmd = Command("""
                 SELECT item_id, step, prompt_hash, request_json, raw_response, text, finish_reason, prompt_tokens, completion_tokens, latency_ms,
-                       logprobs_json, error, truncated, attempts, created, tool_calls_json
+                       logprobs_json, error, truncated, attempts, created, tool_calls_json, endpoint
                 FROM replies WHERE run_id = $run AND suite = $suite ORDER BY item_id, step
                 """, ("$run", run.Id), ("$suite", suite));
             using var r = cmd.ExecuteReader();
@@ -271,7 +331,7 @@ public sealed class EvalStore : IDisposable
                         ToolCalls: r.IsDBNull(15) ? null : JsonSerializer.Deserialize(r.GetString(15), EvalJsonContext.Default.ListEvalToolCall));
                 }
                 list.Add(new StoredReply(suite, r.GetString(0), r.GetInt32(1), r.GetString(2), r.GetString(3), reply, error, r.GetInt32(13), r.GetInt32(12) != 0,
-                    ParseTime(r.GetString(14))));
+                    ParseTime(r.GetString(14)), r.IsDBNull(16) ? null : r.GetString(16)));
             }
             return list;
         }

@@ -114,7 +114,8 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
                     // A one-token request (MMLU's logprob mode reads the first position only) ends at its limit by design.
                     var truncated = request.MaxTokens > 1 && string.Equals(reply.FinishReason, "length", StringComparison.Ordinal);
                     if (truncated) tracker.Truncation();
-                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, reply, null, ModelReplies.Attempts(response), truncated, time.GetUtcNow()));
+                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, reply, null, ModelReplies.Attempts(response), truncated, time.GetUtcNow(),
+                        ModelReplies.Endpoint(response)));
                     replies.Add(reply);
                     if (shortened > 0 && !shortenedItem)
                     {
@@ -137,7 +138,8 @@ public sealed class EvalRunner(IChatClient client, EvalStore store, EvalRunnerOp
                     }
                     var attempts = e is EndpointException ee ? ee.Attempts : 1;
                     if (tooLong) tracker.Truncation();
-                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, null, e.Message, attempts, tooLong, time.GetUtcNow()));
+                    store.SaveReply(run, new StoredReply(suite.Name, item.Id, request.Step, hash, json, null, e.Message, attempts, tooLong, time.GetUtcNow(),
+                        ModelReplies.Endpoint(e)));
                     return false;
                 }
             }

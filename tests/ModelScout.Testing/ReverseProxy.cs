@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy.Configuration;
+
+namespace ModelScout.Testing;
+
+/// <summary>
+/// A real reverse proxy (YARP) on 127.0.0.1:0 in front of several servers, as a load balancer fronts the replicas of a
+/// cluster: every path is forwarded, round robin, with no health checks, so a replica that dies keeps getting its share
+/// and the proxy answers those requests itself (502 Bad Gateway when the replica refuses the connection). Streams pass
+/// through unbuffered.
+/// </summary>
+public sealed class ReverseProxy : IAsyncDisposable
+{
+    private readonly LoopbackHttpServer server;
+
+    private ReverseProxy(LoopbackHttpServer server) => this.server = server;
+
+    /// <summary>The proxy's root, e.g. http://127.0.0.1:PORT/.</summary>
+    public Uri BaseUri => server.BaseUri;
+
+    /// <summary>Starts a proxy that spreads requests over <paramref name="destinations"/> (server roots) in turn.</summary>
+    public static async Task<ReverseProxy> StartAsync(IReadOnlyList<Uri> destinations)
+    {
+        ArgumentNullException.ThrowIfNull(destinations);
+        if (destinations.Count == 0) throw new ArgumentException("give at least one destination", nameof(destinations));
+        var routes = new[] { new RouteConfig { RouteId = "all", ClusterId = "replicas", Match = new RouteMatch { Path = "{**rest}" } } };
+        var clusters = new[]
+        {
+            new ClusterConfig
+            {
+                ClusterId = "replicas",
+                LoadBalancingPolicy = "RoundRobin",
+                Destinations = destinations.Select((d, i) => (i, d)).ToDictionary(x => $"replica{x.i}", x => new DestinationConfig { Address = x.d.ToString() }),
+            },
+        };
+        var server = await LoopbackHttpServer.StartAsync(app => app.MapReverseProxy(),
+            new LoopbackHttpServerOptions { Configure = builder => builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters) });
+        return new ReverseProxy(server);
+    }
+
+    public ValueTask DisposeAsync() => server.DisposeAsync();
+}
