@@ -13,8 +13,16 @@ namespace ModelScout.Testing;
 public sealed class ReverseProxy : IAsyncDisposable
 {
     private readonly LoopbackHttpServer server;
+    private readonly Counter counter;
 
-    private ReverseProxy(LoopbackHttpServer server) => this.server = server;
+    private ReverseProxy(LoopbackHttpServer server, Counter counter)
+    {
+        this.server = server;
+        this.counter = counter;
+    }
+
+    /// <summary>Chat requests (any path ending in /chat or /chat/completions) the proxy has received so far.</summary>
+    public int ChatRequests => Volatile.Read(ref counter.Chats);
 
     /// <summary>The proxy's root, e.g. http://127.0.0.1:PORT/.</summary>
     public Uri BaseUri => server.BaseUri;
@@ -34,9 +42,23 @@ public sealed class ReverseProxy : IAsyncDisposable
                 Destinations = destinations.Select((d, i) => (i, d)).ToDictionary(x => $"replica{x.i}", x => new DestinationConfig { Address = x.d.ToString() }),
             },
         };
-        var server = await LoopbackHttpServer.StartAsync(app => app.MapReverseProxy(),
-            new LoopbackHttpServerOptions { Configure = builder => builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters) });
-        return new ReverseProxy(server);
+        var counter = new Counter();
+        var server = await LoopbackHttpServer.StartAsync(app =>
+        {
+            app.Use((context, next) =>
+            {
+                var path = context.Request.Path.Value ?? "";
+                if (path.EndsWith("/chat", StringComparison.Ordinal) || path.EndsWith("/chat/completions", StringComparison.Ordinal)) Interlocked.Increment(ref counter.Chats);
+                return next(context);
+            });
+            app.MapReverseProxy();
+        }, new LoopbackHttpServerOptions { Configure = builder => builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters) });
+        return new ReverseProxy(server, counter);
+    }
+
+    private sealed class Counter
+    {
+        public int Chats;
     }
 
     public ValueTask DisposeAsync() => server.DisposeAsync();

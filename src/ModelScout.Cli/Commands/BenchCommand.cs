@@ -534,7 +534,8 @@ internal static class BenchTables
     private static void WriteCapacity(IAnsiConsole console, BenchReport report)
     {
         var knees = SweepKnee.Of(report);
-        if (report.Plan is not { } plan && knees.Count == 0) return;
+        var plan = report.Plan;
+        if (plan is null && knees.Count == 0) return;
         static string F(double v, string format = "0.0") => v.ToString(format, CultureInfo.InvariantCulture);
         var table = new Table().Title("capacity: planned vs measured knee").AddColumns("", "load", "output tok/s", "req/s", "TTFT median (ms)");
         if (plan is not null)

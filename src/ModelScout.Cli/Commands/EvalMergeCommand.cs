@@ -1,6 +1,5 @@
 using ModelScout.Cli.EvalReports;
 using ModelScout.Evaluation.Results;
-using ModelScout.Evaluation.Suites;
 
 namespace ModelScout.Cli.Commands;
 
