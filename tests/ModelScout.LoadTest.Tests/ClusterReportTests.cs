@@ -40,8 +40,8 @@ public sealed class ClusterReportTests
     public void The_knee_is_the_lowest_level_within_a_tenth_of_the_best_throughput_and_the_report_shows_it_beside_the_plan()
     {
         var target = new BenchTarget("proxy/m", new Uri("http://127.0.0.1:1/"), "m", StreamFormat.OpenAIChat);
-        // Output tok/s over one second: 100, 180, 195, 200 → the knee is c=4 (195 ≥ 0.9 × 200).
-        double[] tokens = [100, 180, 195, 200];
+        // Output tok/s over one second: 100, 170, 195, 200 → the knee is c=4 (195 ≥ 0.9 × 200 > 170).
+        double[] tokens = [100, 170, 195, 200];
         var levels = new[] { 1.0, 2, 4, 8 }.Select(c => new LoadLevel(LoadKind.Concurrency, c)).ToList();
         var points = levels.Select((l, i) =>
         {
