@@ -5,7 +5,7 @@
 # The two set-ups alternate ROUNDS times (1, N, N, 1, ...) so drift of the shared machine hits both alike; each round
 # is a fresh run (its own --run name), so nothing is reused. Prints items/s per round and the median ratio N vs 1.
 # On a machine with fewer free cores than N + 1 (the client needs one too) the ratio is capped by the cores, not by
-# scout: say so when quoting it. Usage: bench/eval-fanout.sh [N]   (env: ROUNDS=3 LIMIT=10 MAX_TOKENS=256)
+# scout: say so when quoting it. Usage: bench/eval-fanout.sh [N]   (env: ROUNDS=3 LIMIT=10 MAX_TOKENS=256 CONFIG=Release)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 n="${1:-2}"
@@ -17,8 +17,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-dotnet build "$root/src/ModelScout.Cli" -c Release --nologo -v quiet >/dev/null
-scout="$(dotnet msbuild "$root/src/ModelScout.Cli" -p:Configuration=Release -getProperty:TargetDir)scout"
+config="${CONFIG:-Release}"
+dotnet build "$root/src/ModelScout.Cli" -c "$config" --nologo -v quiet >/dev/null
+scout="$(dotnet msbuild "$root/src/ModelScout.Cli" -p:Configuration="$config" -getProperty:TargetDir)scout"
 export SCOUT_HOME="$work/home"
 "$scout" import "$root/tests/Fixtures/models/stories260K.gguf" stories >/dev/null
 

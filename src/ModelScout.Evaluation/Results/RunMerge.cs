@@ -1,5 +1,3 @@
-using ModelScout.Evaluation.Suites;
-
 namespace ModelScout.Evaluation.Results;
 
 /// <summary>One shard run to merge: the store it is in and the run.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ModelScout.Evaluation.Suites;
+namespace ModelScout.Evaluation.Results;
 
 /// <summary>
 /// One of <see cref="Count"/> parts of every suite's items, for a run split over machines (<c>--shard i/N</c>, as NeMo
@@ -38,24 +38,4 @@ public sealed record Shard(int Index, int Count)
 
     /// <summary>What a shard's run name ends with after the whole run's name: "-shard2of4".</summary>
     public string NameSuffix => string.Create(CultureInfo.InvariantCulture, $"-shard{Index}of{Count}");
-}
-
-/// <summary>A suite limited to one <see cref="Shard"/> of its items; prompts and scoring are the suite's own.</summary>
-public sealed class ShardedSuite(IEvalSuite inner, Shard shard) : IEvalSuite
-{
-    /// <summary>The whole suite.</summary>
-    public IEvalSuite Inner { get; } = inner;
-
-    public string Name => Inner.Name;
-
-    public string ScoringMode => Inner.ScoringMode;
-
-    public IReadOnlyList<EvalItem> Items { get; } = shard.Apply(inner.Items);
-
-    public ModelRequest? NextRequest(EvalItem item, IReadOnlyList<ModelReply> replies) => Inner.NextRequest(item, replies);
-
-    public Task<SampleScore> ScoreAsync(EvalItem item, IReadOnlyList<ModelReply> replies, CancellationToken cancellationToken) =>
-        Inner.ScoreAsync(item, replies, cancellationToken);
-
-    public ModelRequest? Shorten(EvalItem item, ModelRequest tooLong) => Inner.Shorten(item, tooLong);
 }
