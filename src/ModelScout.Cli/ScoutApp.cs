@@ -97,7 +97,10 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
 
     private int Execute(ParseResult parse, CommonOptions options, TextWriter stdout, TextWriter stderr, ICommandBuilder builder)
     {
-        var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width, () => runEnvironment ?? RunEnvironment.FromConsole());
+        var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width, () => runEnvironment ?? RunEnvironment.FromConsole())
+        {
+            Nested = (args, output, errors) => new ScoutApp(machines, settings, width, runEnvironment).Run(args, output, errors),
+        };
         try
         {
             return Handle(ctx, builder);

@@ -1,9 +1,11 @@
 using System.Globalization;
+using ModelScout.Cli.EvalReports;
 using ModelScout.Cli.Output;
 using ModelScout.Cli.QuantLoss;
 using ModelScout.Core.Catalog;
 using ModelScout.Core.Machines;
 using ModelScout.Engine;
+using ModelScout.Engine.Quantization;
 using ModelScout.Evaluation.Results;
 using ModelScout.Gguf;
 
@@ -26,12 +28,15 @@ internal sealed class QuantLossCommand : ICommandBuilder
     private readonly Option<string?> work = new("--work") { Description = "Where the quantized files and the base logits go (default: the cache folder in the scout home)", HelpName = "DIR" };
     private readonly Option<bool> noSpeed = new("--no-speed") { Description = "Skip the pp/tg timing of each level" };
     private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
+    private readonly Option<string?> evalSuite = new("--eval") { Description = "Also score the source and each level on this `scout eval` suite in-process (e.g. mmlu) and compare each level with the source, paired", HelpName = "SUITE" };
+    private readonly Option<int> evalLimit = new("--limit") { Description = "Items of the --eval suite (the same items for every level)", DefaultValueFactory = _ => 50, HelpName = "N" };
+    private readonly Option<double> evalMargin = new("--margin") { Description = "Non-inferiority margin in points for the --eval comparison, as in `scout eval compare`", DefaultValueFactory = _ => 2, HelpName = "POINTS" };
 
     public Command Build(CommonOptions o)
     {
         var c = new Command("quant-loss", "Quantize a GGUF to several levels and measure each against the source on a text: size, bits per weight, perplexity and ΔPPL, KL divergence, same top token, pp/tg speed here, and where it fits. Results are stored; a rerun skips finished levels.")
         {
-            source, types, text, context, chunks, threads, model, html, work, noSpeed, gpuLayers,
+            source, types, text, context, chunks, threads, model, html, work, noSpeed, gpuLayers, evalSuite, evalLimit, evalMargin,
         };
         o.AddHardware(c);
         return c;
@@ -67,6 +72,12 @@ internal sealed class QuantLossCommand : ICommandBuilder
 
         var rows = result.Levels.Select(l => Row(ctx, l, machine)).ToList();
         var baseRow = Row(ctx, new QuantLossLevel(QuantLossSweep.BaseType, result.Base, false, false, null), machine);
+        if (p.GetValue(evalSuite) is { } suiteName)
+        {
+            var compared = Evaluate(ctx, suiteName, p.GetValue(evalLimit), p.GetValue(evalMargin), threadCount, path, result);
+            rows = rows.Select(r => compared.TryGetValue(r.Type, out var e) ? r with { Eval = e } : r).ToList();
+            if (compared.TryGetValue(QuantLossSweep.BaseType, out var baseEval)) baseRow = baseRow with { Eval = baseEval };
+        }
         var json = new QuantLossJson("modelscout/quant-loss/v1", path, result.Base.Key.SourceIdentity, modelId,
             new QuantLossTextJson(label, result.Base.Key.TextHash, result.Base.ScoredTokens), ctxTokens, p.GetValue(chunks), threadCount, MachineJson.From(machine),
             baseRow, rows, result.WorkDirectory, p.GetValue(html));
@@ -81,6 +92,42 @@ internal sealed class QuantLossCommand : ICommandBuilder
         return failed ? ExitCodes.Error : ExitCodes.Ok;
     }
 
+    // Each file through `scout eval --local` itself (same runner, same store, resumable by run name), then the paired
+    // comparison of `scout eval compare` between the source's run and each level's.
+    private static Dictionary<string, LevelEvalJson> Evaluate(CommandContext ctx, string suite, int limit, double margin, int threadCount, string sourcePath, QuantLossSweepResult result)
+    {
+        if (limit < 1) throw new CliException("--limit must be at least 1");
+        var db = ctx.Settings.EvalDatabase;
+        var id = result.Base.Key.SourceIdentity.Split(':')[^1];
+        var files = new List<(string Type, string File)> { (QuantLossSweep.BaseType, sourcePath) };
+        files.AddRange(result.Levels.Where(l => l.Record is not null).Select(l => (l.Type, l.Record!.FilePath)));
+        var runs = new Dictionary<string, string>();
+        foreach (var (type, file) in files)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"quant-loss-{id}-{type.ToLowerInvariant()}-{suite}-{limit}");
+            if (!ctx.Json) ctx.Stderr.WriteLine($"{(type == QuantLossSweep.BaseType ? "source" : type)}: {suite} ({limit} items) as eval run {name}");
+            using var quiet = new StringWriter();
+            using var errors = new StringWriter();
+            string[] args = ["eval", "--suite", suite, "--limit", limit.ToString(CultureInfo.InvariantCulture), "--local", file, "--run", name, "--db", db,
+                "--threads", threadCount.ToString(CultureInfo.InvariantCulture), "--json"];
+            var code = ctx.Nested(args, quiet, errors);
+            if (code != ExitCodes.Ok && code != ExitCodes.Negative)
+                throw new CliException($"--eval: `scout {string.Join(' ', args)}` failed (exit {code}): {errors.ToString().Trim()}", code);
+            runs[type] = name;
+        }
+        using var store = EvalDatabase.OpenExisting(db);
+        var baseRun = EvalDatabase.FindRun(store, runs[QuantLossSweep.BaseType]);
+        var compared = new Dictionary<string, LevelEvalJson>();
+        foreach (var (type, name) in runs)
+        {
+            var c = RunComparison.Compare(store, baseRun, EvalDatabase.FindRun(store, name), margin, allowMixed: false);
+            var s = c.Suites.FirstOrDefault();
+            compared[type] = new LevelEvalJson(suite, limit, name, s?.ScoreB, s?.ScoreA, type == QuantLossSweep.BaseType ? null : s?.Difference,
+                type == QuantLossSweep.BaseType ? null : s?.Lower, type == QuantLossSweep.BaseType ? null : s?.Upper, type == QuantLossSweep.BaseType ? null : s?.Verdict);
+        }
+        return compared;
+    }
+
     internal static IReadOnlyList<string> ParseTypes(string text)
     {
         var list = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(t => t.ToUpperInvariant()).Distinct().ToList();
@@ -92,7 +139,7 @@ internal sealed class QuantLossCommand : ICommandBuilder
 
     private static (string Body, string Label) Text(string? file)
     {
-        if (file is null) return (DefaultText.Text, DefaultText.Label);
+        if (file is null) return (PerplexitySample.Text, PerplexitySample.Label);
         if (!File.Exists(file)) throw new CliException($"--text: no such file: {file}", ExitCodes.NotFound);
         return (File.ReadAllText(file), Path.GetFileName(file));
     }
@@ -129,18 +176,27 @@ internal sealed class QuantLossCommand : ICommandBuilder
         var con = ctx.Human;
         con.MarkupLine($"[bold]{Format.Esc(Path.GetFileName(j.Source))}[/]: {j.Levels.Count} level(s) against the source on {Format.Esc(j.Text.Label)} ({j.Text.ScoredTokens:N0} scored tokens, {j.Context}-token chunks)");
         var t = new Table().Border(TableBorder.Rounded);
+        var withEval = j.Base.Eval is not null;
         t.AddColumns("Level", "File", "Bits/weight", "PPL", "ΔPPL", "KLD", "Same top", "pp t/s", "tg t/s", $"Fits ({Format.Esc(machine.Simulated ? "described" : "this machine")})");
+        if (withEval) t.AddColumn($"{Format.Esc(j.Base.Eval!.Suite)} vs source (95% CI)");
         foreach (var r in j.Levels.Prepend(j.Base))
         {
             var name = r.Type == QuantLossSweep.BaseType ? "source" : r.FromStore ? $"{r.Type} [grey](stored)[/]" : r.Type;
             if (r.Error is { } error)
             {
-                t.AddRow(name, $"[red]failed:[/] {Format.Esc(error)}", "", "", "", "", "", "", "", "");
+                t.AddRow([name, $"[red]failed:[/] {Format.Esc(error)}", .. Enumerable.Repeat("", withEval ? 9 : 8)]);
                 continue;
             }
-            t.AddRow(name, r.FileBytes is { } b ? Format.Bytes(b) : "—", N(r.BitsPerWeight, "0.00"), Pm(r.Perplexity, "0.000"), Pm(r.DeltaPplPct, "+0.00;-0.00", "%"),
+            var cells = new List<string>
+            {
+                name, r.FileBytes is { } b ? Format.Bytes(b) : "—", N(r.BitsPerWeight, "0.00"), Pm(r.Perplexity, "0.000"), Pm(r.DeltaPplPct, "+0.00;-0.00", "%"),
                 Pm(r.Kld, "0.0000"), Pm(r.SameTopPct, "0.0", "%"), N(r.PromptTokensPerSecond, "0.0"), N(r.GenerateTokensPerSecond, "0.0"),
-                r.Fit is { } f ? f.Fits ? Format.Esc(f.Placement) : "[red]no[/]" : "—");
+                r.Fit is { } f ? f.Fits ? Format.Esc(f.Placement) : "[red]no[/]" : "—",
+            };
+            if (withEval) cells.Add(r.Eval is not { } ev ? "—" : ev.Difference is { } d
+                ? Format.Esc(string.Create(CultureInfo.InvariantCulture, $"{ev.Score:0.0} ({d:+0.0;-0.0} [{ev.Lower:+0.0;-0.0}, {ev.Upper:+0.0;-0.0}]) {ev.Verdict}"))
+                : Format.Esc(string.Create(CultureInfo.InvariantCulture, $"{ev.Score:0.0}")));
+            t.AddRow(cells.ToArray());
         }
         con.Write(t);
         con.MarkupLine("[grey]ΔPPL: perplexity against the source's. KLD: mean KL divergence of each next-token distribution from the source's (nats; 0 = identical). Same top: how often both pick the same most likely token. ± is one standard error. Speed: a short run here, not a benchmark.[/]");
@@ -153,12 +209,4 @@ internal sealed class QuantLossCommand : ICommandBuilder
 
     private static string Pm(EstimateJson? e, string format, string unit = "") => e is null ? "—"
         : $"{e.Value.ToString(format, CultureInfo.InvariantCulture)}{unit} ± {Math.Abs(e.StandardError).ToString(format.Split(';')[0].TrimStart('+'), CultureInfo.InvariantCulture)}";
-}
-
-/// <summary>The text scored when --text is not given.</summary>
-internal static class DefaultText
-{
-    public static string Text => throw new CliException("give --text FILE: the built-in sample text is not available in this build");
-
-    public static string Label => "built-in sample";
 }

@@ -13,7 +13,14 @@ internal sealed record LevelFitJson(string Placement, bool Fits, long NeedBytes,
 /// <param name="FromStore">Measured by an earlier run and read back, not measured now.</param>
 internal sealed record QuantLossRowJson(
     string Type, string? File, long? FileBytes, double? BitsPerWeight, EstimateJson? Perplexity, EstimateJson? DeltaPplPct, EstimateJson? Kld, double? KldP99,
-    EstimateJson? SameTopPct, double? PromptTokensPerSecond, double? GenerateTokensPerSecond, LevelFitJson? Fit, bool FromStore, bool QuantizedNow, string? Error);
+    EstimateJson? SameTopPct, double? PromptTokensPerSecond, double? GenerateTokensPerSecond, LevelFitJson? Fit, bool FromStore, bool QuantizedNow, string? Error)
+{
+    /// <summary>With --eval: the level's score and its paired comparison with the source's.</summary>
+    public LevelEvalJson? Eval { get; init; }
+}
+
+/// <summary>A level's --eval score and, for levels, the paired difference from the source (points, 95 % bootstrap interval) and the verdict, as `scout eval compare` gives them.</summary>
+internal sealed record LevelEvalJson(string Suite, int Limit, string Run, double? Score, double? SourceScore, double? Difference, double? Lower, double? Upper, string? Verdict);
 
 internal sealed record QuantLossTextJson(string Label, string Sha256, int ScoredTokens);
 

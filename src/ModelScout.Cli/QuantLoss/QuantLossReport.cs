@@ -92,7 +92,7 @@ internal static class QuantLossReport
     private static string Cell(double? v, string format) => "<td class=\"n\">" + (v is { } x ? E(x.ToString(format, CultureInfo.InvariantCulture)) : "") + "</td>";
 
     private static string Cell(EstimateJson? e, string format) => "<td class=\"n\">" + (e is null ? ""
-        : E($"{e.Value.ToString(format, CultureInfo.InvariantCulture)} ± {Math.Abs(e.StandardError).ToString(format.Split(';')[0].TrimStart('+'), CultureInfo.InvariantCulture)}")) + "</td>";
+        : E(e.Value.ToString(format, CultureInfo.InvariantCulture)) + " ± " + E(Math.Abs(e.StandardError).ToString(format.Split(';')[0].TrimStart('+'), CultureInfo.InvariantCulture))) + "</td>";
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 

@@ -83,7 +83,7 @@ public sealed class QuantLossInQuantTests : IDisposable
         Assert.Equal("claims.txt", here.GetProperty("text").GetString());
         Assert.Empty(Level(doc.RootElement, "Q8_0").GetProperty("measuredHere").EnumerateArray());
         var text = Scout.RunIn(settings, null, "quant", "qwen2.5-coder:7b").Stdout;
-        Assert.Contains("Measured here (2)", text, StringComparison.Ordinal);
+        Assert.Contains("(2) Measured here by `scout quant-loss`", text, StringComparison.Ordinal);
         Assert.Contains("KLD 0.0412", text, StringComparison.Ordinal);
         Assert.Contains("claims.txt", text, StringComparison.Ordinal);
     }
