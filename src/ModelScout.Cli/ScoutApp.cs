@@ -23,6 +23,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
             new RunModelCommand(), new ServeCommand(), new BenchCommand(), new EvalCommand(),
             new ImportCommand(), new CreateCommand(), new ListCommand(), new RemoveCommand(), new CopyCommand(), new PullCommand(),
             new PsCommand(), new EnvCommand(),
+            new QuantLossCommand(),
         };
         Command Wire(ICommandBuilder builder)
         {
@@ -96,7 +97,10 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
 
     private int Execute(ParseResult parse, CommonOptions options, TextWriter stdout, TextWriter stderr, ICommandBuilder builder)
     {
-        var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width, () => runEnvironment ?? RunEnvironment.FromConsole());
+        var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width, () => runEnvironment ?? RunEnvironment.FromConsole())
+        {
+            Nested = (args, output, errors) => new ScoutApp(machines, settings, width, runEnvironment).Run(args, output, errors),
+        };
         try
         {
             return Handle(ctx, builder);

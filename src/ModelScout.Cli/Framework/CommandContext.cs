@@ -17,6 +17,9 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
     private ModelScout.Core.Planning.DeploymentPlanner? deployments;
 
     public ParseResult Parse { get; } = parse;
+
+    /// <summary>Runs another scout command line in-process with the same machine source, settings and engine (scout quant-loss --eval runs scout eval); returns its exit code.</summary>
+    public Func<string[], TextWriter, TextWriter, int> Nested { get; init; } = (_, _, _) => throw new InvalidOperationException("no nested command runner");
     public CommonOptions Options { get; } = options;
     public IMachineSource Machines { get; } = machines;
     public bool Json => Parse.GetValue(Options.Json);

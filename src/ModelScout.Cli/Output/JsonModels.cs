@@ -99,10 +99,25 @@ internal sealed record CompareRowJson(string Id, string Name, string Kind, long?
 
 internal sealed record CompareJson(string Schema, IReadOnlyList<CompareRowJson> Models, IReadOnlyList<string> Notes);
 
-internal sealed record QuantRowJson(string Id, string Kind, double BitsPerWeight, double MeasuredBitsPerWeight, long FileBytes, double? LossLowPct, double? LossHighPct, bool LossInterpolated, double ExpectedLossPct,
-    QuantGuideRow? Guide, string Placement, bool Fits, long NeedBytes, SpeedJson? Speed, bool Recommended);
+/// <param name="GuideLoss">The guide's single figure for the level (every model alike); null where the guide gives none (nothing is interpolated).</param>
+/// <param name="Published">Published measurements of this level on a model of this family (see <see cref="QuantJson.PublishedLoss"/>).</param>
+/// <param name="MeasuredHere">Results of `scout quant-loss` recorded for this model, newest first.</param>
+internal sealed record QuantRowJson(string Id, string Kind, double BitsPerWeight, double MeasuredBitsPerWeight, long FileBytes, GuideLossJson? GuideLoss,
+    IReadOnlyList<PublishedLossJson> Published, IReadOnlyList<MeasuredLossJson> MeasuredHere, QuantGuideRow? Guide, string Placement, bool Fits, long NeedBytes, SpeedJson? Speed, bool Recommended);
 
-internal sealed record QuantJson(string Schema, string Model, long Context, long? MemoryBytes, MachineJson? Machine, IReadOnlyList<QuantRowJson> Levels, string? Recommended, string Why, IReadOnlyList<string> Corrections);
+/// <summary>The guide's figure as printed, and the published column it resembles at this level.</summary>
+internal sealed record GuideLossJson(string Text, double LowPct, double HighPct, string Basis, PublishedLossJson? Resembles);
+
+internal sealed record PublishedLossJson(string Set, string MeasuredOn, double? Perplexity, double? DeltaPplPct, double? Kld, double? SameTopPct, double? ImatrixDeltaPplPct, string Source);
+
+internal sealed record MeasuredLossJson(string SourceFile, string Text, int Context, int ScoredTokens, double? DeltaPplPct, double? Kld, double? SameTopPct, double BitsPerWeight,
+    long FileBytes, double? PromptTokensPerSecond, double? GenerateTokensPerSecond, DateTimeOffset Measured);
+
+internal sealed record LossSourceJson(string Id, string MeasuredOn, string? Relation, string Metric, string? Text, string? Hardware, string Source, string SourceTitle);
+
+/// <param name="MeasureCommand">Where nothing is published for the model's family: the command that measures it.</param>
+internal sealed record QuantJson(string Schema, string Model, long Context, long? MemoryBytes, MachineJson? Machine, IReadOnlyList<QuantRowJson> Levels, string? Recommended, string Why,
+    IReadOnlyList<LossSourceJson> PublishedLoss, LossSourceJson? GuideLossResembles, string? MeasureCommand, IReadOnlyList<string> Corrections);
 
 internal sealed record AnswerJson(string Question, string Verdict, string Clause, string Text, IReadOnlyList<string> Conditions);
 

@@ -88,6 +88,7 @@ public sealed class Catalog
         UseCases = Overlay(baseDoc.UseCases, overlay.UseCases, u => u.Id),
         Runtimes = Overlay(baseDoc.Runtimes, overlay.Runtimes, r => r.Id),
         Glossary = Overlay(baseDoc.Glossary, overlay.Glossary, g => g.Id),
+        QuantLoss = Overlay(baseDoc.QuantLoss, overlay.QuantLoss, q => q.Id),
         Sources = new Dictionary<string, string>(baseDoc.Sources.Concat(overlay.Sources).GroupBy(p => p.Key).Select(g => g.Last())),
         Cost = overlay.Cost.Api.Count > 0 ? baseDoc.Cost with { Api = Overlay(baseDoc.Cost.Api, overlay.Cost.Api, a => a.Id) } : baseDoc.Cost,
     };
@@ -189,6 +190,17 @@ public sealed class Catalog
     /// <summary>The catalog entry for a quantization level.</summary>
     public QuantizationLevel? Quantization(string id) =>
         Document.Quantizations.FirstOrDefault(q => string.Equals(q.Id, id, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Published loss measurements shown for <paramref name="model"/>: the sets measured on its family.</summary>
+    public IReadOnlyList<QuantLossSet> PublishedLoss(ModelEntry model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Family is not { } family ? [] : Document.QuantLoss
+            .Where(s => s.Kind == QuantLossSet.Measured && s.Families.Contains(family, StringComparer.OrdinalIgnoreCase)).ToList();
+    }
+
+    /// <summary>The published column the guide's single "quality loss" figure per level resembles.</summary>
+    public QuantLossSet? GuideLossResembles => Document.QuantLoss.FirstOrDefault(s => s.Kind == QuantLossSet.GuideResembles);
 
     /// <summary>A use case by id or alias.</summary>
     public UseCase? FindUseCase(string name) => Document.UseCases.FirstOrDefault(u =>

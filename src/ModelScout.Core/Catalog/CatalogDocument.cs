@@ -17,6 +17,7 @@ public sealed record CatalogDocument
     public List<LicenseEntry> Licenses { get; set; } = [];
     public List<QuantizationLevel> Quantizations { get; set; } = [];
     public QuantizationGuidance QuantizationGuidance { get; set; } = new();
+    public List<QuantLossSet> QuantLoss { get; set; } = [];
     public List<UseCase> UseCases { get; set; } = [];
     public RecommenderSettings Recommender { get; set; } = new();
     public ContextGuidance ContextGuidance { get; set; } = new();
@@ -272,6 +273,43 @@ public sealed record QuantGuideRow
     public string QualityLoss { get; set; } = "";
     public string MinVram7B { get; set; } = "";
     public string BestFor { get; set; } = "";
+}
+
+/// <summary>
+/// Published quantization-loss measurements of one model (or, with <see cref="Kind"/> "guide-resembles", the old column
+/// the guide's single figure per level resembles), with the model they were measured on and the families they are shown for.
+/// </summary>
+public sealed record QuantLossSet
+{
+    /// <summary>The set's kinds: a measurement shown for its families, and the figures the guide's column resembles.</summary>
+    public const string Measured = "measured";
+
+    /// <inheritdoc cref="Measured"/>
+    public const string GuideResembles = "guide-resembles";
+
+    public required string Id { get; init; }
+    public required string MeasuredOn { get; init; }
+    public List<string> Families { get; set; } = [];
+    public string? Relation { get; init; }
+    public string Kind { get; set; } = Measured;
+    public string Metric { get; set; } = "";
+    public string? Text { get; init; }
+    public string? Hardware { get; init; }
+    public double? BasePerplexity { get; init; }
+    public string Source { get; set; } = "";
+    public List<QuantLossPoint> Levels { get; set; } = [];
+}
+
+/// <summary>One level of a <see cref="QuantLossSet"/>; absent figures were not published.</summary>
+public sealed record QuantLossPoint
+{
+    public required string Quant { get; init; }
+    public bool Imatrix { get; init; }
+    public double? FileGiB { get; init; }
+    public double? Perplexity { get; init; }
+    public double? DeltaPplPct { get; init; }
+    public double? Kld { get; init; }
+    public double? SameTopPct { get; init; }
 }
 
 public sealed record QuantizationGuidance

@@ -73,8 +73,39 @@ internal static class CatalogValidator
             if (m.Model is { } id && !models.Contains(id)) p.Add($"measurement {m.Id}: unknown model '{id}'");
             if (m.Quant is { } q && QuantRecipe.Find(q) is null) p.Add($"measurement {m.Id}: unknown quantization '{q}'");
         }
+        CheckQuantLoss(p, doc);
         foreach (var c in doc.Estimator.Speed.Calibration.Where(c => !gpus.Contains(c.Gpu))) p.Add($"speed calibration: unknown GPU '{c.Gpu}'");
         return p;
+    }
+
+    private static void CheckQuantLoss(List<string> p, CatalogDocument doc)
+    {
+        Unique(p, "quantization-loss set", doc.QuantLoss.Select(s => s.Id));
+        var families = doc.Models.Select(m => m.Family).OfType<string>().ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (doc.QuantLoss.Count > 0 && doc.QuantLoss.Count(s => s.Kind == QuantLossSet.GuideResembles) != 1)
+            p.Add("quantization loss: exactly one set must be what the guide's figures resemble (kind 'guide-resembles')");
+        foreach (var s in doc.QuantLoss)
+        {
+            var at = $"quantization-loss set {s.Id}";
+            if (s.Kind is not (QuantLossSet.Measured or QuantLossSet.GuideResembles)) p.Add($"{at}: kind '{s.Kind}' is not measured or guide-resembles");
+            if (!doc.Sources.ContainsKey(s.Source)) p.Add($"{at}: unknown source '{s.Source}'");
+            if (string.IsNullOrWhiteSpace(s.MeasuredOn)) p.Add($"{at}: which model it was measured on is missing");
+            foreach (var f in s.Families.Where(f => !families.Contains(f))) p.Add($"{at}: no catalog model is of family '{f}'");
+            if (s.Levels.Count == 0) p.Add($"{at}: no levels");
+            foreach (var dup in s.Levels.GroupBy(l => (l.Quant.ToUpperInvariant(), l.Imatrix)).Where(g => g.Count() > 1)) p.Add($"{at}: {dup.Key.Item1} listed twice");
+            foreach (var l in s.Levels)
+            {
+                var level = $"{at}: {l.Quant}{(l.Imatrix ? " (imatrix)" : "")}";
+                if (QuantRecipe.Find(l.Quant) is null) p.Add($"{level}: unknown quantization");
+                if (l.FileGiB is null && l.Perplexity is null && l.DeltaPplPct is null && l.Kld is null && l.SameTopPct is null) p.Add($"{level}: no figure");
+                if (l.Kld is < 0) p.Add($"{level}: KL divergence cannot be negative");
+                if (l.SameTopPct is < 0 or > 100) p.Add($"{level}: same-top share must be 0-100 %");
+                if (l.Perplexity is <= 0 || l.FileGiB is <= 0) p.Add($"{level}: perplexity and size must be positive");
+                // The table's ΔPPL is its PPL against the base PPL: a typo in either shows here.
+                if (s.BasePerplexity is { } b && l.Perplexity is { } ppl && l.DeltaPplPct is { } d && Math.Abs((ppl / b - 1) * 100 - d) > 0.1)
+                    p.Add($"{level}: ΔPPL {d} % disagrees with PPL {ppl} against the base {b} ({(ppl / b - 1) * 100:0.##} %)");
+            }
+        }
     }
 
     private static void CheckArchitecture(List<string> p, string id, Architecture a)

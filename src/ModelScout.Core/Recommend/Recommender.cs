@@ -234,7 +234,10 @@ public sealed class Recommender
         return set.Guide is { } g ? (g, "guide figure, no primary source", false) : null;
     }
 
-    /// <summary>Expected quality loss of a level in percent: the guide's range midpoint, interpolated by bits per weight when the guide gives none.</summary>
+    /// <summary>
+    /// The ranking term for a level's quality in percent: the guide's range midpoint, interpolated by bits per weight when the
+    /// guide gives none. An ordering for the recommender, not a measurement: no command shows it as one (docs/quant-loss.md).
+    /// </summary>
     public double QuantLoss(QuantizationLevel level)
     {
         ArgumentNullException.ThrowIfNull(level);

@@ -21,4 +21,5 @@ internal sealed record CanonicalMessage(string Role, string Content);
 [JsonSerializable(typeof(Dictionary<string, double>))]
 [JsonSerializable(typeof(List<List<TokenChoice>>))]
 [JsonSerializable(typeof(List<EvalToolCall>))]
+[JsonSerializable(typeof(QuantLossRecord))]
 internal sealed partial class EvalJsonContext : JsonSerializerContext;

@@ -13,7 +13,7 @@ public sealed class RunKeyMismatchException(string message) : EvalException(mess
 /// run loop writes from several tasks, and SQLite serialises writers anyway. The times it stamps (a run's creation, a
 /// score's, a scoring error's) come from the <see cref="TimeProvider"/> it was opened with.
 /// </summary>
-public sealed class EvalStore : IDisposable
+public sealed partial class EvalStore : IDisposable
 {
     /// <summary>The schema this code writes; older files are migrated forward, newer ones refused.</summary>
     public const int SchemaVersion = 4;
@@ -132,6 +132,8 @@ public sealed class EvalStore : IDisposable
                 PRIMARY KEY (run_id, suite, item_id)
             ) WITHOUT ROWID;
             """, tx);
+        // Schema 4 added the quantization-loss sweep's results (scout quant-loss).
+        Execute(c, QuantLossTable, tx);
         // Schema 3 added the function calls of a reply (bfcl); a file from before has the table without the column.
         if (Convert.ToInt32(Scalar(c, "SELECT COUNT(*) FROM pragma_table_info('replies') WHERE name = 'tool_calls_json'", tx), CultureInfo.InvariantCulture) == 0)
             Execute(c, "ALTER TABLE replies ADD COLUMN tool_calls_json TEXT", tx);
