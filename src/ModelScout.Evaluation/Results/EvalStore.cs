@@ -132,12 +132,12 @@ public sealed partial class EvalStore : IDisposable
                 PRIMARY KEY (run_id, suite, item_id)
             ) WITHOUT ROWID;
             """, tx);
-        // Schema 4 added the quantization-loss sweep's results (scout quant-loss).
+        // Schema 4 added the quantization-loss sweep's results (scout quant-loss) and, below, the replica of each reply.
         Execute(c, QuantLossTable, tx);
         // Schema 3 added the function calls of a reply (bfcl); a file from before has the table without the column.
         if (Convert.ToInt32(Scalar(c, "SELECT COUNT(*) FROM pragma_table_info('replies') WHERE name = 'tool_calls_json'", tx), CultureInfo.InvariantCulture) == 0)
             Execute(c, "ALTER TABLE replies ADD COLUMN tool_calls_json TEXT", tx);
-        // Schema 4 added the endpoint that answered each reply (eval over several replicas); older rows keep it null.
+        // The endpoint that answered each reply (eval over several replicas); older rows keep it null.
         if (Convert.ToInt32(Scalar(c, "SELECT COUNT(*) FROM pragma_table_info('replies') WHERE name = 'endpoint'", tx), CultureInfo.InvariantCulture) == 0)
             Execute(c, "ALTER TABLE replies ADD COLUMN endpoint TEXT", tx);
         Execute(c, $"PRAGMA user_version = {SchemaVersion.ToString(CultureInfo.InvariantCulture)}", tx);
