@@ -31,6 +31,9 @@ public sealed class ServerServices
     public ServerMetrics Metrics { get; }
     public TimeProvider Time { get; }
 
+    /// <summary>The web UI's browser sessions.</summary>
+    public Ui.UiSessions UiSessions { get; } = new();
+
     /// <summary>Cancelled when the server begins to shut down: running generations end early with a clean final message.</summary>
     public CancellationToken Stopping { get; internal set; }
 
