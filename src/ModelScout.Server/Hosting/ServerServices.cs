@@ -16,7 +16,13 @@ public sealed class ServerServices
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         Metrics = metrics ?? new ServerMetrics();
         Time = time ?? TimeProvider.System;
+        conversations = new(() => new Ui.Chat.ConversationStore(settings.UiData, Time));
     }
+
+    private readonly Lazy<Ui.Chat.ConversationStore> conversations;
+
+    /// <summary>The chat playground's conversations (SQLite in <see cref="ServerSettings.UiData"/>), opened on first use.</summary>
+    public Ui.Chat.ConversationStore Conversations => conversations.Value;
 
     /// <summary>The services of the server answering <paramref name="context"/>.</summary>
     public static ServerServices Of(HttpContext context)

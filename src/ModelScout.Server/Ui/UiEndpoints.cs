@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
+using ModelScout.Server.Ui.Chat;
 
 namespace ModelScout.Server.Ui;
 
@@ -80,6 +81,7 @@ public static class UiEndpoints
             context.Response.StatusCode = 204;
             return Task.CompletedTask;
         });
+        app.MapChatUi();
         return app;
     }
 
