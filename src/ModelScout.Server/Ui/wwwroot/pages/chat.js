@@ -195,7 +195,7 @@ export async function render(root, ctx) {
         h('button', { type: 'button', class: 'conv-delete link', 'aria-label': `Delete ${c.title}`, onclick: async () => {
           await api.del(`/ui/api/conversations/${c.id}`);
           if (c.id === conv.id) await open(null); else await refreshList();
-        } }, '🗑'));
+        } }, '×'));
       return item;
     }));
   }
@@ -315,7 +315,8 @@ export async function render(root, ctx) {
       node.role === 'assistant'
         ? h('button', { type: 'button', class: 'link regen', onclick: () => { if (!controller) generate(conv.body.nodes[node.parent]); } }, 'Regenerate')
         : h('button', { type: 'button', class: 'link edit', onclick: () => edit(node, el) }, 'Edit'));
-    const el = h('article', { class: `msg msg-${node.role}`, 'data-role': node.role, 'data-id': node.id, 'data-state': node.state || 'done' },
+    const el = h('article', { class: `msg msg-${node.role}`, 'data-role': node.role, 'data-id': node.id, 'data-state': node.state || 'done',
+      'data-client-gen-ms': node.stats && node.stats.clientGenMs, 'data-eval-count': node.stats && node.stats.genTokens },
       h('div', { class: 'msg-who muted' }, node.role === 'user' ? 'You' : (node.model || 'assistant')), extras, content, stats, actions);
     views.set(node.id, { el, content, stats });
     return el;
@@ -446,6 +447,8 @@ export async function render(root, ctx) {
         if (e.done) {
           const s = reply.stats || {};
           s.phase = 'done';
+          // As the page saw it: first token to the last, for the page-versus-API benchmark (bench/ui-bench.sh).
+          if (firstAt) s.clientGenMs = performance.now() - firstAt;
           s.promptTokens = e.prompt_eval_count;
           s.promptPerSecond = e.prompt_eval_duration ? e.prompt_eval_count / (e.prompt_eval_duration / 1e9) : undefined;
           s.genTokens = e.eval_count;
