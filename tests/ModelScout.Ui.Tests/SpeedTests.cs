@@ -43,14 +43,15 @@ public sealed class SpeedTests(OpenUiFixture f, ITestOutputHelper output) : ICla
         const int rounds = 5;
         var page = await f.NewPageAsync();
         await page.Locator("#model-select option").First.WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        await page.FillAsync("#opt-temperature", "0");
-        await page.FillAsync("#opt-num_predict", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var api = new List<double>();
         var ui = new List<double>();
         for (var i = 0; i < rounds; i++)
         {
             api.Add(await ApiTokensPerSecondAsync(tokens));
             await page.ClickAsync("#new-chat");
+            // A new chat starts from empty sampler fields.
+            await page.FillAsync("#opt-temperature", "0");
+            await page.FillAsync("#opt-num_predict", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture));
             await page.FillAsync("#prompt", "Once upon a time");
             await page.PressAsync("#prompt", "Enter");
             var done = page.Locator("article[data-role=assistant][data-state=done]");
