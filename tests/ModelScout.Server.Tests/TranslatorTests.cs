@@ -178,7 +178,7 @@ public sealed class TranslatorTests
         var outcome = new GenerationOutcome("Hé", Stats with { DoneReason = DoneReason.Length },
             [new EmittedLogprob(new TokenLogprob(7, "Hé", -0.25), [new TokenLogprob(7, "Hé", -0.25), new TokenLogprob(8, "A", -2)])]);
         var json = JsonSerializer.Serialize(OpenAITranslator.Chat("chatcmpl-1", 1700000000, "m", [outcome], logprobs: true), Wire.ChatCompletion);
-        Assert.Equal("""{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m","system_fingerprint":"fp_modelscout","choices":[{"index":0,"message":{"role":"assistant","content":"Hé"},"logprobs":{"content":[{"token":"Hé","logprob":-0.25,"bytes":[72,195,169],"top_logprobs":[{"token":"Hé","logprob":-0.25,"bytes":[72,195,169]},{"token":"A","logprob":-2,"bytes":[65]}]}]},"finish_reason":"length"}],"usage":{"prompt_tokens":5,"completion_tokens":10,"total_tokens":15}}""", json);
+        Assert.Equal("""{"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"m","system_fingerprint":"fp_modelscout","choices":[{"index":0,"message":{"role":"assistant","content":"Hé"},"logprobs":{"content":[{"token":"Hé","logprob":-0.25,"bytes":[72,195,169],"top_logprobs":[{"token":"Hé","logprob":-0.25,"bytes":[72,195,169]},{"token":"A","logprob":-2,"bytes":[65]}]}]},"finish_reason":"length"}],"usage":{"prompt_tokens":5,"completion_tokens":10,"total_tokens":15},"timings":{"cache_n":0,"prompt_n":5,"prompt_ms":1.5,"prompt_per_token_ms":0.3,"prompt_per_second":3333.3333333333335,"predicted_n":10,"predicted_ms":8,"predicted_per_token_ms":0.8,"predicted_per_second":1250}}""", json);
     }
 
     [Fact]

@@ -49,3 +49,21 @@ public sealed record HealthResponse
 {
     [JsonPropertyName("status")] public required string Status { get; init; }
 }
+
+/// <summary>
+/// llama-server's <c>timings</c> object, which it adds to chat completions and completions (the final streamed chunk, or
+/// the body): prompt and generation counts, times in milliseconds and speeds, so front ends show the speed of both
+/// phases. <c>prompt_n</c> counts the prompt tokens evaluated (not those reused from the cache, which are <c>cache_n</c>).
+/// </summary>
+public sealed record LlamaTimings
+{
+    [JsonPropertyName("cache_n")] public int CacheN { get; init; }
+    [JsonPropertyName("prompt_n")] public int PromptN { get; init; }
+    [JsonPropertyName("prompt_ms")] public double PromptMs { get; init; }
+    [JsonPropertyName("prompt_per_token_ms")] public double PromptPerTokenMs { get; init; }
+    [JsonPropertyName("prompt_per_second")] public double PromptPerSecond { get; init; }
+    [JsonPropertyName("predicted_n")] public int PredictedN { get; init; }
+    [JsonPropertyName("predicted_ms")] public double PredictedMs { get; init; }
+    [JsonPropertyName("predicted_per_token_ms")] public double PredictedPerTokenMs { get; init; }
+    [JsonPropertyName("predicted_per_second")] public double PredictedPerSecond { get; init; }
+}

@@ -154,6 +154,9 @@ public abstract record OpenAICompletionObject<TChoice>
     [JsonPropertyName("system_fingerprint")] public string? SystemFingerprint { get; init; }
     [JsonPropertyName("choices")] public required IReadOnlyList<TChoice> Choices { get; init; }
     [JsonPropertyName("usage")] public Usage? Usage { get; init; }
+
+    /// <summary>llama-server's speed figures: on the body, or on each choice's finish chunk when streaming (our extension to OpenAI's shape).</summary>
+    [JsonPropertyName("timings")] public ModelScout.Contracts.LlamaCpp.LlamaTimings? Timings { get; init; }
 }
 
 /// <summary>A non-streamed chat completion.</summary>

@@ -48,7 +48,7 @@ public static class OpenAIEndpoints
                 for (var i = 0; i < n; i++) await WireWriter.EventAsync(context, OpenAITranslator.RoleChunk(id, created, model, i), Wire.ChatCompletionChunk);
                 await StreamChoicesAsync(context, s, runs, Wire.ChatCompletionChunk, new ChunkShape<ChatCompletionChunk>(
                     (index, token, released) => OpenAITranslator.TokenChunk(id, created, model, index, token, released) is { } chunk ? [chunk] : [],
-                    (index, reason, calls) => OpenAITranslator.FinishChunk(id, created, model, index, reason, calls),
+                    (index, reason, calls, stats) => OpenAITranslator.FinishChunk(id, created, model, index, reason, calls) with { Timings = stats is null ? null : OpenAITranslator.Timings(stats) },
                     request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.UsageChunk(id, created, model, usage) : null)
                 {
                     ToolCall = (index, callIndex, call) => OpenAITranslator.ToolCallChunks(id, created, model, index, callIndex, call),
@@ -76,7 +76,7 @@ public static class OpenAIEndpoints
                         offsets[index] += released.Sum(r => r.Chosen.Text.Length);
                         return [OpenAITranslator.CompletionChunk(id, created, model, index, token.Text, logprobs, null)];
                     },
-                    (index, reason, _) => OpenAITranslator.CompletionChunk(id, created, model, index, "", null, OpenAITranslator.FinishReason(reason)),
+                    (index, reason, _, stats) => OpenAITranslator.CompletionChunk(id, created, model, index, "", null, OpenAITranslator.FinishReason(reason)) with { Timings = stats is null ? null : OpenAITranslator.Timings(stats) },
                     request.StreamOptions?.IncludeUsage == true ? usage => OpenAITranslator.CompletionUsageChunk(id, created, model, usage) : null));
             });
     }
@@ -129,11 +129,11 @@ public static class OpenAIEndpoints
 
     /// <summary>
     /// How one endpoint's SSE chunks look: the chunks of a token (none when it shows nothing), the finish chunk (given the
-    /// choice's tool-call count), the usage chunk when asked for, and the chunks of a tool call (chat only).
+    /// choice's tool-call count and, when it finished, its counters for llama-server's <c>timings</c>), the usage chunk when asked for, and the chunks of a tool call (chat only).
     /// </summary>
     private sealed record ChunkShape<TChunk>(
         Func<int, GenerationToken, IReadOnlyList<EmittedLogprob>, IReadOnlyList<TChunk>> Token,
-        Func<int, DoneReason, int, TChunk> Finish,
+        Func<int, DoneReason, int, GenerationStats?, TChunk> Finish,
         Func<Usage, TChunk>? Usage)
     {
         /// <summary>Choice index, call index within the choice, the call → its chunks.</summary>
@@ -165,7 +165,7 @@ public static class OpenAIEndpoints
                         foreach (var chunk in toolCall(index, callIndex, transcript.ToolCalls[callIndex])) await WireWriter.EventAsync(context, chunk, info);
                         break;
                     case GenerationCompleted completed:
-                        await WireWriter.EventAsync(context, shape.Finish(index, completed.Stats.DoneReason, transcript.ToolCalls.Count), info);
+                        await WireWriter.EventAsync(context, shape.Finish(index, completed.Stats.DoneReason, transcript.ToolCalls.Count, completed.Stats), info);
                         break;
                 }
             }
@@ -179,7 +179,7 @@ public static class OpenAIEndpoints
         {
             // Shutting down: finish every open choice so the client sees a complete stream.
             for (var i = 0; i < runs.Length; i++)
-                if (transcripts[i].Stats is null) await WireWriter.EventAsync(context, shape.Finish(i, DoneReason.Cancelled, 0), info);
+                if (transcripts[i].Stats is null) await WireWriter.EventAsync(context, shape.Finish(i, DoneReason.Cancelled, 0, null), info);
             await WireWriter.DoneAsync(context);
             return;
         }

@@ -16,7 +16,13 @@ public sealed class ServerServices
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         Metrics = metrics ?? new ServerMetrics();
         Time = time ?? TimeProvider.System;
+        conversations = new(() => new Ui.Chat.ConversationStore(settings.UiData, Time));
     }
+
+    private readonly Lazy<Ui.Chat.ConversationStore> conversations;
+
+    /// <summary>The chat playground's conversations (SQLite in <see cref="ServerSettings.UiData"/>), opened on first use.</summary>
+    public Ui.Chat.ConversationStore Conversations => conversations.Value;
 
     /// <summary>The services of the server answering <paramref name="context"/>.</summary>
     public static ServerServices Of(HttpContext context)
@@ -30,6 +36,9 @@ public sealed class ServerServices
     public ServerSettings Settings { get; }
     public ServerMetrics Metrics { get; }
     public TimeProvider Time { get; }
+
+    /// <summary>The web UI's browser sessions.</summary>
+    public Ui.UiSessions UiSessions { get; } = new();
 
     /// <summary>Cancelled when the server begins to shut down: running generations end early with a clean final message.</summary>
     public CancellationToken Stopping { get; internal set; }

@@ -256,6 +256,27 @@ public static class OpenAITranslator
     public static ChatCompletionChunk FinishChunk(string id, long created, string model, int index, DoneReason reason, int toolCalls = 0) =>
         Chunk(id, created, model, new ChatChunkChoice { Index = index, Delta = new ChatDelta(), FinishReason = FinishReason(reason, toolCalls) });
 
+    /// <summary>llama-server's <c>timings</c> object for one generation.</summary>
+    public static ModelScout.Contracts.LlamaCpp.LlamaTimings Timings(GenerationStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        var promptN = Math.Max(0, stats.PromptTokens - stats.CachedPromptTokens);
+        var promptMs = stats.PromptEvalDuration.TotalMilliseconds;
+        var predictedMs = stats.EvalDuration.TotalMilliseconds;
+        return new()
+        {
+            CacheN = stats.CachedPromptTokens,
+            PromptN = promptN,
+            PromptMs = promptMs,
+            PromptPerTokenMs = promptN > 0 ? promptMs / promptN : 0,
+            PromptPerSecond = promptMs > 0 ? promptN * 1000.0 / promptMs : 0,
+            PredictedN = stats.CompletionTokens,
+            PredictedMs = predictedMs,
+            PredictedPerTokenMs = stats.CompletionTokens > 0 ? predictedMs / stats.CompletionTokens : 0,
+            PredictedPerSecond = predictedMs > 0 ? stats.CompletionTokens * 1000.0 / predictedMs : 0,
+        };
+    }
+
     /// <summary>The usage chunk (<c>stream_options.include_usage</c>): no choices.</summary>
     public static ChatCompletionChunk UsageChunk(string id, long created, string model, Usage usage) =>
         new() { Id = id, Created = created, Model = model, SystemFingerprint = Fingerprint, Choices = [], Usage = usage };
@@ -264,6 +285,7 @@ public static class OpenAITranslator
     public static ChatCompletion Chat(string id, long created, string model, IReadOnlyList<GenerationOutcome> outcomes, bool logprobs) => new()
     {
         Id = id, Created = created, Model = model, SystemFingerprint = Fingerprint, Usage = Usage(outcomes),
+        Timings = outcomes.Count > 0 ? Timings(outcomes[0].Stats) : null,
         Choices = [.. outcomes.Select((o, i) => new ChatChoice
         {
             Index = i,
@@ -299,6 +321,7 @@ public static class OpenAITranslator
     public static Completion Completion(string id, long created, string model, IReadOnlyList<GenerationOutcome> outcomes, bool logprobs, int promptLength) => new()
     {
         Id = id, Created = created, Model = model, SystemFingerprint = Fingerprint, Usage = Usage(outcomes),
+        Timings = outcomes.Count > 0 ? Timings(outcomes[0].Stats) : null,
         Choices = Choices(outcomes, (o, i, finish) => new CompletionChoice
         {
             Index = i,
