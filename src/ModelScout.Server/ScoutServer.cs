@@ -14,6 +14,8 @@ using ModelScout.Server.Endpoints;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
+using ModelScout.Server.Ui.Arena;
+using ModelScout.Server.Ui.Dashboard;
 
 namespace ModelScout.Server;
 
@@ -82,6 +84,8 @@ public sealed partial class ScoutServer : IAsyncDisposable
         app.MapOllama();
         app.MapOpenAI();
         app.MapLlamaCppExtras();
+        app.MapDashboard();
+        app.MapArena();
         app.MapFallback(context => throw new ApiException(new ApiProblem(404,
             $"no endpoint {context.Request.Method} {context.Request.Path}; docs/api.md lists the endpoints", "not_found_error", null, "unknown_url")));
         return new ScoutServer(app, services);

@@ -31,6 +31,12 @@ public sealed class ServerServices
     public ServerMetrics Metrics { get; }
     public TimeProvider Time { get; }
 
+    /// <summary>The CLI's --json documents for the UI's dashboard pages; null turns those endpoints off.</summary>
+    public Ui.Dashboard.IDashboardSource? Dashboard { get; init; }
+
+    /// <summary>Arena battles and votes; null turns the arena off.</summary>
+    public Ui.Arena.ArenaStore? Arena { get; init; }
+
     /// <summary>Cancelled when the server begins to shut down: running generations end early with a clean final message.</summary>
     public CancellationToken Stopping { get; internal set; }
 
