@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using ModelScout.Engine;
 using ModelScout.Server;
 using ModelScout.Server.Hosting;
+using ModelScout.Server.Ui.Arena;
 using ModelScout.Store;
 
 namespace ModelScout.Cli.Commands;
@@ -108,7 +109,9 @@ internal sealed class ServeCommand : ICommandBuilder
         // The host logs a failed start with the whole Kestrel stack; the CLI says it in one line below, so the host's
         // own errors are let through only once it is running.
         var gate = new StartGate();
-        await using var server = ScoutServer.Create(new ServerServices(engine, store, settings), logging =>
+        using var dashboard = new CliDashboardSource(ctx.Machines, ctx.Settings, ctx.Parse.GetValue(ctx.Options.CatalogFile));
+        var services = new ServerServices(engine, store, settings) { Dashboard = dashboard, Arena = new ArenaStore(Path.Combine(ctx.Settings.UiData, "arena.db")) };
+        await using var server = ScoutServer.Create(services, logging =>
         {
             ScoutServer.ConsoleLogging(logging);
             logging.AddFilter(HostLogCategory, level => gate.Started && level >= LogLevel.Warning);
