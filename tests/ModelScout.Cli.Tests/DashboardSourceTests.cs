@@ -11,6 +11,7 @@ namespace ModelScout.Cli.Tests;
 /// The dashboard's data is the CLI's: /ui/api/dash/* over real HTTP answers byte for byte what <c>scout ... --json</c>
 /// prints for the same machine.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes the class through IAsyncLifetime.DisposeAsync")]
 public sealed class DashboardSourceTests : IAsyncLifetime
 {
     private ScoutServer? server;

@@ -10,6 +10,7 @@ using ModelScout.Testing;
 namespace ModelScout.Server.Tests;
 
 /// <summary>The arena over real HTTP: blind battle, both sides streamed, vote, names revealed, leaderboard, export.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes the class through IAsyncLifetime.DisposeAsync")]
 public sealed class ArenaEndpointTests : IAsyncLifetime
 {
     private readonly string folder = Directory.CreateTempSubdirectory("scout-arena-").FullName;
