@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -14,6 +12,7 @@ using ModelScout.Server.Endpoints;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
+using ModelScout.Server.Ui;
 using ModelScout.Server.Ui.Arena;
 using ModelScout.Server.Ui.Dashboard;
 
@@ -80,12 +79,17 @@ public sealed partial class ScoutServer : IAsyncDisposable
         app.Use((context, next) => LogRequestAsync(context, next, log, services.Time));
         app.Use((context, next) => ShapeErrorsAsync(context, next, log, settings));
         app.UseCors(policy => policy.SetIsOriginAllowed(origins.IsAllowed).AllowAnyHeader().AllowAnyMethod());
-        app.Use((context, next) => CheckApiKeyAsync(context, next, settings.ApiKey));
+        app.Use(UiEndpoints.GuardAsync);
+        app.Use((context, next) => CheckApiKeyAsync(context, next, settings));
+        if (settings.Ui)
+        {
+            app.MapUi();
+            app.MapDashboard();
+            app.MapArena();
+        }
         app.MapOllama();
         app.MapOpenAI();
         app.MapLlamaCppExtras();
-        app.MapDashboard();
-        app.MapArena();
         app.MapFallback(context => throw new ApiException(new ApiProblem(404,
             $"no endpoint {context.Request.Method} {context.Request.Path}; docs/api.md lists the endpoints", "not_found_error", null, "unknown_url")));
         return new ScoutServer(app, services);
@@ -200,15 +204,27 @@ public sealed partial class ScoutServer : IAsyncDisposable
         static ServerServices services(HttpContext c) => c.RequestServices.GetRequiredService<ServerServices>();
     }
 
-    /// <summary><c>Authorization: Bearer KEY</c> on everything but the liveness probes (/ and /health) and CORS preflights.</summary>
-    private static Task CheckApiKeyAsync(HttpContext context, RequestDelegate next, string? key)
+    /// <summary>
+    /// <c>Authorization: Bearer KEY</c> on everything but the liveness probes (/ and /health), CORS preflights and the UI's
+    /// own files. The UI's session cookie stands in for the key, with its CSRF token on state changes; /ui/api always
+    /// needs a session (or the key).
+    /// </summary>
+    private static Task CheckApiKeyAsync(HttpContext context, RequestDelegate next, ServerSettings settings)
     {
-        if (string.IsNullOrEmpty(key) || HttpMethods.IsOptions(context.Request.Method) || context.Request.Path == "/" || context.Request.Path == "/health")
-            return next(context);
-        var header = context.Request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        var given = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : "";
-        if (CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(key))) return next(context);
+        var key = settings.ApiKey;
+        var request = context.Request;
+        if (HttpMethods.IsOptions(request.Method)) return next(context);
+        if (settings.Ui && request.Path.StartsWithSegments("/ui/api", StringComparison.Ordinal))
+            return UiEndpoints.Authorize(context, key) is { } refused ? WireWriter.ErrorAsync(context, refused) : next(context);
+        if (settings.Ui && UiEndpoints.IsUiRequest(request)) return next(context);
+        if (string.IsNullOrEmpty(key) || request.Path == "/" || request.Path == "/health" || UiEndpoints.HasBearer(request, key)) return next(context);
+        if (settings.Ui && ServerServices.Of(context).UiSessions.CsrfOf(request) is not null)
+        {
+            return ServerServices.Of(context).UiSessions.RefuseStateChange(request) is { } why
+                ? WireWriter.ErrorAsync(context, new ApiProblem(403, why, "permission_error", null, "csrf_failed"))
+                : next(context);
+        }
+        var header = request.Headers.Authorization.ToString();
         context.Response.Headers.WWWAuthenticate = "Bearer";
         return WireWriter.ErrorAsync(context, new ApiProblem(401,
             header.Length == 0 ? "missing API key: send Authorization: Bearer <key> (the key scout serve was started with)" : "invalid API key: send Authorization: Bearer <key> with the key scout serve was started with",

@@ -24,9 +24,10 @@ public sealed class DashboardSourceTests : IAsyncLifetime
         source = new CliDashboardSource(new FixedMachineSource(), settings, null);
         var store = new ModelScout.Store.ModelStore(Directory.CreateTempSubdirectory("scout-dash-store-").FullName);
         var engine = new ScriptedEngine();
-        server = ScoutServer.Create(new ServerServices(engine, store, new ServerSettings { Host = "127.0.0.1", Port = 0 }) { Dashboard = source });
+        server = ScoutServer.Create(new ServerServices(engine, store, new ServerSettings { ApiKey = "dash-key", Host = "127.0.0.1", Port = 0 }) { Dashboard = source });
         await server.StartAsync();
         http = new HttpClient { BaseAddress = server.Address };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", "dash-key");
     }
 
     public async Task DisposeAsync()

@@ -23,10 +23,11 @@ public sealed class ArenaEndpointTests : IAsyncLifetime
         var stories = RepoPaths.Model("stories260K.gguf");
         var store = new InMemoryModelStore(("one:latest", stories), ("two:latest", stories), ("=cmd()<b>:latest", stories));
         arena = new ArenaStore(Path.Combine(folder, "ui", "arena.db"));
-        var services = new ServerServices(new ScriptedEngine(), store, new ServerSettings { Host = "127.0.0.1", Port = 0, ShutdownGrace = TimeSpan.FromSeconds(5) }) { Arena = arena };
+        var services = new ServerServices(new ScriptedEngine(), store, new ServerSettings { ApiKey = "arena-key", Host = "127.0.0.1", Port = 0, ShutdownGrace = TimeSpan.FromSeconds(5) }) { Arena = arena };
         server = ScoutServer.Create(services, logging => logging.AddProvider(new LogCollector()));
         await server.StartAsync();
         http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", "arena-key");
     }
 
     public async Task DisposeAsync()

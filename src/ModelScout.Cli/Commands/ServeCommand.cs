@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using ModelScout.Engine;
 using ModelScout.Server;
 using ModelScout.Server.Hosting;
-using ModelScout.Server.Ui.Arena;
 using ModelScout.Store;
 
 namespace ModelScout.Cli.Commands;
@@ -17,14 +16,15 @@ internal sealed class ServeCommand : ICommandBuilder
     private readonly Option<int?> maxQueue = new("--max-queue") { Description = "Requests that may wait for a slot before new ones get 503 server busy (default 512; SCOUT_MAX_QUEUE)", HelpName = "N" };
     private readonly Option<string?> apiKey = CommonOptions.ApiKey("Require Authorization: Bearer KEY on every request but / and /health (SCOUT_API_KEY)");
     private readonly Option<string?> gpuLayers = EngineSetup.GpuLayersOption();
+    private readonly Option<bool> noUi = new("--no-ui") { Description = "Do not serve the web UI at / (API clients are unaffected)" };
     private readonly Option<string[]> origins = new("--origins") { Description = "Extra browser origins allowed by CORS, * as wildcard (repeatable or comma-separated; SCOUT_ORIGINS)", HelpName = "ORIGIN", AllowMultipleArgumentsPerToken = true };
 
     public Command Build(CommonOptions o) =>
-        new("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.") { host, o.Models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins, gpuLayers };
+        new("serve", "Serve local GGUF models over Ollama's API (/api) and OpenAI's (/v1), with /health, /metrics and /tokenize, until Ctrl+C.") { host, o.Models, o.Parallel, threads, keepAlive, maxQueue, apiKey, origins, gpuLayers, noUi };
 
     public int Run(CommandContext ctx)
     {
-        var settings = Settings(ctx, ServerSettings.FromEnvironment(ctx.Settings.Environment));
+        var settings = Settings(ctx, ServerSettings.FromEnvironment(ctx.Settings.Environment) with { UiData = ctx.Settings.UiData });
         PrepareStore(ctx, ctx.Store);
         return ServeAsync(ctx, settings, ctx.Store).GetAwaiter().GetResult();
     }
@@ -57,6 +57,7 @@ internal sealed class ServeCommand : ICommandBuilder
             s = s with { Host = name, Port = port };
         }
         if (p.GetValue(apiKey) is { Length: > 0 } key) s = s with { ApiKey = key };
+        if (p.GetValue(noUi)) s = s with { Ui = false };
         if (p.GetValue(origins) is { Length: > 0 } extra) s = s with { Origins = [.. extra.SelectMany(ServerSettings.SplitOrigins)] };
         var engine = s.Engine;
         if (p.GetValue(ctx.Options.Parallel) is { } parallel) engine = engine with { Parallel = Positive(parallel, "--parallel") };
@@ -100,6 +101,16 @@ internal sealed class ServeCommand : ICommandBuilder
         : engine.Hardware is { HasGpu: true } m ? $"auto, the fit planner's placement per model on {string.Join(" + ", m.Gpus.Select(g => g.Name))}"
         : "auto, 0 (no GPU detected; num_gpu in a request overrides)";
 
+    /// <summary>The start-up line about the web UI: its URL and who may use it, or how it was turned off.</summary>
+    internal static string UiLine(ServerSettings settings, int port)
+    {
+        if (!settings.Ui) return "web UI: off (--no-ui)";
+        var url = settings.DisplayUrl.Replace(":0", ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal) + "/";
+        return string.IsNullOrEmpty(settings.ApiKey)
+            ? $"web UI: {url} (no API key: open to this machine only; start with --api-key KEY to use it from elsewhere)"
+            : $"web UI: {url} (log in with the API key)";
+    }
+
     private static int Positive(int value, string option) => value > 0 ? value : throw new ArgumentException($"{option} must be at least 1");
 
     private static async Task<int> ServeAsync(CommandContext ctx, ServerSettings settings, ModelStore store)
@@ -110,7 +121,7 @@ internal sealed class ServeCommand : ICommandBuilder
         // own errors are let through only once it is running.
         var gate = new StartGate();
         using var dashboard = new CliDashboardSource(ctx.Machines, ctx.Settings, ctx.Parse.GetValue(ctx.Options.CatalogFile));
-        var services = new ServerServices(engine, store, settings) { Dashboard = dashboard, Arena = new ArenaStore(Path.Combine(ctx.Settings.UiData, "arena.db")) };
+        var services = new ServerServices(engine, store, settings) { Dashboard = dashboard };
         await using var server = ScoutServer.Create(services, logging =>
         {
             ScoutServer.ConsoleLogging(logging);
@@ -126,6 +137,7 @@ internal sealed class ServeCommand : ICommandBuilder
             throw new CliException(AddressInUse(settings), ExitCodes.Error);
         }
         ctx.Stdout.WriteLine($"scout serve: listening on {settings.DisplayUrl.Replace(":0", ":" + server.Address.Port, StringComparison.Ordinal)} (Ollama API /api, OpenAI API /v1, /health, /metrics)");
+        ctx.Stdout.WriteLine(UiLine(settings, server.Address.Port));
         ctx.Stdout.WriteLine($"models from {store.Root}; {settings.Engine.Parallel} parallel, queue {settings.Engine.MaxQueue}, {settings.Engine.Threads} threads; Ctrl+C stops");
         ctx.Stdout.WriteLine($"{engine.Library.Describe()}; GPU layers: {GpuLayersText(settings.Engine, engine.Library)}");
         ctx.Stdout.Flush();

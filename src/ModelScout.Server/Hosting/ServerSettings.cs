@@ -61,6 +61,12 @@ public sealed record ServerSettings
     /// <summary>How long in-flight requests get to finish after SIGINT/SIGTERM before they are cancelled.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Serve the web UI at <c>/</c> (browsers) and <c>/ui/</c>. <c>scout serve --no-ui</c> turns it off.</summary>
+    public bool Ui { get; init; } = true;
+
+    /// <summary>The folder the UI keeps its data in (conversations); null keeps nothing on disk. The CLI passes <c>~/.modelscout/ui</c>.</summary>
+    public string? UiData { get; init; }
+
     /// <summary>Engine settings: threads, parallel slots, queue length, keep-alive.</summary>
     public EngineSettings Engine { get; init; } = new();
 
