@@ -151,7 +151,7 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         seen.Add(await page.Locator("#pull-status").InnerTextAsync());
         await Assertions.Expect(page.Locator("#pull-status")).ToContainTextAsync("Pulled tiny", new() { Timeout = 60_000 });
         Assert.Contains("%", seen[0], StringComparison.Ordinal);
-        await Assertions.Expect(page.Locator("#store-table tr[data-name='tiny:latest']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#store-table tr[data-name*='tiny']")).ToHaveCountAsync(1);
         Assert.True(f.Registry.Requests.Any(r => r.Path.Contains("/blobs/", StringComparison.Ordinal)));
         await AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "store");
