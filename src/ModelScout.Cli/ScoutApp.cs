@@ -96,7 +96,10 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
 
     private int Execute(ParseResult parse, CommonOptions options, TextWriter stdout, TextWriter stderr, ICommandBuilder builder)
     {
-        var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width, () => runEnvironment ?? RunEnvironment.FromConsole());
+        var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width, () => runEnvironment ?? RunEnvironment.FromConsole())
+        {
+            Dashboard = () => new CliDashboardSource(machines, settings, parse.GetValue(options.CatalogFile)),
+        };
         try
         {
             return Handle(ctx, builder);

@@ -33,7 +33,6 @@ public sealed class DashboardSourceTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         http.Dispose();
-        source?.Dispose();
         if (server is not null)
         {
             await server.StopAsync();

@@ -48,7 +48,6 @@ public sealed class DashboardUiFixture : UiFixture
 
     protected override async Task CleanUpAsync()
     {
-        source?.Dispose();
         await Registry.DisposeAsync();
         try { Directory.Delete(cliHome, recursive: true); }
         catch (IOException) { /* still open */ }

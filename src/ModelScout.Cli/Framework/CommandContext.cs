@@ -17,6 +17,9 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
     private ModelScout.Core.Planning.DeploymentPlanner? deployments;
 
     public ParseResult Parse { get; } = parse;
+
+    /// <summary>Makes the web UI's dashboard source (the CLI's own --json documents) for <c>scout serve</c>.</summary>
+    public Func<ModelScout.Server.Ui.Dashboard.IDashboardSource>? Dashboard { get; init; }
     public CommonOptions Options { get; } = options;
     public IMachineSource Machines { get; } = machines;
     public bool Json => Parse.GetValue(Options.Json);
