@@ -32,12 +32,29 @@ public sealed class DashboardUiFixture : UiFixture
 
     public FakeRegistry Registry { get; private set; } = null!;
 
-    protected override IDashboardSource? Dashboard => source ??= new CliDashboardSource(Machines, Settings, null);
+    /// <summary>A catalog overlay whose one model has markup in its name: every page that lists models must show it as text.</summary>
+    public string Overlay => Path.Combine(cliHome, "overlay.json");
+
+    /// <summary>The overlay model's name.</summary>
+    public const string XssName = "Our <img src=x onerror=\"window.__xss=1\"> 8B";
+
+    protected override IDashboardSource? Dashboard => source ??= new CliDashboardSource(Machines, Settings, Overlay);
 
     protected override ServerSettings Configure(ServerSettings s) => s with { Registry = Registry.BaseUri };
 
     protected override async Task PrepareAsync()
     {
+        var model = new JsonObject
+        {
+            ["id"] = "our-xss-8b", ["name"] = XssName, ["kind"] = "open", ["license"] = "llama-3.1-community",
+            ["parameters"] = new JsonObject { ["total"] = 8030261248 }, ["context"] = new JsonObject { ["max"] = 131072, ["native"] = 131072 },
+            ["architecture"] = new JsonObject
+            {
+                ["ggufArchitecture"] = "llama", ["layers"] = 32, ["embeddingLength"] = 4096, ["headCount"] = 32, ["kvHeadCount"] = 8,
+                ["keyLength"] = 128, ["feedForwardLength"] = 14336, ["vocabSize"] = 128256,
+            },
+        };
+        await File.WriteAllTextAsync(Overlay, new JsonObject { ["models"] = new JsonArray(model) }.ToJsonString());
         var stories = await File.ReadAllBytesAsync(RepoPaths.Model("stories260K.gguf"));
         Registry = await FakeRegistry.StartAsync();
         Registry.ChunkSize = 4 << 10;
@@ -58,7 +75,7 @@ public sealed class DashboardUiFixture : UiFixture
     {
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        var code = new ScoutApp(Machines, Settings).Run([.. args, "--json"], stdout, stderr);
+        var code = new ScoutApp(Machines, Settings).Run([.. args, "--json", "--catalog", Overlay], stdout, stderr);
         Assert.True(code is 0 or 4, $"scout {string.Join(' ', args)} exited {code}: {stderr}");
         return JsonNode.Parse(stdout.ToString())!;
     }
@@ -101,6 +118,8 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         Assert.Equal(host["totalBytes"]!.GetValue<long>().ToString(CultureInfo.InvariantCulture), await cells.Nth(5).GetAttributeAsync("data-bytes"));
         foreach (var c in first["commands"]!.AsArray())
             Assert.Equal(1, await page.Locator("#fit-details code").Filter(new() { HasTextString = c!["command"]!.GetValue<string>() }).CountAsync());
+        Assert.Equal(DashboardUiFixture.XssName, await page.Locator("#fit-table tr[data-id='our-xss-8b'] th").InnerTextAsync());
+        await AssertInertAsync(page);
         await AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "machine");
         await page.Context.CloseAsync();
@@ -130,8 +149,7 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         Assert.Equal(named[3..], stored.ModelA);
         Assert.StartsWith("Once upon a time <img", stored.Prompt, StringComparison.Ordinal);
         Assert.Equal("1", await page.Locator($"#arena-models tr[data-model='{stored.ModelA}'] td[data-col=wins]").InnerTextAsync());
-        Assert.Null(await page.EvaluateAsync<int?>("() => window.__xss ?? null"));
-        Assert.Equal(0, await page.Locator("main img").CountAsync());
+        await AssertInertAsync(page);
         await AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "arena");
         await page.Context.CloseAsync();
@@ -177,6 +195,10 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         await page.Locator($"input[data-compare='{models[1]!["id"]!.GetValue<string>()}']").CheckAsync();
         await page.Locator("#compare").ClickAsync();
         await page.Locator("#compare-panel").WaitForAsync();
+        Assert.Equal(DashboardUiFixture.XssName, await page.Locator("#catalog-table tr[data-id='our-xss-8b'] th").InnerTextAsync());
+        await page.Locator("#catalog-table tr[data-id='our-xss-8b'] th button").ClickAsync();
+        await Assertions.Expect(page.Locator("#model-panel h2")).ToHaveTextAsync(DashboardUiFixture.XssName);
+        await AssertInertAsync(page);
         await AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "catalog");
 
@@ -203,6 +225,13 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
     }
 
     private static string Gib(long bytes) => (bytes / 1073741824.0).ToString("0.0", CultureInfo.InvariantCulture) + " GiB";
+
+    /// <summary>No markup from data ran or became an element.</summary>
+    private static async Task AssertInertAsync(IPage page)
+    {
+        Assert.Null(await page.EvaluateAsync<int?>("() => window.__xss ?? null"));
+        Assert.Equal(0, await page.Locator("main img, main script").CountAsync());
+    }
 
     private static async Task AssertAccessibleAsync(IPage page)
     {
