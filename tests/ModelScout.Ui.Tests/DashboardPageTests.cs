@@ -117,7 +117,7 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         Assert.Equal(host["weightsBytes"]!.GetValue<long>().ToString(CultureInfo.InvariantCulture), await cells.Nth(0).GetAttributeAsync("data-bytes"));
         Assert.Equal(host["totalBytes"]!.GetValue<long>().ToString(CultureInfo.InvariantCulture), await cells.Nth(5).GetAttributeAsync("data-bytes"));
         foreach (var c in first["commands"]!.AsArray())
-            Assert.Equal(1, await page.Locator("#fit-details code").Filter(new() { HasTextString = c!["command"]!.GetValue<string>() }).CountAsync());
+            Assert.True(await page.Locator("#fit-details code").Filter(new() { HasTextString = c!["command"]!.GetValue<string>() }).CountAsync() >= 1);
         Assert.Equal(DashboardUiFixture.XssName, await page.Locator("#fit-table tr[data-id='our-xss-8b'] th").InnerTextAsync());
         await AssertInertAsync(page);
         await AssertAccessibleAsync(page);
