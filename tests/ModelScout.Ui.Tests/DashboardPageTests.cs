@@ -55,11 +55,12 @@ public sealed class DashboardUiFixture : UiFixture
             },
         };
         await File.WriteAllTextAsync(Overlay, new JsonObject { ["models"] = new JsonArray(model) }.ToJsonString());
-        var stories = await File.ReadAllBytesAsync(RepoPaths.Model("stories260K.gguf"));
+        // Not stories260K: the store already holds that blob, and a pull of it would have nothing to download.
+        var tiny = await File.ReadAllBytesAsync(RepoPaths.Model("llama-2-tiny-random.gguf"));
         Registry = await FakeRegistry.StartAsync();
         Registry.ChunkSize = 4 << 10;
-        Registry.ChunkDelay = TimeSpan.FromMilliseconds(15);
-        Registry.Publish("library", Pullable, "latest", stories);
+        Registry.ChunkDelay = TimeSpan.FromMilliseconds(25);
+        Registry.Publish("library", Pullable, "latest", tiny);
         await Store.ImportAsync(RepoPaths.Model("stories260K.gguf"), "stories-twin:latest");
     }
 
