@@ -1,4 +1,5 @@
 using System.Globalization;
+using ModelScout.Cli.Output;
 using ModelScout.Server.Ui.Dashboard;
 
 namespace ModelScout.Cli;
