@@ -40,7 +40,7 @@ public sealed class DashboardUiFixture : UiFixture
 
     protected override IDashboardSource? Dashboard => source ??= new CliDashboardSource(Machines, Settings, Overlay);
 
-    protected override ServerSettings Configure(ServerSettings s) => s with { Registry = Registry.BaseUri };
+    protected override ServerSettings Configure(ServerSettings settings) => settings with { Registry = Registry.BaseUri };
 
     protected override async Task PrepareAsync()
     {
@@ -170,7 +170,7 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         await Assertions.Expect(page.Locator("#pull-status")).ToContainTextAsync("Pulled tiny", new() { Timeout = 60_000 });
         Assert.Contains("%", seen[0], StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("#store-table tr[data-name*='tiny']")).ToHaveCountAsync(1);
-        Assert.True(f.Registry.Requests.Any(r => r.Path.Contains("/blobs/", StringComparison.Ordinal)));
+        Assert.Contains(f.Registry.Requests, r => r.Path.Contains("/blobs/", StringComparison.Ordinal));
         await AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "store");
         await page.Context.CloseAsync();
