@@ -100,6 +100,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         var ctx = new CommandContext(parse, options, stdout, stderr, machines, settings, width, () => runEnvironment ?? RunEnvironment.FromConsole())
         {
             Nested = (args, output, errors) => new ScoutApp(machines, settings, width, runEnvironment).Run(args, output, errors),
+            Dashboard = () => new CliDashboardSource(machines, settings, parse.GetValue(options.CatalogFile)),
         };
         try
         {

@@ -13,6 +13,8 @@ using ModelScout.Server.Hosting;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
 using ModelScout.Server.Ui;
+using ModelScout.Server.Ui.Arena;
+using ModelScout.Server.Ui.Dashboard;
 
 namespace ModelScout.Server;
 
@@ -79,7 +81,12 @@ public sealed partial class ScoutServer : IAsyncDisposable
         app.UseCors(policy => policy.SetIsOriginAllowed(origins.IsAllowed).AllowAnyHeader().AllowAnyMethod());
         app.Use(UiEndpoints.GuardAsync);
         app.Use((context, next) => CheckApiKeyAsync(context, next, settings));
-        if (settings.Ui) app.MapUi();
+        if (settings.Ui)
+        {
+            app.MapUi();
+            app.MapDashboard();
+            app.MapArena();
+        }
         app.MapOllama();
         app.MapOpenAI();
         app.MapLlamaCppExtras();

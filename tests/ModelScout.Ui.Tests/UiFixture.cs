@@ -31,11 +31,23 @@ public abstract class UiFixture : IAsyncLifetime
     public HttpClient Http { get; private set; } = null!;
     public Uri Address => Server.Address;
 
+    /// <summary>The dashboard pages' data (the CLI's documents); null leaves those endpoints off.</summary>
+    protected virtual ModelScout.Server.Ui.Dashboard.IDashboardSource? Dashboard => null;
+
+    /// <summary>Changes a subclass makes to the server's settings (a registry, say).</summary>
+    protected virtual ServerSettings Configure(ServerSettings settings) => settings;
+
+    /// <summary>Runs before the first server starts, and its counterpart after the last stops.</summary>
+    protected virtual Task PrepareAsync() => Task.CompletedTask;
+
+    protected virtual Task CleanUpAsync() => Task.CompletedTask;
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(home);
         Store = new ModelStore(Path.Combine(home, "models"));
         await Store.ImportAsync(RepoPaths.Model("stories260K.gguf"), Model);
+        await PrepareAsync();
         await StartServerAsync();
         if (!Chromium.Installed) return; // the tests are named skips (BrowserFact)
         playwright = await Playwright.CreateAsync();
@@ -51,7 +63,7 @@ public abstract class UiFixture : IAsyncLifetime
     {
         engine = new ModelHost(Store, new EngineSettings { Threads = 1, Parallel = 2, MaxQueue = 8, KeepAlive = TimeSpan.FromMinutes(10) });
         var settings = new ServerSettings { Host = "127.0.0.1", Port = 0, ShutdownGrace = TimeSpan.FromSeconds(2), ApiKey = ApiKey, UiData = Path.Combine(home, "ui") };
-        Server = ScoutServer.Create(new ServerServices(engine, Store, settings));
+        Server = ScoutServer.Create(new ServerServices(engine, Store, Configure(settings)) { Dashboard = Dashboard });
         await Server.StartAsync();
         Http?.Dispose();
         Http = new HttpClient { BaseAddress = Server.Address, Timeout = TimeSpan.FromSeconds(60) };
@@ -95,6 +107,7 @@ public abstract class UiFixture : IAsyncLifetime
         playwright?.Dispose();
         Http?.Dispose();
         if (Server is not null) await StopServerAsync();
+        await CleanUpAsync();
         try { Directory.Delete(home, recursive: true); }
         catch (IOException) { /* a file still open; the temp folder is cleaned by the OS */ }
     }

@@ -20,6 +20,8 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
 
     /// <summary>Runs another scout command line in-process with the same machine source, settings and engine (scout quant-loss --eval runs scout eval); returns its exit code.</summary>
     public Func<string[], TextWriter, TextWriter, int> Nested { get; init; } = (_, _, _) => throw new InvalidOperationException("no nested command runner");
+    /// <summary>Makes the web UI's dashboard source (the CLI's own --json documents) for <c>scout serve</c>.</summary>
+    public Func<ModelScout.Server.Ui.Dashboard.IDashboardSource>? Dashboard { get; init; }
     public CommonOptions Options { get; } = options;
     public IMachineSource Machines { get; } = machines;
     public bool Json => Parse.GetValue(Options.Json);

@@ -40,6 +40,23 @@ public sealed class ServerServices
     /// <summary>The web UI's browser sessions.</summary>
     public Ui.UiSessions UiSessions { get; } = new();
 
+    /// <summary>The CLI's --json documents for the UI's dashboard pages; null turns those endpoints off.</summary>
+    public Ui.Dashboard.IDashboardSource? Dashboard { get; init; }
+
+    /// <summary>Arena battles and votes: given, else <c>arena.db</c> in <see cref="ServerSettings.UiData"/>; null (the arena is off) without either.</summary>
+    public Ui.Arena.ArenaStore? Arena
+    {
+        get
+        {
+            if (arena is null && Settings.UiData is { Length: > 0 } folder)
+                Interlocked.CompareExchange(ref arena, new Ui.Arena.ArenaStore(Path.Combine(folder, "arena.db")), null);
+            return arena;
+        }
+        init => arena = value;
+    }
+
+    private Ui.Arena.ArenaStore? arena;
+
     /// <summary>Cancelled when the server begins to shut down: running generations end early with a clean final message.</summary>
     public CancellationToken Stopping { get; internal set; }
 
