@@ -23,6 +23,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
             new RunModelCommand(), new ServeCommand(), new BenchCommand(), new EvalCommand(),
             new ImportCommand(), new CreateCommand(), new ListCommand(), new RemoveCommand(), new CopyCommand(), new PullCommand(),
             new PsCommand(), new EnvCommand(),
+            new QuantizeCommand(), new PerplexityCommand(),
         };
         Command Wire(ICommandBuilder builder)
         {
