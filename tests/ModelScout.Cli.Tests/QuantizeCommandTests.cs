@@ -137,6 +137,9 @@ public sealed class QuantizeCommandTests : IDisposable
         var shortText = Scout("perplexity", Source(), "--text", text, "--ctx", "4096", "--threads", "1");
         Assert.Equal(1, shortText.ExitCode);
         Assert.Contains("needs at least 8192", shortText.Stderr, StringComparison.Ordinal);
+        var notGguf = Scout("perplexity", text, "--ctx", "64");
+        Assert.Equal(5, notGguf.ExitCode);
+        Assert.Equal(5, Scout("quantize", text, "--type", "Q4_K_M").ExitCode);
         var odd = Scout("perplexity", Source(), "--ctx", "63");
         Assert.Equal(2, odd.ExitCode);
         Assert.Contains("even number", odd.Stderr, StringComparison.Ordinal);

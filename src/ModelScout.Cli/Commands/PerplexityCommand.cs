@@ -35,6 +35,9 @@ internal sealed class PerplexityCommand : ICommandBuilder
         var (body, label) = Text(p.GetValue(text));
         var target = Resolve(ctx, p.GetValue(model)!);
         var reference = p.GetValue(baseModel) is { } b ? Resolve(ctx, b) : null;
+        // A file that is not a GGUF is bad input (exit 5) before llama.cpp starts, as with run, bench and inspect.
+        GgufLoader.LoadValid(target.GgufPath);
+        if (reference is not null) GgufLoader.LoadValid(reference.GgufPath);
         var engine = EngineSetup.Apply(ctx, EngineSettings.FromEnvironment(ctx.Settings.Environment), gpuLayers);
         var options = new PerplexityOptions
         {

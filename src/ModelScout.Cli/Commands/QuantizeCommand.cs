@@ -41,6 +41,7 @@ internal sealed class QuantizeCommand : ICommandBuilder
             throw new CliException($"--import takes a name without a tag ('{importName}'); each result is stored as NAME:<type>");
 
         var resolved = Resolve(ctx, p.GetValue(source)!);
+        GgufLoader.LoadValid(resolved.GgufPath);
         var targets = Destinations(resolved, p.GetValue(destination), wanted);
         var engine = EngineSettings.FromEnvironment(ctx.Settings.Environment);
         var threadCount = p.GetValue(threads) ?? engine.Threads;
