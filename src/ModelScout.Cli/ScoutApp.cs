@@ -24,6 +24,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
             new ImportCommand(), new CreateCommand(), new ListCommand(), new RemoveCommand(), new CopyCommand(), new PullCommand(),
             new PsCommand(), new EnvCommand(),
             new QuantLossCommand(),
+            new QuantizeCommand(), new PerplexityCommand(),
         };
         Command Wire(ICommandBuilder builder)
         {

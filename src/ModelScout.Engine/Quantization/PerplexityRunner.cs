@@ -72,7 +72,7 @@ public sealed record DivergenceResult(
 
 /// <summary>One model's perplexity over a text, as llama-perplexity computes it.</summary>
 /// <param name="Perplexity">exp(mean negative log-likelihood of the scored tokens), with its standard error.</param>
-/// <param name="ScoringTokensPerSecond">Tokens decoded (all chunk tokens, not only scored ones) per second of decode time.</param>
+/// <param name="ScoringTokensPerSecond">Tokens decoded (all chunk tokens, not only scored ones) per second of the scoring loop: decoding, log-softmax and the cache together (loading and tokenizing excluded).</param>
 public sealed record PerplexityResult(
     string ModelPath, int Context, int Chunks, int TextTokens, int ScoredTokens, Estimate Perplexity,
     double ScoringTokensPerSecond, TimeSpan Elapsed, DivergenceResult? Divergence)
@@ -190,7 +190,7 @@ public static class PerplexityRunner
             var scorer = new Scorer(vocabulary, scoredTotal, reader, writer);
             var batch = new LLamaBatch();
             var rows = new List<(int Index, int Target)>(batchSize);
-            var decodeTicks = 0L;
+            var loopStart = Stopwatch.GetTimestamp();
             for (var c0 = 0; c0 < chunks; c0 += seqs)
             {
                 ct.ThrowIfCancellationRequested();
@@ -210,7 +210,7 @@ public static class PerplexityRunner
                         if (wanted) rows.Add((index, tokens[start + i + 1]));
                         if (batch.TokenCount == batchSize)
                         {
-                            decodeTicks += Decode(context, batch, o.ModelPath);
+                            Decode(context, batch, o.ModelPath);
                             scorer.Score(context, rows);
                             batch.Clear();
                             rows.Clear();
@@ -219,12 +219,12 @@ public static class PerplexityRunner
                 }
                 if (batch.TokenCount > 0)
                 {
-                    decodeTicks += Decode(context, batch, o.ModelPath);
+                    Decode(context, batch, o.ModelPath);
                     scorer.Score(context, rows);
                 }
                 progress?.Report(new PerplexityProgress(Math.Min(c0 + inBatch, chunks), chunks, scorer.RunningPerplexity));
             }
-            var decodeSeconds = Stopwatch.GetElapsedTime(0, decodeTicks).TotalSeconds;
+            var decodeSeconds = Stopwatch.GetElapsedTime(loopStart).TotalSeconds;
             writer?.Commit();
             return new PerplexityResult(Path.GetFullPath(o.ModelPath), n, chunks, tokens.Length, scoredTotal, scorer.Perplexity(),
                 decodeSeconds > 0 ? chunks * (double)n / decodeSeconds : 0, Stopwatch.GetElapsedTime(started), scorer.Divergence())
@@ -239,13 +239,11 @@ public static class PerplexityRunner
         }
     }
 
-    private static long Decode(LLamaContext context, LLamaBatch batch, string model)
+    private static void Decode(LLamaContext context, LLamaBatch batch, string model)
     {
-        var t0 = Stopwatch.GetTimestamp();
         var r = context.NativeHandle.Decode(batch);
         if (r != DecodeResult.Ok)
             throw new InferenceException(InferenceErrorKind.Internal, $"llama.cpp could not evaluate a chunk of {model} ({r})");
-        return Stopwatch.GetTimestamp() - t0;
     }
 
     /// <summary>log Σ exp(logits), in double.</summary>
