@@ -35,6 +35,8 @@ public sealed record Architecture
     public int NormsPerLayer { get; set; } = 2;
     /// <summary>True when queries and keys are RMS-normalised per head before RoPE (Qwen3, Gemma 3): two head-wide norm vectors per block.</summary>
     public bool QkNorm { get; init; }
+    /// <summary>True when the attention output projection carries a bias too (gpt-oss; Qwen2 biases only q/k/v).</summary>
+    public bool AttentionOutputBias { get; init; }
     /// <summary>True when every attention head has a learned sink logit (gpt-oss): one value per head per block.</summary>
     public bool AttentionSinks { get; init; }
     /// <summary>True when the GGUF carries a <c>rope_freqs</c> tensor (Llama 3.1 RoPE scaling).</summary>
@@ -93,4 +95,6 @@ public sealed record MixtureOfExperts
     public int LeadingDenseLayers { get; init; }
     /// <summary>True when the router has a per-expert bias vector (DeepSeek-V3 noaux_tc).</summary>
     public bool RouterBias { get; init; }
+    /// <summary>True when the router and every expert's gate, up and down projections carry biases (gpt-oss).</summary>
+    public bool ExpertBias { get; init; }
 }
