@@ -23,6 +23,26 @@ public class ServingCatalogTests
         { "qwen3-32b", 64L * 2 * 8 * 128 * 2, "QW3-32B-CFG" },
         // Mistral-Small-3.2 text config: 40 layers, 8 KV heads, head_dim 128; llm-d-benchmark reports 163,840 B/token from vLLM
         { "mistral-small-3.2-24b", 40L * 2 * 8 * 128 * 2, "MS32-CFG" },
+        // DeepSeek-V3 config.json (V3.1 and R1-0528 keep it): 61 layers, kv_lora_rank 512, qk_rope_head_dim 64; the latent is cached once per layer
+        { "deepseek-v3.1", 61L * (512 + 64) * 2, "DS-CFG" },
+        { "deepseek-r1-0528", 61L * (512 + 64) * 2, "DS-CFG" },
+        // Qwen3 configs (QW3-BLOG heads, QW3-HISIM head_dim 128): layers x KV heads
+        { "qwen3-0.6b", 28L * 2 * 8 * 128 * 2, "QW3-HISIM" },
+        { "qwen3-1.7b", 28L * 2 * 8 * 128 * 2, "QW3-HISIM" },
+        { "qwen3-4b", 36L * 2 * 8 * 128 * 2, "QW3-HISIM" },
+        { "qwen3-8b", 36L * 2 * 8 * 128 * 2, "QW3-HISIM" },
+        { "qwen3-14b", 40L * 2 * 8 * 128 * 2, "QW3-HISIM" },
+        { "qwen3-30b-a3b", 48L * 2 * 4 * 128 * 2, "QW3-HISIM" },
+        { "qwen3-235b-a22b", 94L * 2 * 4 * 128 * 2, "QW3-HISIM" },
+        { "qwen3-coder-480b-a35b", 62L * 2 * 8 * 128 * 2, "QW3-HISIM" },
+        // gpt-oss configs: 24 / 36 layers, 8 KV heads of 64 (every layer counted in full; half of them only ever hold 128 tokens)
+        { "gpt-oss-20b", 24L * 2 * 8 * 64 * 2, "GPTOSS-20B-CFG" },
+        { "gpt-oss-120b", 36L * 2 * 8 * 64 * 2, "GPTOSS-VLLM" },
+        // gemma_pytorch config.py (Gemma 3): 1B 26 layers x 1 KV head x 256; 4B 34 x 4 x 256; 12B 48 x 8 x 256; 27B 62 x 16 x 128
+        { "gemma3-1b", 26L * 2 * 1 * 256 * 2, "GEM3-PT" },
+        { "gemma3-4b", 34L * 2 * 4 * 256 * 2, "GEM3-PT" },
+        { "gemma3-12b", 48L * 2 * 8 * 256 * 2, "GEM3-PT" },
+        { "gemma3-27b", 62L * 2 * 16 * 128 * 2, "GEM3-PT" },
     };
 
     [Theory]
@@ -45,11 +65,39 @@ public class ServingCatalogTests
     }
 
     [Fact]
-    public void Qwen3_32b_tensor_layout_counts_exactly_the_published_parameters()
+    public void Gpt_oss_biases_and_sinks_are_in_the_layout()
     {
-        var m = Model("qwen3-32b");
-        var counted = TensorLayout.For(m.Architecture!).Where(t => t.IsParameter).Sum(t => t.Elements);
-        Assert.Equal(m.Parameters!.Total, counted);
+        var t = TensorLayout.For(Model("gpt-oss-20b").Architecture!).Where(x => x.Layer == 0).Select(x => x.Name).ToList();
+        Assert.Contains("blk.0.attn_output.bias", t);
+        Assert.Contains("blk.0.attn_sinks.weight", t);
+        Assert.Contains("blk.0.ffn_gate_inp.bias", t);
+        Assert.Contains("blk.0.ffn_down_exps.bias", t);
+    }
+
+    [Theory]
+    // Published totals, rounded as published: gpt-oss model card 20.91B / 116.83B; Qwen3 cards 30.5B / 235B / 480B and the
+    // Hugging Face safetensors count of Qwen3-32B (exact); DeepSeek's README 671B. The layout is built from the config facts alone.
+    [InlineData("gpt-oss-20b", 20.91e9, 0.0005)]
+    [InlineData("gpt-oss-120b", 116.83e9, 0.0005)]
+    [InlineData("qwen3-32b", 32_762_123_264, 0.0)]
+    [InlineData("qwen3-30b-a3b", 30.5e9, 0.002)]
+    [InlineData("qwen3-235b-a22b", 235e9, 0.002)]
+    [InlineData("qwen3-coder-480b-a35b", 480e9, 0.002)]
+    [InlineData("deepseek-v3.1", 671e9, 0.001)]
+    public void Tensor_layout_reproduces_the_published_parameter_count(string id, double published, double tolerance)
+    {
+        var counted = TensorLayout.For(Model(id).Architecture!).Where(t => t.IsParameter).Sum(t => t.Elements);
+        Assert.InRange(counted, published * (1 - tolerance), published * (1 + tolerance));
+    }
+
+    [Theory]
+    // gemma_pytorch attn_types: five LOCAL_SLIDING then one GLOBAL; gpt-oss layer_types: sliding, full, sliding, full ...
+    [InlineData("gemma3-27b", new[] { true, true, true, true, true, false, true, true, true, true, true, false })]
+    [InlineData("gpt-oss-120b", new[] { true, false, true, false })]
+    public void Sliding_window_patterns_follow_the_configs(string id, bool[] local)
+    {
+        var swa = Model(id).Architecture!.SlidingWindow!;
+        Assert.Equal(local, Enumerable.Range(0, local.Length).Select(swa.IsLocal).ToArray());
     }
 
     [Fact]
