@@ -84,9 +84,9 @@ internal static class CatalogValidator
             p.Add($"{id}: architecture sizes must be positive");
         else if (a.Mla is null && a.HeadCount % a.KvHeadCount != 0)
             p.Add($"{id}: {a.HeadCount} heads do not divide into {a.KvHeadCount} KV heads");
-        if (a.Moe is { } moe && (moe.ExpertsUsed <= 0 || moe.ExpertsUsed > moe.Experts || moe.LeadingDenseLayers > a.Layers))
+        if (a.Moe is { } moe && (moe.ExpertsUsed <= 0 || moe.ExpertsUsed > moe.Experts || moe.LeadingDenseLayers > a.Layers || moe.Interleave < 1))
             p.Add($"{id}: impossible expert layout");
-        if (a.SlidingWindow is { } swa && (swa.Window <= 0 || swa.GlobalEvery < 1)) p.Add($"{id}: bad sliding window");
+        if (a.SlidingWindow is { } swa && (swa.Window <= 0 || swa.GlobalEvery < 1 || swa.Kind is not ("sliding" or "chunked"))) p.Add($"{id}: bad sliding window");
     }
 
     private static readonly HashSet<string> Formats = new(StringComparer.OrdinalIgnoreCase) { "bf16", "fp16", "fp8", "mxfp4", "int4" };

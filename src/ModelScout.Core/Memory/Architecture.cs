@@ -61,6 +61,9 @@ public sealed record SlidingWindow
     public required int Window { get; init; }
     /// <summary>Layer period: with 2, layers 0, 2, 4 ... are local and 1, 3, 5 ... global (llama.cpp set_swa_pattern(2)).</summary>
     public required int GlobalEvery { get; init; }
+    /// <summary>"sliding" (each token sees the last <see cref="Window"/> tokens) or "chunked" (Llama 4: tokens see only their own
+    /// <see cref="Window"/>-token chunk). Either way a local block never holds more than <see cref="Window"/> tokens per sequence.</summary>
+    public string Kind { get; set; } = "sliding";
     /// <summary>Returns true when block <paramref name="layer"/> uses the window.</summary>
     public bool IsLocal(int layer) => GlobalEvery <= 1 || (layer % GlobalEvery) < GlobalEvery - 1;
 }
@@ -93,6 +96,10 @@ public sealed record MixtureOfExperts
     public required int ExpertFeedForwardLength { get; init; }
     /// <summary>Leading blocks that use a dense feed-forward instead of experts.</summary>
     public int LeadingDenseLayers { get; init; }
+    /// <summary>Every n-th block (counting from 1) after the leading dense ones is MoE, the others dense (Llama 4 Maverick: 2). 1 = all.</summary>
+    public int Interleave { get; set; } = 1;
+    /// <summary>Returns true when block <paramref name="layer"/> routes to experts.</summary>
+    public bool IsMoeLayer(int layer) => layer >= LeadingDenseLayers && (layer + 1) % Math.Max(1, Interleave) == 0;
     /// <summary>True when the router has a per-expert bias vector (DeepSeek-V3 noaux_tc).</summary>
     public bool RouterBias { get; init; }
     /// <summary>True when the router and every expert's gate, up and down projections carry biases (gpt-oss).</summary>

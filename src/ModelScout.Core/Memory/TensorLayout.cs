@@ -81,7 +81,7 @@ public static class TensorLayout
             else AddAttention(list, p, i, a);
 
             var moe = a.Moe;
-            if (moe is null || i < moe.LeadingDenseLayers) AddDenseFeedForward(list, p, i, a);
+            if (moe is null || !moe.IsMoeLayer(i)) AddDenseFeedForward(list, p, i, a);
             else AddExperts(list, p, i, e, moe);
         }
 
