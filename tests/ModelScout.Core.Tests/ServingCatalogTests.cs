@@ -38,6 +38,11 @@ public class ServingCatalogTests
         // gpt-oss configs: 24 / 36 layers, 8 KV heads of 64 (every layer counted in full; half of them only ever hold 128 tokens)
         { "gpt-oss-20b", 24L * 2 * 8 * 64 * 2, "GPTOSS-20B-CFG" },
         { "gpt-oss-120b", 36L * 2 * 8 * 64 * 2, "GPTOSS-VLLM" },
+        // Llama 4 (L4-MAXTEXT / L4-TRTLLM): 48 layers x 8 KV heads x 128, every layer counted in full (three in four are 8192-token chunks)
+        { "llama4-scout", 48L * 2 * 8 * 128 * 2, "L4-MAXTEXT" },
+        { "llama4-maverick", 48L * 2 * 8 * 128 * 2, "L4-TRTLLM" },
+        // Kimi K2 (KIMI-CFG): DeepSeek-V3 MLA, 61 layers, kv_lora_rank 512 + rope 64
+        { "kimi-k2", 61L * (512 + 64) * 2, "KIMI-CFG" },
         // gemma_pytorch config.py (Gemma 3): 1B 26 layers x 1 KV head x 256; 4B 34 x 4 x 256; 12B 48 x 8 x 256; 27B 62 x 16 x 128
         { "gemma3-1b", 26L * 2 * 1 * 256 * 2, "GEM3-PT" },
         { "gemma3-4b", 34L * 2 * 4 * 256 * 2, "GEM3-PT" },
@@ -65,6 +70,30 @@ public class ServingCatalogTests
     }
 
     [Fact]
+    public void Maverick_alternates_dense_and_moe_blocks_as_llama_models_does()
+    {
+        // llama-models model.py: MoE when (layer_id + 1) % interleave_moe_layer_step == 0; Maverick's step is 2
+        var a = Model("llama4-maverick").Architecture!;
+        var layout = TensorLayout.For(a);
+        Assert.Contains(layout, t => t.Name == "blk.0.ffn_gate.weight" && t.Rows == 16384);
+        Assert.DoesNotContain(layout, t => t.Name == "blk.0.ffn_gate_exps.weight");
+        Assert.Contains(layout, t => t.Name == "blk.1.ffn_gate_exps.weight");
+        Assert.Equal(24, layout.Count(t => t.Role == TensorRole.ExpertGate));
+        Assert.Equal(48, Enumerable.Range(0, 48).Count(i => a.Moe!.IsMoeLayer(i)) * 2);
+    }
+
+    [Fact]
+    public void Chunked_attention_caches_like_a_window()
+    {
+        var a = Model("llama4-scout").Architecture!;
+        Assert.Equal("chunked", a.SlidingWindow!.Kind);
+        var local = KvCache.Cells(a, 0, 1_000_000, 1, 512, false);
+        var global = KvCache.Cells(a, 3, 1_000_000, 1, 512, false);
+        Assert.Equal(KvCache.Pad(8192 + 512), local);
+        Assert.Equal(KvCache.Pad(1_000_000), global);
+    }
+
+    [Fact]
     public void Gpt_oss_biases_and_sinks_are_in_the_layout()
     {
         var t = TensorLayout.For(Model("gpt-oss-20b").Architecture!).Where(x => x.Layer == 0).Select(x => x.Name).ToList();
@@ -84,6 +113,10 @@ public class ServingCatalogTests
     [InlineData("qwen3-235b-a22b", 235e9, 0.002)]
     [InlineData("qwen3-coder-480b-a35b", 480e9, 0.002)]
     [InlineData("deepseek-v3.1", 671e9, 0.001)]
+    // Kimi K2 README: 1T total (1.03T computed; Kimi-K2 family counts are quoted as 1026B)
+    [InlineData("kimi-k2", 1.026e12, 0.001)]
+    // Llama 4 card: 400B total for Maverick (text model; the card's figure is rounded)
+    [InlineData("llama4-maverick", 400e9, 0.005)]
     public void Tensor_layout_reproduces_the_published_parameter_count(string id, double published, double tolerance)
     {
         var counted = TensorLayout.For(Model(id).Architecture!).Where(t => t.IsParameter).Sum(t => t.Elements);
@@ -94,6 +127,8 @@ public class ServingCatalogTests
     // gemma_pytorch attn_types: five LOCAL_SLIDING then one GLOBAL; gpt-oss layer_types: sliding, full, sliding, full ...
     [InlineData("gemma3-27b", new[] { true, true, true, true, true, false, true, true, true, true, true, false })]
     [InlineData("gpt-oss-120b", new[] { true, false, true, false })]
+    // Llama 4 model.py: block (layer+1) % 4 == 0 is NoPE global, the others chunked local
+    [InlineData("llama4-scout", new[] { true, true, true, false, true, true, true, false })]
     public void Sliding_window_patterns_follow_the_configs(string id, bool[] local)
     {
         var swa = Model(id).Architecture!.SlidingWindow!;
@@ -204,7 +239,19 @@ public class ServingCatalogTests
         };
         var noGguf = doc.Models.Single(m => m.Id == "mistral-small-3.2-24b") with { Serving = null, NoGguf = true };
         var empty = doc.Models.Single(m => m.Id == "llama3.1-8b") with { Serving = new ServingInfo { Native = "fp8" } };
-        doc.Models = doc.Models.Select(m => m.Id switch { "qwen3-32b" => broken, "mistral-small-3.2-24b" => noGguf, "llama3.1-8b" => empty, _ => m }).ToList();
+        var scout = doc.Models.Single(m => m.Id == "llama4-scout");
+        var badLayers = scout with
+        {
+            Architecture = scout.Architecture! with
+            {
+                SlidingWindow = scout.Architecture.SlidingWindow! with { Kind = "striped" },
+                Moe = scout.Architecture.Moe! with { Interleave = 0 },
+            },
+        };
+        doc.Models = doc.Models.Select(m => m.Id switch
+        {
+            "qwen3-32b" => broken, "mistral-small-3.2-24b" => noGguf, "llama3.1-8b" => empty, "llama4-scout" => badLayers, _ => m,
+        }).ToList();
 
         var problems = CatalogValidator.Check(doc);
         Assert.Contains("qwen3-32b: unknown native precision 'fp4'", problems);
@@ -217,6 +264,8 @@ public class ServingCatalogTests
         Assert.Contains("qwen3-32b: no serving precision is in the native format 'fp4'", problems);
         Assert.Contains("mistral-small-3.2-24b: a model without a GGUF must name its serving precisions", problems);
         Assert.Contains("llama3.1-8b: serving lists no precisions", problems);
+        Assert.Contains("llama4-scout: bad sliding window", problems);
+        Assert.Contains("llama4-scout: impossible expert layout", problems);
     }
 
     [Fact]
