@@ -273,4 +273,63 @@ public class ServingCatalogTests
     {
         Assert.Empty(CatalogValidator.Check(ModelScout.Core.Catalog.Catalog.ReadEmbedded()));
     }
+
+    [Fact]
+    public void Vllm_serves_gpt_oss_120b_as_released_on_one_H100()
+    {
+        // Before the serving precisions, vLLM planning assumed bf16 for it (233 GB over 4 GPUs); OpenAI ships MXFP4 experts for one 80 GB GPU.
+        var plan = VllmPlanner.Plan(Model("gpt-oss-120b"), TestMachines.WithGpus("h100-sxm", 8, 1024), 8192, Catalog.Document.Estimator.Speed);
+        Assert.True(plan.Fits);
+        Assert.Equal(1, plan.TensorParallel);
+        Assert.Equal("openai/gpt-oss-120b", plan.Checkpoint);
+        Assert.StartsWith("MXFP4 weights over 1 GPU", plan.Reason, StringComparison.Ordinal);
+        Assert.InRange(plan.BytesPerParameter, 0.5, 0.6);
+    }
+
+    [Fact]
+    public void Vllm_serves_kimi_k2_in_its_native_fp8_and_says_what_it_needs()
+    {
+        var m = Model("kimi-k2");
+        var plan = VllmPlanner.Plan(m, TestMachines.WithGpus("h100-sxm", 8, 2048), 8192, Catalog.Document.Estimator.Speed);
+        Assert.False(plan.Fits);
+        // Before the serving precisions it was sized as bf16 (1912 GiB); the block-FP8 release is half that.
+        var need = System.Text.RegularExpressions.Regex.Match(plan.Reason, "^FP8 weights and cache need ([0-9]+) GiB");
+        Assert.True(need.Success, plan.Reason);
+        var gib = ServingWeights.Bytes(m, m.Serving!.Precisions[0]) / (double)(1L << 30);
+        Assert.InRange(int.Parse(need.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), gib - 1, gib + 2);
+    }
+
+    [Fact]
+    public void Vllm_falls_back_to_a_smaller_official_checkpoint_when_the_released_one_does_not_fit()
+    {
+        // Qwen3-32B in BF16 (61 GiB) does not fit one 48 GiB L40S at 90%; the official FP8 checkpoint does.
+        var plan = VllmPlanner.Plan(Model("qwen3-32b"), TestMachines.WithGpus("l40s", 1, 128), 8192, Catalog.Document.Estimator.Speed);
+        Assert.True(plan.Fits);
+        Assert.Equal("Qwen/Qwen3-32B-FP8", plan.Checkpoint);
+        Assert.StartsWith("FP8 weights over 1 GPU", plan.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_without_a_GGUF_is_not_fitted_for_llama_cpp_and_its_serving_precisions_are_named()
+    {
+        var doc = ModelScout.Core.Catalog.Catalog.ReadEmbedded();
+        doc.Models = doc.Models.Select(m => m.Id == "qwen3-32b" ? m with { NoGguf = true } : m).ToList();
+        var catalog = ModelScout.Core.Catalog.Catalog.FromDocument(doc, "test");
+        var model = catalog.ModelById("qwen3-32b")!;
+        var fit = new FitPlanner(catalog).Plan(model, TestMachines.WithGpus("h100-sxm", 1, 256), new FitOptions(8192, KvSettings.Default));
+        Assert.False(fit.Fits);
+        Assert.Empty(fit.Levels);
+        Assert.StartsWith("no GGUF of Qwen3-32B exists, so llama.cpp and Ollama cannot run it; serve it on GPUs with vLLM: bf16 (Qwen/Qwen3-32B, 65.5 GB of weights), fp8 (Qwen/Qwen3-32B-FP8,", fit.Why, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    // Llama 4 Scout's 10M and Maverick's 1M context print as millions, not 10240K
+    [InlineData(10_485_760, "10M")]
+    [InlineData(1_048_576, "1M")]
+    [InlineData(131_072, "128K")]
+    [InlineData(1_000, "1,000")]
+    public void Token_counts_print_in_the_largest_whole_unit(long tokens, string text)
+    {
+        Assert.Equal(text, FitPlanner.Tokens(tokens));
+    }
 }
