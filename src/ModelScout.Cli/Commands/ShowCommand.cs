@@ -42,7 +42,10 @@ internal sealed class ShowCommand : ICommandBuilder
         {
             var sources = m.Scores.Values.SelectMany(s => s.Results.Select(r => r.Source)).Distinct().ToDictionary(k => k, catalog.SourceTitle);
             ctx.WriteJson(new ShowJson("modelscout/show/v1", m, license, weights?.TotalBytes, weights is null ? null : Math.Round(weights.BitsPerWeight, 3),
-                claims.Select(c => new ClaimJson(c.Claim, c.Memory, c.GiB, c.Quant, c.MaxContext, c.NeedAt4K, c.Verdict.ToString().ToLowerInvariant(), c.Text)).ToList(), sources), CliJson.Default.ShowJson);
+                claims.Select(c => new ClaimJson(c.Claim, c.Memory, c.GiB, c.Quant, c.MaxContext, c.NeedAt4K, c.Verdict.ToString().ToLowerInvariant(), c.Text)).ToList(), sources)
+            {
+                ServingWeights = (m.Serving?.Precisions ?? []).Select(x => new ServingWeightJson(x.Id, x.Checkpoint, x.Format, x.Covers, ServingWeights.Bytes(m, x), x.MeasuredWeightsGiB)).ToList(),
+            }, CliJson.Default.ShowJson);
             return ExitCodes.Ok;
         }
         var con = ctx.Human;
@@ -60,10 +63,16 @@ internal sealed class ShowCommand : ICommandBuilder
         if (m.Architecture is { } ar)
         {
             Row("Architecture", $"GGUF {ar.GgufArchitecture}: {ar.Layers} layers, hidden {ar.EmbeddingLength}, {ar.HeadCount} heads / {ar.KvHeadCount} KV heads, head dim {ar.KeyLength}{(ar.ValueLength is { } v ? "/" + v : "")}, FFN {ar.FeedForwardLength}, vocab {ar.VocabSize:N0}{(ar.TiedEmbeddings ? ", tied embeddings" : "")} ({ar.Source})");
-            if (ar.SlidingWindow is { } sw) Row("Sliding window", $"{sw.Window} tokens on local layers, every {sw.GlobalEvery}nd layer global");
+            if (ar.SlidingWindow is { } sw) Row(sw.Kind == "chunked" ? "Chunked attention" : "Sliding window", $"{sw.Window} tokens on local layers, one layer in {sw.GlobalEvery} global");
             if (ar.Mla is { } mla) Row("Latent attention", $"KV rank {mla.KvLoraRank} + RoPE {mla.QkRopeHeadDim} = {mla.KvLoraRank + mla.QkRopeHeadDim} cached elements per token per layer");
-            if (ar.Moe is { } moe) Row("Experts", $"{moe.Experts} routed + {moe.SharedExperts} shared, {moe.ExpertsUsed} used per token, first {moe.LeadingDenseLayers} layers dense");
+            if (ar.Moe is { } moe) Row("Experts", $"{moe.Experts} routed + {moe.SharedExperts} shared, {moe.ExpertsUsed} used per token, first {moe.LeadingDenseLayers} layers dense{(moe.Interleave > 1 ? $", then every {moe.Interleave}th layer MoE" : "")}");
         }
+        if (m.Serving is { } sv)
+        {
+            Row("Released as", sv.Native.ToUpperInvariant() + (sv.NativeCovers is { } nc ? $" ({nc})" : ""));
+            Row("GPU serving", string.Join("; ", sv.Precisions.Select(x => $"{x.Id}: {x.Checkpoint}, {Format.Gb(ServingWeights.Bytes(m, x))} of weights{(x.Official ? "" : ", third-party")}")));
+        }
+        if (m.NoGguf) Row("GGUF", "none published: llama.cpp and Ollama cannot run it; serve it on GPUs (above)");
         if (weights is not null) Row("Q4_K_M file", $"{Format.Gb(weights.TotalBytes)} ({weights.BitsPerWeight:0.00} bits per weight, computed from the tensor shapes)");
         if (license is not null) Row("Licence", $"{license.Name}{(m.Checkpoints.Count > 1 ? $" (checkpoints: {string.Join(", ", m.Checkpoints.Select(k => $"{k.Id} → {catalog.License(k.License)!.Name}"))})" : "")} — scout license {m.Ollama?.Tags.FirstOrDefault() ?? m.Id}");
         Row("Best for (guide)", m.Guide?.BestFor);

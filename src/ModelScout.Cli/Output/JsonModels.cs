@@ -91,7 +91,13 @@ internal sealed record ModelsJson(string Schema, IReadOnlyList<ModelRowJson> Mod
 
 internal sealed record ClaimJson(string Claim, string Memory, double GiB, string Quant, long MaxContext, long NeedAt4KBytes, string Verdict, string Text);
 
-internal sealed record ShowJson(string Schema, ModelEntry Model, LicenseEntry? License, long? Q4KmBytes, double? Q4KmBitsPerWeight, IReadOnlyList<ClaimJson> GuideClaims, IReadOnlyDictionary<string, string> Sources);
+internal sealed record ShowJson(string Schema, ModelEntry Model, LicenseEntry? License, long? Q4KmBytes, double? Q4KmBitsPerWeight, IReadOnlyList<ClaimJson> GuideClaims, IReadOnlyDictionary<string, string> Sources)
+{
+    /// <summary>Weight bytes of each serving precision, computed from the architecture.</summary>
+    public IReadOnlyList<ServingWeightJson> ServingWeights { get; init; } = [];
+}
+
+internal sealed record ServingWeightJson(string Id, string Checkpoint, string Format, string Covers, long WeightBytes, double? MeasuredGiB);
 
 internal sealed record CompareScoreJson(double? Value, string? Basis, bool Verified, double? Guide);
 

@@ -96,6 +96,7 @@ public sealed class FitPlanner
         ArgumentNullException.ThrowIfNull(options);
         if (!model.IsOpen || model.Architecture is null)
             return new ModelFit(model, null, [], "hosted model: nothing to run locally", []);
+        if (model.NoGguf) return new ModelFit(model, null, [], NoGgufWhy(model), ContextNotes(model, options.Context));
 
         var notes = ContextNotes(model, options.Context);
         var levels = LevelsToTry(options).Select(l => FitLevel(model, l, machine, options)).ToList();
@@ -107,6 +108,14 @@ public sealed class FitPlanner
         var (best, reason) = Choose(levels, machine, options);
         if (best is not null) notes.AddRange(LevelNotes(best, levels, machine));
         return new ModelFit(model, best, levels, reason, notes);
+    }
+
+    /// <summary>Why a model without any GGUF cannot be planned for llama.cpp, naming what a GPU server loads instead.</summary>
+    public static string NoGgufWhy(ModelEntry model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var serving = (model.Serving?.Precisions ?? []).Select(p => $"{p.Id} ({p.Checkpoint}, {ServingWeights.Bytes(model, p) / 1e9:0.#} GB of weights)");
+        return $"no GGUF of {model.Name} exists, so llama.cpp and Ollama cannot run it; serve it on GPUs with vLLM: {string.Join(", ", serving)}";
     }
 
     /// <summary>Plans a model read from a GGUF file, at the file's own tensor sizes.</summary>
@@ -341,7 +350,7 @@ public sealed class FitPlanner
     }
 
     /// <summary>Token counts the way people say them (8K, 128K, 1,500).</summary>
-    public static string Tokens(long n) => n >= 1024 && n % 1024 == 0 ? $"{n / 1024}K" : n.ToString("N0");
+    public static string Tokens(long n) => n >= 1L << 20 && n % (1L << 20) == 0 ? $"{n >> 20}M" : n >= 1024 && n % 1024 == 0 ? $"{n / 1024}K" : n.ToString("N0");
 
     /// <summary>Memory budgets of a machine.</summary>
     private sealed record Budget(long[] Gpus, long Host, bool Unified)

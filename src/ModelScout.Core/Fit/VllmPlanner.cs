@@ -8,14 +8,15 @@ namespace ModelScout.Core.Fit;
 /// <param name="Fits">True when a tensor-parallel size was found.</param>
 /// <param name="TensorParallel">GPUs to shard across.</param>
 /// <param name="Checkpoint">Hugging Face checkpoint to serve.</param>
-/// <param name="BytesPerParameter">2 for bf16, 1 for FP8 checkpoints.</param>
+/// <param name="BytesPerParameter">Weight bytes per parameter of the checkpoint: 2 for bf16, about 1 for FP8, about 0.5-0.6 for MXFP4 experts.</param>
 /// <param name="PerGpuBytes">Memory each GPU needs.</param>
 /// <param name="Speed">Single-stream decode estimate.</param>
 /// <param name="Reason">Why it does or does not fit.</param>
 public sealed record VllmPlan(bool Fits, int TensorParallel, string Checkpoint, double BytesPerParameter, long PerGpuBytes, SpeedRange? Speed, string Reason);
 
 /// <summary>
-/// vLLM serves Hugging Face checkpoints (bf16, or FP8 where one is published), sharded over GPUs by tensor parallelism,
+/// vLLM serves Hugging Face checkpoints (the catalog's serving precisions: the released format first, then smaller ones;
+/// else bf16, or FP8 where one is published), sharded over GPUs by tensor parallelism,
 /// using up to 90% of each GPU by default. This sizes that, with a fixed activation reserve per GPU (an assumption).
 /// </summary>
 public static class VllmPlanner
@@ -30,28 +31,54 @@ public static class VllmPlanner
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(speed);
         var a = model.Architecture!;
-        var fp8 = model.Vllm is not null || (model.WeightsFormat?.StartsWith("FP8", StringComparison.Ordinal) ?? false);
-        var checkpoint = model.Vllm?.Checkpoint ?? model.HuggingFace ?? model.Id;
-        var bpp = fp8 ? 1.0 : 2.0;
+        var options = Checkpoints(model);
         var gpus = machine.Gpus.Where(g => g.Backend is "cuda" or "rocm").ToList();
+        var first = options[0];
         if (gpus.Count == 0)
-            return new VllmPlan(false, 0, checkpoint, bpp, 0, null, machine.UnifiedMemory ? "vLLM needs CUDA or ROCm GPUs; Apple silicon is not supported" : "vLLM needs CUDA or ROCm GPUs");
+            return new VllmPlan(false, 0, first.Checkpoint, first.BytesPerParameter, 0, null, machine.UnifiedMemory ? "vLLM needs CUDA or ROCm GPUs; Apple silicon is not supported" : "vLLM needs CUDA or ROCm GPUs");
 
-        var weights = model.Parameters!.Total * bpp;
         var kv = KvCache.BytesPerLayer(a, context, KvSettings.Default).Sum();
         var perGpuBudget = gpus.Min(g => g.TotalBytes) * MemoryUtilization;
-        for (var tp = 1; tp <= gpus.Count; tp *= 2)
+        var activeShare = model.Parameters!.Active is { } active ? (double)active / model.Parameters.Total : 1;
+        foreach (var o in options)
         {
-            if (a.HeadCount % tp != 0) continue;
-            var need = (long)((weights + kv) / tp + ActivationReserveGiB * (1L << 30));
-            if (need > perGpuBudget) continue;
-            var activeParams = model.Parameters.Active ?? model.Parameters.Total;
-            var tps = SpeedEstimator.TensorParallel(activeParams * bpp, tp, gpus.Min(g => g.BandwidthGBps ?? 300), speed);
-            return new VllmPlan(true, tp, checkpoint, bpp, need, tps,
-                $"{(fp8 ? "FP8" : "bf16")} weights over {tp} GPU{(tp > 1 ? "s" : "")}: {need / (double)(1L << 30):F1} GiB each of {gpus.Min(g => g.TotalBytes) / (double)(1L << 30):F0} GiB");
+            for (var tp = 1; tp <= gpus.Count; tp *= 2)
+            {
+                if (a.HeadCount % tp != 0) continue;
+                var need = (long)((o.WeightBytes + kv) / tp + ActivationReserveGiB * (1L << 30));
+                if (need > perGpuBudget) continue;
+                var tps = SpeedEstimator.TensorParallel(o.WeightBytes * activeShare, tp, gpus.Min(g => g.BandwidthGBps ?? 300), speed);
+                return new VllmPlan(true, tp, o.Checkpoint, o.BytesPerParameter, need, tps,
+                    $"{o.Label} weights over {tp} GPU{(tp > 1 ? "s" : "")}: {need / (double)(1L << 30):F1} GiB each of {gpus.Min(g => g.TotalBytes) / (double)(1L << 30):F0} GiB");
+            }
         }
-        var total = (weights + kv) / (1L << 30);
-        return new VllmPlan(false, 0, checkpoint, bpp, 0, null,
-            $"{(fp8 ? "FP8" : "bf16")} weights and cache need {total:F0} GiB; {gpus.Count} GPU{(gpus.Count > 1 ? "s offer" : " offers")} {gpus.Sum(g => g.TotalBytes) * MemoryUtilization / (1L << 30):F0} GiB at 90% use");
+        // Nothing fits: report the smallest checkpoint, the one closest to fitting.
+        var smallest = options.MinBy(o => o.WeightBytes)!;
+        var total = (smallest.WeightBytes + kv) / (1L << 30);
+        return new VllmPlan(false, 0, smallest.Checkpoint, smallest.BytesPerParameter, 0, null,
+            $"{smallest.Label} weights and cache need {total:F0} GiB; {gpus.Count} GPU{(gpus.Count > 1 ? "s offer" : " offers")} {gpus.Sum(g => g.TotalBytes) * MemoryUtilization / (1L << 30):F0} GiB at 90% use");
     }
+
+    private sealed record Option(string Label, string Checkpoint, double WeightBytes, double BytesPerParameter);
+
+    // The catalog's serving precisions, the released format first, then smaller ones; without them, bf16 (or FP8 where
+    // the model names an FP8 checkpoint) at the parameter count.
+    private static List<Option> Checkpoints(ModelEntry model)
+    {
+        var parameters = (double)model.Parameters!.Total + (model.Parameters.VisionEncoder ?? 0);
+        if (model.Serving is { Precisions.Count: > 0 } s)
+        {
+            return s.Precisions
+                .Select(p => (p, bytes: (double)ServingWeights.Bytes(model, p)))
+                .OrderBy(x => string.Equals(x.p.Format, s.Native, StringComparison.OrdinalIgnoreCase) ? 0 : 1)
+                .ThenBy(x => x.bytes)
+                .Select(x => new Option(Label(x.p.Format), x.p.Checkpoint, x.bytes, x.bytes / parameters))
+                .ToList();
+        }
+        var fp8 = model.Vllm is not null || (model.WeightsFormat?.StartsWith("FP8", StringComparison.Ordinal) ?? false);
+        var bpp = fp8 ? 1.0 : 2.0;
+        return [new Option(fp8 ? "FP8" : "bf16", model.Vllm?.Checkpoint ?? model.HuggingFace ?? model.Id, model.Parameters.Total * bpp, bpp)];
+    }
+
+    private static string Label(string format) => string.Equals(format, "bf16", StringComparison.OrdinalIgnoreCase) ? "bf16" : format.ToUpperInvariant();
 }

@@ -33,6 +33,12 @@ public sealed record Architecture
     public bool FusedGateUp { get; init; }
     /// <summary>Normalisation vectors per block (2 for most, 4 for Gemma 2).</summary>
     public int NormsPerLayer { get; set; } = 2;
+    /// <summary>True when queries and keys are RMS-normalised per head before RoPE (Qwen3, Gemma 3): two head-wide norm vectors per block.</summary>
+    public bool QkNorm { get; init; }
+    /// <summary>True when the attention output projection carries a bias too (gpt-oss; Qwen2 biases only q/k/v).</summary>
+    public bool AttentionOutputBias { get; init; }
+    /// <summary>True when every attention head has a learned sink logit (gpt-oss): one value per head per block.</summary>
+    public bool AttentionSinks { get; init; }
     /// <summary>True when the GGUF carries a <c>rope_freqs</c> tensor (Llama 3.1 RoPE scaling).</summary>
     public bool RopeFreqsTensor { get; init; }
     /// <summary>Sliding-window attention layout, if any.</summary>
@@ -55,6 +61,9 @@ public sealed record SlidingWindow
     public required int Window { get; init; }
     /// <summary>Layer period: with 2, layers 0, 2, 4 ... are local and 1, 3, 5 ... global (llama.cpp set_swa_pattern(2)).</summary>
     public required int GlobalEvery { get; init; }
+    /// <summary>"sliding" (each token sees the last <see cref="Window"/> tokens) or "chunked" (Llama 4: tokens see only their own
+    /// <see cref="Window"/>-token chunk). Either way a local block never holds more than <see cref="Window"/> tokens per sequence.</summary>
+    public string Kind { get; set; } = "sliding";
     /// <summary>Returns true when block <paramref name="layer"/> uses the window.</summary>
     public bool IsLocal(int layer) => GlobalEvery <= 1 || (layer % GlobalEvery) < GlobalEvery - 1;
 }
@@ -87,6 +96,12 @@ public sealed record MixtureOfExperts
     public required int ExpertFeedForwardLength { get; init; }
     /// <summary>Leading blocks that use a dense feed-forward instead of experts.</summary>
     public int LeadingDenseLayers { get; init; }
+    /// <summary>Every n-th block (counting from 1) after the leading dense ones is MoE, the others dense (Llama 4 Maverick: 2). 1 = all.</summary>
+    public int Interleave { get; set; } = 1;
+    /// <summary>Returns true when block <paramref name="layer"/> routes to experts.</summary>
+    public bool IsMoeLayer(int layer) => layer >= LeadingDenseLayers && (layer + 1) % Math.Max(1, Interleave) == 0;
     /// <summary>True when the router has a per-expert bias vector (DeepSeek-V3 noaux_tc).</summary>
     public bool RouterBias { get; init; }
+    /// <summary>True when the router and every expert's gate, up and down projections carry biases (gpt-oss).</summary>
+    public bool ExpertBias { get; init; }
 }

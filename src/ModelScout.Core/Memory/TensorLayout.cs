@@ -81,7 +81,7 @@ public static class TensorLayout
             else AddAttention(list, p, i, a);
 
             var moe = a.Moe;
-            if (moe is null || i < moe.LeadingDenseLayers) AddDenseFeedForward(list, p, i, a);
+            if (moe is null || !moe.IsMoeLayer(i)) AddDenseFeedForward(list, p, i, a);
             else AddExperts(list, p, i, e, moe);
         }
 
@@ -120,7 +120,14 @@ public static class TensorLayout
             list.Add(new(p + "attn_k.bias", i, TensorRole.Bias, k, 1));
             list.Add(new(p + "attn_v.bias", i, TensorRole.Bias, v, 1));
         }
+        if (a.QkNorm)
+        {
+            list.Add(new(p + "attn_q_norm.weight", i, TensorRole.Norm, a.KeyLength, 1));
+            list.Add(new(p + "attn_k_norm.weight", i, TensorRole.Norm, a.KeyLength, 1));
+        }
+        if (a.AttentionSinks) list.Add(new(p + "attn_sinks.weight", i, TensorRole.Norm, a.HeadCount, 1));
         list.Add(new(p + "attn_output.weight", i, TensorRole.AttentionOutput, (long)a.HeadCount * a.ValueLengthOrKey, e));
+        if (a.AttentionOutputBias) list.Add(new(p + "attn_output.bias", i, TensorRole.Bias, e, 1));
     }
 
     // Current llama.cpp converters split DeepSeek's kv_b into per-head k_b and v_b so the latent can be cached directly.
@@ -160,6 +167,13 @@ public static class TensorLayout
         long n = m.Experts;
         list.Add(new(p + "ffn_gate_inp.weight", i, TensorRole.ExpertRouter, e, n));
         if (m.RouterBias) list.Add(new(p + "exp_probs_b.bias", i, TensorRole.Bias, n, 1));
+        if (m.ExpertBias)
+        {
+            list.Add(new(p + "ffn_gate_inp.bias", i, TensorRole.Bias, n, 1));
+            list.Add(new(p + "ffn_gate_exps.bias", i, TensorRole.Bias, f * n, 1));
+            list.Add(new(p + "ffn_up_exps.bias", i, TensorRole.Bias, f * n, 1));
+            list.Add(new(p + "ffn_down_exps.bias", i, TensorRole.Bias, e * n, 1));
+        }
         list.Add(new(p + "ffn_gate_exps.weight", i, TensorRole.ExpertGate, e, f * n, m.Experts));
         list.Add(new(p + "ffn_up_exps.weight", i, TensorRole.ExpertUp, e, f * n, m.Experts));
         list.Add(new(p + "ffn_down_exps.weight", i, TensorRole.ExpertDown, f, e * n, m.Experts));
