@@ -113,6 +113,10 @@ public sealed record ModelEntry
     public VllmInfo? Vllm { get; init; }
     public bool Multimodal { get; init; }
     public string? WeightsFormat { get; init; }
+    /// <summary>How the publisher released the weights and which checkpoints a GPU server (vLLM) can load.</summary>
+    public ServingInfo? Serving { get; init; }
+    /// <summary>True when no GGUF of this model exists that llama.cpp or Ollama can run: only GPU serving applies.</summary>
+    public bool NoGguf { get; init; }
 
     public bool IsOpen => Kind == "open";
 }
@@ -192,6 +196,40 @@ public sealed record GuideRow
 public sealed record HostedApi(string Provider, string Pricing);
 
 public sealed record VllmInfo(string Checkpoint, string? Note);
+
+/// <summary>The released precision of a model and the checkpoints a GPU server loads.</summary>
+public sealed record ServingInfo
+{
+    /// <summary>Number format of the released weights: bf16, fp8 or mxfp4 (see <see cref="ServingPrecision.Format"/>).</summary>
+    public string Native { get; set; } = "bf16";
+    /// <summary>Which tensors the native format covers, in words (for example "MoE expert weights; attention, router, embeddings in BF16").</summary>
+    public string? NativeCovers { get; init; }
+    /// <summary>Checkpoints to serve, the released one first.</summary>
+    public List<ServingPrecision> Precisions { get; set; } = [];
+    public string? Source { get; init; }
+}
+
+/// <summary>
+/// One servable checkpoint: the number format of its quantized tensors and which tensors those are. Everything not
+/// covered (embeddings, output head, norms, router, vision tower) is BF16.
+/// </summary>
+public sealed record ServingPrecision
+{
+    /// <summary>Short name users pass (bf16, fp8, mxfp4, awq).</summary>
+    public required string Id { get; init; }
+    /// <summary>Hugging Face repository.</summary>
+    public required string Checkpoint { get; init; }
+    /// <summary>bf16, fp8 (e4m3, one byte), mxfp4 (4-bit values with an 8-bit scale per 32), int4 (AWQ/GPTQ, 4-bit with a 16-bit scale per 128).</summary>
+    public string Format { get; set; } = "bf16";
+    /// <summary>Which tensors are stored in <see cref="Format"/>: all, linear (every matrix inside the decoder blocks), experts (MoE expert matrices only).</summary>
+    public string Covers { get; set; } = "all";
+    /// <summary>True when the model's publisher released this checkpoint.</summary>
+    public bool Official { get; init; }
+    /// <summary>Weights one GPU server reported loading for this checkpoint, GiB in all (summed over tensor-parallel ranks).</summary>
+    public double? MeasuredWeightsGiB { get; init; }
+    public string? Source { get; init; }
+    public string? Note { get; init; }
+}
 
 public sealed record LicenseEntry
 {

@@ -47,6 +47,7 @@ internal static class CatalogValidator
             if (m.Context is null || m.Context.Max <= 0 || m.Context.Native <= 0) p.Add($"{m.Id}: context missing");
             if (m.Architecture is not { } a) p.Add($"{m.Id}: architecture missing");
             else CheckArchitecture(p, m.Id, a);
+            CheckServing(p, m, doc.Sources);
         }
         foreach (var l in doc.Licenses)
         {
@@ -86,6 +87,32 @@ internal static class CatalogValidator
         if (a.Moe is { } moe && (moe.ExpertsUsed <= 0 || moe.ExpertsUsed > moe.Experts || moe.LeadingDenseLayers > a.Layers))
             p.Add($"{id}: impossible expert layout");
         if (a.SlidingWindow is { } swa && (swa.Window <= 0 || swa.GlobalEvery < 1)) p.Add($"{id}: bad sliding window");
+    }
+
+    private static readonly HashSet<string> Formats = new(StringComparer.OrdinalIgnoreCase) { "bf16", "fp16", "fp8", "mxfp4", "int4" };
+    private static readonly HashSet<string> Coverage = ["all", "linear", "experts"];
+
+    private static void CheckServing(List<string> p, ModelEntry m, Dictionary<string, string> sources)
+    {
+        if (m.Serving is not { } s)
+        {
+            if (m.NoGguf) p.Add($"{m.Id}: a model without a GGUF must name its serving precisions");
+            return;
+        }
+        if (!Formats.Contains(s.Native)) p.Add($"{m.Id}: unknown native precision '{s.Native}'");
+        if (s.Precisions.Count == 0) p.Add($"{m.Id}: serving lists no precisions");
+        Unique(p, $"{m.Id}: serving precision", s.Precisions.Select(x => x.Id));
+        foreach (var x in s.Precisions)
+        {
+            if (!Formats.Contains(x.Format)) p.Add($"{m.Id}: serving precision {x.Id} has unknown format '{x.Format}'");
+            if (!Coverage.Contains(x.Covers)) p.Add($"{m.Id}: serving precision {x.Id} covers '{x.Covers}' (all, linear or experts)");
+            if (string.IsNullOrWhiteSpace(x.Checkpoint)) p.Add($"{m.Id}: serving precision {x.Id} names no checkpoint");
+            if (x.MeasuredWeightsGiB is <= 0) p.Add($"{m.Id}: serving precision {x.Id} has a measured size that is not positive");
+            if (x.Source is { } src && !sources.ContainsKey(src)) p.Add($"{m.Id}: serving precision {x.Id} cites unknown source '{src}'");
+        }
+        if (s.Source is { } key && !sources.ContainsKey(key)) p.Add($"{m.Id}: serving cites unknown source '{key}'");
+        if (s.Precisions.Count > 0 && !s.Precisions.Any(x => string.Equals(x.Format, s.Native, StringComparison.OrdinalIgnoreCase)))
+            p.Add($"{m.Id}: no serving precision is in the native format '{s.Native}'");
     }
 
     private static void Unique(List<string> p, string what, IEnumerable<string> ids)

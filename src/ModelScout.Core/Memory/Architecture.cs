@@ -33,6 +33,10 @@ public sealed record Architecture
     public bool FusedGateUp { get; init; }
     /// <summary>Normalisation vectors per block (2 for most, 4 for Gemma 2).</summary>
     public int NormsPerLayer { get; set; } = 2;
+    /// <summary>True when queries and keys are RMS-normalised per head before RoPE (Qwen3, Gemma 3): two head-wide norm vectors per block.</summary>
+    public bool QkNorm { get; init; }
+    /// <summary>True when every attention head has a learned sink logit (gpt-oss): one value per head per block.</summary>
+    public bool AttentionSinks { get; init; }
     /// <summary>True when the GGUF carries a <c>rope_freqs</c> tensor (Llama 3.1 RoPE scaling).</summary>
     public bool RopeFreqsTensor { get; init; }
     /// <summary>Sliding-window attention layout, if any.</summary>

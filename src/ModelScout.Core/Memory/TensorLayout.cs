@@ -120,6 +120,12 @@ public static class TensorLayout
             list.Add(new(p + "attn_k.bias", i, TensorRole.Bias, k, 1));
             list.Add(new(p + "attn_v.bias", i, TensorRole.Bias, v, 1));
         }
+        if (a.QkNorm)
+        {
+            list.Add(new(p + "attn_q_norm.weight", i, TensorRole.Norm, a.KeyLength, 1));
+            list.Add(new(p + "attn_k_norm.weight", i, TensorRole.Norm, a.KeyLength, 1));
+        }
+        if (a.AttentionSinks) list.Add(new(p + "attn_sinks.weight", i, TensorRole.Norm, a.HeadCount, 1));
         list.Add(new(p + "attn_output.weight", i, TensorRole.AttentionOutput, (long)a.HeadCount * a.ValueLengthOrKey, e));
     }
 
