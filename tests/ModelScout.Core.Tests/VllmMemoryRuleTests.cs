@@ -16,13 +16,14 @@ public class VllmMemoryRuleTests
     internal static ModelEntry ModelFor(string repo)
     {
         var model = Catalog.Models.FirstOrDefault(m => string.Equals(m.HuggingFace, repo, StringComparison.OrdinalIgnoreCase))
+            ?? Catalog.Models.FirstOrDefault(m => m.Serving?.Precisions.Any(p => string.Equals(p.Checkpoint, repo, StringComparison.OrdinalIgnoreCase)) == true)
             ?? Facts.Checkpoints.Where(c => string.Equals(c.Repo, repo, StringComparison.OrdinalIgnoreCase)).Select(c => Catalog.ModelById(c.Model)).FirstOrDefault();
         Assert.True(model is not null, $"the catalog has no model for {repo}");
         return model!;
     }
 
     private static VllmShape Shape(JsonElement row) => new(
-        Enum.Parse<ServingPrecision>(row.GetProperty("precision").GetString()!, ignoreCase: true), row.GetProperty("tp").GetInt32(), 1,
+        Enum.Parse<PlanPrecision>(row.GetProperty("precision").GetString()!, ignoreCase: true), row.GetProperty("tp").GetInt32(), 1,
         Profiles.GetProperty("gpuTotalGiB").GetDouble(), row.GetProperty("util").GetDouble(), Profiles.GetProperty("blockSize").GetInt32(), Profiles.GetProperty("maxModelLen").GetInt32());
 
     public static TheoryData<string, int> Rows()
@@ -114,7 +115,7 @@ public class VllmMemoryRuleTests
     public void Sliding_window_layers_hold_only_their_window_so_concurrency_exceeds_tokens_over_length()
     {
         var model = Catalog.FindModel("gemma2-9b")!.Model;
-        var shape = new VllmShape(ServingPrecision.Bf16, 1, 1, 79.18, 0.9, 16, 32768);
+        var shape = new VllmShape(PlanPrecision.Bf16, 1, 1, 79.18, 0.9, 16, 32768);
         var m = VllmMemoryRule.Predict(model, shape, Facts);
         Assert.True(m.Fits, m.Problem);
         Assert.Contains("hybrid allocator", m.Rule, StringComparison.Ordinal);

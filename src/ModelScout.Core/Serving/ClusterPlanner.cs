@@ -18,11 +18,11 @@ namespace ModelScout.Core.Serving;
 /// <param name="OutputTokensPerRequest">Average output per request, for requests per second; null leaves that unknown.</param>
 /// <param name="GpuHourUsd">Price of a GPU hour; null takes the catalog's rate (the one <c>scout cost</c> uses).</param>
 public sealed record ClusterRequest(GpuSpec Gpu, int GpusPerNode, int Nodes, int Users, int Context, double? TargetTokensPerSecond = null,
-    ServingPrecision? Precision = null, KvCacheDtype KvDtype = KvCacheDtype.Auto, double? Utilization = null, int? BlockSize = null,
+    PlanPrecision? Precision = null, KvCacheDtype KvDtype = KvCacheDtype.Auto, double? Utilization = null, int? BlockSize = null,
     int? OutputTokensPerRequest = null, double? GpuHourUsd = null);
 
 /// <summary>One replica layout: tensor parallel within a node, pipeline parallel across nodes (or within one without NVLink).</summary>
-public sealed record ClusterLayout(ServingPrecision Precision, int TensorParallel, int PipelineParallel, int Replicas, bool ExpertParallel, string Checkpoint, bool QuantizeOnLoad)
+public sealed record ClusterLayout(PlanPrecision Precision, int TensorParallel, int PipelineParallel, int Replicas, bool ExpertParallel, string Checkpoint, bool QuantizeOnLoad)
 {
     /// <summary>GPUs in one replica.</summary>
     public int GpusPerReplica => TensorParallel * PipelineParallel;
@@ -76,27 +76,37 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
     private readonly VllmFacts facts = catalog.Document.Vllm;
 
     /// <summary>The checkpoint a precision serves, and whether vLLM quantizes it on load; null when none exists.</summary>
-    public (string Repo, bool QuantizeOnLoad)? Checkpoint(ModelEntry model, ServingPrecision precision, GpuSpec gpu)
+    public (string Repo, bool QuantizeOnLoad)? Checkpoint(ModelEntry model, PlanPrecision precision, GpuSpec gpu)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(gpu);
         var repo = model.HuggingFace ?? model.Id;
-        var native = NativeFp8(model);
-        var published = facts.Checkpoints.FirstOrDefault(c => c.Model == model.Id && string.Equals(c.Precision, precision.ToString(), StringComparison.OrdinalIgnoreCase));
+        if (VllmMemoryRule.CatalogCheckpoint(model, precision) is { } recorded) return (recorded.Checkpoint, false);
+        var name = precision.ToString();
+        if (facts.Checkpoints.FirstOrDefault(c => c.Model == model.Id && string.Equals(c.Precision, name, StringComparison.OrdinalIgnoreCase)) is { } listed) return (listed.Repo, false);
+        var native = Native(model);
         return precision switch
         {
-            ServingPrecision.Bf16 => (repo, false),
-            ServingPrecision.Fp8 when native => (repo, false),
-            ServingPrecision.Fp8 when published is not null => (published.Repo, false),
+            _ when native == precision => (repo, false),
+            PlanPrecision.Fp8 when model.Vllm?.Checkpoint is { } fp8 && fp8.Contains("FP8", StringComparison.OrdinalIgnoreCase) => (fp8, false),
             // vLLM quantizes a 16-bit checkpoint to FP8 while loading, on cards with FP8 tensor cores.
-            ServingPrecision.Fp8 when gpu.Serving?.Fp8Tflops is not null => (repo, true),
-            _ when published is not null => (published.Repo, false),
+            PlanPrecision.Fp8 when native == PlanPrecision.Bf16 && gpu.Serving?.Fp8Tflops is not null => (repo, true),
+            // A model released in FP8 can be converted to BF16 (DeepSeek's own conversion script).
+            PlanPrecision.Bf16 => (repo, false),
             _ => null,
         };
     }
 
-    /// <summary>True when the model is published in FP8 (DeepSeek-V3): FP8 is its native precision.</summary>
-    public static bool NativeFp8(ModelEntry model) => model?.WeightsFormat?.StartsWith("FP8", StringComparison.Ordinal) ?? false;
+    /// <summary>The precision the publisher released: the catalog's serving facts, else the weights format (DeepSeek-V3's FP8).</summary>
+    public static PlanPrecision Native(ModelEntry model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var format = model.Serving?.Native ?? (model.WeightsFormat?.StartsWith("FP8", StringComparison.Ordinal) == true ? "fp8" : "bf16");
+        return format.ToUpperInvariant() switch { "FP8" => PlanPrecision.Fp8, "MXFP4" => PlanPrecision.Mxfp4, _ => PlanPrecision.Bf16 };
+    }
+
+    /// <summary>True when the model is released in FP8 (DeepSeek-V3): FP8 is its native precision.</summary>
+    public static bool NativeFp8(ModelEntry model) => Native(model) == PlanPrecision.Fp8;
 
     /// <summary>Plans the model on the nodes described.</summary>
     public ClusterPlan Plan(ModelEntry model, ClusterRequest r)
@@ -153,9 +163,12 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
     private static bool MeetsLoad(LayoutOption o, ClusterRequest r) =>
         o.ClusterConcurrency >= r.Users && (r.TargetTokensPerSecond is not { } t || o.ClusterTokensPerSecond >= t);
 
-    private static List<ServingPrecision> PrecisionOrder(ModelEntry model) =>
-        NativeFp8(model) ? [ServingPrecision.Fp8, ServingPrecision.Bf16, ServingPrecision.Awq, ServingPrecision.Gptq]
-            : [ServingPrecision.Bf16, ServingPrecision.Fp8, ServingPrecision.Awq, ServingPrecision.Gptq];
+    /// <summary>The native precision first, then the others from most to least bits.</summary>
+    private static List<PlanPrecision> PrecisionOrder(ModelEntry model)
+    {
+        var native = Native(model);
+        return [native, .. new[] { PlanPrecision.Bf16, PlanPrecision.Fp8, PlanPrecision.Mxfp4, PlanPrecision.Awq, PlanPrecision.Gptq }.Where(p => p != native)];
+    }
 
     /// <summary>Every layout the GPUs allow, judged.</summary>
     public IEnumerable<LayoutOption> Candidates(ModelEntry model, ClusterRequest r)
@@ -164,7 +177,7 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
         ArgumentNullException.ThrowIfNull(r);
         var a = model.Architecture!;
         var total = r.GpusPerNode * r.Nodes;
-        foreach (var precision in Enum.GetValues<ServingPrecision>())
+        foreach (var precision in Enum.GetValues<PlanPrecision>())
         {
             if (r.Precision is { } asked && asked != precision) continue;
             if (Checkpoint(model, precision, r.Gpu) is not { } ckpt) continue;
@@ -218,7 +231,7 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
             }
             var reads = weightsPerGpu * Math.Min(1, touched) + stageBatch * r.Context / 2.0 * memory.KvBytesPerToken;
             var memorySeconds = reads / bandwidth;
-            var flops = (layout.Precision == ServingPrecision.Fp8 ? r.Gpu.Serving?.Fp8Tflops : null) ?? r.Gpu.Serving?.Bf16Tflops ?? r.Gpu.BandwidthGBps / 10;
+            var flops = (layout.Precision == PlanPrecision.Fp8 ? r.Gpu.Serving?.Fp8Tflops : null) ?? r.Gpu.Serving?.Bf16Tflops ?? r.Gpu.BandwidthGBps / 10;
             var computeSeconds = 2.0 * (model.Parameters!.Active ?? model.Parameters.Total) / layout.GpusPerReplica * stageBatch / (flops * 1e12 * facts.PrefillEfficiency.Mid);
             var layersPerStage = (double)a.Layers / layout.PipelineParallel;
             var link = layout.TensorParallel > 1 ? 2 * layersPerStage * (r.Gpu.Serving?.Nvlink == true ? facts.TensorParallelLinkLatencyUs.Nvlink : facts.TensorParallelLinkLatencyUs.Pcie) * 1e-6 : 0;
@@ -227,7 +240,7 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
         }
         var step = StepSeconds(concurrency);
         var single = 1 / StepSeconds(1);
-        var prefillFlops = (layout.Precision == ServingPrecision.Fp8 ? r.Gpu.Serving?.Fp8Tflops : null) ?? r.Gpu.Serving?.Bf16Tflops ?? r.Gpu.BandwidthGBps / 10;
+        var prefillFlops = (layout.Precision == PlanPrecision.Fp8 ? r.Gpu.Serving?.Fp8Tflops : null) ?? r.Gpu.Serving?.Bf16Tflops ?? r.Gpu.BandwidthGBps / 10;
         var ttft = 2.0 * (model.Parameters!.Active ?? model.Parameters.Total) * (r.Context / 2.0) / (layout.TensorParallel * prefillFlops * 1e12 * facts.PrefillEfficiency.Mid);
         var basis = string.Create(CultureInfo.InvariantCulture,
             $"{concurrency:0} requests per replica; each step reads {memory.WeightsGiB:0.0} GiB of weights per GPU and the batch's KV at {eff:0.##} x {r.Gpu.BandwidthGBps:N0} GB/s");
@@ -238,13 +251,13 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
     {
         var l = o.Layout;
         var nvlink = r.Gpu.Serving?.Nvlink == true;
-        var native = NativeFp8(model) && l.Precision == ServingPrecision.Fp8;
+        var native = Native(model) == l.Precision && l.Precision != PlanPrecision.Bf16;
         yield return l.Precision switch
         {
-            ServingPrecision.Fp8 when native => $"Precision FP8: {model.Name}'s native weights ({model.WeightsFormat}); vLLM needs no --quantization flag.",
-            ServingPrecision.Fp8 when l.QuantizeOnLoad => $"Precision FP8: vLLM quantizes the 16-bit checkpoint while loading (--quantization fp8); {r.Gpu.Name} has FP8 tensor cores.",
-            ServingPrecision.Fp8 => $"Precision FP8: the published checkpoint {l.Checkpoint}.",
-            ServingPrecision.Bf16 => $"Precision BF16: the checkpoint as published, no quality loss.",
+            _ when native => $"Precision {Name(l.Precision)}: {model.Name}'s native release ({model.Serving?.NativeCovers ?? model.WeightsFormat ?? Name(l.Precision)}); vLLM reads the format from the checkpoint, no --quantization flag.",
+            PlanPrecision.Fp8 when l.QuantizeOnLoad => $"Precision FP8: vLLM quantizes the 16-bit checkpoint while loading (--quantization fp8); {r.Gpu.Name} has FP8 tensor cores.",
+            PlanPrecision.Fp8 => $"Precision FP8: the published checkpoint {l.Checkpoint}.",
+            PlanPrecision.Bf16 => $"Precision BF16: the checkpoint as published, no quality loss.",
             _ => $"Precision {Name(l.Precision)}: the published 4-bit checkpoint {l.Checkpoint}.",
         };
         var wholeNodes = l.GpusPerReplica > r.GpusPerNode;
@@ -267,7 +280,7 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
     {
         if (!o.Fits) return o.Memory.Problem!;
         if (o.Layout.Precision != chosen.Layout.Precision)
-            return $"fits, but {Name(chosen.Layout.Precision)} was preferred" + (chosen.Layout.Precision == ServingPrecision.Bf16 ? " (no quantization loss)" : "");
+            return $"fits, but {Name(chosen.Layout.Precision)} was preferred" + (chosen.Layout.Precision == PlanPrecision.Bf16 ? " (no quantization loss)" : "");
         if (o.ClusterConcurrency < r.Users) return $"holds {o.ClusterConcurrency:0.#} requests of {r.Context:N0} tokens, fewer than the {r.Users} asked";
         var ratio = chosen.ClusterTokensPerSecond / Math.Max(o.ClusterTokensPerSecond, 1e-9);
         var why = o.Layout.TensorParallel > 1 && r.Gpu.Serving?.Nvlink != true && o.Layout.TensorParallel > chosen.Layout.TensorParallel
@@ -323,5 +336,5 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
         Powers.SelectMany(g => Powers.Select(n => (g, n))).Where(s => s.n == 1 || s.g == 8).OrderBy(s => s.g * s.n).ThenBy(s => s.n);
 
     /// <summary>"BF16", "FP8", "AWQ", "GPTQ".</summary>
-    public static string Name(ServingPrecision p) => p.ToString().ToUpperInvariant();
+    public static string Name(PlanPrecision p) => p.ToString().ToUpperInvariant();
 }

@@ -1,16 +1,19 @@
 using System.Globalization;
 using ModelScout.Core.Catalog;
+using ModelScout.Core.Fit;
 using ModelScout.Core.Memory;
 
 namespace ModelScout.Core.Serving;
 
 /// <summary>How the weights are stored on the GPUs.</summary>
-public enum ServingPrecision
+public enum PlanPrecision
 {
     /// <summary>16-bit weights (the Hugging Face checkpoint as published).</summary>
     Bf16,
     /// <summary>8-bit float linear weights: a native FP8 checkpoint, a published FP8 one, or vLLM's on-the-fly <c>--quantization fp8</c>.</summary>
     Fp8,
+    /// <summary>MXFP4 experts (gpt-oss's native release).</summary>
+    Mxfp4,
     /// <summary>A published AWQ 4-bit checkpoint.</summary>
     Awq,
     /// <summary>A published GPTQ 4-bit checkpoint.</summary>
@@ -33,7 +36,7 @@ public enum KvCacheDtype
 /// <param name="Utilization"><c>--gpu-memory-utilization</c>.</param>
 /// <param name="BlockSize"><c>--block-size</c>.</param>
 /// <param name="MaxModelLen"><c>--max-model-len</c>.</param>
-public sealed record VllmShape(ServingPrecision Precision, int TensorParallel, int PipelineParallel, double GpuTotalGiB, double Utilization, int BlockSize, int MaxModelLen,
+public sealed record VllmShape(PlanPrecision Precision, int TensorParallel, int PipelineParallel, double GpuTotalGiB, double Utilization, int BlockSize, int MaxModelLen,
     KvCacheDtype KvDtype = KvCacheDtype.Auto);
 
 /// <summary>vLLM's memory budget on the fullest GPU of a replica, and the KV cache it leaves, in vLLM's own terms.</summary>
@@ -93,16 +96,28 @@ public static class VllmMemoryRule
         return (long)a.VocabSize * a.EmbeddingLength * (a.TiedEmbeddings ? 1 : 2);
     }
 
-    /// <summary>Bytes of all weights at a precision.</summary>
-    public static double WeightBytes(ModelEntry model, ServingPrecision precision, VllmFacts facts)
+    /// <summary>The catalog's servable checkpoint of a model at a precision (its "serving" facts), if recorded.</summary>
+    public static ServingPrecision? CatalogCheckpoint(ModelEntry model, PlanPrecision precision)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Serving?.Precisions.FirstOrDefault(p => string.Equals(p.Id, precision.ToString(), StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// Bytes of all weights at a precision: the checkpoint's tensors sized by <see cref="ServingWeights"/> where the catalog
+    /// records the checkpoint, else from the parameter count (linear weights in the format, embeddings and head 16-bit).
+    /// </summary>
+    public static double WeightBytes(ModelEntry model, PlanPrecision precision, VllmFacts facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
+        if (CatalogCheckpoint(model, precision) is { } recorded) return ServingWeights.Bytes(model, recorded);
         var all = (double)LoadedParameters(model);
         var embeddings = (double)EmbeddingParameters(model.Architecture!);
         return precision switch
         {
-            ServingPrecision.Bf16 => all * 2,
-            ServingPrecision.Fp8 => (all - embeddings) + embeddings * 2,
+            PlanPrecision.Bf16 => all * 2,
+            PlanPrecision.Fp8 => (all - embeddings) + embeddings * 2,
+            PlanPrecision.Mxfp4 => (all - embeddings) * (ServingWeights.BytesPerWeight("mxfp4") ?? 0.53) + embeddings * 2,
             _ => (all - embeddings) * facts.Int4BytesPerWeight + embeddings * 2,
         };
     }
