@@ -64,6 +64,10 @@ public sealed record ClusterPlan(ModelEntry Model, ClusterRequest Request, Layou
     ClusterCost? Cost, int ReplicasNeeded, double? RequestsPerSecond, string? NothingFits, IReadOnlyList<string> Assumptions)
 {
     public bool Fits => Chosen is not null;
+    /// <summary>The <c>--gpu-memory-utilization</c> planned at (asked, or vLLM's default).</summary>
+    public double Utilization { get; init; } = 0.9;
+    /// <summary>The <c>--block-size</c> planned at.</summary>
+    public int BlockSize { get; init; } = 16;
 }
 
 /// <summary>
@@ -148,7 +152,7 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
         if (chosen is null)
         {
             return new ClusterPlan(model, r, null, options.Where(o => r.Precision is null || o.Layout.Precision == r.Precision).OrderBy(o => o.Layout.GpusPerReplica).ToList(),
-                reasons, null, 0, null, SmallestChange(model, r), assumptions);
+                reasons, null, 0, null, SmallestChange(model, r), assumptions) { Utilization = r.Utilization ?? facts.DefaultUtilization, BlockSize = r.BlockSize ?? facts.DefaultBlockSize };
         }
         reasons.InsertRange(0, Explain(model, r, chosen));
         var rejected = options.Where(o => o != chosen).Select(o => o with { Verdict = Reject(o, chosen, r) })
@@ -157,7 +161,7 @@ public sealed class ClusterPlanner(Catalog.Catalog catalog)
         var replicasNeeded = (int)Math.Ceiling(Math.Max(r.Users / Math.Max(chosen.Memory.MaxConcurrency, 1e-9), r.TargetTokensPerSecond is { } tps ? tps / Math.Max(perReplica, 1e-9) : 1));
         var total = chosen.ClusterTokensPerSecond;
         double? rps = r.OutputTokensPerRequest is { } outTokens && outTokens > 0 ? total / outTokens : null;
-        return new ClusterPlan(model, r, chosen, rejected, reasons, Cost(r, total), Math.Max(1, replicasNeeded), rps, null, assumptions);
+        return new ClusterPlan(model, r, chosen, rejected, reasons, Cost(r, total), Math.Max(1, replicasNeeded), rps, null, assumptions) { Utilization = r.Utilization ?? facts.DefaultUtilization, BlockSize = r.BlockSize ?? facts.DefaultBlockSize };
     }
 
     private static bool MeetsLoad(LayoutOption o, ClusterRequest r) =>
