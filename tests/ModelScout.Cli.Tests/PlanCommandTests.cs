@@ -38,9 +38,12 @@ public class PlanCommandTests
     public void Nothing_fits_exits_4_with_the_smallest_change_and_writes_nothing()
     {
         var dir = Directory.CreateTempSubdirectory("scout-plan-").FullName;
-        var run = Scout.Run("plan", "deepseek-v3", "--gpus", "8xH100", "--emit", dir);
+        var run = Scout.Run("plan", "deepseek-v3", "--gpus", "8xH100", "--emit", dir, "--json");
         Assert.Equal(4, run.ExitCode);
-        Assert.Contains("needs 2x8xH100 SXM 80GB or 8xH200 141GB", run.Stdout.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        var root = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.False(root.GetProperty("fits").GetBoolean());
+        Assert.Contains("needs 2x8xH100 SXM 80GB or 8xH200 141GB", root.GetProperty("nothingFits").GetString(), StringComparison.Ordinal);
+        Assert.False(root.TryGetProperty("capacity", out _));
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
     }
 
