@@ -19,7 +19,7 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         var commands = new ICommandBuilder[]
         {
             new FitCommand(), new RecommendCommand(), new ModelsCommand(), new ShowCommand(), new CompareCommand(),
-            new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(), new InspectCommand(),
+            new QuantCommand(), new LicenseCommand(), new ExplainCommand(), new RuntimesCommand(), new CostCommand(), new PlanCommand(), new InspectCommand(),
             new RunModelCommand(), new ServeCommand(), new BenchCommand(), new EvalCommand(),
             new ImportCommand(), new CreateCommand(), new ListCommand(), new RemoveCommand(), new CopyCommand(), new PullCommand(),
             new PsCommand(), new EnvCommand(),

@@ -30,6 +30,8 @@ public sealed record CatalogDocument
     public List<Measurement> Measurements { get; set; } = [];
     public CostData Cost { get; set; } = new();
     public List<GlossaryEntry> Glossary { get; set; } = [];
+    /// <summary>vLLM's memory rule and serving facts (<c>scout plan</c>).</summary>
+    public VllmFacts Vllm { get; set; } = new();
 }
 
 public sealed record GuideInfo
@@ -492,6 +494,8 @@ public sealed record GpuSpec
     public string Kind { get; set; } = "consumer";
     public string Backend { get; set; } = "cuda";
     public string? Source { get; init; }
+    /// <summary>Compute and interconnect facts for serving plans; null for cards without them.</summary>
+    public GpuServing? Serving { get; init; }
 }
 
 public sealed record AppleChip

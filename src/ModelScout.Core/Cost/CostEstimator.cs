@@ -43,7 +43,7 @@ public static class CostEstimator
                 $"${api.InputUsdPerMTok:0.00} in / ${api.OutputUsdPerMTok:0.00} out per 1M tokens, {q.InputShare * 100:0}% input (prices as of {catalog.Document.Cost.AsOf})"));
         }
 
-        var hourly = q.GpuHourUsd ?? (q.GpuSpecId is { } id ? catalog.Document.Cost.GpuHourUsd.GetValueOrDefault(id) : 0);
+        var hourly = q.GpuHourUsd ?? (q.GpuSpecId is { } id ? GpuHourRate(catalog, id) ?? 0 : 0);
         if (hourly <= 0) notes.Add("No GPU-hour price known for this card; pass --gpu-hour.");
         var single = q.SelfHost.Speed?.Mid ?? 0;
         var capacity = single * q.BatchingGain * SecondsPerDay;
@@ -84,6 +84,13 @@ public static class CostEstimator
         }
         notes.Add($"Self-hosting assumes GPUs rented by the hour ({catalog.Document.Cost.GpuHourSource}) and a batching gain of {q.BatchingGain:0.#}x ({catalog.Document.Cost.BatchingGain.Source}).");
         return new CostReport(lines, breakEven, machines, capacity, statement, notes);
+    }
+
+    /// <summary>The catalog's assumed price of one GPU hour for a card (the rate <c>scout cost</c> and <c>scout plan</c> use); null when unknown.</summary>
+    public static double? GpuHourRate(Catalog.Catalog catalog, string gpuSpecId)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog.Document.Cost.GpuHourUsd.TryGetValue(gpuSpecId, out var usd) ? usd : null;
     }
 
     /// <summary>"1 machine", "3 machines".</summary>
