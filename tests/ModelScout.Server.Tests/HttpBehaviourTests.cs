@@ -145,8 +145,8 @@ public sealed class HttpBehaviourTests
         engine.TokenDelay = TimeSpan.Zero;
         var (status, _) = await PostAsync(h.Http, "/api/generate", """{"model":"llama3.1:8b","prompt":"hi","stream":false}""");
         Assert.Equal(200, status);
-        var metrics = await h.Http.GetStringAsync("/metrics");
-        Assert.Contains("scout_requests_running{model=\"llama3.1:8b\"} 0\n", metrics, StringComparison.Ordinal);
+        var metrics = await Scrape.GetAsync(h.Http);
+        Assert.Equal(0, metrics.Value("scout_requests_running", ("model", "llama3.1:8b")));
     }
 
     [Fact]
@@ -174,8 +174,8 @@ public sealed class HttpBehaviourTests
         Assert.True(statuses.Count(s => s == 200) >= 12, $"{statuses.Count(s => s == 200)} completed");
         var snapshot = engine.Snapshot().Models[0];
         Assert.Equal((0, 0), (snapshot.Running, snapshot.Waiting));
-        var metrics = await h.Http.GetStringAsync("/metrics");
-        Assert.Contains("scout_requests_waiting{model=\"llama3.1:8b\"} 0\n", metrics, StringComparison.Ordinal);
+        var metrics = await Scrape.GetAsync(h.Http);
+        Assert.Equal(0, metrics.Value("scout_requests_waiting", ("model", "llama3.1:8b")));
     }
 
     [Fact]

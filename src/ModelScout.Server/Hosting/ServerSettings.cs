@@ -61,6 +61,9 @@ public sealed record ServerSettings
     /// <summary>How long in-flight requests get to finish after SIGINT/SIGTERM before they are cancelled.</summary>
     public TimeSpan ShutdownGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Traces, OTLP export and vLLM-named metrics.</summary>
+    public TelemetrySettings Telemetry { get; init; } = new();
+
     /// <summary>Engine settings: threads, parallel slots, queue length, keep-alive.</summary>
     public EngineSettings Engine { get; init; } = new();
 
@@ -71,7 +74,7 @@ public sealed record ServerSettings
     public static ServerSettings FromEnvironment(Func<string, string?>? getenv = null)
     {
         getenv ??= Environment.GetEnvironmentVariable;
-        var s = new ServerSettings { Engine = EngineSettings.FromEnvironment(getenv) };
+        var s = new ServerSettings { Engine = EngineSettings.FromEnvironment(getenv), Telemetry = TelemetrySettings.FromEnvironment(getenv) };
         if (ScoutVariables.Host.Read(getenv) is (var host, var hostFrom))
         {
             var (h, p) = HostAddress.Parse(host, hostFrom);
