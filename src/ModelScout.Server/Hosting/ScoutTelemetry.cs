@@ -41,7 +41,10 @@ public static class ScoutTelemetry
         otel.WithMetrics(metrics =>
         {
             metrics.AddMeter(ServerMetrics.MeterName)
-                .AddView(instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, ownFactory()) ? MetricStreamConfiguration.Drop : null)
+                .AddView(instrument =>
+                    instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, ownFactory()) ? MetricStreamConfiguration.Drop
+                    : ServerMetrics.ExportName(instrument) is { } name ? new MetricStreamConfiguration { Name = name }
+                    : null)
                 .AddPrometheusExporter(o =>
                 {
                     // Every scrape sees the figures of that moment (tests and benchmarks scrape right after a request).

@@ -84,6 +84,16 @@ public sealed class ServerMetrics : IDisposable
         if (vllmNames) vllm = new Vllm(meter, engine);
     }
 
+    /// <summary>
+    /// The name an instrument is exported under: vLLM's names have a colon, which OpenTelemetry does not allow in an
+    /// instrument's own name, so they are made as <c>vllm.x</c> and renamed to <c>vllm:x</c> by a view; null for the rest.
+    /// </summary>
+    public static string? ExportName(Instrument instrument)
+    {
+        ArgumentNullException.ThrowIfNull(instrument);
+        return instrument.Meter.Name == MeterName && instrument.Name.StartsWith("vllm.", StringComparison.Ordinal) ? "vllm:" + instrument.Name["vllm.".Length..] : null;
+    }
+
     /// <summary>Whether the vLLM-named series are published.</summary>
     public bool VllmNames { get; }
 
@@ -151,23 +161,23 @@ public sealed class ServerMetrics : IDisposable
     {
         public Vllm(Meter meter, IInferenceService engine)
         {
-            meter.CreateObservableGauge("vllm:num_requests_running", () => PerModel(engine, c => c.Running, "model_name"), null, "Number of requests in model execution batches.");
-            meter.CreateObservableGauge("vllm:num_requests_waiting", () => PerModel(engine, c => c.Waiting, "model_name"), null, "Number of requests waiting to be processed.");
-            meter.CreateObservableGauge("vllm:kv_cache_usage_perc", () => PerModel(engine, c => c.KvCacheUsage, "model_name"), null, "KV-cache usage. 1 means 100 percent usage.");
-            meter.CreateObservableGauge("vllm:gpu_cache_usage_perc", () => PerModel(engine, c => c.KvCacheUsage, "model_name"), null, "KV-cache usage (vLLM's older name). 1 means 100 percent usage.");
-            meter.CreateObservableCounter("vllm:prompt_tokens", () => PerModel(engine, c => c.PromptTokensTotal, "model_name"), null, "Number of prefill tokens processed.");
-            meter.CreateObservableCounter("vllm:generation_tokens", () => PerModel(engine, c => c.GeneratedTokensTotal, "model_name"), null, "Number of generation tokens processed.");
-            Success = meter.CreateCounter<long>("vllm:request_success", null, "Count of successfully processed requests.");
-            FirstToken = meter.CreateHistogram("vllm:time_to_first_token", "s", "Histogram of time to first token in seconds.", advice: Bounds(VllmFirstTokenBounds));
-            PerToken = meter.CreateHistogram("vllm:time_per_output_token", "s", "Histogram of time per output token in seconds (vLLM's older name for the inter-token latency).", advice: Bounds(VllmPerTokenBounds));
-            InterToken = meter.CreateHistogram("vllm:inter_token_latency", "s", "Histogram of inter-token latency in seconds.", advice: Bounds(VllmPerTokenBounds));
-            RequestPerToken = meter.CreateHistogram("vllm:request_time_per_output_token", "s", "Histogram of time per output token of each request in seconds.", advice: Bounds(VllmPerTokenBounds));
-            E2e = meter.CreateHistogram("vllm:e2e_request_latency", "s", "Histogram of e2e request latency in seconds.", advice: Bounds(VllmRequestBounds));
-            Queue = meter.CreateHistogram("vllm:request_queue_time", "s", "Histogram of time spent waiting in the queue in seconds.", advice: Bounds(VllmRequestBounds));
-            Prefill = meter.CreateHistogram("vllm:request_prefill_time", "s", "Histogram of time spent in the prefill phase in seconds.", advice: Bounds(VllmRequestBounds));
-            Decode = meter.CreateHistogram("vllm:request_decode_time", "s", "Histogram of time spent in the decode phase in seconds.", advice: Bounds(VllmRequestBounds));
-            PromptTokens = meter.CreateHistogram<long>("vllm:request_prompt_tokens", null, "Number of prefill tokens processed per request.", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [.. VllmTokenBounds.Select(b => (long)b)] });
-            GenerationTokens = meter.CreateHistogram<long>("vllm:request_generation_tokens", null, "Number of generation tokens processed per request.", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [.. VllmTokenBounds.Select(b => (long)b)] });
+            meter.CreateObservableGauge("vllm.num_requests_running", () => PerModel(engine, c => c.Running, "model_name"), null, "Number of requests in model execution batches.");
+            meter.CreateObservableGauge("vllm.num_requests_waiting", () => PerModel(engine, c => c.Waiting, "model_name"), null, "Number of requests waiting to be processed.");
+            meter.CreateObservableGauge("vllm.kv_cache_usage_perc", () => PerModel(engine, c => c.KvCacheUsage, "model_name"), null, "KV-cache usage. 1 means 100 percent usage.");
+            meter.CreateObservableGauge("vllm.gpu_cache_usage_perc", () => PerModel(engine, c => c.KvCacheUsage, "model_name"), null, "KV-cache usage (vLLM's older name). 1 means 100 percent usage.");
+            meter.CreateObservableCounter("vllm.prompt_tokens", () => PerModel(engine, c => c.PromptTokensTotal, "model_name"), null, "Number of prefill tokens processed.");
+            meter.CreateObservableCounter("vllm.generation_tokens", () => PerModel(engine, c => c.GeneratedTokensTotal, "model_name"), null, "Number of generation tokens processed.");
+            Success = meter.CreateCounter<long>("vllm.request_success", null, "Count of successfully processed requests.");
+            FirstToken = meter.CreateHistogram("vllm.time_to_first_token", "s", "Histogram of time to first token in seconds.", advice: Bounds(VllmFirstTokenBounds));
+            PerToken = meter.CreateHistogram("vllm.time_per_output_token", "s", "Histogram of time per output token in seconds (vLLM's older name for the inter-token latency).", advice: Bounds(VllmPerTokenBounds));
+            InterToken = meter.CreateHistogram("vllm.inter_token_latency", "s", "Histogram of inter-token latency in seconds.", advice: Bounds(VllmPerTokenBounds));
+            RequestPerToken = meter.CreateHistogram("vllm.request_time_per_output_token", "s", "Histogram of time per output token of each request in seconds.", advice: Bounds(VllmPerTokenBounds));
+            E2e = meter.CreateHistogram("vllm.e2e_request_latency", "s", "Histogram of e2e request latency in seconds.", advice: Bounds(VllmRequestBounds));
+            Queue = meter.CreateHistogram("vllm.request_queue_time", "s", "Histogram of time spent waiting in the queue in seconds.", advice: Bounds(VllmRequestBounds));
+            Prefill = meter.CreateHistogram("vllm.request_prefill_time", "s", "Histogram of time spent in the prefill phase in seconds.", advice: Bounds(VllmRequestBounds));
+            Decode = meter.CreateHistogram("vllm.request_decode_time", "s", "Histogram of time spent in the decode phase in seconds.", advice: Bounds(VllmRequestBounds));
+            PromptTokens = meter.CreateHistogram<long>("vllm.request_prompt_tokens", null, "Number of prefill tokens processed per request.", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [.. VllmTokenBounds.Select(b => (long)b)] });
+            GenerationTokens = meter.CreateHistogram<long>("vllm.request_generation_tokens", null, "Number of generation tokens processed per request.", advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [.. VllmTokenBounds.Select(b => (long)b)] });
         }
 
         public Counter<long> Success { get; }
