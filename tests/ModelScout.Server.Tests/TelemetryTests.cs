@@ -133,6 +133,39 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task Every_metric_the_grafana_dashboard_queries_is_served_with_vllm_names_on()
+    {
+        using var dashboard = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "grafana", "scout-dashboard.json")));
+        var queries = new List<string>();
+        Collect(dashboard.RootElement, queries);
+        var queried = queries.SelectMany(q => System.Text.RegularExpressions.Regex.Matches(q, @"([a-zA-Z_:][a-zA-Z0-9_:]*)\{|label_values\(([a-zA-Z_:][a-zA-Z0-9_:]*)")
+            .Select(m => m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value)).ToHashSet(StringComparer.Ordinal);
+        Assert.True(queried.Count >= 10, "the dashboard queries only " + string.Join(", ", queried));
+
+        await using var h = await ServerHarness.StartScriptedAsync(s => s with { Telemetry = s.Telemetry with { VllmNames = true } });
+        await TwoRequestsAsync(h);
+        var served = (await Scrape.GetAsync(h.Http)).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        var missing = queried.Where(q => !served.Contains(q)).ToList();
+        Assert.True(missing.Count == 0, "the dashboard queries metrics scout serve does not serve: " + string.Join(", ", missing));
+
+        static void Collect(System.Text.Json.JsonElement e, List<string> into)
+        {
+            if (e.ValueKind == System.Text.Json.JsonValueKind.Object)
+            {
+                foreach (var p in e.EnumerateObject())
+                {
+                    if (p.Name is "expr" or "definition" && p.Value.ValueKind == System.Text.Json.JsonValueKind.String) into.Add(p.Value.GetString()!);
+                    else Collect(p.Value, into);
+                }
+            }
+            else if (e.ValueKind == System.Text.Json.JsonValueKind.Array)
+            {
+                foreach (var item in e.EnumerateArray()) Collect(item, into);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_streamed_chat_is_one_trace_under_the_clients_traceparent_with_queue_prompt_and_generate_spans()
     {
         var spans = new List<Activity>();
@@ -170,8 +203,9 @@ public sealed class TelemetryTests
         Assert.True(children[^1].StartTimeUtc + children[^1].Duration <= chatSpan.StartTimeUtc + chatSpan.Duration + TimeSpan.FromMilliseconds(1));
 
         // The one-line request log names the trace and the run.
-        await Eventually.WaitUntilAsync(() => h.Logs.Lines.Any(l => l.Contains("/v1/chat/completions", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), "the request's log line");
-        var line = h.Logs.Lines.Single(l => l.Contains("/v1/chat/completions", StringComparison.Ordinal));
+        static bool RequestLine(string l) => l.Contains("POST /v1/chat/completions model=", StringComparison.Ordinal);
+        await Eventually.WaitUntilAsync(() => h.Logs.Lines.Any(RequestLine), TimeSpan.FromSeconds(5), "the request's log line");
+        var line = h.Logs.Lines.Single(RequestLine);
         Assert.Contains($"trace_id={trace.ToHexString()}", line, StringComparison.Ordinal);
         Assert.Contains("run=bench-7", line, StringComparison.Ordinal);
 

@@ -167,7 +167,7 @@ public sealed class ServerMetrics : IDisposable
             meter.CreateObservableGauge("vllm.gpu_cache_usage_perc", () => PerModel(engine, c => c.KvCacheUsage, "model_name"), null, "KV-cache usage (vLLM's older name). 1 means 100 percent usage.");
             meter.CreateObservableCounter("vllm.prompt_tokens", () => PerModel(engine, c => c.PromptTokensTotal, "model_name"), null, "Number of prefill tokens processed.");
             meter.CreateObservableCounter("vllm.generation_tokens", () => PerModel(engine, c => c.GeneratedTokensTotal, "model_name"), null, "Number of generation tokens processed.");
-            Success = meter.CreateCounter<long>("vllm.request_success", null, "Count of successfully processed requests.");
+            Success = meter.CreateCounter<long>("vllm.request_success", null, "Count of processed requests by finished reason (stop, length, abort).");
             FirstToken = meter.CreateHistogram("vllm.time_to_first_token", "s", "Histogram of time to first token in seconds.", advice: Bounds(VllmFirstTokenBounds));
             PerToken = meter.CreateHistogram("vllm.time_per_output_token", "s", "Histogram of time per output token in seconds (vLLM's older name for the inter-token latency).", advice: Bounds(VllmPerTokenBounds));
             InterToken = meter.CreateHistogram("vllm.inter_token_latency", "s", "Histogram of inter-token latency in seconds.", advice: Bounds(VllmPerTokenBounds));
@@ -200,7 +200,8 @@ public sealed class ServerMetrics : IDisposable
                 DoneReason.Cancelled => "abort",
                 _ => "stop",
             };
-            if (stats.DoneReason != DoneReason.Cancelled) Success.Add(1, labels.Vllm.With("finished_reason", reason));
+            // As vLLM does, aborted requests count too, under finished_reason="abort".
+            Success.Add(1, labels.Vllm.With("finished_reason", reason));
             E2e.Record(seconds, labels.Vllm);
             Queue.Record(queued.TotalSeconds, labels.Vllm);
             Prefill.Record(stats.PromptEvalDuration.TotalSeconds, labels.Vllm);
