@@ -82,6 +82,10 @@ public static class ScoutVariables
     public static readonly ScoutVariable ServiceName = new("OTEL_SERVICE_NAME", "telemetry", "scout",
         "service.name on scout serve's traces, metrics and logs");
 
+    /// <summary>The tag bench and eval send with their requests.</summary>
+    public static readonly ScoutVariable RunTag = new("SCOUT_RUN_TAG", "telemetry", "bench-/eval- and the start time (UTC)",
+        "the X-Scout-Run header scout bench and scout eval send with every request; scout serve puts it on the request's spans (scout.run) and log line");
+
     /// <summary>Registry for short names.</summary>
     public static readonly ScoutVariable Registry = new("SCOUT_REGISTRY", "store", "https://registry.ollama.ai/",
         "the registry scout pull uses for names without a host");
@@ -163,7 +167,7 @@ public static class ScoutVariables
     [
         Home, Models, EvalDatabase, Catalog, Registry, PauseAt,
         Host, ApiKey, Origins, MaxBodyBytes,
-        Telemetry, MetricsVllmNames, OtlpEndpoint, OtlpProtocol, OtlpHeaders, ServiceName,
+        Telemetry, MetricsVllmNames, OtlpEndpoint, OtlpProtocol, OtlpHeaders, ServiceName, RunTag,
         NumThread, NumParallel, MaxQueue, MaxLoadedModels, KeepAlive, FlashAttention, KvUnified, ContextShift, LlamaLibrary, GpuLayers,
         EvalData, EvalApiKey, BenchApiKey, ChartFont, NoColor, Ci, Columns,
     ];
