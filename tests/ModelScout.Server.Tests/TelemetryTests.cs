@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using ModelScout.Engine;
 using ModelScout.LoadTest;
 using ModelScout.Server.Hosting;
@@ -130,6 +131,28 @@ public sealed class TelemetryTests
 
         // No per-series scope labels: the series look as they did before OpenTelemetry.
         Assert.DoesNotContain(samples, s => s.Labels.ContainsKey("otel_scope_name"));
+    }
+
+    [Fact]
+    public async Task With_an_otlp_endpoint_traces_and_metrics_are_pushed_there_with_the_configured_headers()
+    {
+        await using var collector = await LoopbackHttpServer.StartAsync(
+            app => app.MapPost("/v1/{signal}", () => Microsoft.AspNetCore.Http.Results.Ok()), new LoopbackHttpServerOptions { RecordRequests = true });
+        await using var h = await ServerHarness.StartScriptedAsync(s => s with
+        {
+            Telemetry = s.Telemetry with { OtlpEndpoint = collector.BaseUri, OtlpHeaders = "x-team=scout-tests" },
+        });
+        await TwoRequestsAsync(h);
+        h.Server.FlushTelemetry();
+        await Eventually.WaitUntilAsync(() => Paths().Contains("/v1/traces") && Paths().Contains("/v1/metrics"), TimeSpan.FromSeconds(20),
+            "OTLP exports of traces and metrics", () => string.Join(", ", Paths()));
+        Assert.All(collector.Requests, r =>
+        {
+            Assert.Equal("application/x-protobuf", r.Header("Content-Type"));
+            Assert.Equal("scout-tests", r.Header("x-team"));
+        });
+
+        List<string> Paths() => [.. collector.Requests.Select(r => r.Path)];
     }
 
     [Fact]

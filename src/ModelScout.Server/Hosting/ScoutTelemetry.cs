@@ -62,8 +62,11 @@ public static class ScoutTelemetry
             builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
             if (settings.OtlpEndpoint is { } endpoint)
             {
+                // One exporter for traces, metrics and logs; with http/protobuf it appends /v1/traces etc. to the endpoint.
                 otel.UseOtlpExporter(settings.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf, endpoint);
-                if (settings.OtlpHeaders is { } headers) builder.Services.Configure<OtlpExporterOptions>(o => o.Headers = headers);
+                // The exporter reads its headers from the host's configuration under this key: set from the settings,
+                // so what the CLI parsed is what is sent.
+                if (settings.OtlpHeaders is { } headers) builder.Configuration["OTEL_EXPORTER_OTLP_HEADERS"] = headers;
             }
         }
         configure?.Invoke(otel);
