@@ -263,7 +263,7 @@ public sealed class HttpBehaviourTests
         await PostAsync(h.Http, "/api/chat", """{"model":"nope","messages":[{"role":"user","content":"x"}]}""");
         var lines = h.Logs.Lines.Where(l => l.Contains("ModelScout.Server:", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, lines.Count);
-        Assert.Matches(@"^Information ModelScout\.Server: POST /v1/chat/completions model=llama3\.1:8b status=200 prompt_tokens=\d+ completion_tokens=3 duration_ms=[\d.]+$", lines[0]);
+        Assert.Matches(@"^Information ModelScout\.Server: POST /v1/chat/completions model=llama3\.1:8b status=200 prompt_tokens=\d+ completion_tokens=3 duration_ms=[\d.]+ trace_id=[0-9a-f]{32} run=-$", lines[0]);
         Assert.Matches(@"^Information ModelScout\.Server: POST /api/chat model=nope status=404 ", lines[1]);
     }
 
