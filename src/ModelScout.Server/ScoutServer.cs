@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -10,11 +12,15 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ModelScout.Server.Endpoints;
 using ModelScout.Server.Hosting;
+using ModelScout.Server.Metrics;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
 using ModelScout.Server.Ui;
 using ModelScout.Server.Ui.Arena;
 using ModelScout.Server.Ui.Dashboard;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace ModelScout.Server;
 
@@ -36,8 +42,11 @@ public sealed partial class ScoutServer : IAsyncDisposable
     /// <summary>The first address the server listens on, once started (the real port when 0 was asked for).</summary>
     public Uri Address => new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::]", "localhost", StringComparison.Ordinal));
 
-    /// <summary>Builds the server. <paramref name="logging"/> configures log providers (none when null).</summary>
-    public static ScoutServer Create(ServerServices services, Action<ILoggingBuilder>? logging = null)
+    /// <summary>
+    /// Builds the server. <paramref name="logging"/> configures log providers (none when null); <paramref name="telemetry"/>
+    /// adds to the OpenTelemetry set-up (tests add in-memory exporters).
+    /// </summary>
+    public static ScoutServer Create(ServerServices services, Action<ILoggingBuilder>? logging = null, Action<IOpenTelemetryBuilder>? telemetry = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var settings = services.Settings;
@@ -66,7 +75,11 @@ public sealed partial class ScoutServer : IAsyncDisposable
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownGrace);
         builder.Services.AddSingleton(services);
         builder.Services.AddCors();
+        IMeterFactory? meters = null;
+        builder.AddScoutTelemetry(settings.Telemetry, telemetry, () => meters);
         var app = builder.Build();
+        meters = app.Services.GetRequiredService<IMeterFactory>();
+        services.Metrics = new ServerMetrics(services.Engine, meters, settings.Telemetry.VllmNames);
         services.Stopping = app.Lifetime.ApplicationStopping;
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ModelScout.Server");
         var origins = new OriginPolicy(settings.Origins);
@@ -81,6 +94,7 @@ public sealed partial class ScoutServer : IAsyncDisposable
         app.UseCors(policy => policy.SetIsOriginAllowed(origins.IsAllowed).AllowAnyHeader().AllowAnyMethod());
         app.Use(UiEndpoints.GuardAsync);
         app.Use((context, next) => CheckApiKeyAsync(context, next, settings));
+        app.UseScoutTelemetry();
         if (settings.Ui)
         {
             app.MapUi();
@@ -122,6 +136,14 @@ public sealed partial class ScoutServer : IAsyncDisposable
     /// <summary>Completes when the host shuts down (SIGINT/SIGTERM or <see cref="StopAsync"/>).</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => app.WaitForShutdownAsync(cancellationToken);
 
+    /// <summary>Pushes what the telemetry readers hold to their exporters now (tests read in-memory exporters after it).</summary>
+    internal void FlushTelemetry()
+    {
+        // A pull reader (Prometheus) answers false here; the push readers have flushed all the same.
+        app.Services.GetService<MeterProvider>()?.ForceFlush();
+        app.Services.GetService<TracerProvider>()?.ForceFlush();
+    }
+
     /// <summary>The settings and services the server runs with.</summary>
     public ServerServices Services => services;
 
@@ -150,13 +172,15 @@ public sealed partial class ScoutServer : IAsyncDisposable
                 var status = context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? 499 : context.Response.StatusCode;
                 var path = context.Request.Path.Value ?? "/";
                 var milliseconds = Math.Round(time.GetElapsedTime(started).TotalMilliseconds, 1);
-                RequestDone(log, context.Request.Method, path, t.Model ?? "-", status, t.PromptTokens, t.CompletionTokens, milliseconds);
+                var trace = Activity.Current is { } activity ? activity.TraceId.ToHexString() : "-";
+                var run = ScoutTelemetry.RunOf(context) ?? "-";
+                RequestDone(log, context.Request.Method, path, t.Model ?? "-", status, t.PromptTokens, t.CompletionTokens, milliseconds, trace, run);
             }
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} model={Model} status={Status} prompt_tokens={PromptTokens} completion_tokens={CompletionTokens} duration_ms={DurationMs}")]
-    private static partial void RequestDone(ILogger log, string method, string path, string model, int status, int promptTokens, int completionTokens, double durationMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {Path} model={Model} status={Status} prompt_tokens={PromptTokens} completion_tokens={CompletionTokens} duration_ms={DurationMs} trace_id={TraceId} run={Run}")]
+    private static partial void RequestDone(ILogger log, string method, string path, string model, int status, int promptTokens, int completionTokens, double durationMs, string traceId, string run);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed (request {RequestId})")]
     private static partial void RequestFailed(ILogger log, Exception error, string method, string path, string requestId);

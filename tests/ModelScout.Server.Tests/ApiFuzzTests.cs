@@ -141,13 +141,8 @@ public sealed class ApiFuzzTests(ITestOutputHelper output) : IDisposable
 
     private static async Task<double> Counters(ServerHarness h)
     {
-        var text = await h.Http.GetStringAsync("/metrics");
-        var sum = 0.0;
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("scout_requests_running", StringComparison.Ordinal) || line.StartsWith("scout_requests_waiting", StringComparison.Ordinal))
-                sum += double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-        }
+        var samples = await Scrape.GetAsync(h.Http);
+        var sum = samples.Where(s => s.Name is "scout_requests_running" or "scout_requests_waiting").Sum(s => s.Value);
         return sum;
     }
 

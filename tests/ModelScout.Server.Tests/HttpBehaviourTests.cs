@@ -145,8 +145,8 @@ public sealed class HttpBehaviourTests
         engine.TokenDelay = TimeSpan.Zero;
         var (status, _) = await PostAsync(h.Http, "/api/generate", """{"model":"llama3.1:8b","prompt":"hi","stream":false}""");
         Assert.Equal(200, status);
-        var metrics = await h.Http.GetStringAsync("/metrics");
-        Assert.Contains("scout_requests_running{model=\"llama3.1:8b\"} 0\n", metrics, StringComparison.Ordinal);
+        var metrics = await Scrape.GetAsync(h.Http);
+        Assert.Equal(0, metrics.Value("scout_requests_running", ("model", "llama3.1:8b")));
     }
 
     [Fact]
@@ -174,8 +174,8 @@ public sealed class HttpBehaviourTests
         Assert.True(statuses.Count(s => s == 200) >= 12, $"{statuses.Count(s => s == 200)} completed");
         var snapshot = engine.Snapshot().Models[0];
         Assert.Equal((0, 0), (snapshot.Running, snapshot.Waiting));
-        var metrics = await h.Http.GetStringAsync("/metrics");
-        Assert.Contains("scout_requests_waiting{model=\"llama3.1:8b\"} 0\n", metrics, StringComparison.Ordinal);
+        var metrics = await Scrape.GetAsync(h.Http);
+        Assert.Equal(0, metrics.Value("scout_requests_waiting", ("model", "llama3.1:8b")));
     }
 
     [Fact]
@@ -263,7 +263,7 @@ public sealed class HttpBehaviourTests
         await PostAsync(h.Http, "/api/chat", """{"model":"nope","messages":[{"role":"user","content":"x"}]}""");
         var lines = h.Logs.Lines.Where(l => l.Contains("ModelScout.Server:", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, lines.Count);
-        Assert.Matches(@"^Information ModelScout\.Server: POST /v1/chat/completions model=llama3\.1:8b status=200 prompt_tokens=\d+ completion_tokens=3 duration_ms=[\d.]+$", lines[0]);
+        Assert.Matches(@"^Information ModelScout\.Server: POST /v1/chat/completions model=llama3\.1:8b status=200 prompt_tokens=\d+ completion_tokens=3 duration_ms=[\d.]+ trace_id=[0-9a-f]{32} run=-$", lines[0]);
         Assert.Matches(@"^Information ModelScout\.Server: POST /api/chat model=nope status=404 ", lines[1]);
     }
 

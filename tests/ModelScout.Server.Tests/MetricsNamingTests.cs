@@ -27,7 +27,8 @@ public sealed partial class MetricsNamingTests
             var store = new ModelStore(Path.Combine(root, "models"));
             var stored = await store.ImportAsync(RepoPaths.Model("stories260K.gguf"), "stories");
             Assert.Equal("stories:latest", stored.Name);
-            await using var h = await ServerHarness.StartAsync(new ModelHost(store, new EngineSettings { Threads = 1, Parallel = 1, KeepAlive = TimeSpan.FromMinutes(10) }), store);
+            await using var h = await ServerHarness.StartAsync(new ModelHost(store, new EngineSettings { Threads = 1, Parallel = 1, KeepAlive = TimeSpan.FromMinutes(10) }), store,
+                s => s with { Telemetry = s.Telemetry with { VllmNames = true } });
 
             foreach (var name in new[] { "stories", "stories:latest" })
             {
@@ -43,10 +44,16 @@ public sealed partial class MetricsNamingTests
             var metrics = await h.Http.GetStringAsync("/metrics");
             var labels = ModelLabel().Matches(metrics).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).ToList();
             Assert.Equal(["stories:latest"], labels);
-            // Both kinds of series are there, and each counted all four requests.
-            Assert.Contains("scout_requests_total{model=\"stories:latest\"} 4\n", metrics, StringComparison.Ordinal);
-            Assert.Contains("scout_e2e_request_latency_seconds_count{model=\"stories:latest\"} 4\n", metrics, StringComparison.Ordinal);
-            Assert.Contains("scout_time_to_first_token_seconds_count{model=\"stories:latest\"} 4\n", metrics, StringComparison.Ordinal);
+            // Both kinds of series are there, and each counted all four requests, under scout's, GenAI's and vLLM's names.
+            var samples = ModelScout.LoadTest.PrometheusText.Parse(metrics);
+            Assert.Equal(4, samples.Value("scout_requests_total", ("model", "stories:latest")));
+            Assert.Equal(4, samples.Value("scout_e2e_request_latency_seconds_count", ("model", "stories:latest")));
+            Assert.Equal(4, samples.Value("scout_time_to_first_token_seconds_count", ("model", "stories:latest")));
+            Assert.Equal(4, samples.Where(s => s.Name == "gen_ai_server_request_duration_seconds_count").Sum(s => s.Value));
+            Assert.All(samples.Where(s => s.Name.StartsWith("gen_ai_", StringComparison.Ordinal)), s => Assert.Equal("stories:latest", s.Labels["gen_ai_request_model"]));
+            Assert.Equal(4, samples.Value("vllm:e2e_request_latency_seconds_count", ("model_name", "stories:latest")));
+            Assert.Equal(4, samples.Where(s => s.Name == "vllm:request_success_total").Sum(s => s.Value));
+            Assert.All(samples.Where(s => s.Name.StartsWith("vllm:", StringComparison.Ordinal)), s => Assert.Equal("stories:latest", s.Labels["model_name"]));
             Assert.DoesNotContain("model=\"stories\"", metrics, StringComparison.Ordinal);
         }
         finally

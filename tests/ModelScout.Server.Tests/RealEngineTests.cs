@@ -98,9 +98,9 @@ public sealed class RealEngineBehaviourTests(StoriesFixture fixture) : IClassFix
             });
         using var next = await H.Http.PostAsync("/api/generate", Json("""{"model":"llama3.1:8b","prompt":"Once upon a time","raw":true,"stream":false,"options":{"temperature":0,"num_predict":8}}"""));
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
-        var metrics = await H.Http.GetStringAsync("/metrics");
-        Assert.Contains("scout_requests_running{model=\"llama3.1:8b\"} 0\n", metrics, StringComparison.Ordinal);
-        Assert.Contains("scout_time_to_first_token_seconds_count{model=\"llama3.1:8b\"}", metrics, StringComparison.Ordinal);
+        var metrics = await Scrape.GetAsync(H.Http);
+        Assert.Equal(0, metrics.Value("scout_requests_running", ("model", "llama3.1:8b")));
+        Assert.NotNull(metrics.Value("scout_time_to_first_token_seconds_count", ("model", "llama3.1:8b")));
     }
 
     [Fact]
@@ -126,8 +126,8 @@ public sealed class RealEngineBehaviourTests(StoriesFixture fixture) : IClassFix
         Assert.Contains(503, statuses);
         Assert.True(statuses.Count(s => s == 200) >= 12, $"{statuses.Count(s => s == 200)} completed");
         await Eventually.WaitUntilAsync(() => H.Engine.Snapshot().Models.All(m => m.Running == 0 && m.Waiting == 0), TimeSpan.FromSeconds(10), "every request has left the engine");
-        var metrics = await H.Http.GetStringAsync("/metrics");
-        Assert.Contains("scout_requests_waiting{model=\"llama3.1:8b\"} 0\n", metrics, StringComparison.Ordinal);
+        var metrics = await Scrape.GetAsync(H.Http);
+        Assert.Equal(0, metrics.Value("scout_requests_waiting", ("model", "llama3.1:8b")));
     }
 
     [Fact]

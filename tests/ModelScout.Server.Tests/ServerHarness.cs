@@ -4,6 +4,7 @@ using ModelScout.Server.Hosting;
 using ModelScout.Server.Tests.Fakes;
 using ModelScout.Store;
 using ModelScout.Testing;
+using OpenTelemetry;
 
 namespace ModelScout.Server.Tests;
 
@@ -31,15 +32,15 @@ internal sealed class ServerHarness : IAsyncDisposable
     /// <summary>The model the guide's curl example names; the scripted engine and the store both know it.</summary>
     public const string Model = "llama3.1:8b";
 
-    public static Task<ServerHarness> StartScriptedAsync(Func<ServerSettings, ServerSettings>? configure = null, ScriptedEngine? engine = null) =>
-        StartAsync(engine ?? new ScriptedEngine([Model]), new InMemoryModelStore((Model, RepoPaths.Model("stories260K.gguf"))), configure);
+    public static Task<ServerHarness> StartScriptedAsync(Func<ServerSettings, ServerSettings>? configure = null, ScriptedEngine? engine = null, Action<IOpenTelemetryBuilder>? telemetry = null) =>
+        StartAsync(engine ?? new ScriptedEngine([Model]), new InMemoryModelStore((Model, RepoPaths.Model("stories260K.gguf"))), configure, telemetry);
 
-    public static async Task<ServerHarness> StartAsync(IInferenceService engine, IModelStore store, Func<ServerSettings, ServerSettings>? configure = null)
+    public static async Task<ServerHarness> StartAsync(IInferenceService engine, IModelStore store, Func<ServerSettings, ServerSettings>? configure = null, Action<IOpenTelemetryBuilder>? telemetry = null)
     {
         var settings = new ServerSettings { Host = "127.0.0.1", Port = 0, ShutdownGrace = TimeSpan.FromSeconds(5) };
         if (configure is not null) settings = configure(settings);
         var logs = new LogCollector();
-        var server = ScoutServer.Create(new ServerServices(engine, store, settings), logging => logging.AddProvider(logs));
+        var server = ScoutServer.Create(new ServerServices(engine, store, settings), logging => logging.AddProvider(logs), telemetry);
         await server.StartAsync();
         return new ServerHarness(server, engine, store) { Logs = logs };
     }

@@ -1,6 +1,4 @@
-using ModelScout.Engine;
 using ModelScout.Server.Hosting;
-using ModelScout.Server.Metrics;
 
 namespace ModelScout.Server.Tests;
 
@@ -66,25 +64,4 @@ public sealed class SettingsTests
     [InlineData("http://localhost.evil.example", false)]
     public void Origins_allow_local_defaults_and_configured_patterns(string origin, bool allowed) =>
         Assert.Equal(allowed, new OriginPolicy(["chrome-extension://*"]).IsAllowed(origin));
-
-    [Fact]
-    public void Metrics_exposition_has_help_type_model_labels_and_cumulative_buckets()
-    {
-        var metrics = new ServerMetrics();
-        metrics.ObserveFirstToken("m\"1", TimeSpan.FromMilliseconds(3));
-        metrics.ObserveFirstToken("m\"1", TimeSpan.FromMilliseconds(30));
-        var text = metrics.Render(new InferenceSnapshot { Models = [new ModelCounters { Model = "m\"1", Running = 2, Waiting = 1, GeneratedTokensTotal = 42, KvCacheUsage = 0.25 }] });
-
-        Assert.Contains("# TYPE scout_requests_running gauge\nscout_requests_running{model=\"m\\\"1\"} 2\n", text, StringComparison.Ordinal);
-        Assert.Contains("scout_requests_waiting{model=\"m\\\"1\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("# TYPE scout_generation_tokens_total counter\nscout_generation_tokens_total{model=\"m\\\"1\"} 42\n", text, StringComparison.Ordinal);
-        Assert.Contains("scout_kv_cache_usage_ratio{model=\"m\\\"1\"} 0.25\n", text, StringComparison.Ordinal);
-        Assert.Contains("scout_time_to_first_token_seconds_bucket{model=\"m\\\"1\",le=\"0.0025\"} 0\n", text, StringComparison.Ordinal);
-        Assert.Contains("scout_time_to_first_token_seconds_bucket{model=\"m\\\"1\",le=\"0.005\"} 1\n", text, StringComparison.Ordinal);
-        Assert.Contains("scout_time_to_first_token_seconds_bucket{model=\"m\\\"1\",le=\"0.05\"} 2\n", text, StringComparison.Ordinal);
-        Assert.Contains("scout_time_to_first_token_seconds_bucket{model=\"m\\\"1\",le=\"+Inf\"} 2\n", text, StringComparison.Ordinal);
-        Assert.Contains("scout_time_to_first_token_seconds_count{model=\"m\\\"1\"} 2\n", text, StringComparison.Ordinal);
-        Assert.Contains("scout_time_to_first_token_seconds_sum{model=\"m\\\"1\"} 0.033", text, StringComparison.Ordinal);
-        Assert.EndsWith("\n", text, StringComparison.Ordinal);
-    }
 }

@@ -319,6 +319,7 @@ internal sealed class BenchCommand : ICommandBuilder
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 4096, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) };
         using var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         if (setup.ApiKey is { } key) http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        var runTag = RunTag.Apply(http, "bench", ctx.Settings.Get, DateTimeOffset.UtcNow);
 
         await PreflightAsync(http, setup, cancellationToken);
         var sources = new List<IPromptSource>();
@@ -345,6 +346,7 @@ internal sealed class BenchCommand : ICommandBuilder
         {
             ["timeout_s"] = setup.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
             ["input_tokens"] = setup.PromptsFile is null ? setup.InputTokens.ToString(CultureInfo.InvariantCulture) : "from file",
+            ["run_tag"] = runTag,
         };
         var runner = new BenchRunner(http, setup.Timeout);
         var view = new ProgressView(setup.Targets, setup.Plan);

@@ -231,6 +231,7 @@ internal sealed class EvalCommand : ICommandBuilder
     {
         var setup = Parse(ctx);
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+        RunTag.Apply(http, "eval", ctx.Settings.Get, DateTimeOffset.UtcNow);
         using var cts = new CancellationTokenSource();
         using var interrupt = ctx.RunEnvironment.OnInterrupt(cts.Cancel);
         var target = setup.Local is not null ? OpenLocal(ctx, setup)

@@ -78,7 +78,7 @@ public sealed class ScoutSettings
     /// <summary>Each variable with the value in force and where it comes from (the variable or alias set, or "default").</summary>
     public IReadOnlyList<(ScoutVariable Variable, string Value, string From)> Describe() =>
         [.. ScoutVariables.All.Select(v => v.Read(getenv) is { } set
-            ? (v, v == ScoutVariables.ApiKey || v == ScoutVariables.EvalApiKey || v == ScoutVariables.BenchApiKey ? "(set, hidden)" : set.Value, set.From)
+            ? (v, v == ScoutVariables.ApiKey || v == ScoutVariables.EvalApiKey || v == ScoutVariables.BenchApiKey || v == ScoutVariables.OtlpHeaders ? "(set, hidden)" : set.Value, set.From)
             : (v, v.Default, "default"))];
 
     private string? Configured(ScoutVariable variable) =>

@@ -58,6 +58,34 @@ public static class ScoutVariables
     public static readonly ScoutVariable ChartFont = new("SCOUT_CHART_FONT", "bench", "a font found on the system",
         "a TrueType font file for the PNG/SVG charts of scout bench and scout eval report");
 
+    /// <summary>Traces and framework instruments of scout serve.</summary>
+    public static readonly ScoutVariable Telemetry = new("SCOUT_TELEMETRY", "telemetry", "on",
+        "off turns scout serve's traces and ASP.NET Core/runtime instruments off (scout's own /metrics stay); docs/observability.md");
+
+    /// <summary>vLLM-named metrics.</summary>
+    public static readonly ScoutVariable MetricsVllmNames = new("SCOUT_METRICS_VLLM_NAMES", "telemetry", "0",
+        "1 also publishes /metrics under vLLM's names (vllm:num_requests_running..., label model_name), so a vLLM Grafana dashboard works unchanged");
+
+    /// <summary>OTLP push.</summary>
+    public static readonly ScoutVariable OtlpEndpoint = new("OTEL_EXPORTER_OTLP_ENDPOINT", "telemetry", "unset (no push)",
+        "an OpenTelemetry collector (http://localhost:4318): scout serve pushes traces, metrics and logs there over OTLP");
+
+    /// <summary>OTLP protocol.</summary>
+    public static readonly ScoutVariable OtlpProtocol = new("OTEL_EXPORTER_OTLP_PROTOCOL", "telemetry", "http/protobuf",
+        "grpc or http/protobuf, for OTEL_EXPORTER_OTLP_ENDPOINT");
+
+    /// <summary>OTLP headers.</summary>
+    public static readonly ScoutVariable OtlpHeaders = new("OTEL_EXPORTER_OTLP_HEADERS", "telemetry", "none",
+        "key=value pairs, comma-separated, sent with every OTLP export (a hosted backend's API key)");
+
+    /// <summary>Resource service.name.</summary>
+    public static readonly ScoutVariable ServiceName = new("OTEL_SERVICE_NAME", "telemetry", "scout",
+        "service.name on scout serve's traces, metrics and logs");
+
+    /// <summary>The tag bench and eval send with their requests.</summary>
+    public static readonly ScoutVariable RunTag = new("SCOUT_RUN_TAG", "telemetry", "bench-/eval- and the start time (UTC)",
+        "the X-Scout-Run header scout bench and scout eval send with every request; scout serve puts it on the request's spans (scout.run) and log line");
+
     /// <summary>Registry for short names.</summary>
     public static readonly ScoutVariable Registry = new("SCOUT_REGISTRY", "store", "https://registry.ollama.ai/",
         "the registry scout pull uses for names without a host");
@@ -139,6 +167,7 @@ public static class ScoutVariables
     [
         Home, Models, EvalDatabase, Catalog, Registry, PauseAt,
         Host, ApiKey, Origins, MaxBodyBytes,
+        Telemetry, MetricsVllmNames, OtlpEndpoint, OtlpProtocol, OtlpHeaders, ServiceName, RunTag,
         NumThread, NumParallel, MaxQueue, MaxLoadedModels, KeepAlive, FlashAttention, KvUnified, ContextShift, LlamaLibrary, GpuLayers,
         EvalData, EvalApiKey, BenchApiKey, ChartFont, NoColor, Ci, Columns,
     ];

@@ -9,7 +9,7 @@ using ModelScout.Server.Translation;
 
 namespace ModelScout.Server.Endpoints;
 
-/// <summary>The llama.cpp server endpoints that tools rely on: /health, /tokenize, /detokenize, /metrics.</summary>
+/// <summary>The llama.cpp server endpoints that tools rely on: /health, /tokenize, /detokenize (/metrics is OpenTelemetry's, see ScoutTelemetry).</summary>
 public static class LlamaCppEndpoints
 {
     private static WireJsonContext Wire => WireJsonContext.Wire;
@@ -21,12 +21,6 @@ public static class LlamaCppEndpoints
         {
             var loading = ServerServices.Of(context).Engine.Snapshot().Loading;
             return WireWriter.JsonAsync(context, new HealthResponse { Status = loading ? "loading model" : "ok" }, Wire.HealthResponse, loading ? 503 : 200);
-        });
-        app.MapGet("/metrics", async context =>
-        {
-            var s = ServerServices.Of(context);
-            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            await context.Response.WriteAsync(s.Metrics.Render(s.Engine.Snapshot()), context.RequestAborted);
         });
         app.MapPost("/tokenize", TokenizeAsync);
         app.MapPost("/detokenize", DetokenizeAsync);

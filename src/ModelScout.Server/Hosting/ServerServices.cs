@@ -9,12 +9,11 @@ namespace ModelScout.Server.Hosting;
 /// <summary>What the endpoints share: the engine, the store, metrics, the clock, settings and the shutdown signal.</summary>
 public sealed class ServerServices
 {
-    public ServerServices(IInferenceService engine, IModelStore store, ServerSettings settings, ServerMetrics? metrics = null, TimeProvider? time = null)
+    public ServerServices(IInferenceService engine, IModelStore store, ServerSettings settings, TimeProvider? time = null)
     {
         Engine = engine ?? throw new ArgumentNullException(nameof(engine));
         Store = store ?? throw new ArgumentNullException(nameof(store));
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
-        Metrics = metrics ?? new ServerMetrics();
         Time = time ?? TimeProvider.System;
         conversations = new(() => new Ui.Chat.ConversationStore(settings.UiData, Time));
     }
@@ -34,7 +33,14 @@ public sealed class ServerServices
     public IInferenceService Engine { get; }
     public IModelStore Store { get; }
     public ServerSettings Settings { get; }
-    public ServerMetrics Metrics { get; }
+    /// <summary>The server's instruments, on the host's meter factory; <see cref="ScoutServer.Create"/> makes them.</summary>
+    public ServerMetrics Metrics
+    {
+        get => metrics ?? throw new InvalidOperationException("the metrics are made by ScoutServer.Create; build the server first");
+        internal set => metrics = value;
+    }
+
+    private ServerMetrics? metrics;
     public TimeProvider Time { get; }
 
     /// <summary>The web UI's browser sessions.</summary>

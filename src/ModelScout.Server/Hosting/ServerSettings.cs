@@ -67,6 +67,9 @@ public sealed record ServerSettings
     /// <summary>The folder the UI keeps its data in (conversations); null keeps nothing on disk. The CLI passes <c>~/.modelscout/ui</c>.</summary>
     public string? UiData { get; init; }
 
+    /// <summary>Traces, OTLP export and vLLM-named metrics.</summary>
+    public TelemetrySettings Telemetry { get; init; } = new();
+
     /// <summary>Engine settings: threads, parallel slots, queue length, keep-alive.</summary>
     public EngineSettings Engine { get; init; } = new();
 
@@ -77,7 +80,7 @@ public sealed record ServerSettings
     public static ServerSettings FromEnvironment(Func<string, string?>? getenv = null)
     {
         getenv ??= Environment.GetEnvironmentVariable;
-        var s = new ServerSettings { Engine = EngineSettings.FromEnvironment(getenv) };
+        var s = new ServerSettings { Engine = EngineSettings.FromEnvironment(getenv), Telemetry = TelemetrySettings.FromEnvironment(getenv) };
         if (ScoutVariables.Host.Read(getenv) is (var host, var hostFrom))
         {
             var (h, p) = HostAddress.Parse(host, hostFrom);
