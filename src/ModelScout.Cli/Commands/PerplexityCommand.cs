@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using ModelScout.Cli.Output;
+using ModelScout.Cli.QuantLoss;
 using ModelScout.Engine;
 using ModelScout.Engine.Quantization;
 using ModelScout.Store;
@@ -160,10 +161,6 @@ internal sealed class PerplexityCommand : ICommandBuilder
     }
 }
 
-internal sealed record EstimateJson(double Value, double StandardError)
-{
-    public static EstimateJson From(Estimate e) => new(e.Value, double.IsFinite(e.StandardError) ? e.StandardError : 0);
-}
 
 internal sealed record DivergenceJson(EstimateJson KlDivergence, double KlMedian, double KlP99, double KlMax, EstimateJson DeltaP, EstimateJson SameTop,
     EstimateJson PerplexityRatio, double BasePerplexity, double CacheError);

@@ -3,8 +3,12 @@ using ModelScout.Cli.Output;
 
 namespace ModelScout.Cli.QuantLoss;
 
-/// <summary>A measured mean with its standard error.</summary>
-internal sealed record EstimateJson(double Value, double StandardError);
+/// <summary>A measured mean with its standard error (scout perplexity and scout quant-loss).</summary>
+internal sealed record EstimateJson(double Value, double StandardError)
+{
+    /// <summary>An engine estimate; an undefined error (one scored token) is written as 0.</summary>
+    public static EstimateJson From(ModelScout.Engine.Quantization.Estimate e) => new(e.Value, double.IsFinite(e.StandardError) ? e.StandardError : 0);
+}
 
 /// <summary>Where a level runs on the planned machine (the advisor's planner over the file's own tensors).</summary>
 internal sealed record LevelFitJson(string Placement, bool Fits, long NeedBytes, long Context, string? Problem);
