@@ -92,6 +92,8 @@ public static class GgufQuantizer
                     progress?.Report(new QuantizeProgress(plan.FileType.Name, Math.Min(SizeOf(temp), plan.ExpectedBytes), plan.ExpectedBytes));
                 }
             }
+            // A cancel asked for while the native call was finishing still cancels: the caller is told nothing was made.
+            cancellationToken.ThrowIfCancellationRequested();
             var rc = await native.ConfigureAwait(false);
             if (rc != 0)
                 throw new InferenceException(InferenceErrorKind.Internal,
