@@ -30,7 +30,7 @@ public sealed partial class EndpointException : EvalException
     /// <summary>A 400 that says the prompt is longer than the context window: counted as truncation.</summary>
     public bool PromptTooLong { get; private init; }
 
-    /// <summary>How many times the request was sent before giving up (set by the retrying client).</summary>
+    /// <summary>How many times the request was sent before giving up (set by the retrying client; 0 when an open circuit failed it unsent).</summary>
     public int Attempts { get; set; } = 1;
 
     /// <summary>

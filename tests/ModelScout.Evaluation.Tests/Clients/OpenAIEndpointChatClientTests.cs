@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Tests.Fakes;
 
@@ -116,6 +117,98 @@ public sealed class OpenAIEndpointChatClientTests : IAsyncLifetime, IDisposable
         Assert.Contains("server busy", e.Message, StringComparison.Ordinal);
         // Exponential: each wait's jitter window is [0.5, 1.5) of 1, 2 ms.
         Assert.Equal(2, waits.Count);
+    }
+
+    private RetryingChatClient Breaker(FakeTimeProvider time) => new(
+        new OpenAIEndpointChatClient(endpoint.BaseUri, "scripted", "sk-test", http),
+        new RetryOptions
+        {
+            MaxAttempts = 2,
+            BaseDelay = TimeSpan.FromMilliseconds(1),
+            Delay = (d, _) =>
+            {
+                lock (waits) waits.Add(d);
+                return Task.CompletedTask;
+            },
+            BreakAfter = 4,
+            BreakFor = TimeSpan.FromSeconds(30),
+            Time = time,
+        });
+
+    [Fact]
+    public async Task After_enough_transient_failures_in_a_row_the_circuit_opens_and_fails_fast_until_the_break_ends()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 2, 10, 0, 0, TimeSpan.Zero));
+        endpoint.Script = (_, _) => new Scripted(Status: 503, ErrorMessage: "server busy");
+        using var client = Breaker(time);
+        for (var i = 0; i < 2; i++)
+        {
+            var failed = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]));
+            Assert.Contains("server busy", failed.Message, StringComparison.Ordinal);
+            Assert.Equal(2, failed.Attempts);
+        }
+        Assert.Equal(4, endpoint.Requests);
+
+        // Open: nothing is sent, the message says the endpoint is down and when it is tried again.
+        time.Advance(TimeSpan.FromSeconds(10));
+        var down = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]));
+        Assert.Equal(4, endpoint.Requests);
+        Assert.Equal(0, down.Attempts);
+        Assert.True(down.Transient);
+        Assert.Contains(endpoint.BaseUri + " is down: 4 requests in a row failed", down.Message, StringComparison.Ordinal);
+        Assert.Contains("server busy", down.Message, StringComparison.Ordinal);
+        Assert.Contains("until 10:00:30 UTC (in 20 s)", down.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(20), down.RetryAfter);
+
+        // After the break one request tries the endpoint; it answers, so the circuit closes again.
+        endpoint.Script = (_, _) => new Scripted(Text: "back");
+        time.Advance(TimeSpan.FromSeconds(21));
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]);
+        Assert.Equal("back", response.Text);
+        Assert.Equal(1, ModelReplies.Attempts(response));
+        Assert.Equal("back", (await client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")])).Text);
+        Assert.Equal(6, endpoint.Requests);
+    }
+
+    [Fact]
+    public async Task A_failed_trial_after_the_break_opens_the_circuit_again()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 2, 10, 0, 0, TimeSpan.Zero));
+        endpoint.Script = (_, _) => new Scripted(Status: 502, ErrorMessage: "bad gateway");
+        using var client = Breaker(time);
+        for (var i = 0; i < 2; i++) await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]));
+        time.Advance(TimeSpan.FromSeconds(31));
+        var trial = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]));
+        Assert.Contains("bad gateway", trial.Message, StringComparison.Ordinal);
+        Assert.Equal(5, endpoint.Requests);
+        var down = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]));
+        Assert.Contains(" is down: ", down.Message, StringComparison.Ordinal);
+        Assert.Equal(5, endpoint.Requests);
+    }
+
+    [Fact]
+    public async Task Non_transient_errors_never_open_the_circuit()
+    {
+        var time = new FakeTimeProvider();
+        endpoint.Script = (_, _) => new Scripted(Status: 404, ErrorMessage: "model not found");
+        using var client = Breaker(time);
+        for (var i = 0; i < 6; i++)
+        {
+            var e = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "x")]));
+            Assert.Contains("model not found", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(6, endpoint.Requests);
+    }
+
+    [Fact]
+    public void A_Retry_After_is_waited_at_least_and_capped_by_the_maximum_delay()
+    {
+        using var client = new RetryingChatClient(new OpenAIEndpointChatClient(endpoint.BaseUri, "m", http: http),
+            new RetryOptions { BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(10) });
+        Assert.Null(client.RetryAfterWait(0, null));
+        Assert.Equal(TimeSpan.FromSeconds(3), client.RetryAfterWait(0, TimeSpan.FromSeconds(3)));
+        Assert.Equal(TimeSpan.FromSeconds(8), client.RetryAfterWait(3, TimeSpan.FromSeconds(3)));
+        Assert.Equal(TimeSpan.FromSeconds(10), client.RetryAfterWait(0, TimeSpan.FromSeconds(120)));
     }
 
     [Theory]
