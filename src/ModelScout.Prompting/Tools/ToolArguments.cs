@@ -302,7 +302,7 @@ public static class ToolArguments
         {
             if (name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
                 return path + "." + name;
-            return path + "[" + JsonSerializer.Serialize(name) + "]";
+            return path + "[\"" + JsonEncodedText.Encode(name).Value + "\"]";
         }
 
         private JsonElement? Resolve(string reference)
