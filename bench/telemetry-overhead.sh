@@ -37,13 +37,7 @@ pids+=($!)
 python3 - "$work/bench.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(json.dumps({k: r[k] for k in r if k in ("schema",)}))
-def walk(o, path=""):
-    if isinstance(o, dict):
-        for k, v in o.items(): walk(v, path + "/" + k)
-    elif isinstance(o, list):
-        for i, v in enumerate(o): walk(v, path + f"[{i}]")
-    else:
-        if any(s in path.lower() for s in ("outputtokenspersecond", "ratio")): print(path, o)
-walk(r)
+print("telemetry on (18602) against off (18601), per-round ratios on/off: median [q1, q3]")
+for x in r["ratios"]:
+    print(f'{x["level"]["label"]:>5}  {x["metric"]:<28} {x["median"]:.4f} [{x["q1"]:.4f}, {x["q3"]:.4f}]')
 PY
