@@ -127,7 +127,7 @@ internal sealed class PerplexityCommand : ICommandBuilder
         var info = new FileInfo(reference.GgufPath);
         var identity = reference.Digest ?? string.Create(CultureInfo.InvariantCulture, $"{info.FullName}|{info.Length}|{info.LastWriteTimeUtc.Ticks}");
         var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            string.Create(CultureInfo.InvariantCulture, $"{identity}\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)))}\n{context}\n{chunks?.ToString(CultureInfo.InvariantCulture) ?? "all"}"))));
+            string.Create(CultureInfo.InvariantCulture, $"{identity}\n{QuantLossSweep.TextHash(body)}\n{context}\n{chunks?.ToString(CultureInfo.InvariantCulture) ?? "all"}"))));
         return Path.Combine(settings.Cache, "perplexity", key[..32] + ".kld");
     }
 
