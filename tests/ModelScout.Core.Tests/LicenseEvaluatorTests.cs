@@ -23,6 +23,25 @@ public class LicenseEvaluatorTests
     }
 
     [Fact]
+    public void Kimi_K2_above_its_threshold_stays_allowed_with_the_attribution_duty()
+    {
+        var limit = Catalog.License("modified-mit-kimi")!.Mau!;
+        Assert.Equal("conditions", limit.Above);
+        var under = Single("kimi-k2", new LicenseQuery(MonthlyActiveUsers: limit.Limit - 1));
+        Assert.Equal(LicenseVerdict.Allowed, Answer(under, "mau").Verdict);
+        var over = Single("kimi-k2", new LicenseQuery(MonthlyActiveUsers: limit.Limit * 2));
+        var answer = Answer(over, "mau");
+        Assert.Equal(LicenseVerdict.Conditions, answer.Verdict);
+        Assert.Equal(LicenseVerdict.Conditions, over.Overall);
+        Assert.Equal(limit.Conditions, answer.Conditions);
+        Assert.Contains("Kimi K2", answer.Conditions[0], StringComparison.Ordinal);
+        // Unasked, the row says duties apply above the threshold, not that a separate licence is needed.
+        var unasked = Answer(Single("kimi-k2", new LicenseQuery(Commercial: true)), "mau");
+        Assert.Equal(LicenseVerdict.Conditions, unasked.Verdict);
+        Assert.DoesNotContain("separate licence", unasked.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Llama_31_allows_training_other_models_under_the_naming_rule_but_Llama_3_did_not()
     {
         var r = Single("llama3.1:70b", new LicenseQuery(TrainOtherModels: true));

@@ -273,6 +273,15 @@ public sealed record MauLimit
     public string Clause { get; set; } = "";
     public string Measured { get; set; } = "";
     public string Text { get; set; } = "";
+
+    /// <summary>
+    /// What crossing the threshold means: "licence" (the default: a separate licence is needed, so the use is not
+    /// allowed under these terms) or "conditions" (still allowed, with <see cref="Conditions"/> as duties).
+    /// </summary>
+    public string Above { get; set; } = "licence";
+
+    /// <summary>The duties above the threshold when <see cref="Above"/> is "conditions".</summary>
+    public List<string> Conditions { get; set; } = [];
 }
 
 public sealed record LicenseTerm

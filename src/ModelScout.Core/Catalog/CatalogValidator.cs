@@ -53,6 +53,8 @@ internal static class CatalogValidator
         {
             if (l.SameTermsAs is { } basis && !licenses.Contains(basis)) p.Add($"licence {l.Id}: sameTermsAs unknown '{basis}'");
             foreach (var (k, t) in l.Terms.Concat(l.Overrides).Where(t => !Verdicts.Contains(t.Value.Verdict))) p.Add($"licence {l.Id}: term {k} has verdict '{t.Verdict}'");
+            if (l.Mau is { } mau && mau.Above is not ("licence" or "conditions")) p.Add($"licence {l.Id}: mau.above is '{mau.Above}', not licence or conditions");
+            if (l.Mau is { Above: "conditions", Conditions.Count: 0 }) p.Add($"licence {l.Id}: mau.above is conditions but it lists none");
         }
         foreach (var q in doc.Quantizations.Where(q => QuantRecipe.Find(q.Recipe) is null)) p.Add($"quantization {q.Id}: no recipe '{q.Recipe}'");
         foreach (var u in doc.UseCases)

@@ -108,15 +108,24 @@ public static class LicenseEvaluator
     {
         if (license.Mau is not { } limit)
             return new LicenseAnswer("mau", LicenseVerdict.Allowed, "—", "No limit on the number of users.", []);
+        // Some licences need a separate licence above the threshold (Llama, Qwen); others only add duties (Kimi K2).
+        var dutiesOnly = string.Equals(limit.Above, "conditions", StringComparison.OrdinalIgnoreCase);
         if (mau is null)
             return new LicenseAnswer("mau", LicenseVerdict.Conditions, limit.Clause,
-                $"Above {limit.Limit:N0} monthly active users ({limit.Measured}) you need a separate licence. {limit.Text}",
-                [$"stay at or under {limit.Limit:N0} monthly active users, or get a licence"]);
-        return mau.Value > limit.Limit
-            ? new LicenseAnswer("mau", LicenseVerdict.NotAllowed, limit.Clause,
-                $"{mau.Value:N0} users is above the {limit.Limit:N0} threshold ({limit.Measured}). {limit.Text}", ["negotiate a separate licence"])
-            : new LicenseAnswer("mau", LicenseVerdict.Allowed, limit.Clause,
+                dutiesOnly
+                    ? $"Above {limit.Limit:N0} monthly active users ({limit.Measured}) duties apply. {limit.Text}"
+                    : $"Above {limit.Limit:N0} monthly active users ({limit.Measured}) you need a separate licence. {limit.Text}",
+                dutiesOnly
+                    ? [.. limit.Conditions.Select(c => $"above {limit.Limit:N0} monthly active users: {c}")]
+                    : [$"stay at or under {limit.Limit:N0} monthly active users, or get a licence"]);
+        if (mau.Value <= limit.Limit)
+            return new LicenseAnswer("mau", LicenseVerdict.Allowed, limit.Clause,
                 $"{mau.Value:N0} users is under the {limit.Limit:N0} threshold ({limit.Measured}).", []);
+        return dutiesOnly
+            ? new LicenseAnswer("mau", LicenseVerdict.Conditions, limit.Clause,
+                $"{mau.Value:N0} users is above the {limit.Limit:N0} threshold ({limit.Measured}). {limit.Text}", limit.Conditions)
+            : new LicenseAnswer("mau", LicenseVerdict.NotAllowed, limit.Clause,
+                $"{mau.Value:N0} users is above the {limit.Limit:N0} threshold ({limit.Measured}). {limit.Text}", ["negotiate a separate licence"]);
     }
 
     private static string? GuideClaim(Catalog.Catalog catalog, ModelEntry model, LicenseEntry license)
