@@ -129,3 +129,65 @@ public class FitPlannerTests
         Assert.Equal("F16", quality.Best!.Level.Id);
     }
 }
+
+/// <summary>gpt-oss's GGUFs keep the experts in MXFP4, as released: llama.cpp's MXFP4_MOE file type, not the K-quant ladder.</summary>
+public class MoeFileTypeTests
+{
+    private static readonly Catalog.Catalog Catalog = ModelScout.Core.Catalog.Catalog.Embedded;
+    private readonly FitPlanner planner = new(Catalog);
+
+    [Theory]
+    [InlineData("gpt-oss-20b")]
+    [InlineData("gpt-oss-120b")]
+    public void Gpt_oss_is_planned_only_as_MXFP4_MOE_with_experts_MXFP4_and_the_rest_Q8_0(string id)
+    {
+        var model = Catalog.ModelById(id)!;
+        var fit = planner.Plan(model, TestMachines.WithGpus("h100-sxm", 2, 512), new FitOptions(8192, KvSettings.Default));
+        var level = Assert.Single(fit.Levels).Level;
+        Assert.Equal("MXFP4_MOE", level.Id);
+        Assert.Equal("MXFP4_MOE", fit.Best!.Level.Id);
+        Assert.Contains("its GGUFs come in", fit.Why, StringComparison.Ordinal);
+
+        var weights = planner.WeightsOf(model, level);
+        foreach (var t in weights.Tensors)
+        {
+            var expected = !t.Shape.Quantizable ? Gguf.GgmlType.F32 : t.Shape.Planes > 1 ? Gguf.GgmlType.MXFP4 : Gguf.GgmlType.Q8_0;
+            Assert.True(expected == t.Type, $"{t.Shape.Name}: {t.Type}, expected {expected}");
+        }
+        // The experts hold nearly all the weights, so the file sits just above MXFP4's 4.25 bits per weight.
+        var experts = weights.Tensors.Where(t => t.Type == Gguf.GgmlType.MXFP4).Sum(t => t.Shape.Elements);
+        Assert.True(experts > 0.9 * weights.Parameters, $"experts {experts} of {weights.Parameters}");
+        Assert.InRange(weights.BitsPerWeight, 4.25, 4.8);
+    }
+
+    [Fact]
+    public void Other_models_never_get_the_model_specific_level_unless_it_is_asked_for()
+    {
+        foreach (var model in Catalog.Document.Models.Where(m => m.IsOpen && m.Architecture is not null && !m.NoGguf && m.GgufLevels.Count == 0))
+        {
+            Assert.DoesNotContain(planner.LevelsOf(model), l => l.ModelSpecific);
+        }
+        var mixtral = Catalog.Document.Models.First(m => m.Architecture?.Moe is not null && m.GgufLevels.Count == 0 && !m.NoGguf && m.IsOpen);
+        var forced = planner.Plan(mixtral, TestMachines.WithGpus("h100-sxm", 2, 512), new FitOptions(8192, KvSettings.Default, "MXFP4_MOE"));
+        Assert.Equal("MXFP4_MOE", forced.Best!.Level.Id);
+    }
+}
+
+public class MoeFileTypeCatalogTests
+{
+    [Fact]
+    public void The_validator_refuses_unknown_gguf_levels_a_level_with_nothing_to_rank_by_and_a_bad_user_threshold_kind()
+    {
+        var doc = ModelScout.Core.Catalog.Catalog.ReadEmbedded();
+        doc.Models = doc.Models.Select(m => m.Id == "gpt-oss-20b" ? m with { GgufLevels = ["MXFP5"] } : m).ToList();
+        doc.Quantizations = doc.Quantizations.Select(q => q.Id == "MXFP4_MOE" ? q with { QualityLoss = null } : q).ToList();
+        doc.Licenses = doc.Licenses.Select(l => l.Id == "modified-mit-kimi" ? l with { Mau = l.Mau! with { Above = "conditions", Conditions = [] } }
+            : l.Id == "llama-3.1-community" ? l with { Mau = l.Mau! with { Above = "maybe" } } : l).ToList();
+
+        var problems = CatalogValidator.Check(doc);
+        Assert.Contains("gpt-oss-20b: ggufLevels names unknown level 'MXFP5'", problems);
+        Assert.Contains("quantization MXFP4_MOE: needs measuredBpw or qualityLoss (the recommender ranks by one of them)", problems);
+        Assert.Contains("licence modified-mit-kimi: mau.above is conditions but it lists none", problems);
+        Assert.Contains("licence llama-3.1-community: mau.above is 'maybe', not licence or conditions", problems);
+    }
+}

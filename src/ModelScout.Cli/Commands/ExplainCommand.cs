@@ -75,7 +75,9 @@ internal sealed class ExplainCommand : ICommandBuilder
 
     private static void RenderQuant(IAnsiConsole con, QuantizationLevel q)
     {
-        con.MarkupLine($"[grey]Measured:[/] {q.MeasuredBpw.Value:0.00} bits per weight on {Format.Esc(q.MeasuredBpw.Model)} ({Format.Esc(q.MeasuredBpw.Source)}). {Format.Esc(q.Description)}");
+        con.MarkupLine(q.MeasuredBpw is { } m
+            ? $"[grey]Measured:[/] {m.Value:0.00} bits per weight on {Format.Esc(m.Model)} ({Format.Esc(m.Source)}). {Format.Esc(q.Description)}"
+            : $"[grey]Measured:[/] no single figure: the size depends on the model. {Format.Esc(q.Description)}");
         if (q.Guide is { } g)
             con.MarkupLine($"[grey]The guide:[/] {Format.Esc(g.Bits)}, {Format.Esc(g.Size7B)} for a 7B model, {Format.Esc(g.QualityLoss)} quality loss, {Format.Esc(g.MinVram7B)} minimum VRAM for 7B; {Format.Esc(g.BestFor)}.");
         else

@@ -36,7 +36,7 @@ internal sealed class QuantCommand : ICommandBuilder
         var rows = fit.Levels.OrderBy(l => l.Level.Rank).Select(l =>
         {
             var need = budgetGiB is null ? l.Memory.Total : ctx.Planner.FullGpuEstimate(m, l.Level, machine, new FitOptions(context, kv)).GpuTotal;
-            return new QuantRowJson(l.Level.Id, l.Level.Kind, Math.Round(l.Weights.BitsPerWeight, 3), l.Level.MeasuredBpw.Value, l.Weights.TotalBytes,
+            return new QuantRowJson(l.Level.Id, l.Level.Kind, Math.Round(l.Weights.BitsPerWeight, 3), l.Level.MeasuredBpw?.Value, l.Weights.TotalBytes,
                 GuideLoss(l.Level, resembles), sets.Select(s => Published(s, l.Level.Id)).OfType<PublishedLossJson>().ToList(),
                 here.Where(r => string.Equals(r.Key.Type, l.Level.Id, StringComparison.OrdinalIgnoreCase)).Select(Measured).ToList(), l.Level.Guide,
                 budgetGiB is null ? Format.PlacementId(l.Kind) : l.Kind == FitKind.FullGpu ? "fits" : "too-big",

@@ -108,7 +108,7 @@ internal sealed record CompareJson(string Schema, IReadOnlyList<CompareRowJson> 
 /// <param name="GuideLoss">The guide's single figure for the level (every model alike); null where the guide gives none (nothing is interpolated).</param>
 /// <param name="Published">Published measurements of this level on a model of this family (see <see cref="QuantJson.PublishedLoss"/>).</param>
 /// <param name="MeasuredHere">Results of `scout quant-loss` recorded for this model, newest first.</param>
-internal sealed record QuantRowJson(string Id, string Kind, double BitsPerWeight, double MeasuredBitsPerWeight, long FileBytes, GuideLossJson? GuideLoss,
+internal sealed record QuantRowJson(string Id, string Kind, double BitsPerWeight, double? MeasuredBitsPerWeight, long FileBytes, GuideLossJson? GuideLoss,
     IReadOnlyList<PublishedLossJson> Published, IReadOnlyList<MeasuredLossJson> MeasuredHere, QuantGuideRow? Guide, string Placement, bool Fits, long NeedBytes, SpeedJson? Speed, bool Recommended);
 
 /// <summary>The guide's figure as printed, and the published column it resembles at this level.</summary>

@@ -118,6 +118,11 @@ public sealed record ModelEntry
     public ServingInfo? Serving { get; init; }
     /// <summary>True when no GGUF of this model exists that llama.cpp or Ollama can run: only GPU serving applies.</summary>
     public bool NoGguf { get; init; }
+    /// <summary>
+    /// The only file types this model's GGUFs come in (gpt-oss: MXFP4_MOE, its experts as released), when the usual ladder
+    /// of levels does not apply; empty: every level of the catalog is tried.
+    /// </summary>
+    public List<string> GgufLevels { get; set; } = [];
 
     public bool IsOpen => Kind == "open";
 }
@@ -300,7 +305,11 @@ public sealed record QuantizationLevel
     public required string Recipe { get; init; }
     public string Kind { get; set; } = "";
     public int Rank { get; init; }
-    public MeasuredBpw MeasuredBpw { get; set; } = new();
+    /// <summary>Bits per weight measured on a real file; null for a level whose size depends on the model (MXFP4_MOE).</summary>
+    public MeasuredBpw? MeasuredBpw { get; set; }
+
+    /// <summary>Offered only to models whose <see cref="ModelEntry.GgufLevels"/> name it, never on the general ladder.</summary>
+    public bool ModelSpecific { get; init; }
     public List<MeasuredBpw> OtherMeasuredBpw { get; set; } = [];
     public NumberRange? QualityLoss { get; init; }
     public string Description { get; set; } = "";

@@ -57,6 +57,12 @@ internal static class CatalogValidator
             if (l.Mau is { Above: "conditions", Conditions.Count: 0 }) p.Add($"licence {l.Id}: mau.above is conditions but it lists none");
         }
         foreach (var q in doc.Quantizations.Where(q => QuantRecipe.Find(q.Recipe) is null)) p.Add($"quantization {q.Id}: no recipe '{q.Recipe}'");
+        foreach (var q in doc.Quantizations.Where(q => q.MeasuredBpw is null && q.QualityLoss is null)) p.Add($"quantization {q.Id}: needs measuredBpw or qualityLoss (the recommender ranks by one of them)");
+        var levelIds = doc.Quantizations.Select(q => q.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var m in doc.Models)
+        {
+            foreach (var l in m.GgufLevels.Where(l => !levelIds.Contains(l))) p.Add($"{m.Id}: ggufLevels names unknown level '{l}'");
+        }
         foreach (var u in doc.UseCases)
         {
             if (!models.Contains(u.Guide.Pick.Model)) p.Add($"use case {u.Id}: pick '{u.Guide.Pick.Model}' is not a model");

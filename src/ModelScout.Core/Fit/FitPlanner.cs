@@ -99,7 +99,7 @@ public sealed class FitPlanner
         if (model.NoGguf) return new ModelFit(model, null, [], NoGgufWhy(model), ContextNotes(model, options.Context));
 
         var notes = ContextNotes(model, options.Context);
-        var levels = LevelsToTry(options).Select(l => FitLevel(model, l, machine, options)).ToList();
+        var levels = LevelsToTry(model, options).Select(l => FitLevel(model, l, machine, options)).ToList();
         if (options.Context > model.Context!.Max)
         {
             var why = $"asks for {Tokens(options.Context)} tokens of context; {model.Name} handles {Tokens(model.Context.Max)} at most";
@@ -265,10 +265,19 @@ public sealed class FitPlanner
             machine.Gpus.Count > 0 ? backend : "cuda");
     }
 
-    private IEnumerable<QuantizationLevel> LevelsToTry(FitOptions options)
+    /// <summary>The levels a model's GGUFs can be: its own list when the catalog gives one, else the general ladder.</summary>
+    public IReadOnlyList<QuantizationLevel> LevelsOf(ModelEntry model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var all = catalog.Document.Quantizations.OrderBy(q => q.Rank);
-        if (options.Quant is null) return all;
+        return model.GgufLevels.Count > 0
+            ? [.. all.Where(q => model.GgufLevels.Contains(q.Id, StringComparer.OrdinalIgnoreCase))]
+            : [.. all.Where(q => !q.ModelSpecific)];
+    }
+
+    private IEnumerable<QuantizationLevel> LevelsToTry(ModelEntry model, FitOptions options)
+    {
+        if (options.Quant is null) return LevelsOf(model);
         var forced = catalog.Quantization(options.Quant)
             ?? throw new ArgumentException($"unknown quantization '{options.Quant}'; known: {string.Join(", ", catalog.Document.Quantizations.Select(q => q.Id))}");
         return [forced];
@@ -283,9 +292,17 @@ public sealed class FitPlanner
         }
         var guidance = catalog.Document.QuantizationGuidance;
         var byId = levels.ToDictionary(l => l.Level.Id, StringComparer.OrdinalIgnoreCase);
-        var defaultRank = byId[guidance.Default].Level.Rank;
-        var floorRank = byId[guidance.Floor].Level.Rank;
         var full = levels.Where(l => l.Kind == FitKind.FullGpu && l.Level.Recipe != "F32").ToList();
+        if (!byId.TryGetValue(guidance.Default, out var def) || !byId.TryGetValue(guidance.Floor, out var floor))
+        {
+            // A model with its own file types (gpt-oss: MXFP4_MOE only): the best of those that fits, on the GPU first.
+            var own = full.Count > 0 ? full.OrderBy(l => l.Level.Rank).First() : levels.Where(l => l.Fits).OrderBy(l => l.Level.Rank).FirstOrDefault();
+            if (own is not null) return (own, $"{own.Level.Id}, the file type {(levels.Count == 1 ? "its GGUFs come in" : "of its GGUFs that fits best")}");
+            var last = levels.OrderByDescending(l => l.Level.Rank).First();
+            return (last, $"does not fit even at {last.Level.Id}, the smallest file type its GGUFs come in: it {last.Problem}");
+        }
+        var defaultRank = def.Level.Rank;
+        var floorRank = floor.Level.Rank;
 
         if (options.Preference == QuantPreference.Quality && full.Count > 0)
         {
@@ -298,7 +315,6 @@ public sealed class FitPlanner
             if (s is not null) return (s, $"{s.Level.Id} is the smallest level above the quality floor that fits entirely on the GPU");
         }
 
-        var def = byId[guidance.Default];
         if (def.Kind == FitKind.FullGpu) return (def, $"{def.Level.Id}, the guide's default, fits entirely on the GPU");
 
         // Before spilling to system RAM, accept a nearby 4-bit level that keeps everything on the GPU.

@@ -83,7 +83,7 @@ public static class RunCommands
     private static RunCommand LlamaServer(ModelEntry model, QuantFit fit, long context)
     {
         var command = LlamaServer(FileName(model, fit.Level.Id), fit, context);
-        var notes = command.Notes.Append($"download a {fit.Level.Id} GGUF of {model.HuggingFace ?? model.Name} (or make one with llama-quantize) and pass its path to -m").ToList();
+        var notes = command.Notes.Append($"download {Article(fit.Level.Id)} {fit.Level.Id} GGUF of {model.HuggingFace ?? model.Name} (or make one with llama-quantize) and pass its path to -m").ToList();
         return command with { Notes = notes };
     }
 
@@ -120,4 +120,7 @@ public static class RunCommands
 
     private static RunCommand Vllm(VllmPlan v, long context) =>
         new("vllm", $"vllm serve {v.Checkpoint} --tensor-parallel-size {v.TensorParallel} --max-model-len {context}", [v.Reason]);
+
+    /// <summary>"a" or "an" before a level's name read letter by letter (an F16, an IQ4_XS, an MXFP4_MOE; a Q4_K_M).</summary>
+    private static string Article(string level) => level.Length > 0 && "AEFHILMNORSX".Contains(char.ToUpperInvariant(level[0]), StringComparison.Ordinal) ? "an" : "a";
 }

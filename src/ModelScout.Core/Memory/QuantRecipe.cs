@@ -77,6 +77,8 @@ public sealed record QuantRecipe(string Name, GgmlType MainType, IReadOnlyList<M
             new(V, LayerCondition.GroupedQueryAtLeast4, GgmlType.Q5_K),
             new(Down, LayerCondition.FirstEighth, GgmlType.Q5_K),
         ]),
+        // MoE files as gpt-oss ships them: stacked expert matrices MXFP4, every other quantized tensor Q8_0.
+        new("MXFP4_MOE", GgmlType.MXFP4, []),
         new("Q3_K_L", GgmlType.Q3_K,
         [
             new(V, LayerCondition.Always, GgmlType.Q5_K),
@@ -117,6 +119,9 @@ public sealed record QuantRecipe(string Name, GgmlType MainType, IReadOnlyList<M
         ArgumentNullException.ThrowIfNull(a);
         if (!t.Quantizable) return GgmlType.F32;
         if (IsUnquantized) return MainType;
+        // llama.cpp's MXFP4_MOE: a tensor holding several planes (the experts of a MoE block) gets MXFP4, all else Q8_0,
+        // the output projection included.
+        if (MainType == GgmlType.MXFP4) return FitRow(t.Planes > 1 ? GgmlType.MXFP4 : GgmlType.Q8_0, t.RowLength);
 
         var type = t.Role == TensorRole.Output || (t.Role == TensorRole.TokenEmbedding && a.TiedEmbeddings)
             ? OutputType(t)

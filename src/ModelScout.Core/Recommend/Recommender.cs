@@ -242,13 +242,14 @@ public sealed class Recommender
     {
         ArgumentNullException.ThrowIfNull(level);
         if (level.QualityLoss is { } l) return l.Mid;
-        var known = catalog.Document.Quantizations.Where(x => x.QualityLoss is not null).OrderBy(x => x.MeasuredBpw.Value).ToList();
-        var bpw = level.MeasuredBpw.Value;
-        var below = known.LastOrDefault(x => x.MeasuredBpw.Value <= bpw);
-        var above = known.FirstOrDefault(x => x.MeasuredBpw.Value > bpw);
+        // The validator makes every level carry a loss or a measured size.
+        var known = catalog.Document.Quantizations.Where(x => x.QualityLoss is not null && x.MeasuredBpw is not null).OrderBy(x => x.MeasuredBpw!.Value).ToList();
+        var bpw = level.MeasuredBpw!.Value;
+        var below = known.LastOrDefault(x => x.MeasuredBpw!.Value <= bpw);
+        var above = known.FirstOrDefault(x => x.MeasuredBpw!.Value > bpw);
         if (below is null) return above!.QualityLoss!.Mid;
         if (above is null) return below.QualityLoss!.Mid;
-        var t = (bpw - below.MeasuredBpw.Value) / (above.MeasuredBpw.Value - below.MeasuredBpw.Value);
+        var t = (bpw - below.MeasuredBpw!.Value) / (above.MeasuredBpw!.Value - below.MeasuredBpw.Value);
         return below.QualityLoss!.Mid + t * (above.QualityLoss!.Mid - below.QualityLoss.Mid);
     }
 
