@@ -464,6 +464,8 @@ internal sealed class EvalCommand : ICommandBuilder
             foreach (var (where, count) in pool.Answered) ctx.Stderr.WriteLine($"  {where}: answered {count}");
             foreach (var failure in pool.Failures)
                 ctx.Stderr.WriteLine($"warning: replica {failure.Endpoint} was taken out of rotation ({failure.Reason}); its items went to the others");
+            foreach (var back in pool.Returned)
+                ctx.Stderr.WriteLine($"  replica {back} answered a probe after its cool-down and rejoined the run");
         }
         var status = result.Cancelled ? RunStatus.Interrupted : RunStatus.Complete;
         var json = EvalOutput.Build(store, store.FindRun(name) ?? run, built, result, target.Label, target.Server, mode, elapsed, resume, status);

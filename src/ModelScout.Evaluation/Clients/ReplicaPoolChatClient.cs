@@ -15,8 +15,10 @@ public sealed record ReplicaFailure(string Endpoint, string Reason);
 /// Spreads requests over replicas of one model: each request goes to the live replica with the fewest requests
 /// outstanding that still has a free slot (ties go to the one listed first), and waits when every live replica is full.
 /// A replica whose request fails in a way a retry could have cured (connection refused or reset, 5xx, timeout; the
-/// replica's own client has already retried) is taken out of rotation for the rest of the run, and the request goes to
-/// another replica; so do the requests it had in flight, as each of them fails. A failure that is the request's own
+/// replica's own client has already retried) is taken out of rotation and the request goes to another replica; so do
+/// the requests it had in flight, as each of them fails. After a cool-down (<see cref="ProbeAfter"/>, doubled each time
+/// the same replica fails again, at most <see cref="MaxProbeAfter"/>) it is given one request on probation: an answer
+/// puts it back in rotation (a restarted server rejoins the run), another fault takes it out again. A failure that is the request's own
 /// (400, 404) is passed to the caller unchanged. When no replica is left the request fails with an
 /// <see cref="EndpointException"/> naming each one and why it left. Each response carries the replica that answered
 /// under <see cref="ModelReplies.EndpointKey"/>, and each failure under the same key in its Data.
@@ -26,14 +28,33 @@ public sealed class ReplicaPoolChatClient : IChatClient
     private readonly Slot[] slots;
     private readonly Lock gate = new();
     private readonly List<ReplicaFailure> failures = [];
+    private readonly List<string> returns = [];
+    private readonly TimeProvider time;
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ReplicaPoolChatClient(IReadOnlyList<Replica> replicas)
+    /// <summary>The first cool-down before a failed replica is tried again.</summary>
+    public static readonly TimeSpan ProbeAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest cool-down, however often a replica has failed.</summary>
+    public static readonly TimeSpan MaxProbeAfter = TimeSpan.FromMinutes(5);
+
+    /// <param name="time">The clock of the cool-downs; the system clock unless given.</param>
+    public ReplicaPoolChatClient(IReadOnlyList<Replica> replicas, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(replicas);
         if (replicas.Count == 0) throw new ArgumentException("give at least one replica", nameof(replicas));
         if (replicas.Any(r => r.Concurrency < 1)) throw new ArgumentException("each replica needs at least one slot", nameof(replicas));
         slots = [.. replicas.Select(r => new Slot(r))];
+        this.time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Endpoints that came back into rotation after a failure, in the order they came back.</summary>
+    public IReadOnlyList<string> Returned
+    {
+        get
+        {
+            lock (gate) return [.. returns];
+        }
     }
 
     /// <summary>Slots over all replicas: the concurrency to run items at so that every replica is kept full.</summary>
@@ -68,7 +89,17 @@ public sealed class ReplicaPoolChatClient : IChatClient
             {
                 var response = await slot.Replica.Client.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
                 (response.AdditionalProperties ??= [])[ModelReplies.EndpointKey] = slot.Replica.Endpoint;
-                lock (gate) slot.Answered++;
+                lock (gate)
+                {
+                    slot.Answered++;
+                    if (slot.Down)
+                    {
+                        // The probe answered: back in rotation, with a clean record.
+                        slot.Down = false;
+                        slot.Strikes = 0;
+                        returns.Add(slot.Replica.Endpoint);
+                    }
+                }
                 return response;
             }
             catch (Exception e) when (ReplicaFault(e) && !cancellationToken.IsCancellationRequested)
@@ -105,9 +136,12 @@ public sealed class ReplicaPoolChatClient : IChatClient
             lock (gate)
             {
                 Slot? best = null;
+                var now = time.GetUtcNow();
                 foreach (var s in slots)
                 {
-                    if (s.Down || s.Outstanding >= s.Replica.Concurrency) continue;
+                    // A failed replica is due one probe request (alone) once its cool-down is over.
+                    var usable = s.Down ? now >= s.RetryAt && s.Outstanding == 0 : s.Outstanding < s.Replica.Concurrency;
+                    if (!usable) continue;
                     if (best is null || s.Outstanding < best.Outstanding) best = s;
                 }
                 if (best is not null)
@@ -140,8 +174,12 @@ public sealed class ReplicaPoolChatClient : IChatClient
     {
         lock (gate)
         {
-            if (slot.Down) return;
+            var now = time.GetUtcNow();
+            if (slot.Down && slot.RetryAt > now) return; // one of its earlier requests failing after it already left
+            var wait = TimeSpan.FromTicks(Math.Min(MaxProbeAfter.Ticks, ProbeAfter.Ticks << Math.Min(slot.Strikes, 10)));
+            slot.Strikes++;
             slot.Down = true;
+            slot.RetryAt = now + wait;
             failures.Add(new ReplicaFailure(slot.Replica.Endpoint, reason));
         }
     }
@@ -164,5 +202,7 @@ public sealed class ReplicaPoolChatClient : IChatClient
         public int Outstanding { get; set; }
         public int Answered { get; set; }
         public bool Down { get; set; }
+        public int Strikes { get; set; }
+        public DateTimeOffset RetryAt { get; set; }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
 using ModelScout.Evaluation.Clients;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
@@ -143,5 +144,36 @@ public sealed class ReplicaPoolTests : IDisposable
         Assert.Contains("http://a/v1", e.Message, StringComparison.Ordinal);
         Assert.Contains("http://b/v1", e.Message, StringComparison.Ordinal);
         Assert.Equal(2, pool.Failures.Count);
+    }
+
+    [Fact]
+    public async Task A_failed_replica_gets_a_probe_after_its_cool_down_and_rejoins_when_it_answers()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-07T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var a = new FakeReplica("a") { Dead = true };
+        var b = new FakeReplica("b");
+        using var pool = new ReplicaPoolChatClient([new Replica("http://a/v1", a, 1), new Replica("http://b/v1", b, 1)], clock);
+        ChatMessage[] q = [new(ChatRole.User, "q")];
+
+        // a fails and leaves; b answers. Within the cool-down a is not tried again.
+        Assert.Equal("http://b/v1", ModelReplies.Endpoint(await pool.GetResponseAsync(q)));
+        Assert.Equal("http://b/v1", ModelReplies.Endpoint(await pool.GetResponseAsync(q)));
+        Assert.Single(pool.Failures);
+
+        // Still dead at the probe: out again, for twice as long.
+        clock.Advance(ReplicaPoolChatClient.ProbeAfter);
+        Assert.Equal("http://b/v1", ModelReplies.Endpoint(await pool.GetResponseAsync(q)));
+        Assert.Equal(2, pool.Failures.Count);
+        clock.Advance(ReplicaPoolChatClient.ProbeAfter);
+        Assert.Equal("http://b/v1", ModelReplies.Endpoint(await pool.GetResponseAsync(q)));
+        Assert.Equal(2, pool.Failures.Count);
+
+        // Restarted: the next probe answers and a is back in rotation for good.
+        a.Dead = false;
+        clock.Advance(ReplicaPoolChatClient.ProbeAfter);
+        Assert.Equal("http://a/v1", ModelReplies.Endpoint(await pool.GetResponseAsync(q)));
+        Assert.Equal(["http://a/v1"], pool.Returned);
+        Assert.Equal("http://a/v1", ModelReplies.Endpoint(await pool.GetResponseAsync(q)));
+        Assert.Equal(2, a.Answered);
     }
 }
