@@ -10,8 +10,8 @@ namespace ModelScout.Server.Ui.Chat;
 
 /// <summary>
 /// Markdown to HTML for the chat page, safely: Markdig with raw HTML disabled (so a reply's <c>&lt;script&gt;</c> is
-/// text), links and images only to http(s), mailto or in-page targets, and fenced code highlighted by ColorCode into CSS
-/// classes (no inline styles, which the page's CSP forbids).
+/// text), links only to http(s), mailto or in-page targets, images shown as links to them (never loaded), and fenced
+/// code highlighted by ColorCode into CSS classes (no inline styles, which the page's CSP forbids).
 /// </summary>
 public static class MarkdownRenderer
 {
@@ -29,6 +29,14 @@ public static class MarkdownRenderer
         foreach (var link in document.Descendants<LinkInline>())
         {
             if (!SafeUrl(link.Url)) link.Url = "#";
+            // An image in a reply is never loaded (the CSP allows only this server's images, and a remote one would tell
+            // its host who reads the reply): it becomes a link to the image, its alt text the link's text.
+            if (link.IsImage)
+            {
+                link.IsImage = false;
+                link.GetAttributes().AddClass("image-link");
+                if (link.FirstChild is null) link.AppendChild(new LiteralInline("image"));
+            }
         }
         foreach (var link in document.Descendants<AutolinkInline>())
         {
