@@ -26,17 +26,23 @@ public static class MarkdownRenderer
     public static string Render(string markdown)
     {
         var document = Markdown.Parse(markdown ?? "", Pipeline);
-        foreach (var link in document.Descendants<LinkInline>())
+        foreach (var link in document.Descendants<LinkInline>().ToList())
         {
             if (!SafeUrl(link.Url)) link.Url = "#";
+            if (!link.IsImage) continue;
             // An image in a reply is never loaded (the CSP allows only this server's images, and a remote one would tell
-            // its host who reads the reply): it becomes a link to the image, its alt text the link's text.
-            if (link.IsImage)
+            // its host who reads the reply): it becomes a link to the image, its alt text the link's text; inside a
+            // link (where a second link cannot go) just its alt text.
+            var alt = string.Concat(link.Descendants<LiteralInline>().Select(l => l.Content.ToString()));
+            if (alt.Length == 0) alt = "image";
+            if (InsideLink(link))
             {
-                link.IsImage = false;
-                link.GetAttributes().AddClass("image-link");
-                if (link.FirstChild is null) link.AppendChild(new LiteralInline("image"));
+                link.ReplaceBy(new LiteralInline(alt), copyChildren: false);
+                continue;
             }
+            link.IsImage = false;
+            link.GetAttributes().AddClass("image-link");
+            if (link.FirstChild is null) link.AppendChild(new LiteralInline(alt));
         }
         foreach (var link in document.Descendants<AutolinkInline>())
         {
@@ -50,6 +56,15 @@ public static class MarkdownRenderer
         renderer.Render(document);
         writer.Flush();
         return writer.ToString();
+    }
+
+    private static bool InsideLink(Inline inline)
+    {
+        for (var p = inline.Parent; p is not null; p = p.Parent)
+        {
+            if (p is LinkInline { IsImage: false }) return true;
+        }
+        return false;
     }
 
     /// <summary>http(s), mailto, or a relative/in-page target without a scheme; never javascript:, data: or vbscript:.</summary>
