@@ -41,9 +41,14 @@ public sealed class UiSessionTests : IDisposable
     }
 
     /// <summary>Logs in with <paramref name="key"/>; the session token from Set-Cookie and the CSRF token.</summary>
-    private static async Task<(string Token, string Csrf)> LoginAsync(HttpClient http, string key)
+    private static async Task<(string Token, string Csrf)> LoginAsync(HttpClient http, string key, string? oldToken = null)
     {
-        using var response = await http.PostAsync("/ui/api/login", new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["key"] = key }), Encoding.UTF8, "application/json"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/ui/api/login")
+        {
+            Content = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["key"] = key }), Encoding.UTF8, "application/json"),
+        };
+        if (oldToken is not null) request.Headers.Add("Cookie", $"{UiSessions.Cookie}={oldToken}");
+        using var response = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(UiSessions.Cookie + "=", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
@@ -106,10 +111,15 @@ public sealed class UiSessionTests : IDisposable
     }
 
     [Fact]
-    public async Task Logging_out_ends_the_session_for_good_and_clears_the_cookie()
+    public async Task Logging_in_again_replaces_the_session_and_logging_out_ends_it_for_good_and_clears_the_cookie()
     {
         var s = await StartAsync("key-one");
-        var (token, csrf) = await LoginAsync(s.Http, "key-one");
+        var (stale, _) = await LoginAsync(s.Http, "key-one");
+        // Logging in again with a cookie replaces that session: the earlier token is worth nothing.
+        var (token, csrf) = await LoginAsync(s.Http, "key-one", stale);
+        Assert.NotEqual(stale, token);
+        Assert.Equal(HttpStatusCode.Unauthorized, await TagsAsync(s.Http, stale));
+        Assert.Equal(HttpStatusCode.OK, await TagsAsync(s.Http, token));
         using (var noToken = new HttpRequestMessage(HttpMethod.Post, "/ui/api/logout"))
         {
             noToken.Headers.Add("Cookie", $"{UiSessions.Cookie}={token}");

@@ -69,13 +69,17 @@ public sealed class UiSessions : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    /// <summary>Starts a session, sets its cookie on <paramref name="response"/> and returns its CSRF token.</summary>
+    /// <summary>
+    /// Starts a session, sets its cookie on <paramref name="response"/> and returns its CSRF token. A session the request
+    /// already had ends (a login never keeps a token that existed before it).
+    /// </summary>
     public string Start(HttpResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
         var token = NewToken();
         var csrf = NewToken();
         var now = time.GetUtcNow();
+        if (response.HttpContext.Request.Cookies[Cookie] is { Length: > 0 } previous) Delete(Hash(previous));
         using (var c = Open())
         {
             Purge(c, now);
@@ -90,6 +94,7 @@ public sealed class UiSessions : IDisposable
         response.Cookies.Append(Cookie, token, new CookieOptions
         {
             HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true, Expires = now + AbsoluteLimit,
+            Secure = response.HttpContext.Request.IsHttps,
         });
         return csrf;
     }
