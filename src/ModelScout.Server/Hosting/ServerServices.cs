@@ -16,6 +16,7 @@ public sealed class ServerServices
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
         Time = time ?? TimeProvider.System;
         conversations = new(() => new Ui.Chat.ConversationStore(settings.UiData, Time));
+        uiSessions = new(() => new Ui.UiSessions(settings.UiData, settings.ApiKey, Time));
     }
 
     private readonly Lazy<Ui.Chat.ConversationStore> conversations;
@@ -43,8 +44,10 @@ public sealed class ServerServices
     private ServerMetrics? metrics;
     public TimeProvider Time { get; }
 
-    /// <summary>The web UI's browser sessions.</summary>
-    public Ui.UiSessions UiSessions { get; } = new();
+    /// <summary>The web UI's browser sessions (SQLite in <see cref="ServerSettings.UiData"/>, tied to the API key), opened on first use.</summary>
+    public Ui.UiSessions UiSessions => uiSessions.Value;
+
+    private readonly Lazy<Ui.UiSessions> uiSessions;
 
     /// <summary>The CLI's --json documents for the UI's dashboard pages; null turns those endpoints off.</summary>
     public Ui.Dashboard.IDashboardSource? Dashboard { get; init; }

@@ -10,8 +10,8 @@ namespace ModelScout.Server.Ui.Chat;
 
 /// <summary>
 /// Markdown to HTML for the chat page, safely: Markdig with raw HTML disabled (so a reply's <c>&lt;script&gt;</c> is
-/// text), links and images only to http(s), mailto or in-page targets, and fenced code highlighted by ColorCode into CSS
-/// classes (no inline styles, which the page's CSP forbids).
+/// text), links only to http(s), mailto or in-page targets, images shown as links to them (never loaded), and fenced
+/// code highlighted by ColorCode into CSS classes (no inline styles, which the page's CSP forbids).
 /// </summary>
 public static class MarkdownRenderer
 {
@@ -26,9 +26,23 @@ public static class MarkdownRenderer
     public static string Render(string markdown)
     {
         var document = Markdown.Parse(markdown ?? "", Pipeline);
-        foreach (var link in document.Descendants<LinkInline>())
+        foreach (var link in document.Descendants<LinkInline>().ToList())
         {
             if (!SafeUrl(link.Url)) link.Url = "#";
+            if (!link.IsImage) continue;
+            // An image in a reply is never loaded (the CSP allows only this server's images, and a remote one would tell
+            // its host who reads the reply): it becomes a link to the image, its alt text the link's text; inside a
+            // link (where a second link cannot go) just its alt text.
+            var alt = string.Concat(link.Descendants<LiteralInline>().Select(l => l.Content.ToString()));
+            if (alt.Length == 0) alt = "image";
+            if (InsideLink(link))
+            {
+                link.ReplaceBy(new LiteralInline(alt), copyChildren: false);
+                continue;
+            }
+            link.IsImage = false;
+            link.GetAttributes().AddClass("image-link");
+            if (link.FirstChild is null) link.AppendChild(new LiteralInline(alt));
         }
         foreach (var link in document.Descendants<AutolinkInline>())
         {
@@ -42,6 +56,15 @@ public static class MarkdownRenderer
         renderer.Render(document);
         writer.Flush();
         return writer.ToString();
+    }
+
+    private static bool InsideLink(Inline inline)
+    {
+        for (var p = inline.Parent; p is not null; p = p.Parent)
+        {
+            if (p is LinkInline { IsImage: false }) return true;
+        }
+        return false;
     }
 
     /// <summary>http(s), mailto, or a relative/in-page target without a scheme; never javascript:, data: or vbscript:.</summary>

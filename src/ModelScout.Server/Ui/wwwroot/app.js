@@ -12,6 +12,7 @@ export const PAGES = [
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const errors = document.getElementById('errors');
+const logout = document.getElementById('logout');
 let session = null;
 let current = null; // {name, dispose}
 
@@ -23,6 +24,14 @@ api.onError((message) => {
 });
 
 window.addEventListener('scout:login-required', () => { if (session) { session.logged_in = false; route(); } });
+
+// Log out (shown when the server has an API key): the server forgets the session and clears its cookie.
+logout.addEventListener('click', async () => {
+  try { await api.post('/ui/api/logout'); } catch { /* already ended: log in again all the same */ }
+  api.setCsrf(null);
+  session.logged_in = false;
+  route();
+});
 
 function buildNav() {
   const have = new Set(session.pages);
@@ -62,13 +71,15 @@ function loginPage() {
 }
 
 async function route() {
+  logout.hidden = !(session && session.logged_in && session.auth_required);
+  if (current && current.dispose) { try { current.dispose(); } catch { /* page already gone */ } }
+  current = null;
   if (!session || !session.logged_in) { nav.hidden = true; return loginPage(); }
   nav.hidden = false;
   const hash = location.hash.replace(/^#\/?/, '');
   const [name, ...rest] = hash.split('/');
   const page = name || 'chat';
   if (!name) { history.replaceState(null, '', '#/chat'); }
-  if (current && current.dispose) { try { current.dispose(); } catch { /* page already gone */ } }
   current = { name: page };
   markCurrent(page);
   const title = (PAGES.find(([n]) => n === page) || [page, page])[1];

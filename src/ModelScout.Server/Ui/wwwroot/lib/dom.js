@@ -48,6 +48,18 @@ export function trustedHtml(el, serverSanitizedHtml) {
   return el;
 }
 
+/**
+ * The URL when it is safe as a link's href from data (http, https or mailto), else null: a `javascript:` or `data:`
+ * URL in a catalog or a reply must never become a link.
+ */
+export function safeUrl(url) {
+  if (typeof url !== 'string') return null;
+  try {
+    const u = new URL(url, location.href);
+    return ['http:', 'https:', 'mailto:'].includes(u.protocol) ? u.href : null;
+  } catch { return null; }
+}
+
 /** Formats a number with fixed decimals, or '–' when missing. */
 export function fmt(n, digits = 1) {
   return n === null || n === undefined || Number.isNaN(n) || !Number.isFinite(n) ? '–' : Number(n).toFixed(digits);

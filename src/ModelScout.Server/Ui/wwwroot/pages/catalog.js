@@ -1,7 +1,7 @@
 // Catalog: the models (`scout models --json`), licence verdicts for the use the user describes (`scout license --json`,
 // with the guide's corrections), a model's guide claims checked (`scout show --json`), and side-by-side compare
 // (`scout compare --json`).
-import { h, replace } from '../lib/dom.js';
+import { h, replace, safeUrl } from '../lib/dom.js';
 import { gb, params, field, table } from '../lib/dash.js';
 
 const VERDICT = { allowed: 'allowed', conditions: 'allowed with conditions', 'not-allowed': 'not allowed' };
@@ -76,7 +76,8 @@ export async function render(root, ctx) {
         h('ul', null, r.answers.map((a) => h('li', null, h('strong', null, `${a.question}: ${VERDICT[a.verdict] || a.verdict}. `), a.text, a.clause ? h('span', { class: 'muted' }, ` (${a.clause})`) : null))),
         r.guideSays ? h('p', null, `The guide says: ${r.guideSays}`) : null,
         r.corrections.map((c) => h('p', { class: 'correction' }, `Correction: ${c}`)),
-        r.url ? h('p', null, h('a', { href: r.url, rel: 'noopener noreferrer', target: '_blank' }, 'Licence text')) : null)) : null));
+        safeUrl(r.url) ? h('p', null, h('a', { href: safeUrl(r.url), rel: 'noopener noreferrer', target: '_blank' }, 'Licence text'))
+          : r.url ? h('p', null, 'Licence text: ', h('code', null, r.url)) : null)) : null));
   };
 
   const compare = async () => {
