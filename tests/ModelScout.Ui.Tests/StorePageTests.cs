@@ -212,8 +212,9 @@ public sealed class StorePageTests(StoreUiFixture f) : IClassFixture<StoreUiFixt
     public async Task The_chat_picker_pulls_a_catalog_model_with_progress_and_cancel_then_selects_and_loads_it_with_progress()
     {
         f.Registry.ClearFaults();
-        f.Registry.ChunkSize = 16 << 10;
-        f.Registry.ChunkDelay = TimeSpan.FromMilliseconds(20);
+        // About 11 s for the whole file: time to check the page mid-pull and cancel.
+        f.Registry.ChunkSize = 4 << 10;
+        f.Registry.ChunkDelay = TimeSpan.FromMilliseconds(25);
         var fit = f.Scout("fit", "--all")["models"]!.AsArray().Single(m => m!["id"]!.GetValue<string>() == "tiny-cat")!;
         Assert.Equal(StoreUiFixture.CatalogTag, fit["ollamaTag"]!.GetValue<string>());
         Assert.Equal(1_800_000, fit["ollamaSizeBytes"]!.GetValue<long>());
@@ -251,19 +252,27 @@ public sealed class StorePageTests(StoreUiFixture f) : IClassFixture<StoreUiFixt
         using (var ps = await f.Http.GetAsync("/api/ps"))
             Assert.Contains(StoreUiFixture.CatalogTag + ":latest", await ps.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         await AssertInertAsync(page);
-        await page.Context.CloseAsync();
 
-        // The load endpoint itself: NDJSON whose last line is the finished load; an unknown model is a 404 before any line.
-        using var load = await f.Http.PostAsJsonAsync("/ui/api/load", new { model = UiFixture.Model });
-        Assert.Equal("application/x-ndjson", load.Content.Headers.ContentType!.MediaType);
-        var lines = (await load.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        // The load endpoint itself, called as the page calls it (session cookie and CSRF token): NDJSON whose last line is
+        // the finished load; an unknown model is a 404 before any line.
+        const string loadScript = """
+            async (model) => {
+              const session = await (await fetch('/ui/api/session')).json();
+              const r = await fetch('/ui/api/load', { method: 'POST', body: JSON.stringify({ model }),
+                headers: { 'Content-Type': 'application/json', 'X-Scout-Csrf': session.csrf } });
+              return [String(r.status), r.headers.get('Content-Type'), await r.text()];
+            }
+            """;
+        var load = await page.EvaluateAsync<string[]>(loadScript, UiFixture.Model);
+        Assert.True(load[0] == "200" && load[1] == "application/x-ndjson", string.Join(" ", load));
+        var lines = load[2].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
         Assert.Equal("loaded", lines[^1]["status"]!.GetValue<string>());
         Assert.Equal(1.0, lines[^1]["progress"]!.GetValue<double>());
         Assert.Equal(UiFixture.Model, lines[^1]["model"]!.GetValue<string>());
         var progress = lines.Select(l => l["progress"]!.GetValue<double>()).ToList();
         Assert.Equal(progress.Order(), progress);
-        using var missing = await f.Http.PostAsJsonAsync("/ui/api/load", new { model = "no-such-model" });
-        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("404", (await page.EvaluateAsync<string[]>(loadScript, "no-such-model"))[0]);
+        await page.Context.CloseAsync();
     }
 
     private async Task<List<string>> TagsAsync()
