@@ -6,10 +6,14 @@ using ModelScout.Engine;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
+using ModelScout.Server.Ui.Dashboard;
 
 namespace ModelScout.Server.Ui.Chat;
 
 /// <summary>
+/// The chat picker's endpoints. <c>GET /ui/api/picker/catalog</c>: <c>scout fit --all --json</c> from the dashboard source
+/// (each catalog model's Ollama tag, the name <c>scout pull</c> takes, its download size and whether this machine fits
+/// it), or <c>{"models":[]}</c> when the server runs without the CLI's data.
 /// <c>POST /ui/api/load {"model": NAME}</c>: loads a model as Ollama's empty-prompt request does, streaming NDJSON while
 /// it loads: <c>{"status":"loading","progress":0.42,...}</c> lines with llama.cpp's own progress (its load callback,
 /// read from the engine's snapshot every 100 ms), then <c>{"status":"loaded","progress":1,...}</c>. An error before the
@@ -23,7 +27,18 @@ public static class ModelLoadEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapPost("/ui/api/load", LoadAsync);
+        app.MapGet("/ui/api/picker/catalog", CatalogAsync);
         return app;
+    }
+
+    private static async Task CatalogAsync(HttpContext context)
+    {
+        var dashboard = ServerServices.Of(context).Dashboard;
+        // The command reads the catalog and probes the machine: off the request thread.
+        var answer = dashboard is null ? null : await Task.Run(() => dashboard.Fit(new DashboardFitQuery()), context.RequestAborted);
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsync(answer is { Outcome: DashboardOutcome.Answer } ? answer.Json : """{"models":[]}""", context.RequestAborted);
     }
 
     private static async Task LoadAsync(HttpContext context)

@@ -136,13 +136,13 @@ export async function render(root, ctx) {
 
   // ----- models -----
   // The picker: stored models first (loaded or not, from /api/ps), then the catalog's models not downloaded yet, each
-  // with the name `scout pull` takes (its Ollama tag), its download size and whether this machine fits it, all from the
-  // dashboard's `scout fit --json` (absent when the server runs without the CLI's data).
+  // with the name `scout pull` takes (its Ollama tag), its download size and whether this machine fits it, all from
+  // `scout fit --json` (/ui/api/picker/catalog: no models when the server runs without the CLI's data).
   let catalog = null; // [{tag, name, size, fits, why}] once fetched
   let stored = [];
   const fetchCatalog = async () => {
     try {
-      const fit = await api.get('/ui/api/dash/fit', { quiet: true });
+      const fit = await api.get('/ui/api/picker/catalog', { quiet: true });
       catalog = fit.models.filter((m) => m.ollamaTag).map((m) => ({ tag: m.ollamaTag, name: m.name, size: m.ollamaSizeBytes, fits: m.fits, why: m.why }));
     } catch { catalog = []; }
   };
@@ -177,11 +177,12 @@ export async function render(root, ctx) {
 
   async function showDefaults() {
     defaults = {};
-    if (!modelSelect.value || !storedName(stored, modelSelect.value)) return;
-    try {
-      const show = await api.post('/api/show', { model: modelSelect.value }, { quiet: true });
-      defaults = parseParameters(show.parameters);
-    } catch { /* the placeholders stay generic */ }
+    if (modelSelect.value && storedName(stored, modelSelect.value)) {
+      try {
+        const show = await api.post('/api/show', { model: modelSelect.value }, { quiet: true });
+        defaults = parseParameters(show.parameters);
+      } catch { /* the placeholders stay generic */ }
+    }
     for (const [key] of SAMPLERS) samplerInputs[key].placeholder = defaults[key] !== undefined ? `default ${defaults[key]}` : 'model default';
   }
 
