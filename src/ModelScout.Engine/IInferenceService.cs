@@ -65,7 +65,12 @@ public sealed record InferenceSnapshot
     /// <summary>True while any model is being loaded (<c>/health</c> answers 503).</summary>
     public bool Loading { get; init; }
     public IReadOnlyList<ModelCounters> Models { get; init; } = [];
+    /// <summary>The loads under way, with llama.cpp's progress for each.</summary>
+    public IReadOnlyList<ModelLoadProgress> Loads { get; init; } = [];
 }
+
+/// <summary>A model being loaded: llama.cpp's progress (0 to 1, from its load progress callback) and when the load began.</summary>
+public sealed record ModelLoadProgress(string Model, double Progress, DateTimeOffset Started, long FileBytes);
 
 /// <summary>Per-model counters; totals count since the process started.</summary>
 public sealed record ModelCounters

@@ -79,8 +79,11 @@ internal sealed partial class LoadedModel : IDisposable
         return p;
     }
 
-    /// <summary>Validates the file in managed code, then lets llama.cpp load it; every failure becomes a ModelLoadFailed error.</summary>
-    public static LoadedModel Load(ResolvedModel model, int numCtx, EngineSettings settings, ILogger logger, int gpuLayers = 0)
+    /// <summary>
+    /// Validates the file in managed code, then lets llama.cpp load it; every failure becomes a ModelLoadFailed error.
+    /// <paramref name="progress"/> hears llama.cpp's own load progress (its progress_callback, 0 to 1, through LLamaSharp).
+    /// </summary>
+    public static LoadedModel Load(ResolvedModel model, int numCtx, EngineSettings settings, ILogger logger, int gpuLayers = 0, IProgress<float>? progress = null)
     {
         var started = Stopwatch.GetTimestamp();
         GgufFile header;
@@ -115,7 +118,9 @@ internal sealed partial class LoadedModel : IDisposable
         LLamaContext? context = null;
         try
         {
-            weights = LLamaWeights.LoadFromFile(p);
+            // LoadFromFileAsync is LoadFromFile with llama.cpp's progress_callback wired to the reporter; this method already
+            // runs off the request thread, so waiting for it here costs a pool thread for the length of the load only.
+            weights = progress is null ? LLamaWeights.LoadFromFile(p) : LLamaWeights.LoadFromFileAsync(p, CancellationToken.None, progress).GetAwaiter().GetResult();
             context = weights.CreateContext(p, logger);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -23,6 +23,7 @@ internal sealed class ModelResidency : IDisposable
     private readonly Lock gate = new();
     private readonly SemaphoreSlim loadGate = new(1, 1);
     private int loading;
+    private readonly Dictionary<string, LoadReporter> loads = new(StringComparer.Ordinal);
     private bool disposed;
 
     public ModelResidency(IModelResolver resolver, EngineSettings settings, ILogger logger, TimeProvider time)
@@ -77,6 +78,7 @@ internal sealed class ModelResidency : IDisposable
             return new InferenceSnapshot
             {
                 Loading = Volatile.Read(ref loading) > 0,
+                Loads = loads.Values.Select(l => l.Snapshot()).ToList(),
                 Models = entries.Values.Where(e => e.Model is not null).Select(e =>
                 {
                     var s = e.Model!.Scheduler;
@@ -155,13 +157,16 @@ internal sealed class ModelResidency : IDisposable
             await MakeRoomAsync(resolved.Name, plan.HostBytes, ct).ConfigureAwait(false);
 
             Interlocked.Increment(ref loading);
+            var reporter = new LoadReporter(resolved.Name, time.GetUtcNow(), FileLength(resolved.GgufPath));
+            lock (gate) loads[resolved.Name] = reporter;
             LoadedModel model;
             try
             {
-                model = await Task.Run(() => LoadedModel.Load(resolved, numCtx, settings, logger, plan.GpuLayers), ct).ConfigureAwait(false);
+                model = await Task.Run(() => LoadedModel.Load(resolved, numCtx, settings, logger, plan.GpuLayers, reporter), ct).ConfigureAwait(false);
             }
             finally
             {
+                lock (gate) loads.Remove(resolved.Name);
                 Interlocked.Decrement(ref loading);
             }
             logger.LogInformation("{Model}: loaded {Path} in {Ms:F0} ms (context {Ctx} x {Parallel} slots, {Threads} threads; {Gpu})",
@@ -417,5 +422,27 @@ internal sealed class ModelResidency : IDisposable
         }
 
         public Task WaitIdleAsync(CancellationToken ct) => Refs == 0 ? Task.CompletedTask : idle.Task.WaitAsync(ct);
+    }
+
+    private static long FileLength(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Keeps the latest progress llama.cpp reported for one load (it calls back from the loading thread).</summary>
+    private sealed class LoadReporter(string model, DateTimeOffset started, long fileBytes) : IProgress<float>
+    {
+        private double progress;
+
+        public void Report(float value) => Volatile.Write(ref progress, Math.Clamp(value, 0, 1));
+
+        public ModelLoadProgress Snapshot() => new(model, Volatile.Read(ref progress), started, fileBytes);
     }
 }

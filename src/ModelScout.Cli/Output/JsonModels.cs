@@ -59,9 +59,11 @@ internal sealed record VllmJson(bool Fits, int TensorParallel, string Checkpoint
     public static VllmJson? From(VllmPlan? v) => v is null ? null : new(v.Fits, v.TensorParallel, v.Checkpoint, v.BytesPerParameter, v.PerGpuBytes, SpeedJson.From(v.Speed), v.Reason);
 }
 
-internal sealed record ModelFitJson(string Id, string Name, string? OllamaTag, bool Fits, string Why, LevelJson? Best, IReadOnlyList<CommandJson> Commands, VllmJson? Vllm, RuntimeJson? Runtime, IReadOnlyList<string> Notes)
+/// <param name="OllamaSizeBytes">The download size of <paramref name="OllamaTag"/> as Ollama lists it (catalog <c>ollama.sizeGb</c>, 10^9 bytes per GB).</param>
+internal sealed record ModelFitJson(string Id, string Name, string? OllamaTag, long? OllamaSizeBytes, bool Fits, string Why, LevelJson? Best, IReadOnlyList<CommandJson> Commands, VllmJson? Vllm, RuntimeJson? Runtime, IReadOnlyList<string> Notes)
 {
-    public static ModelFitJson From(DeploymentPlan x) => new(x.Model.Id, x.Model.Name, x.Model.Ollama?.Tags.FirstOrDefault(), x.Fits, x.Fit.Why,
+    public static ModelFitJson From(DeploymentPlan x) => new(x.Model.Id, x.Model.Name, x.Model.Ollama?.Tags.FirstOrDefault(),
+        x.Model.Ollama is { Tags.Count: > 0, SizeGb: { } gb } ? (long)Math.Round(gb * 1e9) : null, x.Fits, x.Fit.Why,
         x.Fit.Best is { } b ? LevelJson.From(b) : null, x.Commands.Select(CommandJson.From).ToList(), VllmJson.From(x.Vllm), RuntimeJson.From(x.Runtime), x.Fit.Notes);
 }
 

@@ -344,6 +344,8 @@ public static class OllamaEndpoints
             ["general.architecture"] = arch,
             ["general.parameter_count"] = info.Parameters,
         };
+        // As Ollama's model_info: the name the file gives itself (data from the file: clients must show it as text).
+        if (info.Name is { Length: > 0 } name) result["general.name"] = name;
         if (info.Hyper.ContextLength is { } ctx) result[$"{arch}.context_length"] = ctx;
         if (info.Hyper.EmbeddingLength is { } embd) result[$"{arch}.embedding_length"] = embd;
         if (info.Hyper.BlockCount is { } blocks) result[$"{arch}.block_count"] = blocks;

@@ -2,7 +2,8 @@
 // (replies kept as branches), edit and resend, a system prompt and a sampler panel, live speed under each reply, and
 // conversations kept server-side (/ui/api/conversations). Model output is only ever inserted as text, or as HTML the
 // server rendered and sanitized (/ui/api/render).
-import { h, replace, trustedHtml, fmt } from '../lib/dom.js';
+import { h, replace, trustedHtml, fmt, bytes } from '../lib/dom.js';
+import { pullControl, storedName } from '../lib/pull.js';
 
 const SAMPLERS = [
   // [option, label, step, min, max]
@@ -90,6 +91,10 @@ export async function render(root, ctx) {
   const pullStatus = h('span', { id: 'pull-status', class: 'muted', role: 'status' });
   const pullCancel = h('button', { type: 'button', id: 'pull-cancel', hidden: true }, 'Cancel');
   const pullButton = h('button', { type: 'button', id: 'pull-start' }, 'Pull');
+  const loadBar = h('progress', { id: 'load-progress', max: 1, value: 0, hidden: true, 'aria-label': 'Load progress' });
+  const offerText = h('span', { id: 'pull-offer-text' });
+  const offerButton = h('button', { type: 'button', class: 'primary', id: 'pull-offer-start' }, 'Pull');
+  const pullOffer = h('div', { id: 'pull-offer', class: 'row pull-offer', hidden: true, role: 'group', 'aria-label': 'Not downloaded' }, offerText, offerButton);
   const system = h('textarea', { id: 'system-prompt', rows: 2, placeholder: 'You are a helpful assistant.', 'aria-label': 'System prompt' });
   const messages = h('div', { id: 'messages', class: 'messages', 'aria-live': 'polite' });
   const prompt = h('textarea', { id: 'prompt', rows: 3, placeholder: 'Message (Enter sends, Shift+Enter new line, Esc stops)', 'aria-label': 'Message' });
@@ -114,7 +119,9 @@ export async function render(root, ctx) {
     h('div', { class: 'chat-main' },
       h('h1', { class: 'sr-only' }, 'Chat'),
       h('div', { class: 'row model-bar' }, h('label', { for: 'model-select', class: 'inline-label' }, 'Model'), modelSelect, modelState, loadButton),
-      h('details', { class: 'pull' }, h('summary', null, 'Pull a model'), h('div', { class: 'row' }, pullName, pullButton, pullCancel, pullStatus), pullBar),
+      loadBar, pullOffer,
+      h('details', { class: 'pull' }, h('summary', null, 'Pull a model by name'), h('div', { class: 'row' }, pullName, pullButton)),
+      h('div', { class: 'row' }, pullCancel, pullStatus), pullBar,
       h('details', { class: 'system', id: 'system-box' }, h('summary', null, 'System prompt'), system),
       messages, composer),
     sampler));
@@ -128,58 +135,91 @@ export async function render(root, ctx) {
   ctx.onDispose(() => { document.removeEventListener('keydown', onKey); if (controller) controller.abort(); });
 
   // ----- models -----
+  // The picker: stored models first (loaded or not, from /api/ps), then the catalog's models not downloaded yet, each
+  // with the name `scout pull` takes (its Ollama tag), its download size and whether this machine fits it, all from
+  // `scout fit --json` (/ui/api/picker/catalog: no models when the server runs without the CLI's data).
+  let catalog = null; // [{tag, name, size, fits, why}] once fetched
+  let stored = [];
+  const fetchCatalog = async () => {
+    try {
+      const fit = await api.get('/ui/api/picker/catalog', { quiet: true });
+      catalog = fit.models.filter((m) => m.ollamaTag).map((m) => ({ tag: m.ollamaTag, name: m.name, size: m.ollamaSizeBytes, fits: m.fits, why: m.why }));
+    } catch { catalog = []; }
+  };
+
   async function refreshModels() {
     const [tags, ps] = await Promise.all([api.get('/api/tags'), api.get('/api/ps')]);
+    stored = tags.models;
     const loaded = new Set(ps.models.map((m) => m.name));
     const chosen = conv.model || modelSelect.value;
-    replace(modelSelect, tags.models.map((m) => h('option', { value: m.name }, loaded.has(m.name) ? `${m.name} (loaded)` : m.name)));
-    if (tags.models.length === 0) modelState.textContent = 'no models yet: pull one below';
-    if (chosen && tags.models.some((m) => m.name === chosen)) modelSelect.value = chosen;
-    modelState.textContent = modelSelect.value ? (loaded.has(modelSelect.value) ? 'loaded' : 'not loaded') : modelState.textContent;
+    const missing = (catalog || []).filter((c) => !storedName(stored, c.tag));
+    replace(modelSelect,
+      h('optgroup', { label: 'Stored' }, stored.map((m) => h('option', { value: m.name }, loaded.has(m.name) ? `${m.name} (loaded)` : `${m.name} (not loaded)`))),
+      missing.length ? h('optgroup', { label: 'Not downloaded', id: 'catalog-group' }, missing.map((c) => h('option', { value: c.tag, 'data-pull': c.tag },
+        `${c.tag} — ${c.name}, ${c.size ? bytes(c.size) : 'size unknown'}${c.fits ? '' : ', does not fit here'}`))) : null);
+    if (chosen && [...modelSelect.options].some((o) => o.value === chosen)) modelSelect.value = chosen;
+    else if (stored.length) modelSelect.value = stored[0].name;
+    const option = modelSelect.selectedOptions[0];
+    const offer = option && option.dataset.pull ? missing.find((c) => c.tag === option.dataset.pull) : null;
+    pullOffer.hidden = !offer;
+    loadButton.hidden = !!offer;
+    if (offer) {
+      offerText.textContent = `${offer.tag} (${offer.name}) is not downloaded: ${offer.size ? bytes(offer.size) : 'size unknown'}; ${offer.fits ? 'fits this machine' : 'does not fit this machine'} (${offer.why}).`;
+      offerButton.textContent = `Pull ${offer.tag}`;
+      modelState.textContent = 'not downloaded';
+    } else if (stored.length === 0) {
+      modelState.textContent = 'no models yet: pull one below';
+    } else {
+      modelState.textContent = loaded.has(modelSelect.value) ? 'loaded' : 'not loaded';
+    }
     modelState.dataset.loaded = loaded.has(modelSelect.value) ? 'true' : 'false';
   }
 
   async function showDefaults() {
     defaults = {};
-    if (!modelSelect.value) return;
-    try {
-      const show = await api.post('/api/show', { model: modelSelect.value }, { quiet: true });
-      defaults = parseParameters(show.parameters);
-    } catch { /* the placeholders stay generic */ }
+    if (modelSelect.value && storedName(stored, modelSelect.value)) {
+      try {
+        const show = await api.post('/api/show', { model: modelSelect.value }, { quiet: true });
+        defaults = parseParameters(show.parameters);
+      } catch { /* the placeholders stay generic */ }
+    }
     for (const [key] of SAMPLERS) samplerInputs[key].placeholder = defaults[key] !== undefined ? `default ${defaults[key]}` : 'model default';
   }
 
   modelSelect.addEventListener('change', async () => { conv.model = modelSelect.value; await refreshModels(); await showDefaults(); });
+
+  // Load through /ui/api/load: llama.cpp's own progress (its load callback), streamed while the model loads.
   loadButton.addEventListener('click', async () => {
     if (!modelSelect.value) return;
     loadButton.disabled = true;
-    const started = performance.now();
-    const tick = setInterval(() => { modelState.textContent = `loading… ${fmt((performance.now() - started) / 1000)} s`; }, 200);
-    try { await api.post('/api/generate', { model: modelSelect.value, prompt: '' }); }
-    finally { clearInterval(tick); loadButton.disabled = false; await refreshModels(); }
+    loadBar.hidden = false;
+    loadBar.value = 0;
+    modelState.textContent = 'loading…';
+    let said = '';
+    try {
+      await api.stream('/ui/api/load', { model: modelSelect.value }, (e) => {
+        loadBar.value = e.progress;
+        said = e.status === 'loaded'
+          ? `loaded: 100 % ${e.load_ms ? `in ${fmt(e.load_ms / 1000, 2)} s` : '(it was already in memory)'}`
+          : `loading… ${Math.floor(e.progress * 100)} % (${fmt(e.elapsed_ms / 1000)} s)`;
+        modelState.textContent = said;
+      });
+      await refreshModels();
+      modelState.textContent = said;
+    } catch { await refreshModels(); }
+    finally { loadButton.disabled = false; setTimeout(() => { loadBar.hidden = true; }, 1500); }
   });
 
-  let pulling = null;
-  pullButton.addEventListener('click', async () => {
-    const name = pullName.value.trim();
-    if (!name || pulling) return;
-    pulling = new AbortController();
-    pullBar.hidden = false; pullCancel.hidden = false; pullButton.disabled = true;
-    pullBar.value = 0; pullStatus.textContent = 'starting…';
-    try {
-      await api.stream('/api/pull', { model: name, stream: true }, (e) => {
-        pullStatus.textContent = e.status || '';
-        if (e.total) { pullBar.max = e.total; pullBar.value = e.completed || 0; }
-      }, { signal: pulling.signal });
-      pullStatus.textContent = `pulled ${name}`;
-      await refreshModels();
-    } catch (e) {
-      pullStatus.textContent = e.name === 'AbortError' ? 'cancelled (run the pull again to resume)' : `failed: ${e.message}`;
-    } finally {
-      pulling = null; pullCancel.hidden = true; pullButton.disabled = false;
-    }
-  });
-  pullCancel.addEventListener('click', () => { if (pulling) pulling.abort(); });
+  const puller = pullControl(api, { bar: pullBar, status: pullStatus, cancel: pullCancel, start: [pullButton, offerButton] });
+  ctx.onDispose(() => puller.abort());
+  const pullAndSelect = async (name) => {
+    if (!(await puller.run(name))) return;
+    await refreshModels();
+    const got = storedName(stored, name);
+    if (got) { modelSelect.value = got; conv.model = got; await refreshModels(); await showDefaults(); }
+  };
+  pullButton.addEventListener('click', () => { const name = pullName.value.trim(); if (name) pullAndSelect(name); });
+  offerButton.addEventListener('click', () => { const o = modelSelect.selectedOptions[0]; if (o && o.dataset.pull) pullAndSelect(o.dataset.pull); });
 
   // ----- conversations -----
   let searchTimer = null;
@@ -475,5 +515,6 @@ export async function render(root, ctx) {
   // ----- start -----
   await refreshModels();
   await showDefaults();
+  fetchCatalog().then(refreshModels);
   await open(ctx.params[0] || null);
 }

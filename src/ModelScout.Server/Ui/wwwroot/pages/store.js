@@ -3,9 +3,11 @@
 // Modelfile, copy and delete — all through the Ollama endpoints scout serve already has.
 import { h, replace, bytes } from '../lib/dom.js';
 import { field, table } from '../lib/dash.js';
+import { pullControl } from '../lib/pull.js';
 
 export async function render(root, ctx) {
   const list = h('div');
+  const detailBox = h('div');
   const pullName = h('input', { id: 'pull-name', type: 'text', placeholder: 'llama3.2:1b or hf.co/USER/REPO:Q4_K_M', size: 40 });
   const pullButton = h('button', { type: 'submit', class: 'primary', id: 'pull-start' }, 'Pull');
   const cancel = h('button', { type: 'button', id: 'pull-cancel', hidden: true }, 'Cancel');
@@ -17,8 +19,7 @@ export async function render(root, ctx) {
   const createName = h('input', { id: 'create-name', type: 'text', placeholder: 'my-assistant:latest' });
   const modelfile = h('textarea', { id: 'create-modelfile', rows: 5, placeholder: 'FROM llama3.2:1b\nSYSTEM You answer in one sentence.\nPARAMETER temperature 0.2' });
   const createStatus = h('p', { id: 'create-status', role: 'status' });
-  let abort = null;
-  ctx.onDispose(() => abort && abort.abort());
+  ctx.onDispose(() => puller.abort());
 
   const load = async () => {
     const tags = await ctx.api.get('/api/tags');
@@ -27,8 +28,30 @@ export async function render(root, ctx) {
         h('th', { scope: 'row' }, m.name), h('td', null, bytes(m.size)), h('td', null, (m.details && m.details.parameter_size) || '–'),
         h('td', null, (m.details && m.details.quantization_level) || '–'), h('td', null, (m.modified_at || '').slice(0, 19).replace('T', ' ')),
         h('td', null,
+          h('button', { type: 'button', class: 'link', 'aria-label': `Details of ${m.name}`, onclick: () => details(m.name) }, 'Details'), ' ',
           h('button', { type: 'button', class: 'link', 'aria-label': `Copy ${m.name}`, onclick: () => copy(m.name) }, 'Copy'), ' ',
           h('button', { type: 'button', class: 'link danger', 'aria-label': `Delete ${m.name}`, onclick: () => remove(m.name) }, 'Delete')))), { id: 'store-table' }));
+  };
+
+  // /api/show: the GGUF's own metadata and the Modelfile's parts, all of it data from files, so all of it text.
+  const details = async (name) => {
+    const show = await ctx.api.post('/api/show', { model: name });
+    const info = show.model_info || {};
+    const d = show.details || {};
+    const row = (label, value, id) => (value === undefined || value === null || value === '' ? null
+      : [h('dt', null, label), h('dd', id ? { id } : null, typeof value === 'string' ? value : JSON.stringify(value))]);
+    replace(detailBox, h('section', { class: 'card', id: 'model-details', 'aria-label': `Details of ${name}` },
+      h('h2', null, name),
+      h('dl', { class: 'facts' },
+        row('Name in the file', info['general.name'], 'details-general-name'),
+        row('Architecture', info['general.architecture']),
+        row('Family', d.family), row('Parameters', d.parameter_size), row('Quantization', d.quantization_level),
+        row('Context length', Object.entries(info).find(([k]) => k.endsWith('.context_length'))?.[1])),
+      show.system ? [h('h3', null, 'System'), h('pre', { id: 'details-system' }, show.system)] : null,
+      show.parameters ? [h('h3', null, 'Parameters'), h('pre', { id: 'details-parameters' }, show.parameters)] : null,
+      show.template ? [h('h3', null, 'Template'), h('pre', { id: 'details-template' }, show.template)] : null,
+      h('button', { type: 'button', onclick: () => replace(detailBox) }, 'Close')));
+    detailBox.querySelector('h2').scrollIntoView({ block: 'nearest' });
   };
 
   const copy = async (name) => {
@@ -44,39 +67,12 @@ export async function render(root, ctx) {
     await load();
   };
 
+  const puller = pullControl(ctx.api, { bar, status: pullStatus, cancel, start: [pullButton] });
   const pull = async () => {
     const name = pullName.value.trim();
     if (!name) { pullName.focus(); return; }
-    abort = new AbortController();
-    pullButton.disabled = true;
-    cancel.hidden = false;
-    bar.hidden = false;
-    bar.value = 0;
-    pullStatus.textContent = `Pulling ${name}…`;
-    try {
-      await ctx.api.stream('/api/pull', { model: name, stream: true }, (e) => {
-        if (e.total) {
-          bar.max = e.total;
-          bar.value = e.completed || 0;
-          pullStatus.textContent = `${e.status}: ${bytes(e.completed || 0)} of ${bytes(e.total)} (${Math.floor(((e.completed || 0) / e.total) * 100)} %)`;
-        } else {
-          pullStatus.textContent = e.status;
-        }
-      }, { signal: abort.signal, quiet: true });
-      pullStatus.textContent = `Pulled ${name}.`;
-      bar.value = bar.max;
-      await load();
-    } catch (e) {
-      pullStatus.textContent = e.name === 'AbortError'
-        ? `Cancelled. What was downloaded is kept: Pull again to resume ${name}.`
-        : `The pull stopped: ${e.message}. Pull again to resume where it stopped.`;
-    } finally {
-      pullButton.disabled = false;
-      cancel.hidden = true;
-      abort = null;
-    }
+    if (await puller.run(name)) await load();
   };
-  cancel.addEventListener('click', () => abort && abort.abort());
 
   const importGguf = async () => {
     const f = file.files && file.files[0];
@@ -101,7 +97,7 @@ export async function render(root, ctx) {
     await load();
   };
 
-  replace(root, h('h1', null, 'Store'), list,
+  replace(root, h('h1', null, 'Store'), list, detailBox,
     h('section', { class: 'card', 'aria-label': 'Pull' }, h('h2', null, 'Pull a model'),
       h('form', { onsubmit: (e) => { e.preventDefault(); pull(); } }, field('Name', pullName), pullButton, cancel), bar, pullStatus),
     h('section', { class: 'card', 'aria-label': 'Import' }, h('h2', null, 'Import a GGUF file'),
