@@ -172,7 +172,6 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         await Assertions.Expect(page.Locator("#store-table tr[data-name*='tiny']")).ToHaveCountAsync(1);
         Assert.Contains(f.Registry.Requests, r => r.Path.Contains("/blobs/", StringComparison.Ordinal));
         await AssertAccessibleAsync(page);
-        await UiFixture.ScreenshotAsync(page, "store");
         await page.Context.CloseAsync();
     }
 
