@@ -316,7 +316,8 @@ export async function render(root, ctx) {
         ? h('button', { type: 'button', class: 'link regen', onclick: () => { if (!controller) generate(conv.body.nodes[node.parent]); } }, 'Regenerate')
         : h('button', { type: 'button', class: 'link edit', onclick: () => edit(node, el) }, 'Edit'));
     const el = h('article', { class: `msg msg-${node.role}`, 'data-role': node.role, 'data-id': node.id, 'data-state': node.state || 'done',
-      'data-client-gen-ms': node.stats && node.stats.clientGenMs, 'data-eval-count': node.stats && node.stats.genTokens },
+      'data-client-gen-ms': node.stats && node.stats.clientGenMs, 'data-eval-count': node.stats && node.stats.genTokens,
+      'data-eval-ms': node.stats && node.stats.evalMs, 'data-frames': node.stats && node.stats.frames },
       h('div', { class: 'msg-who muted' }, node.role === 'user' ? 'You' : (node.model || 'assistant')), extras, content, stats, actions);
     views.set(node.id, { el, content, stats });
     return el;
@@ -407,6 +408,7 @@ export async function render(root, ctx) {
     let tokens = 0;
     let dirty = false;
     let frame = 0;
+    let frames = 0;
     let thinkingBox = null;
     reply.stats = { phase: 'prompt', waitMs: 0 };
     // One DOM write per animation frame, whatever the token rate.
@@ -414,6 +416,7 @@ export async function render(root, ctx) {
       frame = 0;
       if (!dirty) return;
       dirty = false;
+      frames++;
       textNode.data = reply.content;
       if (thinkingBox) thinkingBox.textContent = reply.thinking;
       view.stats.textContent = statsText(reply.stats, 'streaming');
@@ -449,10 +452,12 @@ export async function render(root, ctx) {
           s.phase = 'done';
           // As the page saw it: first token to the last, for the page-versus-API benchmark (bench/ui-bench.sh).
           if (firstAt) s.clientGenMs = performance.now() - firstAt;
+          s.frames = frames;
           s.promptTokens = e.prompt_eval_count;
           s.promptPerSecond = e.prompt_eval_duration ? e.prompt_eval_count / (e.prompt_eval_duration / 1e9) : undefined;
           s.genTokens = e.eval_count;
           s.genPerSecond = e.eval_duration ? e.eval_count / (e.eval_duration / 1e9) : s.genPerSecond;
+          s.evalMs = e.eval_duration ? e.eval_duration / 1e6 : undefined;
           reply.stats = s;
         }
         schedule();
