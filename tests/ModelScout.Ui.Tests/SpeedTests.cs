@@ -36,62 +36,134 @@ public sealed class SpeedTests(BenchUiFixture f, ITestOutputHelper output) : ICl
         await context.CloseAsync();
     }
 
+    /// <summary>
+    /// While a reply streams the page stays light: it writes the reply at most once per 50 ms (chat.js's WRITE_GAP_MS),
+    /// never once per token, and the writes cause no style recalculation of their own (the stats line keeps one text
+    /// node). The old page wrote every animation frame and replaced the stats line's text node each time.
+    /// </summary>
+    [BrowserFact]
+    public async Task A_streaming_reply_is_written_in_batches_without_style_recalculation()
+    {
+        const int tokens = 256;
+        var page = await f.NewPageAsync();
+        await page.Locator("#model-select option").First.WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        await cdp.SendAsync("Performance.enable");
+        await page.FillAsync("#opt-temperature", "0");
+        await page.FillAsync("#opt-num_predict", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.FillAsync("#prompt", "Once upon a time");
+        var before = await MetricsAsync(cdp);
+        var clock = Stopwatch.StartNew();
+        await page.PressAsync("#prompt", "Enter");
+        var done = page.Locator("article[data-role=assistant][data-state=done]");
+        await done.WaitForAsync(new() { Timeout = 60_000 });
+        var wallMs = clock.Elapsed.TotalMilliseconds;
+        var after = await MetricsAsync(cdp);
+        var frames = (int)Attr(await done.GetAttributeAsync("data-frames"));
+        var n = (int)Attr(await done.GetAttributeAsync("data-eval-count"));
+        var recalcs = after["RecalcStyleCount"] - before["RecalcStyleCount"];
+        output.WriteLine($"{n} tokens in {wallMs:F0} ms: {frames} writes, {recalcs} style recalculations");
+        Assert.True(n > 50, $"the reply had only {n} tokens: too short to show batching");
+        Assert.InRange(frames, 1, (int)(wallMs / 50) + 2);
+        Assert.True(frames < n, $"{frames} writes for {n} tokens: the page wrote once per token");
+        // Sending and the final render restyle the page a few times; per-write recalculation would add one per write.
+        Assert.True(recalcs <= 15, $"{recalcs} style recalculations for {frames} writes: the streaming writes restyle the page");
+        Assert.False(string.IsNullOrWhiteSpace(await done.Locator(".msg-content").TextContentAsync()));
+        await page.Context.CloseAsync();
+    }
+
     [BenchFact]
     public async Task Streaming_512_tokens_in_the_page_costs_little_against_the_api()
     {
         var rows = new List<string>
         {
-            "| model | API tok/s | page tok/s | cost | server tok/s (API / page runs) | page main thread CPU ms/token | ms/frame | renderer CPU ms/token | chromium CPU ms/token | frames |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| model | page | API tok/s | page tok/s | cost | server tok/s (API / page runs) | page main thread CPU ms/token | ms/frame | renderer CPU ms/token | all chromium CPU ms/token | frames written |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         };
-        rows.Add(await MeasureAsync(UiFixture.Model, "stories260K (worst case)"));
-        if (BenchUiFixture.RealShapePath is not null) rows.Add(await MeasureAsync(BenchUiFixture.RealShapeModel, "llama 125M Q8_0 random (realistic)"));
+        rows.AddRange(await MeasureAsync(UiFixture.Model, "stories260K (worst case)"));
+        if (BenchUiFixture.RealShapePath is not null) rows.AddRange(await MeasureAsync(BenchUiFixture.RealShapeModel, "Llama-shape 125M Q8_0, random weights (realistic)"));
         else output.WriteLine($"(set {BenchUiFixture.RealShapeVariable} to a GGUF for the realistic-rate row; bench/ui-bench.sh does)");
         foreach (var row in rows) output.WriteLine("table " + row);
     }
 
+    /// <summary>chat.js's least time between two writes of a streaming reply, as shipped.</summary>
+    private const string WriteGap = "const WRITE_GAP_MS = 50;";
+
     /// <summary>
-    /// One row: a warm-up reply, then ROUNDS alternating rounds of the API read as a client and the same request in the
-    /// page; medians. The page's own work comes from Chrome's Performance.getMetrics (main thread TaskDuration, its
-    /// script/layout/style parts, the renderer's CPU time) taken before sending and after the reply is done (so it
-    /// includes the final Markdown render), and the CPU time of every chromium process from /proc.
+    /// One model: a warm-up reply, then ROUNDS rounds of the API read as a client, the page as shipped, and the page with
+    /// chat.js's gap set to 0 (a read per arriving chunk and a DOM write every animation frame, as before batching; the module is rewritten on
+    /// its way to the browser); medians. The page's own work comes from Chrome's Performance.getMetrics (main thread
+    /// CPU time, its script/layout/style parts, the renderer process's CPU time), taken before sending and after the
+    /// reply is done (so it includes the final Markdown render), and the CPU time of this test's chromium processes.
     /// </summary>
-    private async Task<string> MeasureAsync(string model, string label)
+    private async Task<List<string>> MeasureAsync(string model, string label)
     {
         const int tokens = 512;
         var rounds = int.TryParse(Environment.GetEnvironmentVariable("SCOUT_UI_BENCH_ROUNDS"), out var r) && r > 0 ? r : 5;
-        var page = await f.NewPageAsync();
-        await page.Locator($"#model-select option[value='{model}']").WaitForAsync(new() { State = WaitForSelectorState.Attached });
-        var cdp = await page.Context.NewCDPSessionAsync(page);
-        await cdp.SendAsync("Performance.enable");
-        Assert.Equal("visible", await page.EvaluateAsync<string>("() => document.visibilityState"));
+        var shipped = await OpenAsync(model, null);
+        var everyFrame = await OpenAsync(model, WriteGap.Replace("50", "0", StringComparison.Ordinal));
         await ApiRunAsync(model, tokens); // loads the model
-        await PageRunAsync(page, cdp, model, tokens);
+        await PageRunAsync(shipped.Page, shipped.Cdp, model, tokens);
+        await PageRunAsync(everyFrame.Page, everyFrame.Cdp, model, tokens);
         var api = new List<double>();
         var apiServer = new List<double>();
         var ui = new List<PageRun>();
+        var uiEveryFrame = new List<PageRun>();
         for (var i = 0; i < rounds; i++)
         {
             var a = await ApiRunAsync(model, tokens);
             api.Add(a.ClientTokensPerSecond);
             apiServer.Add(a.ServerTokensPerSecond);
-            ui.Add(await PageRunAsync(page, cdp, model, tokens));
+            ui.Add(await PageRunAsync(shipped.Page, shipped.Cdp, model, tokens));
+            uiEveryFrame.Add(await PageRunAsync(everyFrame.Page, everyFrame.Cdp, model, tokens));
         }
-        await page.Context.CloseAsync();
+        await shipped.Page.Context.CloseAsync();
+        await everyFrame.Page.Context.CloseAsync();
         var apiMedian = Median(api);
-        var uiMedian = Median(ui.Select(u => u.TokensPerSecond));
-        var cost = 1 - uiMedian / apiMedian;
-        string F(double x, string format = "F0") => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
-        output.WriteLine($"{label}: 512-token reply, median of {rounds}: API {F(apiMedian)} tok/s, page {F(uiMedian)} tok/s, cost {cost:P1}");
-        output.WriteLine($"{label}: API runs {string.Join(", ", api.Select(x => F(x)))}; page runs {string.Join(", ", ui.Select(u => F(u.TokensPerSecond)))}");
-        output.WriteLine($"{label}: page main thread CPU ms/token {string.Join(", ", ui.Select(u => F(u.MainThreadMs / u.Tokens, "F3")))}; "
-            + $"its tasks (wall) {F(Median(ui.Select(u => u.TaskMs / u.Tokens)), "F3")}, script {F(Median(ui.Select(u => u.ScriptMs / u.Tokens)), "F3")}, layout {F(Median(ui.Select(u => u.LayoutMs / u.Tokens)), "F3")}, "
-            + $"style {F(Median(ui.Select(u => u.StyleMs / u.Tokens)), "F3")} ms/token; layouts {F(Median(ui.Select(u => (double)u.Layouts)))}, "
-            + $"style recalcs {F(Median(ui.Select(u => (double)u.StyleRecalcs)))} per reply");
-        return $"| {label} | {F(apiMedian)} | {F(uiMedian)} | {cost:P1} | {F(Median(apiServer))} / {F(Median(ui.Select(u => u.ServerTokensPerSecond)))} "
-            + $"| {F(Median(ui.Select(u => u.MainThreadMs / u.Tokens)), "F3")} | {F(Median(ui.Select(u => u.MainThreadMs / Math.Max(1, u.Frames))), "F2")} "
-            + $"| {F(Median(ui.Select(u => u.RendererCpuMs / u.Tokens)), "F3")} | {F(Median(ui.Select(u => u.ChromiumCpuMs / u.Tokens)), "F3")} "
-            + $"| {F(Median(ui.Select(u => (double)u.Frames)))} |";
+        output.WriteLine($"{label}: API runs {string.Join(", ", api.Select(x => F(x)))} tok/s");
+        return [Row("batched (50 ms)", ui), Row("every frame", uiEveryFrame)];
+
+        string Row(string variant, List<PageRun> runs)
+        {
+            var uiMedian = Median(runs.Select(u => u.TokensPerSecond));
+            var cost = 1 - uiMedian / apiMedian;
+            output.WriteLine($"{label}, page {variant}: 512-token reply, median of {rounds}: API {F(apiMedian)} tok/s, page {F(uiMedian)} tok/s, cost {cost:P1}");
+            output.WriteLine($"{label}, page {variant}: page runs {string.Join(", ", runs.Select(u => F(u.TokensPerSecond)))} tok/s; main thread CPU ms/token "
+                + $"{string.Join(", ", runs.Select(u => F(u.MainThreadMs / u.Tokens, "F3")))}; its tasks (wall) {F(Median(runs.Select(u => u.TaskMs / u.Tokens)), "F3")}, "
+                + $"script {F(Median(runs.Select(u => u.ScriptMs / u.Tokens)), "F3")}, layout {F(Median(runs.Select(u => u.LayoutMs / u.Tokens)), "F3")}, "
+                + $"style {F(Median(runs.Select(u => u.StyleMs / u.Tokens)), "F3")} ms/token; layouts {F(Median(runs.Select(u => (double)u.Layouts)))}, "
+                + $"style recalcs {F(Median(runs.Select(u => (double)u.StyleRecalcs)))} per reply");
+            return $"| {label} | {variant} | {F(apiMedian)} | {F(uiMedian)} | {cost:P1} | {F(Median(apiServer))} / {F(Median(runs.Select(u => u.ServerTokensPerSecond)))} "
+                + $"| {F(Median(runs.Select(u => u.MainThreadMs / u.Tokens)), "F3")} | {F(Median(runs.Select(u => u.MainThreadMs / Math.Max(1, u.Frames))), "F2")} "
+                + $"| {F(Median(runs.Select(u => u.RendererCpuMs / u.Tokens)), "F3")} | {F(Median(runs.Select(u => u.ChromiumCpuMs / u.Tokens)), "F3")} "
+                + $"| {F(Median(runs.Select(u => (double)u.Frames)))} |";
+        }
+    }
+
+    private static string F(double x, string format = "F0") => x.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A page on the chat with <paramref name="model"/> in its picker; <paramref name="writeGap"/>, when set, replaces chat.js's write gap line.</summary>
+    private async Task<(IPage Page, ICDPSession Cdp)> OpenAsync(string model, string? writeGap)
+    {
+        var page = await f.NewPageAsync("");
+        var rewritten = writeGap is null;
+        if (writeGap is not null)
+        {
+            await page.Context.RouteAsync("**/pages/chat.js", async route =>
+            {
+                var response = await route.FetchAsync();
+                var script = await response.TextAsync();
+                rewritten = script.Contains(WriteGap, StringComparison.Ordinal);
+                await route.FulfillAsync(new() { Status = 200, ContentType = "text/javascript", Body = script.Replace(WriteGap, writeGap, StringComparison.Ordinal) });
+            });
+        }
+        await page.GotoAsync(new Uri(f.Address, "/#/chat").ToString());
+        await page.Locator($"#model-select option[value='{model}']").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+        Assert.True(rewritten, $"chat.js no longer has the line `{WriteGap}` this benchmark rewrites: update SpeedTests.WriteGap");
+        var cdp = await page.Context.NewCDPSessionAsync(page);
+        await cdp.SendAsync("Performance.enable");
+        Assert.Equal("visible", await page.EvaluateAsync<string>("() => document.visibilityState"));
+        return (page, cdp);
     }
 
     private sealed record PageRun(double TokensPerSecond, double ServerTokensPerSecond, int Tokens, double MainThreadMs, double TaskMs, double ScriptMs,

@@ -16,6 +16,10 @@ const SAMPLERS = [
   ['num_ctx', 'Context size', 256, 256, null],
 ];
 
+// The least time between two writes of a streaming reply to the page, in ms (the writes are also one per animation
+// frame), and between two reads of its stream.
+const WRITE_GAP_MS = 50;
+
 const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`).replace(/[^A-Za-z0-9-]/g, '');
 
 function emptyConversation() {
@@ -401,6 +405,8 @@ export async function render(root, ctx) {
     const view = views.get(reply.id);
     const textNode = document.createTextNode('');
     replace(view.content, textNode);
+    const statsNode = document.createTextNode(statsText(null, 'streaming'));
+    replace(view.stats, statsNode);
     controller = new AbortController();
     sendButton.disabled = true; stopButton.disabled = false;
     const started = performance.now();
@@ -408,20 +414,33 @@ export async function render(root, ctx) {
     let tokens = 0;
     let dirty = false;
     let frame = 0;
+    let timer = 0;
     let frames = 0;
+    let lastWrite = -Infinity;
+    let shown = 0;
     let thinkingBox = null;
     reply.stats = { phase: 'prompt', waitMs: 0 };
-    // One DOM write per animation frame, whatever the token rate.
+    // The streaming reply is written in batches: in an animation frame, and at most one write per WRITE_GAP_MS whatever
+    // the token rate (each write costs the browser a style, layout, paint and raster pass; bench/ui-bench.sh measures
+    // it). A write appends only the new text, and touches the stats line only when its text changed.
     const flush = () => {
       frame = 0;
       if (!dirty) return;
       dirty = false;
       frames++;
-      textNode.data = reply.content;
-      if (thinkingBox) thinkingBox.textContent = reply.thinking;
-      view.stats.textContent = statsText(reply.stats, 'streaming');
+      lastWrite = performance.now();
+      if (reply.content.length > shown) { textNode.appendData(reply.content.slice(shown)); shown = reply.content.length; }
+      if (thinkingBox && thinkingBox.textContent !== reply.thinking) thinkingBox.textContent = reply.thinking;
+      const text = statsText(reply.stats, 'streaming');
+      if (statsNode.data !== text) statsNode.data = text;
     };
-    const schedule = () => { dirty = true; if (!frame) frame = requestAnimationFrame(flush); };
+    const schedule = () => {
+      dirty = true;
+      if (frame || timer) return;
+      const wait = lastWrite + WRITE_GAP_MS - performance.now();
+      if (wait > 0) timer = setTimeout(() => { timer = 0; frame = requestAnimationFrame(flush); }, wait);
+      else frame = requestAnimationFrame(flush);
+    };
     const ticker = setInterval(() => {
       if (!firstAt) { reply.stats.waitMs = performance.now() - started; schedule(); }
     }, 100);
@@ -461,7 +480,7 @@ export async function render(root, ctx) {
           reply.stats = s;
         }
         schedule();
-      }, { signal: controller.signal });
+      }, { signal: controller.signal, readGapMs: WRITE_GAP_MS });
       reply.state = 'done';
     } catch (e) {
       reply.state = e.name === 'AbortError' ? 'stopped' : 'failed';
@@ -469,6 +488,7 @@ export async function render(root, ctx) {
     } finally {
       clearInterval(ticker);
       if (frame) cancelAnimationFrame(frame);
+      if (timer) clearTimeout(timer);
       controller = null;
       sendButton.disabled = false; stopButton.disabled = true;
     }
