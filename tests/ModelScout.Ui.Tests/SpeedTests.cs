@@ -91,7 +91,7 @@ public sealed class SpeedTests(BenchUiFixture f, ITestOutputHelper output) : ICl
 
     /// <summary>
     /// One model: a warm-up reply, then ROUNDS rounds of the API read as a client, the page as shipped, and the page with
-    /// chat.js's gap set to 0 (a read per arriving chunk and a DOM write every animation frame, as before batching; the module is rewritten on
+    /// chat.js's write gap set to 0 (a DOM write every animation frame, as before batching; the module is rewritten on
     /// its way to the browser); medians. The page's own work comes from Chrome's Performance.getMetrics (main thread
     /// CPU time, its script/layout/style parts, the renderer process's CPU time), taken before sending and after the
     /// reply is done (so it includes the final Markdown render), and the CPU time of this test's chromium processes.

@@ -83,9 +83,7 @@ export const del = (path, body, opts) => request('DELETE', path, body, opts);
 /**
  * POSTs body and reads the streamed reply, calling onEvent(obj) for each JSON event: Server-Sent Events
  * (data: {...}, ending at data: [DONE]) or NDJSON lines, chosen by the response's Content-Type.
- * Resolves when the stream ends; rejects with AbortError when opts.signal aborts. opts.readGapMs (default 0) is the least
- * time between two reads of the body: what arrives meanwhile is read, decoded and handed over in one go (a page that
- * draws a fast stream in batches pays the browser's per-read work once per batch, not once per token).
+ * Resolves when the stream ends; rejects with AbortError when opts.signal aborts.
  */
 export async function stream(path, body, onEvent, opts = {}) {
   const res = await fetch(path, {
@@ -120,15 +118,8 @@ export async function stream(path, body, onEvent, opts = {}) {
     }
     onEvent(obj);
   };
-  const gap = opts.readGapMs || 0;
-  let lastRead = 0;
   for (;;) {
-    if (gap > 0) {
-      const wait = lastRead + gap - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    }
     const { value, done } = await reader.read();
-    lastRead = performance.now();
     if (done) break;
     buffer += decoder.decode(value, { stream: true });
     let nl;

@@ -16,8 +16,7 @@ const SAMPLERS = [
   ['num_ctx', 'Context size', 256, 256, null],
 ];
 
-// The least time between two writes of a streaming reply to the page, in ms (the writes are also one per animation
-// frame), and between two reads of its stream.
+// The least time between two writes of a streaming reply to the page, in ms (the writes are also one per animation frame).
 const WRITE_GAP_MS = 50;
 
 const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`).replace(/[^A-Za-z0-9-]/g, '');
@@ -480,7 +479,7 @@ export async function render(root, ctx) {
           reply.stats = s;
         }
         schedule();
-      }, { signal: controller.signal, readGapMs: WRITE_GAP_MS });
+      }, { signal: controller.signal });
       reply.state = 'done';
     } catch (e) {
       reply.state = e.name === 'AbortError' ? 'stopped' : 'failed';
