@@ -17,6 +17,9 @@ const SAMPLERS = [
   ['num_ctx', 'Context size', 256, 256, null],
 ];
 
+// The least time between two writes of a streaming reply to the page, in ms (the writes are also one per animation frame).
+const WRITE_GAP_MS = 50;
+
 const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`).replace(/[^A-Za-z0-9-]/g, '');
 
 function emptyConversation() {
@@ -356,7 +359,8 @@ export async function render(root, ctx) {
         ? h('button', { type: 'button', class: 'link regen', onclick: () => { if (!controller) generate(conv.body.nodes[node.parent]); } }, 'Regenerate')
         : h('button', { type: 'button', class: 'link edit', onclick: () => edit(node, el) }, 'Edit'));
     const el = h('article', { class: `msg msg-${node.role}`, 'data-role': node.role, 'data-id': node.id, 'data-state': node.state || 'done',
-      'data-client-gen-ms': node.stats && node.stats.clientGenMs, 'data-eval-count': node.stats && node.stats.genTokens },
+      'data-client-gen-ms': node.stats && node.stats.clientGenMs, 'data-eval-count': node.stats && node.stats.genTokens,
+      'data-eval-ms': node.stats && node.stats.evalMs, 'data-frames': node.stats && node.stats.frames },
       h('div', { class: 'msg-who muted' }, node.role === 'user' ? 'You' : (node.model || 'assistant')), extras, content, stats, actions);
     views.set(node.id, { el, content, stats });
     return el;
@@ -440,6 +444,8 @@ export async function render(root, ctx) {
     const view = views.get(reply.id);
     const textNode = document.createTextNode('');
     replace(view.content, textNode);
+    const statsNode = document.createTextNode(statsText(null, 'streaming'));
+    replace(view.stats, statsNode);
     controller = new AbortController();
     sendButton.disabled = true; stopButton.disabled = false;
     const started = performance.now();
@@ -447,18 +453,33 @@ export async function render(root, ctx) {
     let tokens = 0;
     let dirty = false;
     let frame = 0;
+    let timer = 0;
+    let frames = 0;
+    let lastWrite = -Infinity;
+    let shown = 0;
     let thinkingBox = null;
     reply.stats = { phase: 'prompt', waitMs: 0 };
-    // One DOM write per animation frame, whatever the token rate.
+    // The streaming reply is written in batches: in an animation frame, and at most one write per WRITE_GAP_MS whatever
+    // the token rate (each write costs the browser a style, layout, paint and raster pass; bench/ui-bench.sh measures
+    // it). A write appends only the new text, and touches the stats line only when its text changed.
     const flush = () => {
       frame = 0;
       if (!dirty) return;
       dirty = false;
-      textNode.data = reply.content;
-      if (thinkingBox) thinkingBox.textContent = reply.thinking;
-      view.stats.textContent = statsText(reply.stats, 'streaming');
+      frames++;
+      lastWrite = performance.now();
+      if (reply.content.length > shown) { textNode.appendData(reply.content.slice(shown)); shown = reply.content.length; }
+      if (thinkingBox && thinkingBox.textContent !== reply.thinking) thinkingBox.textContent = reply.thinking;
+      const text = statsText(reply.stats, 'streaming');
+      if (statsNode.data !== text) statsNode.data = text;
     };
-    const schedule = () => { dirty = true; if (!frame) frame = requestAnimationFrame(flush); };
+    const schedule = () => {
+      dirty = true;
+      if (frame || timer) return;
+      const wait = lastWrite + WRITE_GAP_MS - performance.now();
+      if (wait > 0) timer = setTimeout(() => { timer = 0; frame = requestAnimationFrame(flush); }, wait);
+      else frame = requestAnimationFrame(flush);
+    };
     const ticker = setInterval(() => {
       if (!firstAt) { reply.stats.waitMs = performance.now() - started; schedule(); }
     }, 100);
@@ -489,10 +510,12 @@ export async function render(root, ctx) {
           s.phase = 'done';
           // As the page saw it: first token to the last, for the page-versus-API benchmark (bench/ui-bench.sh).
           if (firstAt) s.clientGenMs = performance.now() - firstAt;
+          s.frames = frames;
           s.promptTokens = e.prompt_eval_count;
           s.promptPerSecond = e.prompt_eval_duration ? e.prompt_eval_count / (e.prompt_eval_duration / 1e9) : undefined;
           s.genTokens = e.eval_count;
           s.genPerSecond = e.eval_duration ? e.eval_count / (e.eval_duration / 1e9) : s.genPerSecond;
+          s.evalMs = e.eval_duration ? e.eval_duration / 1e6 : undefined;
           reply.stats = s;
         }
         schedule();
@@ -504,6 +527,7 @@ export async function render(root, ctx) {
     } finally {
       clearInterval(ticker);
       if (frame) cancelAnimationFrame(frame);
+      if (timer) clearTimeout(timer);
       controller = null;
       sendButton.disabled = false; stopButton.disabled = true;
     }
