@@ -188,4 +188,38 @@ public sealed class UiSessionTests : IDisposable
         try { Directory.Delete(folder, recursive: true); }
         catch (IOException) { /* a file still open; the temp folder is cleaned by the OS */ }
     }
+
+    [Fact]
+    public async Task Wrong_keys_at_the_login_are_throttled_per_address_and_the_window_passes()
+    {
+        var s = await StartAsync("right-key");
+        try
+        {
+            async Task<HttpResponseMessage> TryAsync(string key) => await s.Http.PostAsync("/ui/api/login",
+                new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["key"] = key }), Encoding.UTF8, "application/json"));
+
+            for (var i = 0; i < LoginThrottle.MaxFailures; i++)
+            {
+                using var wrong = await TryAsync("guess-" + i);
+                Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+            }
+            // Over the limit: even the right key waits, and the answer says how long.
+            using (var refused = await TryAsync("right-key"))
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+                Assert.InRange(refused.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, LoginThrottle.Window.TotalSeconds);
+                Assert.Contains("too many wrong keys", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            clock.Advance(LoginThrottle.Window);
+            var (token, _) = await LoginAsync(s.Http, "right-key");
+            Assert.False(string.IsNullOrEmpty(token));
+            // A right key clears the count: a fresh run of wrong keys starts from zero.
+            using var again = await TryAsync("guess-again");
+            Assert.Equal(HttpStatusCode.Unauthorized, again.StatusCode);
+        }
+        finally
+        {
+            await StopAsync(s);
+        }
+    }
 }

@@ -17,7 +17,11 @@ public sealed class ServerServices
         Time = time ?? TimeProvider.System;
         conversations = new(() => new Ui.Chat.ConversationStore(settings.UiData, Time));
         uiSessions = new(() => new Ui.UiSessions(settings.UiData, settings.ApiKey, Time));
+        LoginThrottle = new Ui.LoginThrottle(Time);
     }
+
+    /// <summary>Wrong keys at the UI's login, counted per address.</summary>
+    public Ui.LoginThrottle LoginThrottle { get; }
 
     private readonly Lazy<Ui.Chat.ConversationStore> conversations;
 

@@ -76,7 +76,8 @@ internal static class WireWriter
     /// <summary>An error response in the shape of the API the path belongs to.</summary>
     public static Task ErrorAsync(HttpContext context, ApiProblem problem)
     {
-        if (problem.Status == 503) context.Response.Headers.RetryAfter = "1";
+        if (problem.RetryAfterSeconds is { } retry) context.Response.Headers.RetryAfter = retry.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        else if (problem.Status == 503) context.Response.Headers.RetryAfter = "1";
         return UsesOllamaErrors(context.Request.Path)
             ? JsonAsync(context, new OllamaError { Error = problem.Message }, WireJsonContext.Wire.OllamaError, problem.Status)
             : JsonAsync(context, OpenAIError(problem), WireJsonContext.Wire.OpenAIError, problem.Status);

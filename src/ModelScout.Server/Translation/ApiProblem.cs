@@ -11,6 +11,9 @@ namespace ModelScout.Server.Translation;
 /// </summary>
 public sealed record ApiProblem(int Status, string Message, string Type, string? Param = null, string? Code = null)
 {
+    /// <summary>Seconds for a Retry-After header (a 503 gets 1 without it).</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     /// <summary>Ollama's exact text for a full queue (clients match on it).</summary>
     public const string BusyMessage = "server busy, please try again.  maximum pending requests exceeded";
 

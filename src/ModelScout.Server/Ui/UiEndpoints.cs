@@ -140,8 +140,20 @@ public static class UiEndpoints
             throw new ApiException(new ApiProblem(403, "cross-origin login refused", "permission_error", null, "csrf_failed"));
         var body = await RequestBody.ReadAsync(context, UiJsonContext.Default.UiLoginRequest);
         var key = services.Settings.ApiKey;
+        var address = context.Connection.RemoteIpAddress;
+        if (!string.IsNullOrEmpty(key) && services.LoginThrottle.Wait(address) is { } wait)
+        {
+            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
+            throw new ApiException(new ApiProblem(429,
+                $"too many wrong keys from this address: try again in {seconds} s ({LoginThrottle.MaxFailures} tries a minute)", "rate_limit_error", "key", "login_throttled")
+            { RetryAfterSeconds = seconds });
+        }
         if (!string.IsNullOrEmpty(key) && !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(body.Key ?? ""), Encoding.UTF8.GetBytes(key)))
+        {
+            services.LoginThrottle.Failed(address);
             throw new ApiException(new ApiProblem(401, "wrong API key: use the key scout serve was started with (--api-key or SCOUT_API_KEY)", "authentication_error", "key", "invalid_api_key"));
+        }
+        services.LoginThrottle.Succeeded(address);
         var csrf = services.UiSessions.Start(context.Response);
         context.Response.Headers.CacheControl = "no-store";
         await WireWriter.JsonAsync(context, new UiSessionInfo
