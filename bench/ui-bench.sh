@@ -10,7 +10,19 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 dotnet run --project bench/ModelScout.UiBenchModel -- "$tmp/realshape.gguf"
 echo "load before: $(uptime)"
+# PIN=1: the test host (server, llama.cpp, the API client) on CPU 0 and chromium on CPU 1, as on a machine with a core
+# to spare for the browser; the default lets the scheduler share both cores among everything.
+pin=()
+if [[ "${PIN:-0}" == 1 ]]; then
+  chromium="${SCOUT_TEST_CHROMIUM:-/usr/lib/chromium/chromium}"
+  printf '#!/bin/sh\nexec taskset -c 1 %q "$@"\n' "$chromium" > "$tmp/chromium-cpu1"
+  chmod +x "$tmp/chromium-cpu1"
+  export SCOUT_TEST_CHROMIUM="$tmp/chromium-cpu1"
+  pin=(taskset -c 0)
+  echo "pinned: test host on CPU 0, chromium on CPU 1"
+fi
+dotnet build tests/ModelScout.Ui.Tests > /dev/null
 SCOUT_UI_BENCH=1 SCOUT_UI_BENCH_MODEL="$tmp/realshape.gguf" SCOUT_UI_BENCH_ROUNDS="${ROUNDS:-5}" \
-  dotnet test tests/ModelScout.Ui.Tests --filter "FullyQualifiedName~SpeedTests" --logger "console;verbosity=detailed" 2>&1 \
+  "${pin[@]}" dotnet test tests/ModelScout.Ui.Tests --no-build --filter "FullyQualifiedName~SpeedTests" --logger "console;verbosity=detailed" 2>&1 \
   | grep -E "first load of|512-token reply|runs |ms/token|table |Passed|Failed|error" | sed -e 's/^ *//' -e 's/^table //'
 echo "load after: $(uptime)"
