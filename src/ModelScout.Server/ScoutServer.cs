@@ -17,6 +17,7 @@ using ModelScout.Server.Streaming;
 using ModelScout.Server.Translation;
 using ModelScout.Server.Ui;
 using ModelScout.Server.Ui.Arena;
+using ModelScout.Server.Ui.Bench;
 using ModelScout.Server.Ui.Dashboard;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -100,6 +101,7 @@ public sealed partial class ScoutServer : IAsyncDisposable
             app.MapUi();
             app.MapDashboard();
             app.MapArena();
+            app.MapBench();
         }
         app.MapOllama();
         app.MapOpenAI();
