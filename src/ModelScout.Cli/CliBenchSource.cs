@@ -50,7 +50,7 @@ internal sealed class CliBenchSource(IMachineSource machines, ScoutSettings sett
         if (Interlocked.CompareExchange(ref running, 1, 0) != 0)
             return Refuse(409, "a bench is already running on this server; wait for it to finish or stop it first");
 
-        var observer = new Observer(cancellationToken);
+        var observer = new RunWatcher(cancellationToken);
         _ = Task.Run(() =>
         {
             using var stdout = new StringWriter(CultureInfo.InvariantCulture);
@@ -153,7 +153,7 @@ internal sealed class CliBenchSource(IMachineSource machines, ScoutSettings sett
     }
 
     /// <summary>Turns the command's steps into the page's events, one JSON object a line.</summary>
-    private sealed class Observer(CancellationToken cancellation) : IBenchObserver
+    private sealed class RunWatcher(CancellationToken cancellation) : IBenchObserver
     {
         private readonly Channel<string> events = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
         private readonly TaskCompletionSource<BenchStart> outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);

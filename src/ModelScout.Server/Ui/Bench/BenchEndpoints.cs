@@ -56,9 +56,14 @@ public static class BenchEndpoints
                 await context.Response.Body.FlushAsync(context.RequestAborted);
             }
         }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or IOException || context.RequestAborted.IsCancellationRequested)
         {
-            // The page stopped the run; the source finishes and saves it without a reader.
+            // The page stopped the run (or its connection broke); the source finishes and saves it without a reader.
+        }
+        finally
+        {
+            // However this request ends, a run still going is stopped before its token source goes.
+            if (!events.Completion.IsCompleted) await run.CancelAsync();
         }
     }
 
