@@ -46,6 +46,7 @@ internal sealed class CliBenchSource(IMachineSource machines, ScoutSettings sett
         args.Option("--concurrency", string.IsNullOrWhiteSpace(request.Concurrency) ? null : request.Concurrency.Trim())
             .Option("--requests", Number(request.Requests)).Option("--input-tokens", Number(request.InputTokens))
             .Option("--output-tokens", Number(request.OutputTokens)).Option("--warmup", Number(request.Warmup));
+        if (request.ApiKey is { Length: > 0 } key) args.Option("--api-key", key);
         if (args.Refused is { } bad) return Refuse(400, $"'{bad}' is not a value scout bench accepts here (it would be read as an option)");
         if (Interlocked.CompareExchange(ref running, 1, 0) != 0)
             return Refuse(409, "a bench is already running on this server; wait for it to finish or stop it first");

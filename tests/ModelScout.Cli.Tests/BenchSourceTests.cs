@@ -12,7 +12,8 @@ namespace ModelScout.Cli.Tests;
 
 /// <summary>
 /// The Bench page's endpoints over real HTTP: scout serve with stories260K and the CLI's bench source, measuring itself
-/// (through its own /api/chat, with the key the server wants). Reports land in a home folder of this class's own.
+/// (through its own /api/chat, with the key the server wants, which the server passes on only to itself). Reports land in
+/// a home folder of this class's own.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes the class through IAsyncLifetime.DisposeAsync")]
 public sealed class BenchSourceTests : IAsyncLifetime
@@ -23,7 +24,8 @@ public sealed class BenchSourceTests : IAsyncLifetime
     private ScoutServer? server;
     private HttpClient http = new();
 
-    private ScoutSettings Settings => new(name => name == ScoutVariables.BenchApiKey.Name ? Key : null, profile);
+    // No SCOUT_BENCH_API_KEY: the page's runs on this server get the server's own key from the server.
+    private ScoutSettings Settings => new(_ => null, profile);
 
     private string Folder => Settings.BenchReports;
 
@@ -84,6 +86,11 @@ public sealed class BenchSourceTests : IAsyncLifetime
         var zero = await RefusedAsync(Run(requests: 0));
         Assert.Equal(HttpStatusCode.BadRequest, zero.Status);
         Assert.Contains("--requests must be at least 1", zero.Error, StringComparison.Ordinal);
+
+        // The server's key goes only to the server itself: under another name it is another host, and gets no key.
+        var other = await RefusedAsync(Run(url: $"http://localhost:{server!.Address.Port}/"));
+        Assert.Equal(HttpStatusCode.BadRequest, other.Status);
+        Assert.Contains("The server wants a key", other.Error, StringComparison.Ordinal);
 
         // A value that would be read as an option is refused, not passed on.
         var option = await RefusedAsync(Run(concurrency: "--out=/tmp/x"));
@@ -151,7 +158,7 @@ public sealed class BenchSourceTests : IAsyncLifetime
     [Fact]
     public void Scout_bench_keeps_the_report_it_prints_in_the_home_folder()
     {
-        var run = Scout.RunIn(Settings, null, "bench", "--endpoint", server!.Address.ToString(), "--model", "stories",
+        var run = Scout.RunIn(Settings, null, "bench", "--endpoint", server!.Address.ToString(), "--model", "stories", "--api-key", Key,
             "--requests", "2", "--input-tokens", "8", "--output-tokens", "8", "--warmup", "0", "--json");
         Assert.True(run.ExitCode == 0, run.Stderr);
         var line = run.Stderr.Split('\n').Single(l => l.StartsWith("scout: report saved as ", StringComparison.Ordinal));

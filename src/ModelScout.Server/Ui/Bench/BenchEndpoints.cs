@@ -36,6 +36,9 @@ public static class BenchEndpoints
         var services = ServerServices.Of(context);
         var source = Source(context);
         var request = await RequestBody.ReadAsync(context, BenchJsonContext.Default.BenchRunRequest);
+        // A server with a key wants it on its own /api/chat too: pass it when the run measures only this server.
+        if (services.Settings.ApiKey is { Length: > 0 } key && request.Endpoints is { Count: > 0 } endpoints && endpoints.All(e => IsThisServer(context, e.Url)))
+            request.ApiKey = key;
         // The page leaving (Stop) or the server stopping ends the run; what was measured is saved as interrupted.
         using var run = services.Link(context.RequestAborted);
         var start = await source.StartAsync(request, run.Token);
@@ -66,6 +69,9 @@ public static class BenchEndpoints
             if (!events.Completion.IsCompleted) await run.CancelAsync();
         }
     }
+
+    private static bool IsThisServer(HttpContext context, string? url) =>
+        Uri.TryCreate(url?.Trim(), UriKind.Absolute, out var uri) && string.Equals(uri.Authority, context.Request.Host.Value, StringComparison.OrdinalIgnoreCase);
 
     private static async Task ChartAsync(HttpContext context)
     {

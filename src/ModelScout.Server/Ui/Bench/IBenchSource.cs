@@ -53,6 +53,13 @@ public sealed class BenchRunRequest
     public int? InputTokens { get; set; }
     public int? OutputTokens { get; set; }
     public int? Warmup { get; set; }
+
+    /// <summary>
+    /// The key to send (--api-key): set by the server, never read from the page, and only when every endpoint is this
+    /// server itself (its own key, which must not go to another host).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? ApiKey { get; set; }
 }
 
 /// <summary>One --endpoint with its --model and --api (openai or ollama; empty infers it from the URL).</summary>
