@@ -145,7 +145,7 @@ export async function render(root, ctx) {
   const detail = h('div', { id: 'bench-detail' });
 
   async function loadReports() {
-    const list = await ctx.api.get('/ui/api/bench/reports');
+    const list = await ctx.api.get('/ui/api/bench/reports', { quiet: true });
     replace(reports, h('h2', null, 'Saved reports'),
       list.reports.length === 0 ? h('p', { class: 'muted' }, `None yet in ${list.folder}: run one above, or scout bench on the command line.`)
         : table(`In ${list.folder}`, ['Date', 'Endpoints and models', 'Levels', 'Best output tok/s', 'TTFT median (ms)', 'Status', ''], list.reports.map((r) => r.error
@@ -208,6 +208,11 @@ export async function render(root, ctx) {
   replace(root, h('h1', null, 'Bench'),
     h('p', { class: 'muted' }, 'Runs scout bench on this server: streamed requests at each concurrency level, endpoint by endpoint in rounds. Every report is kept in the home folder with those of scout bench on the command line.'),
     form, live, reports, detail);
-  await loadReports();
+  try {
+    await loadReports();
+  } catch (e) {
+    replace(reports, h('h2', null, 'Saved reports'), h('p', { class: 'error-text' }, e.message));
+    return;
+  }
   if (ctx.params[0]) await openReport(ctx.params[0]);
 }
