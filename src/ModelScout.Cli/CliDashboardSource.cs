@@ -92,7 +92,7 @@ internal sealed class CliDashboardSource(IMachineSource machines, ScoutSettings 
     /// A command line: the command's own tokens, and values from the page, each one whole argument. A page value that
     /// starts with '-' (and is not a number) would be read as an option, so it is refused instead.
     /// </summary>
-    private sealed class Args(params string[] command)
+    internal sealed class Args(params string[] command)
     {
         public List<string> Tokens { get; } = [.. command];
 

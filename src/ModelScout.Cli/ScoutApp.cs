@@ -10,6 +10,9 @@ namespace ModelScout.Cli;
 /// <summary>The scout command line: parses, runs one command, maps failures to exit codes.</summary>
 internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, int width = 140, RunEnvironment? runEnvironment = null)
 {
+    /// <summary>Watches and stops a <c>scout bench</c> this app runs (the web UI's Bench page); null on the command line.</summary>
+    internal IBenchObserver? BenchObserver { get; init; }
+
     public int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
         var options = new CommonOptions();
@@ -102,6 +105,8 @@ internal sealed class ScoutApp(IMachineSource machines, ScoutSettings settings, 
         {
             Nested = (args, output, errors) => new ScoutApp(machines, settings, width, runEnvironment).Run(args, output, errors),
             Dashboard = () => new CliDashboardSource(machines, settings, parse.GetValue(options.CatalogFile)),
+            Bench = () => new CliBenchSource(machines, settings),
+            BenchObserver = BenchObserver,
         };
         try
         {

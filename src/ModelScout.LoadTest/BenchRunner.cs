@@ -13,7 +13,11 @@ namespace ModelScout.LoadTest;
 /// <param name="Failed">Of <paramref name="Done"/>, how many failed.</param>
 /// <param name="OutputTokensPerSecond">This target's output tokens so far at this level over its time under load.</param>
 public sealed record BenchProgress(LoadLevel Level, int LevelIndex, BenchTarget Target, int TargetIndex, int Round, int Rounds,
-    int Done, int? Total, int Failed, double OutputTokensPerSecond);
+    int Done, int? Total, int Failed, double OutputTokensPerSecond)
+{
+    /// <summary>The request that just finished (its TTFT, TPOT, tokens, failure); null only where a caller builds progress without one.</summary>
+    public RequestSample? Sample { get; init; }
+}
 
 /// <summary>
 /// Runs a <see cref="LoadPlan"/> against several targets and returns the <see cref="BenchReport"/>. Each level is cut
@@ -101,7 +105,7 @@ public sealed class BenchRunner
                         void Report(RequestSample s)
                         {
                             var (done, failed, tps) = run.Add(s);
-                            progress?.Report(new BenchProgress(level, levelIndex, target, targetIndex, round, plan.Rounds, done, plan.Requests, failed, tps));
+                            progress?.Report(new BenchProgress(level, levelIndex, target, targetIndex, round, plan.Rounds, done, plan.Requests, failed, tps) { Sample = s });
                         }
                         run.SliceStarted(time.GetTimestamp());
                         var first = nextIndex[t];

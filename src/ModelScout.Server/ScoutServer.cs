@@ -18,6 +18,7 @@ using ModelScout.Server.Translation;
 using ModelScout.Server.Ui;
 using ModelScout.Server.Ui.Arena;
 using ModelScout.Server.Ui.Chat;
+using ModelScout.Server.Ui.Bench;
 using ModelScout.Server.Ui.Dashboard;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
@@ -102,6 +103,7 @@ public sealed partial class ScoutServer : IAsyncDisposable
             app.MapDashboard();
             app.MapArena();
             app.MapModelLoad();
+            app.MapBench();
         }
         app.MapOllama();
         app.MapOpenAI();

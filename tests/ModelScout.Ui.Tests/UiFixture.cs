@@ -34,6 +34,9 @@ public abstract class UiFixture : IAsyncLifetime
     /// <summary>The dashboard pages' data (the CLI's documents); null leaves those endpoints off.</summary>
     protected virtual ModelScout.Server.Ui.Dashboard.IDashboardSource? Dashboard => null;
 
+    /// <summary>The Bench page's runs and reports (scout bench from the CLI); null leaves those endpoints off.</summary>
+    protected virtual ModelScout.Server.Ui.Bench.IBenchSource? Bench => null;
+
     /// <summary>Changes a subclass makes to the server's settings (a registry, say).</summary>
     protected virtual ServerSettings Configure(ServerSettings settings) => settings;
 
@@ -63,7 +66,7 @@ public abstract class UiFixture : IAsyncLifetime
     {
         engine = new ModelHost(Store, new EngineSettings { Threads = 1, Parallel = 2, MaxQueue = 8, KeepAlive = TimeSpan.FromMinutes(10) });
         var settings = new ServerSettings { Host = "127.0.0.1", Port = 0, ShutdownGrace = TimeSpan.FromSeconds(2), ApiKey = ApiKey, UiData = Path.Combine(home, "ui") };
-        Server = ScoutServer.Create(new ServerServices(engine, Store, Configure(settings)) { Dashboard = Dashboard });
+        Server = ScoutServer.Create(new ServerServices(engine, Store, Configure(settings)) { Dashboard = Dashboard, Bench = Bench });
         await Server.StartAsync();
         Http?.Dispose();
         Http = new HttpClient { BaseAddress = Server.Address, Timeout = TimeSpan.FromSeconds(60) };

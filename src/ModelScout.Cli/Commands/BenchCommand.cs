@@ -59,6 +59,8 @@ internal sealed class BenchCommand : ICommandBuilder
             Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
         if (ctx.Parse.GetValue(local) is { } localModel) return RunLocal(ctx, localModel);
         var setup = Parse(ctx);
+        // The web UI stops its run by its own token; Ctrl-C belongs to the server then, not to the bench.
+        if (ctx.BenchObserver is { } observer) return RunAsync(ctx, setup, observer.Cancellation).GetAwaiter().GetResult();
         using var cancel = new CancellationTokenSource();
         void OnCancel(object? sender, ConsoleCancelEventArgs e)
         {
@@ -349,7 +351,8 @@ internal sealed class BenchCommand : ICommandBuilder
             ["run_tag"] = runTag,
         };
         var runner = new BenchRunner(http, setup.Timeout);
-        var view = new ProgressView(setup.Targets, setup.Plan);
+        var view = new ProgressView(setup.Targets, setup.Plan) { Observer = ctx.BenchObserver };
+        ctx.BenchObserver?.Started(setup.Targets, setup.Plan);
         BenchReport report;
         if (ctx.ProgressOnTerminal && !ctx.Json)
         {
@@ -374,6 +377,8 @@ internal sealed class BenchCommand : ICommandBuilder
         }
 
         if (setup.Capacity is { } capacity) report = report with { Plan = capacity };
+        var saved = SaveToHome(ctx, report);
+        ctx.BenchObserver?.Finished(report, saved?.Id, saved?.Path);
         if (setup.Out is { } path)
         {
             try
@@ -408,6 +413,24 @@ internal sealed class BenchCommand : ICommandBuilder
             return ExitCodes.Error;
         }
         return ExitCodes.Ok;
+    }
+
+    // Every report is kept in $SCOUT_HOME/bench (the web UI's Bench page lists them); a home that cannot be written
+    // costs the copy, not the run.
+    private static (string Id, string Path)? SaveToHome(CommandContext ctx, BenchReport report)
+    {
+        var store = BenchReportStore.Of(ctx.Settings);
+        try
+        {
+            var saved = store.Save(report);
+            ctx.Stderr.WriteLine($"scout: report saved as {saved.Id}: {saved.Path} (the web UI's Bench page lists it)");
+            return saved;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ctx.Stderr.WriteLine($"scout: could not keep the report in {store.Folder} ({e.Message}); use --out FILE to write it elsewhere");
+            return null;
+        }
     }
 
     private static void Export(string option, string? path, Action<string> write)
@@ -455,8 +478,12 @@ internal sealed class BenchCommand : ICommandBuilder
         /// <summary>Where plain progress lines go when there is no live table.</summary>
         public TextWriter? Lines { get; set; }
 
+        /// <summary>The web UI watching the run, told of every request.</summary>
+        public IBenchObserver? Observer { get; init; }
+
         public void Report(BenchProgress value)
         {
+            Observer?.Progress(value);
             lock (gate)
             {
                 state[(value.LevelIndex, value.TargetIndex)] = value;

@@ -120,7 +120,7 @@ internal sealed class ServeCommand : ICommandBuilder
         // The host logs a failed start with the whole Kestrel stack; the CLI says it in one line below, so the host's
         // own errors are let through only once it is running.
         var gate = new StartGate();
-        var services = new ServerServices(engine, store, settings) { Dashboard = ctx.Dashboard?.Invoke() };
+        var services = new ServerServices(engine, store, settings) { Dashboard = ctx.Dashboard?.Invoke(), Bench = ctx.Bench?.Invoke() };
         await using var server = ScoutServer.Create(services, logging =>
         {
             ScoutServer.ConsoleLogging(logging);

@@ -22,6 +22,10 @@ internal sealed class CommandContext(ParseResult parse, CommonOptions options, T
     public Func<string[], TextWriter, TextWriter, int> Nested { get; init; } = (_, _, _) => throw new InvalidOperationException("no nested command runner");
     /// <summary>Makes the web UI's dashboard source (the CLI's own --json documents) for <c>scout serve</c>.</summary>
     public Func<ModelScout.Server.Ui.Dashboard.IDashboardSource>? Dashboard { get; init; }
+    /// <summary>Makes the web UI's bench source (scout bench run in-process) for <c>scout serve</c>.</summary>
+    public Func<ModelScout.Server.Ui.Bench.IBenchSource>? Bench { get; init; }
+    /// <summary>Set when the web UI runs <c>scout bench</c>: it watches the run and stops it, instead of Ctrl-C.</summary>
+    public IBenchObserver? BenchObserver { get; init; }
     public CommonOptions Options { get; } = options;
     public IMachineSource Machines { get; } = machines;
     public bool Json => Parse.GetValue(Options.Json);

@@ -72,6 +72,9 @@ public sealed class ScoutSettings
     /// <summary>The RAM bandwidth this machine measured (<c>scout fit --measure-bandwidth</c>), read by every later probe.</summary>
     public string RamBandwidthCache => Path.Combine(Cache, "ram-bandwidth.json");
 
+    /// <summary>Every <c>scout bench</c> report, one <c>ID.json</c> (modelscout/bench/v1) each: <c>$SCOUT_HOME/bench</c>.</summary>
+    public string BenchReports => Path.Combine(Root, "bench");
+
     /// <summary>Data the web UI keeps (conversations, arena votes): <c>$SCOUT_HOME/ui</c>.</summary>
     public string UiData => Path.Combine(Root, "ui");
 

@@ -56,6 +56,9 @@ public sealed class ServerServices
     /// <summary>The CLI's --json documents for the UI's dashboard pages; null turns those endpoints off.</summary>
     public Ui.Dashboard.IDashboardSource? Dashboard { get; init; }
 
+    /// <summary><c>scout bench</c> and its saved reports for the UI's Bench page; null turns those endpoints off.</summary>
+    public Ui.Bench.IBenchSource? Bench { get; init; }
+
     /// <summary>Arena battles and votes: given, else <c>arena.db</c> in <see cref="ServerSettings.UiData"/>; null (the arena is off) without either.</summary>
     public Ui.Arena.ArenaStore? Arena
     {
