@@ -10,7 +10,7 @@ namespace ModelScout.Ui.Tests;
 /// The chat page's weight (a test: first load ≤ 300 KB transferred) and, when SCOUT_UI_BENCH=1 (bench/ui-bench.sh), the
 /// cost of streaming a 512-token reply in the page against reading the same stream from the API in the same run.
 /// </summary>
-public sealed class SpeedTests(BenchUiFixture f, ITestOutputHelper output) : IClassFixture<BenchUiFixture>
+public sealed class SpeedTests(SpeedUiFixture f, ITestOutputHelper output) : IClassFixture<SpeedUiFixture>
 {
     /// <summary>The budget for the chat page's first load.</summary>
     public const long FirstLoadBudgetBytes = 300 * 1024;
@@ -81,8 +81,8 @@ public sealed class SpeedTests(BenchUiFixture f, ITestOutputHelper output) : ICl
             "|---|---|---|---|---|---|---|---|---|---|---|",
         };
         rows.AddRange(await MeasureAsync(UiFixture.Model, "stories260K (worst case)"));
-        if (BenchUiFixture.RealShapePath is not null) rows.AddRange(await MeasureAsync(BenchUiFixture.RealShapeModel, "Llama-shape 125M Q8_0, random weights (realistic)"));
-        else output.WriteLine($"(set {BenchUiFixture.RealShapeVariable} to a GGUF for the realistic-rate row; bench/ui-bench.sh does)");
+        if (SpeedUiFixture.RealShapePath is not null) rows.AddRange(await MeasureAsync(SpeedUiFixture.RealShapeModel, "Llama-shape 125M Q8_0, random weights (realistic)"));
+        else output.WriteLine($"(set {SpeedUiFixture.RealShapeVariable} to a GGUF for the realistic-rate row; bench/ui-bench.sh does)");
         foreach (var row in rows) output.WriteLine("table " + row);
     }
 
@@ -275,7 +275,7 @@ public sealed class SpeedTests(BenchUiFixture f, ITestOutputHelper output) : ICl
 /// The open UI with, when <see cref="RealShapeVariable"/> names a GGUF (bench/ui-bench.sh writes a random-weight
 /// Llama-shape one), that model imported as <see cref="RealShapeModel"/> for the benchmark's realistic-rate row.
 /// </summary>
-public sealed class BenchUiFixture : UiFixture
+public sealed class SpeedUiFixture : UiFixture
 {
     public const string RealShapeVariable = "SCOUT_UI_BENCH_MODEL";
     public const string RealShapeModel = "realshape:latest";
