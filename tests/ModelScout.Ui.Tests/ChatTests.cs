@@ -64,7 +64,8 @@ public sealed partial class ChatTests(OpenUiFixture f) : IClassFixture<OpenUiFix
         Assert.Matches(@"generation \d+ tok, [\d.]+ tok/s", stats);
         // The prompt box was emptied and the conversation saved under its id.
         Assert.Equal("", await page.InputValueAsync("#prompt"));
-        await page.WaitForURLAsync(new Regex("#/chat/[0-9a-f-]+$"));
+        // history.replaceState is not a navigation Playwright can wait for: poll the address instead.
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("#/chat/[0-9a-f-]+$"));
         await UiFixture.ScreenshotAsync(page, "chat");
         await page.Context.CloseAsync();
     }
@@ -163,7 +164,8 @@ public sealed partial class ChatTests(OpenUiFixture f) : IClassFixture<OpenUiFix
         await SendAsync(page, "The dragon said hello");
         await Done(page).WaitForAsync();
         var reply = Norm(await Done(page).Locator(".msg-content").TextContentAsync());
-        await page.WaitForURLAsync(new Regex("#/chat/[0-9a-f-]+$"));
+        // history.replaceState is not a navigation Playwright can wait for: poll the address instead.
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("#/chat/[0-9a-f-]+$"));
         var id = page.Url[(page.Url.LastIndexOf('/') + 1)..];
 
         await page.ReloadAsync();
