@@ -218,9 +218,23 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         await AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "cost");
 
+        // Two real runs of `scout eval` against this server (greedy, then sampled), so the page has a report and a comparison.
+        var v1 = new Uri(f.Address, "/v1").ToString();
+        string[] common = ["eval", "--endpoint", v1, "--model", UiFixture.Model, "--suite", "mmlu,gsm8k", "--limit", "4", "--max-tokens", "16"];
+        f.Scout([.. common, "--run", "stories-greedy"]);
+        f.Scout([.. common, "--run", "stories-sampled", "--temperature", "0.9"]);
+        var verdict = f.Scout("eval", "compare", "stories-greedy", "stories-sampled")["verdict"]!.GetValue<string>();
+
         await page.GotoAsync(new Uri(f.Address, "/#/eval").ToString());
         await page.Locator("main h1").Filter(new() { HasTextString = "Eval" }).WaitForAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Report of stories-greedy" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#eval-report tbody tr")).ToHaveCountAsync(2);
+        await page.Locator("#eval-a").SelectOptionAsync("stories-greedy");
+        await page.Locator("#eval-b").SelectOptionAsync("stories-sampled");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Compare", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("#eval-compare h2")).ToContainTextAsync(verdict);
         await AssertAccessibleAsync(page);
+        await UiFixture.ScreenshotAsync(page, "eval");
         await page.Context.CloseAsync();
     }
 
