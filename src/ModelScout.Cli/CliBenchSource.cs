@@ -43,8 +43,13 @@ internal sealed class CliBenchSource(IMachineSource machines, ScoutSettings sett
             // --api is one for all or one per endpoint: where the page left one empty, say what the URL implies.
             if (anyApi) args.Option("--api", string.IsNullOrWhiteSpace(e.Api) ? (e.Url.Trim().TrimEnd('/').EndsWith("/v1", StringComparison.OrdinalIgnoreCase) ? "openai" : "ollama") : e.Api.Trim());
         }
-        args.Option("--concurrency", string.IsNullOrWhiteSpace(request.Concurrency) ? null : request.Concurrency.Trim())
-            .Option("--requests", Number(request.Requests)).Option("--input-tokens", Number(request.InputTokens))
+        // The form sends every field; the command refuses --concurrency with --rate and --requests with --duration, so
+        // an open-loop rate replaces the levels and a duration replaces the request count.
+        var rate = string.IsNullOrWhiteSpace(request.Rate) ? null : request.Rate.Trim();
+        var duration = string.IsNullOrWhiteSpace(request.Duration) ? null : request.Duration.Trim();
+        args.Option("--concurrency", rate is not null || string.IsNullOrWhiteSpace(request.Concurrency) ? null : request.Concurrency.Trim())
+            .Option("--rate", rate).Option("--duration", duration)
+            .Option("--requests", duration is null ? Number(request.Requests) : null).Option("--input-tokens", Number(request.InputTokens))
             .Option("--output-tokens", Number(request.OutputTokens)).Option("--warmup", Number(request.Warmup));
         if (request.ApiKey is { Length: > 0 } key) args.Option("--api-key", key);
         if (args.Refused is { } bad) return Refuse(400, $"'{bad}' is not a value scout bench accepts here (it would be read as an option)");
@@ -188,6 +193,7 @@ internal sealed class CliBenchSource(IMachineSource machines, ScoutSettings sett
                 foreach (var l in plan.Levels) json.WriteStringValue(l.Label);
                 json.WriteEndArray();
                 if (plan.Requests is { } n) json.WriteNumber("requests", n);
+                if (plan.Duration is { } d) json.WriteNumber("durationSeconds", d.TotalSeconds);
                 json.WriteNumber("rounds", plan.Rounds);
                 json.WriteNumber("warmup", plan.Warmup);
                 json.WriteNumber("outputTokens", plan.OutputTokens);

@@ -156,6 +156,27 @@ public sealed class BenchSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_open_loop_run_bounded_by_a_duration_becomes_scout_benchs_rate_and_duration()
+    {
+        // The form sends every field: a rate replaces the concurrency levels and a duration the request count.
+        var body = Run(requests: 50);
+        body["rate"] = "4";
+        body["duration"] = "2s";
+        using var response = await http.PostAsJsonAsync("/ui/api/bench/runs", body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var events = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+        var plan = events[0];
+        Assert.Equal(["rate=4/s"], plan["levels"]!.AsArray().Select(l => (string?)l));
+        Assert.Null(plan["requests"]);
+        Assert.Equal(2.0, (double)plan["durationSeconds"]!);
+        var requests = events.Where(e => (string?)e["event"] == "request").ToList();
+        Assert.NotEmpty(requests);
+        Assert.All(requests, r => Assert.Null(r["total"]));
+        var report = JsonNode.Parse(await http.GetStringAsync($"/ui/api/bench/reports/{(string)events[^1]["id"]!}"))!;
+        Assert.Equal("rate=4/s", (string?)report["levels"]![0]!["label"]);
+    }
+
+    [Fact]
     public void Scout_bench_keeps_the_report_it_prints_in_the_home_folder()
     {
         var run = Scout.RunIn(Settings, null, "bench", "--endpoint", server!.Address.ToString(), "--model", "stories", "--api-key", Key,

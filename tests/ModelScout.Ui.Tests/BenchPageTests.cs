@@ -93,6 +93,22 @@ public sealed class BenchPageTests(BenchUiFixture ui) : IClassFixture<BenchUiFix
         Assert.Contains("unreadable: not JSON", await page.TextContentAsync("#bench-report-list"), StringComparison.Ordinal);
         Assert.Null(await page.EvaluateAsync<int?>("() => window.__xss ?? null"));
         Assert.Equal(0, await page.Locator("img[src=x], main script").CountAsync());
+
+        // An open-loop level bounded by a duration (scout bench --rate 4 --duration 1s): no total to count to, so the bar
+        // runs without a value and fills when the run ends.
+        await page.SelectOptionAsync("#bench-mode", "rate");
+        await page.FillAsync("#bench-levels", "4");
+        await page.FillAsync("#bench-duration", "1s");
+        await page.FillAsync("#bench-input", "8");
+        await page.FillAsync("#bench-output", "8");
+        await page.FillAsync("#bench-warmup", "0");
+        Assert.True(await page.Locator("#bench-requests").IsDisabledAsync());
+        Assert.Contains("× 1s ×", await page.TextContentAsync("#bench-total"), StringComparison.Ordinal);
+        await page.ClickAsync("#bench-start");
+        await page.Locator("#bench-status", new() { HasTextString = "Done" }).WaitForAsync(new() { Timeout = 60_000 });
+        Assert.Equal("rate=4/s", await page.Locator("#bench-progress tbody th").First.TextContentAsync());
+        Assert.Equal("1", await page.Locator("#bench-progress progress").First.GetAttributeAsync("value"));
+        Assert.True(Number(await page.Locator("#bench-live svg.chart").Nth(1).GetAttributeAsync("data-points")) >= 1);
         await page.Context.CloseAsync();
     }
 

@@ -47,8 +47,14 @@ public sealed class BenchRunRequest
     /// <summary>--concurrency: "1,2,4".</summary>
     public string? Concurrency { get; set; }
 
+    /// <summary>--rate: open-loop levels in arrivals per second, "0.5,1,inf" (instead of <see cref="Concurrency"/>).</summary>
+    public string? Rate { get; set; }
+
     /// <summary>--requests per endpoint per level.</summary>
     public int? Requests { get; set; }
+
+    /// <summary>--duration: load each endpoint this long per level, "30s" or "2m" (instead of <see cref="Requests"/>).</summary>
+    public string? Duration { get; set; }
 
     public int? InputTokens { get; set; }
     public int? OutputTokens { get; set; }

@@ -8,6 +8,14 @@ import { chart } from '../lib/chart.js';
 /** Runs larger than this many requests ask before they start. */
 const CONFIRM_ABOVE = 500;
 
+/** The median of some numbers, or null for none. */
+function median(xs) {
+  if (xs.length === 0) return null;
+  const sorted = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+}
+
 export async function render(root, ctx) {
   let models = [];
   try {
@@ -34,24 +42,35 @@ export async function render(root, ctx) {
     rows.append(row);
     estimate();
   };
-  const levels = h('input', { id: 'bench-levels', value: '1,2', inputmode: 'numeric', oninput: () => estimate() });
+  // Closed loop (requests kept in flight) or open loop (arrivals per second, `inf` = all at once), as scout bench's
+  // --concurrency and --rate; a duration per level replaces the request count (--duration).
+  const mode = h('select', { id: 'bench-mode', onchange: () => { levels.value = mode.value === 'rate' ? '0.5,1' : '1,2'; estimate(); } },
+    h('option', { value: 'concurrency' }, 'concurrency (in flight)'), h('option', { value: 'rate' }, 'arrival rate (per second)'));
+  const levels = h('input', { id: 'bench-levels', value: '1,2', inputmode: 'decimal', oninput: () => estimate() });
   const requests = h('input', { id: 'bench-requests', type: 'number', min: 1, value: 10, oninput: () => estimate() });
+  const duration = h('input', { id: 'bench-duration', placeholder: 'e.g. 30s (instead of requests)', size: 12, oninput: () => estimate() });
   const inputTokens = h('input', { id: 'bench-input', type: 'number', min: 1, value: 64 });
   const outputTokens = h('input', { id: 'bench-output', type: 'number', min: 1, value: 32 });
   const warmup = h('input', { id: 'bench-warmup', type: 'number', min: 0, value: 1 });
   const total = h('p', { class: 'muted', id: 'bench-total', 'aria-live': 'polite' });
   const start = h('button', { type: 'button', class: 'primary', id: 'bench-start', onclick: () => run() }, 'Start');
   const stop = h('button', { type: 'button', id: 'bench-stop', disabled: true, onclick: () => { if (controller) controller.abort(); } }, 'Stop');
+  const levelCount = () => levels.value.split(',').filter((x) => x.trim().length > 0).length;
   function count() {
-    const n = levels.value.split(',').filter((x) => x.trim().length > 0).length;
-    return n * (Number(requests.value) || 0) * rows.children.length;
+    return duration.value.trim() ? 0 : levelCount() * (Number(requests.value) || 0) * rows.children.length;
   }
-  function estimate() { total.textContent = `${count()} measured requests in all (levels × requests × endpoints).`; }
+  function estimate() {
+    requests.disabled = duration.value.trim().length > 0;
+    total.textContent = duration.value.trim()
+      ? `${levelCount()} level(s) × ${duration.value.trim()} × ${rows.children.length} endpoint(s) of load, plus warmup.`
+      : `${count()} measured requests in all (levels × requests × endpoints).`;
+  }
   // Enter in a field never starts a run: only the Start button does.
   const form = h('form', { class: 'card bench-form', id: 'bench-form', 'aria-label': 'Bench settings', onsubmit: (e) => e.preventDefault() },
     h('h2', null, 'Run scout bench'), rows,
     h('button', { type: 'button', class: 'link', id: 'bench-add', onclick: () => addEndpoint('', '', 'ollama') }, '+ Add endpoint'),
-    h('div', { class: 'filters' }, field('Concurrency levels', levels), field('Requests per level', requests),
+    h('div', { class: 'filters' }, field('Load', mode), field('Levels', levels), field('Requests per level', requests),
+      field('Or duration per level', duration),
       field('Input tokens', inputTokens), field('Output tokens', outputTokens), field('Warmup requests', warmup)),
     total, h('div', { class: 'filters' }, start, stop));
   addEndpoint(location.origin, models[0] || '', 'ollama');
@@ -74,11 +93,17 @@ export async function render(root, ctx) {
     const cells = [];
     state.levels.forEach((level, l) => state.targets.forEach((t, i) => {
       const p = state.progress.get(`${l}/${i}`);
-      const max = state.requests_per_level || 1;
+      const max = state.requests_per_level;
+      // A level bounded by a duration has no known total: the bar is indeterminate until the level's event closes it.
+      const bar = max
+        ? h('progress', { max, value: p ? p.done : 0, 'aria-label': `${level} ${t.label}: ${p ? p.done : 0} of ${max}` })
+        : h('progress', p && p.closed ? { max: 1, value: 1, 'aria-label': `${level} ${t.label}: done` } : { 'aria-label': `${level} ${t.label}: ${p ? p.done : 0} done, running for ${state.duration} s` });
+      const ttftMedian = p && p.ttftMedianMs !== undefined ? p.ttftMedianMs
+        : median(state.requests.filter((r) => r.level === l && r.target === i && r.ok).map((r) => r.ttftMs));
       cells.push(h('tr', null, h('th', { scope: 'row' }, level), h('td', null, t.label),
-        h('td', null, h('progress', { max, value: p ? p.done : 0, 'aria-label': `${level} ${t.label}: ${p ? p.done : 0} of ${max}` })),
-        h('td', null, p ? `${p.done}/${max}` : 'waiting'), h('td', null, p ? String(p.failed) : ''),
-        h('td', null, p ? fmt(p.outputTokensPerSecond, 1) : ''), h('td', null, p && p.ttftMedianMs !== undefined ? fmt(p.ttftMedianMs, 1) : ''),
+        h('td', null, bar),
+        h('td', null, p ? (max ? `${p.done}/${max}` : String(p.done)) : 'waiting'), h('td', null, p ? String(p.failed) : ''),
+        h('td', null, p ? fmt(p.outputTokensPerSecond, 1) : ''), h('td', null, ttftMedian === null ? '' : fmt(ttftMedian, 1)),
         h('td', null, p && p.lastReason ? p.lastReason : '')));
     }));
     replace(progressTable, table('Progress per level and endpoint', ['Level', 'Endpoint', 'Progress', 'Done', 'Failed', 'Output tok/s', 'TTFT median (ms)', 'Last failure'], cells, { id: 'bench-progress' }));
@@ -96,10 +121,11 @@ export async function render(root, ctx) {
     const n = count();
     if (n > CONFIRM_ABOVE && !window.confirm(`This run sends ${n} measured requests. Start it?`)) return;
     const body = {
-      endpoints, concurrency: levels.value, requests: Number(requests.value),
+      endpoints, [mode.value === 'rate' ? 'rate' : 'concurrency']: levels.value,
+      ...(duration.value.trim() ? { duration: duration.value.trim() } : { requests: Number(requests.value) }),
       inputTokens: Number(inputTokens.value), outputTokens: Number(outputTokens.value), warmup: Number(warmup.value),
     };
-    state = { targets: [], levels: [], requests: [], progress: new Map(), requests_per_level: body.requests, message: 'Checking each endpoint with a test request…' };
+    state = { targets: [], levels: [], requests: [], progress: new Map(), requests_per_level: body.requests, duration: null, message: 'Checking each endpoint with a test request…' };
     live.hidden = false;
     draw();
     controller = new AbortController();
@@ -123,6 +149,7 @@ export async function render(root, ctx) {
       state.targets = ev.targets;
       state.levels = ev.levels;
       if (ev.requests) state.requests_per_level = ev.requests;
+      if (ev.durationSeconds) { state.duration = ev.durationSeconds; state.requests_per_level = null; }
       state.message = `Running ${ev.levels.join(', ')} on ${ev.targets.length} endpoint(s)…`;
     } else if (ev.event === 'request') {
       state.requests.push(ev);
@@ -132,8 +159,9 @@ export async function render(root, ctx) {
       state.progress.set(key, p);
     } else if (ev.event === 'level') {
       const key = `${ev.level}/${ev.target}`;
-      state.progress.set(key, { ...(state.progress.get(key) || {}), ttftMedianMs: ev.ttftMedianMs, tpotMedianMs: ev.tpotMedianMs });
+      state.progress.set(key, { ...(state.progress.get(key) || {}), ttftMedianMs: ev.ttftMedianMs, tpotMedianMs: ev.tpotMedianMs, closed: true });
     } else if (ev.event === 'report') {
+      for (const p of state.progress.values()) p.closed = true;
       state.message = `Done${ev.interrupted ? ' (interrupted)' : ''}: saved as ${ev.id || '(not saved)'}.`;
       loadReports().then(() => { if (ev.id) openReport(ev.id); });
     }
