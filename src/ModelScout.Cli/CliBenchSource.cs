@@ -152,11 +152,7 @@ internal sealed class CliBenchSource(IMachineSource machines, ScoutSettings sett
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void Number(Utf8JsonWriter json, string name, double? value)
-    {
-        if (value is { } v && double.IsFinite(v)) json.WriteNumber(name, Math.Round(v, 3));
-        else json.WriteNull(name);
-    }
+    private static void Number(Utf8JsonWriter json, string name, double? value) => BenchReportStore.Number(json, name, value);
 
     /// <summary>Turns the command's steps into the page's events, one JSON object a line.</summary>
     private sealed class RunWatcher(CancellationToken cancellation) : IBenchObserver
@@ -179,15 +175,7 @@ internal sealed class CliBenchSource(IMachineSource machines, ScoutSettings sett
             {
                 json.WriteString("event", "plan");
                 json.WriteStartArray("targets");
-                foreach (var t in targets)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("label", t.Label);
-                    json.WriteString("endpoint", t.Endpoint.ToString());
-                    json.WriteString("model", t.Model);
-                    json.WriteString("api", t.Format == StreamFormat.OpenAIChat ? "openai" : "ollama");
-                    json.WriteEndObject();
-                }
+                foreach (var t in targets) BenchJsonExporter.WriteTarget(json, t);
                 json.WriteEndArray();
                 json.WriteStartArray("levels");
                 foreach (var l in plan.Levels) json.WriteStringValue(l.Label);

@@ -40,15 +40,7 @@ public static class BenchJsonExporter
         json.WriteStartObject("settings");
         foreach (var (key, value) in report.Settings.OrderBy(s => s.Key, StringComparer.Ordinal)) json.WriteString(key, value);
         json.WriteEndObject();
-        WriteArray(json, "targets", report.Targets, t =>
-        {
-            json.WriteStartObject();
-            json.WriteString("label", t.Label);
-            json.WriteString("endpoint", t.Endpoint.ToString());
-            json.WriteString("model", t.Model);
-            json.WriteString("api", t.Format == StreamFormat.OpenAIChat ? "openai" : "ollama");
-            json.WriteEndObject();
-        });
+        WriteArray(json, "targets", report.Targets, t => WriteTarget(json, t));
         WriteArray(json, "levels", report.Levels, level => Level(json, level));
         WriteArray(json, "points", report.Points, point => Point(json, point, report.OriginTimestamp));
         if (report.Plan is { } plan)
@@ -218,6 +210,19 @@ public static class BenchJsonExporter
     }
 
     /// <summary>Several numbers rounded alike.</summary>
+    /// <summary>One target as the report (and the web UI's events and lists) write it: label, endpoint, model, api.</summary>
+    public static void WriteTarget(Utf8JsonWriter json, BenchTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ArgumentNullException.ThrowIfNull(target);
+        json.WriteStartObject();
+        json.WriteString("label", target.Label);
+        json.WriteString("endpoint", target.Endpoint.ToString());
+        json.WriteString("model", target.Model);
+        json.WriteString("api", target.Format == StreamFormat.OpenAIChat ? "openai" : "ollama");
+        json.WriteEndObject();
+    }
+
     private static void Numbers(Utf8JsonWriter json, int digits, params ReadOnlySpan<(string Name, double Value)> numbers)
     {
         foreach (var (name, value) in numbers) Number(json, name, value, digits);

@@ -1,29 +1,15 @@
 using System.Text.Json.Nodes;
-using Deque.AxeCore.Playwright;
-using Microsoft.Playwright;
 using ModelScout.Cli;
-using ModelScout.Core.Settings;
 using ModelScout.Server.Ui.Bench;
 
 namespace ModelScout.Ui.Tests;
 
 /// <summary>The UI with the CLI's bench (scout bench in-process) and a home folder of its own for the reports.</summary>
-public sealed class BenchUiFixture : UiFixture
+public sealed class BenchUiFixture : CliUiFixture
 {
-    private readonly string cliHome = Directory.CreateTempSubdirectory("scout-ui-bench-").FullName;
     private CliBenchSource? source;
 
-    public ScoutSettings Settings => settings ??= new ScoutSettings(_ => null, cliHome);
-    private ScoutSettings? settings;
-
-    protected override IBenchSource? Bench => source ??= new CliBenchSource(new SystemMachineSource(Settings), Settings);
-
-    protected override Task CleanUpAsync()
-    {
-        try { Directory.Delete(cliHome, recursive: true); }
-        catch (IOException) { /* still open */ }
-        return Task.CompletedTask;
-    }
+    protected override IBenchSource? Bench => source ??= new CliBenchSource(Machines, Settings);
 }
 
 public sealed class BenchPageTests(BenchUiFixture ui) : IClassFixture<BenchUiFixture>
@@ -65,7 +51,7 @@ public sealed class BenchPageTests(BenchUiFixture ui) : IClassFixture<BenchUiFix
         Assert.Contains("Output tok/s", await page.TextContentAsync("#bench-report"), StringComparison.Ordinal);
         await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#bench-report img')].every(i => i.complete && i.naturalWidth > 0)");
         Assert.Equal(3, await page.Locator("#bench-report img").CountAsync());
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await page.Locator("#bench-live").ScrollIntoViewIfNeededAsync();
         await UiFixture.ScreenshotAsync(page, "bench");
 
@@ -113,11 +99,4 @@ public sealed class BenchPageTests(BenchUiFixture ui) : IClassFixture<BenchUiFix
     }
 
     private static double Number(string? text) => double.Parse(text ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-
-    private static async Task AssertAccessibleAsync(IPage page)
-    {
-        var result = await page.RunAxe();
-        var bad = result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ToList();
-        Assert.True(bad.Count == 0, string.Join("\n", bad));
-    }
 }

@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using ModelScout.Cli;
-using ModelScout.Core.Settings;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Ui.Arena;
 using ModelScout.Server.Ui.Dashboard;
@@ -15,25 +13,19 @@ namespace ModelScout.Ui.Tests;
 /// The UI with the dashboard's data from the CLI (this machine's real probe, shared with the <c>scout fit</c> the test
 /// runs), a second stored model for the arena, and a fake registry for pulls.
 /// </summary>
-public sealed class DashboardUiFixture : UiFixture
+public sealed class DashboardUiFixture : CliUiFixture
 {
     /// <summary>The model the registry serves, slowly enough to watch its progress.</summary>
     public const string Pullable = "tiny";
 
-    private readonly string cliHome = Directory.CreateTempSubdirectory("scout-ui-cli-").FullName;
     private CliDashboardSource? source;
-
-    public ScoutSettings Settings => settings ??= new ScoutSettings(_ => null, cliHome);
-    private ScoutSettings? settings;
-
-    /// <summary>One probe of this machine, used by the page and by the <c>scout fit</c> the test compares with.</summary>
-    internal SystemMachineSource Machines => machines ??= new SystemMachineSource(Settings);
-    private SystemMachineSource? machines;
 
     public FakeRegistry Registry { get; private set; } = null!;
 
     /// <summary>A catalog overlay whose one model has markup in its name: every page that lists models must show it as text.</summary>
-    public string Overlay => Path.Combine(cliHome, "overlay.json");
+    public string Overlay => Path.Combine(CliHome, "overlay.json");
+
+    protected override string? CatalogFile => Overlay;
 
     /// <summary>The overlay model's name.</summary>
     public const string XssName = "Our <img src=x onerror=\"window.__xss=1\"> 8B";
@@ -67,18 +59,7 @@ public sealed class DashboardUiFixture : UiFixture
     protected override async Task CleanUpAsync()
     {
         await Registry.DisposeAsync();
-        try { Directory.Delete(cliHome, recursive: true); }
-        catch (IOException) { /* still open */ }
-    }
-
-    /// <summary><c>scout ARGS --json</c> through the CLI's own entry point, as a user would run it.</summary>
-    public JsonNode Scout(params string[] args)
-    {
-        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
-        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        var code = new ScoutApp(Machines, Settings).Run([.. args, "--json", "--catalog", Overlay], stdout, stderr);
-        Assert.True(code is 0 or 4, $"scout {string.Join(' ', args)} exited {code}: {stderr}");
-        return JsonNode.Parse(stdout.ToString())!;
+        await base.CleanUpAsync();
     }
 }
 
@@ -121,7 +102,7 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
             Assert.True(await page.Locator("#fit-details code").Filter(new() { HasTextString = c!["command"]!.GetValue<string>() }).CountAsync() >= 1);
         Assert.Equal(DashboardUiFixture.XssName, await page.Locator("#fit-table tr[data-id='our-xss-8b'] th").InnerTextAsync());
         await AssertInertAsync(page);
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "machine");
         await page.Context.CloseAsync();
     }
@@ -151,7 +132,7 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         Assert.StartsWith("Once upon a time <img", stored.Prompt, StringComparison.Ordinal);
         Assert.Equal("1", await page.Locator($"#arena-models tr[data-model='{stored.ModelA}'] td[data-col=wins]").InnerTextAsync());
         await AssertInertAsync(page);
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "arena");
         await page.Context.CloseAsync();
     }
@@ -171,7 +152,7 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         Assert.Contains("%", seen[0], StringComparison.Ordinal);
         await Assertions.Expect(page.Locator("#store-table tr[data-name*='tiny']")).ToHaveCountAsync(1);
         Assert.Contains(f.Registry.Requests, r => r.Path.Contains("/blobs/", StringComparison.Ordinal));
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await page.Context.CloseAsync();
     }
 
@@ -199,14 +180,14 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         await page.Locator("#catalog-table tr[data-id='our-xss-8b'] th button").ClickAsync();
         await Assertions.Expect(page.Locator("#model-panel h2")).ToHaveTextAsync(DashboardUiFixture.XssName);
         await AssertInertAsync(page);
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "catalog");
 
         await page.GotoAsync(new Uri(f.Address, "/#/quant").ToString());
         await page.Locator("#quant-table").WaitForAsync();
         var quant = f.Scout("quant", models[0]!["id"]!.GetValue<string>());
         Assert.Equal(quant["levels"]!.AsArray().Count, await page.Locator("#quant-table tbody tr").CountAsync());
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "quant");
 
         await page.GotoAsync(new Uri(f.Address, "/#/cost").ToString());
@@ -215,7 +196,7 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         var cheapest = cost["lines"]!.AsArray().OrderBy(l => l!["usdPerDay"]!.GetValue<double>()).First()!;
         Assert.Equal(cheapest["usdPerDay"]!.GetValue<double>().ToString(CultureInfo.InvariantCulture),
             await page.Locator("#cost-table tbody tr").First.Locator("td[data-usd]").GetAttributeAsync("data-usd"));
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "cost");
 
         // Two real runs of `scout eval` against this server (greedy, then sampled), so the page has a report and a comparison.
@@ -233,7 +214,7 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
         await page.Locator("#eval-b").SelectOptionAsync("stories-sampled");
         await page.GetByRole(AriaRole.Button, new() { Name = "Compare", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("#eval-compare h2")).ToContainTextAsync(verdict);
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "eval");
         await page.Context.CloseAsync();
     }
@@ -245,12 +226,5 @@ public sealed class DashboardPageTests(DashboardUiFixture f) : IClassFixture<Das
     {
         Assert.Null(await page.EvaluateAsync<int?>("() => window.__xss ?? null"));
         Assert.Equal(0, await page.Locator("main img, main script").CountAsync());
-    }
-
-    private static async Task AssertAccessibleAsync(IPage page)
-    {
-        var result = await page.RunAxe();
-        var bad = result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ToList();
-        Assert.True(bad.Count == 0, string.Join("\n", bad));
     }
 }

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.AI;
 using Microsoft.Playwright;
 using ModelScout.Cli;
-using ModelScout.Core.Settings;
 using ModelScout.Evaluation.Results;
 using ModelScout.Evaluation.Running;
 using ModelScout.Evaluation.Suites;
@@ -40,7 +39,7 @@ internal static class Payloads
 /// file whose model and licence strings carry it (the licence link a <c>javascript:</c> URL); arena votes between models
 /// with markup in their names.
 /// </summary>
-public sealed class HostileDataUiFixture : UiFixture
+public sealed class HostileDataUiFixture : CliUiFixture
 {
     public static readonly string RunA = Payloads.All("run-a");
     public static readonly string RunB = Payloads.All("run-b");
@@ -49,15 +48,11 @@ public sealed class HostileDataUiFixture : UiFixture
     public static readonly string ModelName = Payloads.All("catalog-model");
     public static readonly string LicenceName = Payloads.All("licence");
 
-    private readonly string cliHome = Directory.CreateTempSubdirectory("scout-ui-hostile-").FullName;
     private CliDashboardSource? source;
 
-    public ScoutSettings Settings => settings ??= new ScoutSettings(_ => null, cliHome);
-    private ScoutSettings? settings;
+    private string Catalog => Path.Combine(CliHome, "hostile-catalog.json");
 
-    private string Catalog => Path.Combine(cliHome, "hostile-catalog.json");
-
-    protected override IDashboardSource? Dashboard => source ??= new CliDashboardSource(new SystemMachineSource(Settings), Settings, Catalog);
+    protected override IDashboardSource? Dashboard => source ??= new CliDashboardSource(Machines, Settings, Catalog);
 
     protected override async Task PrepareAsync()
     {
@@ -101,7 +96,7 @@ public sealed class HostileDataUiFixture : UiFixture
     /// <summary>Two runs of GSM8K over questions with markup, answered with markup (one item failing with it).</summary>
     private async Task WriteEvalRunsAsync()
     {
-        var data = Path.Combine(cliHome, "data", "gsm8k");
+        var data = Path.Combine(CliHome, "data", "gsm8k");
         Directory.CreateDirectory(data);
         var lines = Enumerable.Range(1, 4).Select(i => new JsonObject
         {
@@ -121,14 +116,6 @@ public sealed class HostileDataUiFixture : UiFixture
             var result = await new EvalRunner(new HostileClient(right), store).RunAsync(run, [suite]);
             Assert.False(result.Cancelled);
         }
-    }
-
-    protected override Task CleanUpAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(cliHome, recursive: true); }
-        catch (IOException) { /* still open */ }
-        return Task.CompletedTask;
     }
 
     /// <summary>Answers question i right when i ≤ <paramref name="right"/>, always wrapped in markup; fails question 4 with markup in the error.</summary>

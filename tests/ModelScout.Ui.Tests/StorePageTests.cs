@@ -2,10 +2,8 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using ModelScout.Cli;
-using ModelScout.Core.Settings;
 using ModelScout.Gguf;
 using ModelScout.Server.Hosting;
 using ModelScout.Server.Ui.Dashboard;
@@ -18,7 +16,7 @@ namespace ModelScout.Ui.Tests;
 /// with one small model whose Ollama tag the registry serves and whose name carries markup, and a GGUF whose metadata
 /// carries markup too.
 /// </summary>
-public sealed class StoreUiFixture : UiFixture
+public sealed class StoreUiFixture : CliUiFixture
 {
     /// <summary>Markup that would run or become an element if a page inserted it as HTML.</summary>
     public const string Payload = "<img src=x onerror=window.__xss=1>";
@@ -31,18 +29,15 @@ public sealed class StoreUiFixture : UiFixture
 
     public const string CatalogName = "Tiny Cat " + Payload;
 
-    private readonly string cliHome = Directory.CreateTempSubdirectory("scout-store-ui-").FullName;
     private CliDashboardSource? source;
-    private ScoutSettings? settings;
-    private SystemMachineSource? machines;
 
-    public ScoutSettings Settings => settings ??= new ScoutSettings(_ => null, cliHome);
-    internal SystemMachineSource Machines => machines ??= new SystemMachineSource(Settings);
     public FakeRegistry Registry { get; private set; } = null!;
-    public string Overlay => Path.Combine(cliHome, "overlay.json");
+    public string Overlay => Path.Combine(CliHome, "overlay.json");
+
+    protected override string? CatalogFile => Overlay;
 
     /// <summary>stories260K with <see cref="Payload"/> as general.name, saved under a file name that is markup too.</summary>
-    public string HostileGguf => Path.Combine(cliHome, "files", Payload + ".gguf");
+    public string HostileGguf => Path.Combine(CliHome, "files", Payload + ".gguf");
 
     /// <summary>The registry digest of <see cref="Dropper"/>'s model layer.</summary>
     public string DropperDigest { get; private set; } = "";
@@ -96,18 +91,7 @@ public sealed class StoreUiFixture : UiFixture
     protected override async Task CleanUpAsync()
     {
         await Registry.DisposeAsync();
-        try { Directory.Delete(cliHome, recursive: true); }
-        catch (IOException) { /* still open */ }
-    }
-
-    /// <summary><c>scout ARGS --json</c> with the overlay, as a user would run it.</summary>
-    public JsonNode Scout(params string[] args)
-    {
-        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
-        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        var code = new ScoutApp(Machines, Settings).Run([.. args, "--json", "--catalog", Overlay], stdout, stderr);
-        Assert.True(code is 0 or 4, $"scout {string.Join(' ', args)} exited {code}: {stderr}");
-        return JsonNode.Parse(stdout.ToString())!;
+        await base.CleanUpAsync();
     }
 }
 
@@ -167,7 +151,7 @@ public sealed class StorePageTests(StoreUiFixture f) : IClassFixture<StoreUiFixt
         Assert.DoesNotContain("hostile-copy:latest", tags);
         Assert.Contains("hostile:latest", tags);
         await AssertInertAsync(page);
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
 
         // The chat picker lists the stored model and the catalog model whose name is markup, as text.
         await page.GotoAsync(new Uri(f.Address, "/#/chat").ToString());
@@ -203,7 +187,7 @@ public sealed class StorePageTests(StoreUiFixture f) : IClassFixture<StoreUiFixt
         Assert.Matches(@"^bytes=\d+-", resumed.Range);
         var offset = long.Parse(resumed.Range!["bytes=".Length..resumed.Range!.IndexOf('-', StringComparison.Ordinal)], CultureInfo.InvariantCulture);
         Assert.InRange(offset, 1, 400_000);
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "store");
         await page.Context.CloseAsync();
     }
@@ -234,7 +218,7 @@ public sealed class StorePageTests(StoreUiFixture f) : IClassFixture<StoreUiFixt
         // Cancel part-way, then pull again: it completes, resuming.
         await page.Locator("#pull-offer-start").ClickAsync();
         await page.WaitForFunctionAsync("() => { const p = document.querySelector('#pull-progress'); return p && p.max > 1 && p.value > 0 && p.value < p.max; }");
-        await AssertAccessibleAsync(page);
+        await UiFixture.AssertAccessibleAsync(page);
         await UiFixture.ScreenshotAsync(page, "chat-pull");
         await page.Locator("#pull-cancel").ClickAsync();
         await Assertions.Expect(page.Locator("#pull-status")).ToContainTextAsync("Cancelled. What was downloaded is kept");
@@ -286,12 +270,5 @@ public sealed class StorePageTests(StoreUiFixture f) : IClassFixture<StoreUiFixt
     {
         Assert.Null(await page.EvaluateAsync<int?>("() => window.__xss ?? null"));
         Assert.Equal(0, await page.Locator("img[src=x], main script").CountAsync());
-    }
-
-    private static async Task AssertAccessibleAsync(IPage page)
-    {
-        var result = await page.RunAxe();
-        var bad = result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ToList();
-        Assert.True(bad.Count == 0, string.Join("\n", bad));
     }
 }

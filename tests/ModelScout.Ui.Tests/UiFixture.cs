@@ -1,3 +1,4 @@
+using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
 using ModelScout.Engine;
 using ModelScout.Server;
@@ -102,6 +103,14 @@ public abstract class UiFixture : IAsyncLifetime
         var folder = Path.Combine(RepoPaths.Root, "docs", "ui");
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = false });
+    }
+
+    /// <summary>axe-core finds no serious or critical violation on <paramref name="page"/> as it stands.</summary>
+    public static async Task AssertAccessibleAsync(IPage page)
+    {
+        var result = await page.RunAxe();
+        var bad = result.Violations.Where(v => v.Impact is "serious" or "critical").Select(v => $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Html))}").ToList();
+        Assert.True(bad.Count == 0, string.Join("\n", bad));
     }
 
     public async Task DisposeAsync()

@@ -79,15 +79,7 @@ internal sealed class BenchReportStore(string folder)
                 json.WriteString("startedAt", report.StartedAt);
                 json.WriteBoolean("interrupted", report.Interrupted);
                 json.WriteStartArray("targets");
-                foreach (var t in report.Targets)
-                {
-                    json.WriteStartObject();
-                    json.WriteString("label", t.Label);
-                    json.WriteString("endpoint", t.Endpoint.ToString());
-                    json.WriteString("model", t.Model);
-                    json.WriteString("api", t.Format == StreamFormat.OpenAIChat ? "openai" : "ollama");
-                    json.WriteEndObject();
-                }
+                foreach (var t in report.Targets) BenchJsonExporter.WriteTarget(json, t);
                 json.WriteEndArray();
                 json.WriteStartArray("levels");
                 foreach (var l in report.Levels) json.WriteStringValue(l.Label);
@@ -115,9 +107,10 @@ internal sealed class BenchReportStore(string folder)
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void Number(Utf8JsonWriter json, string name, double value)
+    /// <summary>A figure rounded to 3 decimals, or null when there is none (NaN, infinite).</summary>
+    internal static void Number(Utf8JsonWriter json, string name, double? value)
     {
-        if (double.IsFinite(value)) json.WriteNumber(name, Math.Round(value, 3));
+        if (value is { } v && double.IsFinite(v)) json.WriteNumber(name, Math.Round(v, 3));
         else json.WriteNull(name);
     }
 }

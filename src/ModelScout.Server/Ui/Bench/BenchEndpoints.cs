@@ -88,17 +88,5 @@ public static class BenchEndpoints
         await context.Response.WriteAsync(image.Content, context.RequestAborted);
     }
 
-    private static Task AnswerAsync(HttpContext context, DashboardAnswer answer)
-    {
-        context.Response.StatusCode = answer.Outcome switch
-        {
-            DashboardOutcome.Answer => 200,
-            DashboardOutcome.NotFound => 404,
-            DashboardOutcome.Invalid => 400,
-            _ => 422,
-        };
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.Headers.CacheControl = "no-store";
-        return context.Response.WriteAsync(answer.Json, context.RequestAborted);
-    }
+    private static Task AnswerAsync(HttpContext context, DashboardAnswer answer) => DashboardEndpoints.WriteAsync(context, answer);
 }

@@ -54,6 +54,12 @@ public static class DashboardEndpoints
             ?? throw new ApiException(new ApiProblem(404, "the dashboard is off: this server was started without the CLI's data (run scout serve)", "not_found_error"));
         // The commands read files and probe the machine: off the request thread.
         var answer = await Task.Run(() => ask(source), context.RequestAborted);
+        await WriteAsync(context, answer);
+    }
+
+    /// <summary>A command's document with the status its outcome maps to: 200, 404, 400, or 422 for a failed command.</summary>
+    internal static Task WriteAsync(HttpContext context, DashboardAnswer answer)
+    {
         context.Response.StatusCode = answer.Outcome switch
         {
             DashboardOutcome.Answer => 200,
@@ -63,7 +69,7 @@ public static class DashboardEndpoints
         };
         context.Response.ContentType = "application/json; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsync(answer.Json, context.RequestAborted);
+        return context.Response.WriteAsync(answer.Json, context.RequestAborted);
     }
 
     private static string? Text(HttpContext c, string name) => c.Request.Query[name].ToString() is { Length: > 0 } s ? s.Trim() : null;
