@@ -22,6 +22,8 @@ public class SnapshotTests
     [InlineData("license-deepseek.txt", "license", "deepseek-v3")]
     [InlineData("explain-k-quants.txt", "explain", "k-quants")]
     [InlineData("explain-faq-gpt4o.txt", "explain", "replace-gpt-4o")]
+    [InlineData("explain-mxfp4-moe.txt", "explain", "MXFP4_MOE")]
+    [InlineData("fit-gpt-oss-20b.txt", "fit", "--model", "gpt-oss-20b", "--gpu", "RTX 4090")]
     [InlineData("runtimes.txt", "runtimes", "--model", "qwen2.5-coder:7b", "--users", "8", "--gpu", "RTX 4090")]
     [InlineData("cost.txt", "cost", "--tokens-per-day", "10M")]
     public void Human_output_matches_its_snapshot(string snapshot, params string[] args)
